@@ -1,0 +1,1 @@
+//! Placeholder: the simulator helper owns this crate.

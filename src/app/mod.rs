@@ -1,0 +1,17 @@
+//! The pure heart of the console: [`Msg`] in, [`Model`](crate::domain::Model) changed,
+//! [`Effect`]s out. No I/O here; the client layer executes effects, the runtime feeds
+//! messages, and every behaviour is testable without a terminal or a network.
+
+pub mod command;
+pub mod effect;
+pub mod keymap;
+pub mod keys;
+pub mod msg;
+pub mod update;
+
+pub use command::Command;
+pub use effect::Effect;
+pub use keymap::{Binding, Keymap};
+pub use keys::{Key, KeyCode};
+pub use msg::{Msg, WatchChange};
+pub use update::{init, update};

@@ -1,0 +1,49 @@
+//! Everything that can happen to the console: key presses, ticks, and results from the
+//! client layer. Every variant is something that *happened*, never a request.
+
+use chrono::{DateTime, Utc};
+
+use super::Key;
+use crate::domain::{
+    AppDetail, AppKey, ConnState, Deployment, Failure, KubeEvent, ResourceDiff, RunOutcome,
+    StepStatus, UserInfo,
+};
+
+/// One change from an instance's watch stream.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WatchChange {
+    /// ADDED or MODIFIED.
+    Upsert(Deployment),
+    /// DELETED.
+    Deleted(AppKey),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    /// A key was pressed.
+    Key(Key),
+    /// The terminal was resized to (width, height).
+    Resize(u16, u16),
+    /// The clock moved on (sent only while something animates or is due).
+    Tick(DateTime<Utc>),
+    /// An instance was (re-)listed: its whole set of apps replaces what we had.
+    AppsListed { instance: usize, apps: Vec<Deployment>, at: DateTime<Utc> },
+    /// Changes arrived from an instance's watch stream (a burst, in order).
+    AppsChanged { instance: usize, changes: Vec<WatchChange>, at: DateTime<Utc> },
+    /// An instance's connection state changed.
+    ConnectionChanged { instance: usize, state: ConnState },
+    /// Who we are on an instance.
+    UserLoaded { instance: usize, result: Result<UserInfo, Failure>, at: DateTime<Utc> },
+    /// The full app for the detail pane arrived.
+    DetailLoaded { key: AppKey, generation: u64, result: Result<AppDetail, Failure>, at: DateTime<Utc> },
+    /// The app's events arrived.
+    EventsLoaded { key: AppKey, generation: u64, result: Result<Vec<KubeEvent>, Failure>, at: DateTime<Utc> },
+    /// The live-vs-desired diff arrived.
+    DiffLoaded { key: AppKey, generation: u64, result: Result<Vec<ResourceDiff>, Failure>, at: DateTime<Utc> },
+    /// A step of a run started, finished or failed.
+    RunStep { run_id: u64, label: String, status: StepStatus, at: DateTime<Utc> },
+    /// A run ended.
+    RunFinished { run_id: u64, outcome: RunOutcome, at: DateTime<Utc> },
+    /// The terminal came back from a suspend (ctrl-z); everything must be redrawn.
+    Resumed,
+}

@@ -1,0 +1,1 @@
+//! Typed client errors. Placeholder: the client helper owns this file.

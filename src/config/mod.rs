@@ -1,0 +1,96 @@
+//! Configuration: discovery (platform config dir, `--config`, `FLIGHTDECK_CONFIG`), the
+//! argocd CLI's own config and flags, layering, and validation with file:line errors.
+//! Everything is checked before the terminal is touched.
+
+pub mod secret;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::domain::mapping::Mapping;
+pub use secret::Secret;
+
+/// How to authenticate to one instance.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Auth {
+    /// `Authorization: Bearer <token>`.
+    Token(Secret),
+    /// `POST /api/v1/session` with username and password, then Bearer.
+    Login { username: String, password: Secret },
+    #[default]
+    None,
+}
+
+/// One Argo CD instance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceConfig {
+    pub name: String,
+    /// Base URL with scheme and optional root path, e.g. `https://argocd.example.com` or
+    /// `http://127.0.0.1:8080/dev`. The API is under `<server>/api/v1`.
+    pub server: String,
+    pub auth: Auth,
+    /// Where the credential came from, for the run log ("token from ARGOCD_AUTH_TOKEN").
+    pub auth_source: String,
+    /// Skip TLS verification.
+    pub insecure: bool,
+    /// Extra CA certificate (PEM file).
+    pub ca_file: Option<PathBuf>,
+    /// The environment this instance serves (one instance per environment).
+    pub env: Option<String>,
+    pub mapping: Mapping,
+    /// Server-side filters sent on list and watch.
+    pub projects: Vec<String>,
+    pub selector: Option<String>,
+    pub app_namespace: Option<String>,
+    /// Per-request timeout.
+    pub request_timeout: Duration,
+}
+
+impl InstanceConfig {
+    /// An instance at `server` with defaults everywhere else.
+    pub fn new(name: impl Into<String>, server: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            server: server.into(),
+            auth: Auth::None,
+            auth_source: "none".into(),
+            insecure: false,
+            ca_file: None,
+            env: None,
+            mapping: Mapping::default(),
+            projects: Vec::new(),
+            selector: None,
+            app_namespace: None,
+            request_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// The whole effective configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub instances: Vec<InstanceConfig>,
+    /// Environment columns in pipeline order; environments found later are appended.
+    pub envs: Vec<String>,
+    /// Environments where actions need the service name typed to confirm.
+    pub protected_envs: Vec<String>,
+    /// Theme name (a built-in preset) or path to a theme file.
+    pub theme: String,
+    /// User keymap overlay file, if any.
+    pub keymap_file: Option<PathBuf>,
+    /// The file this came from, if any.
+    pub source: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            instances: Vec::new(),
+            envs: vec!["dev".into(), "staging".into(), "prod".into()],
+            protected_envs: vec!["prod".into()],
+            theme: "default".into(),
+            keymap_file: None,
+            source: None,
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Pure types of the estate and the one [`Model`] the console renders.
+//! No I/O crates here: the client layer fills these in, the update function changes them.
+
+pub mod deployment;
+pub mod detail;
+pub mod failure;
+pub mod loadable;
+pub mod mapping;
+pub mod model;
+pub mod run;
+pub mod sanitize;
+
+pub use deployment::{AppKey, Deployment, Health, OpPhase, SyncStatus};
+pub use detail::{AppDetail, Condition, DiffLine, HistoryEntry, KubeEvent, OperationInfo, ResourceDiff, ResourceStatus};
+pub use failure::{ErrorKind, Failure};
+pub use loadable::Loadable;
+pub use model::{ConnState, InstanceState, Model, ServiceRow, UserInfo};
+pub use run::{Action, Run, RunOutcome, Step, StepStatus};

@@ -1,0 +1,184 @@
+//! The one Model: everything the console knows and shows. Changed only by `app::update`,
+//! read by `ui`.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    AppDetail, AppKey, Deployment, Failure, KubeEvent, Loadable, ResourceDiff, Run,
+};
+
+/// Connection to one Argo CD instance, as the header shows it.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum ConnState {
+    #[default]
+    Connecting,
+    /// Listed and watching.
+    Live,
+    /// The stream dropped; reconnecting (with the last error and attempt count).
+    Reconnecting { attempt: u32, error: String },
+    /// Stopped retrying: credentials refused, or configuration wrong.
+    Failed(Failure),
+}
+
+/// Who we are on an instance (`GET /api/v1/session/userinfo`).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct UserInfo {
+    pub username: String,
+    pub groups: Vec<String>,
+}
+
+/// One configured Argo CD instance.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct InstanceState {
+    pub name: String,
+    pub url: String,
+    /// Environment this instance serves, when it is one instance per environment.
+    pub env: Option<String>,
+    pub conn: ConnState,
+    pub user: Loadable<UserInfo>,
+    /// When the last list or event arrived.
+    pub last_update: Option<DateTime<Utc>>,
+}
+
+/// One row of the matrix: a service and its deployment per environment column.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ServiceRow {
+    pub service: String,
+    pub team: Option<String>,
+    /// One entry per `Model::envs` column.
+    pub cells: Vec<Option<AppKey>>,
+    /// Worst problem in the row, for problems-first sorting (0 = all well).
+    pub trouble: u8,
+}
+
+/// How the matrix is ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SortMode {
+    #[default]
+    Name,
+    /// Degraded, then out-of-sync, then the rest.
+    ProblemsFirst,
+}
+
+/// What the detail pane knows of the selected deployment.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct DetailState {
+    pub key: AppKey,
+    /// Bumped on every new request, so stale answers are dropped.
+    pub generation: u64,
+    pub app: Loadable<AppDetail>,
+    pub events: Loadable<Vec<KubeEvent>>,
+    pub diff: Loadable<Vec<ResourceDiff>>,
+}
+
+/// An editable line of text (filter, command line, typed confirmation, numbers).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct LineInput {
+    pub text: String,
+}
+
+/// The action dialog's own fields.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DialogKind {
+    /// Toggles: `p` prune, `d` dry run, `f` force, `a` apply only.
+    Sync { prune: bool, dry_run: bool, force: bool, apply_only: bool },
+    /// Pick a history entry; offers pausing auto-sync when it is on.
+    Rollback { selected: usize, pause_auto_sync: bool },
+    /// Replica count to set on the workload.
+    Scale { kind: String, group: String, name: String, namespace: String, replicas: LineInput, current: Option<u32> },
+    /// Nothing to choose: a plain confirmation of a fixed action.
+    Confirm(super::Action),
+}
+
+/// A modal dialog confirming an action on one deployment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dialog {
+    pub kind: DialogKind,
+    pub target: AppKey,
+    pub service: String,
+    pub env: String,
+    /// In protected environments the service name must be typed to confirm.
+    pub require_typed: Option<String>,
+    pub typed: LineInput,
+    /// Why the last confirm attempt was refused.
+    pub error: Option<String>,
+    /// Auto-sync state when the dialog opened (rollback needs it paused).
+    pub auto_sync: bool,
+}
+
+/// What has the keyboard.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Mode {
+    #[default]
+    Normal,
+    /// Typing into the `/` filter (applied live).
+    Filter,
+    /// Typing a `:` command.
+    Command(LineInput),
+    Dialog(Box<Dialog>),
+    Help { scroll: u16 },
+    /// Full-screen detail of the selection.
+    Detail { scroll: u16 },
+    /// Full-screen diff of the selection.
+    Diff { scroll: u16 },
+}
+
+/// A one-line message in the footer, cleared by the next key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Everything the console knows.
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    pub now: DateTime<Utc>,
+    pub instances: Vec<InstanceState>,
+    /// Environment columns in pipeline order (configured order, then as discovered).
+    pub envs: Vec<String>,
+    /// Environments that require typing the service name to confirm an action.
+    pub protected_envs: HashSet<String>,
+    pub deployments: HashMap<AppKey, Deployment>,
+    /// Matrix rows after filter and sort; rebuilt when deployments change.
+    pub rows: Vec<ServiceRow>,
+    pub selected_row: usize,
+    pub selected_col: usize,
+    /// First visible row of the matrix (kept by update so views stay pure).
+    pub scroll: usize,
+    pub filter: LineInput,
+    pub sort: SortMode,
+    pub mode: Mode,
+    pub detail: Option<DetailState>,
+    pub runs: Vec<Run>,
+    /// Apps whose auto-sync we paused for a rollback: shown as pinned until resumed.
+    pub pinned: HashSet<AppKey>,
+    pub flash: Option<Flash>,
+    pub quit: bool,
+    /// Terminal size, for paging and scroll.
+    pub viewport: (u16, u16),
+}
+
+impl Model {
+    /// The deployment under the cursor, if the cell has one.
+    pub fn selected(&self) -> Option<&Deployment> {
+        let row = self.rows.get(self.selected_row)?;
+        let key = row.cells.get(self.selected_col)?.as_ref()?;
+        self.deployments.get(key)
+    }
+    pub fn selected_key(&self) -> Option<&AppKey> {
+        self.rows.get(self.selected_row)?.cells.get(self.selected_col)?.as_ref()
+    }
+    /// The user name to show: from the first instance that told us.
+    pub fn username(&self) -> Option<&str> {
+        self.instances.iter().find_map(|i| i.user.value().map(|u| u.username.as_str()))
+    }
+    pub fn degraded_count(&self) -> usize {
+        self.deployments.values().filter(|d| d.health == super::Health::Degraded).count()
+    }
+    pub fn out_of_sync_count(&self) -> usize {
+        self.deployments.values().filter(|d| d.sync == super::SyncStatus::OutOfSync).count()
+    }
+}

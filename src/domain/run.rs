@@ -1,0 +1,126 @@
+//! Runs: one execution of an action, with its timed steps and outcome, as the run log shows.
+
+use chrono::{DateTime, Utc};
+
+use super::AppKey;
+
+/// An action on one deployment, with its options.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Sync { prune: bool, dry_run: bool, force: bool, apply_only: bool },
+    Rollback { history_id: i64, pause_auto_sync: bool },
+    Scale { kind: String, group: String, name: String, namespace: String, replicas: u32 },
+    Restart { kind: String, group: String, name: String, namespace: String },
+    Refresh { hard: bool },
+    Terminate,
+    RolloutPromote { name: String, namespace: String },
+    RolloutAbort { name: String, namespace: String },
+    /// Turn auto-sync back on after a pinned rollback.
+    ResumeAutoSync,
+}
+
+impl Action {
+    /// The verb shown in the run log and dialogs.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Self::Sync { .. } => "sync",
+            Self::Rollback { .. } => "rollback",
+            Self::Scale { .. } => "scale",
+            Self::Restart { .. } => "restart",
+            Self::Refresh { .. } => "refresh",
+            Self::Terminate => "terminate",
+            Self::RolloutPromote { .. } => "promote-full",
+            Self::RolloutAbort { .. } => "abort",
+            Self::ResumeAutoSync => "resume auto-sync",
+        }
+    }
+    /// Options worth naming in the confirm dialog and the run log.
+    pub fn options(&self) -> String {
+        match self {
+            Self::Sync { prune, dry_run, force, apply_only } => {
+                let mut o = Vec::new();
+                if *prune {
+                    o.push("prune");
+                }
+                if *dry_run {
+                    o.push("dry run");
+                }
+                if *force {
+                    o.push("force");
+                }
+                if *apply_only {
+                    o.push("apply only");
+                }
+                o.join(", ")
+            }
+            Self::Rollback { history_id, pause_auto_sync } => {
+                format!("to history {history_id}{}", if *pause_auto_sync { ", pause auto-sync" } else { "" })
+            }
+            Self::Scale { kind, name, replicas, .. } => format!("{kind} {name} to {replicas}"),
+            Self::Restart { kind, name, .. } => format!("{kind} {name}"),
+            Self::Refresh { hard } => if *hard { "hard".into() } else { String::new() },
+            Self::RolloutPromote { name, .. } | Self::RolloutAbort { name, .. } => format!("Rollout {name}"),
+            Self::Terminate | Self::ResumeAutoSync => String::new(),
+        }
+    }
+    /// Whether the action starts an operation worth following to its end and to health.
+    pub fn starts_operation(&self) -> bool {
+        matches!(self, Self::Sync { .. } | Self::Rollback { .. })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepStatus {
+    Running,
+    Done,
+    Failed,
+}
+
+/// One timed step of a run ("sync sent", "operation running", "healthy").
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub label: String,
+    pub status: StepStatus,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunOutcome {
+    Running,
+    Succeeded,
+    /// What failed and what to do.
+    Failed { message: String, hint: Option<String> },
+}
+
+/// One execution of an action.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Run {
+    pub id: u64,
+    pub user: String,
+    pub action: Action,
+    pub target: AppKey,
+    /// `service/env` as the user knows it.
+    pub label: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub steps: Vec<Step>,
+    pub outcome: RunOutcome,
+}
+
+impl Run {
+    /// Record a step update: a new label starts a step; the same label updates it.
+    pub fn step(&mut self, label: &str, status: StepStatus, at: DateTime<Utc>) {
+        let done = (status != StepStatus::Running).then_some(at);
+        if let Some(s) = self.steps.iter_mut().rev().find(|s| s.label == label) {
+            s.status = status;
+            s.finished_at = done;
+        } else {
+            self.steps.push(Step { label: label.to_string(), status, started_at: at, finished_at: done });
+        }
+    }
+    pub fn finish(&mut self, outcome: RunOutcome, at: DateTime<Utc>) {
+        self.outcome = outcome;
+        self.finished_at = Some(at);
+    }
+}

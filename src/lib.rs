@@ -1,0 +1,15 @@
+//! Flightdeck: a terminal operations console for GitOps estates run on Argo CD.
+//!
+//! Data flow, one direction only:
+//! terminal events and client results arrive as [`app::Msg`] → the pure [`app::update`] changes
+//! the one [`domain::Model`] and returns [`app::Effect`]s → the [`client`] executor runs each
+//! effect against Argo CD and answers with more `Msg`s → [`ui`] draws the model, reading only.
+//! [`runtime`] owns the terminal and the channels; [`cli`] runs the same client headless.
+
+pub mod app;
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod domain;
+pub mod runtime;
+pub mod ui;
