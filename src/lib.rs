@@ -11,5 +11,6 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod domain;
+pub mod logging;
 pub mod runtime;
 pub mod ui;

@@ -1,1 +1,225 @@
-//! The event loop (placeholder).
+//! The event loop: the only owner of the terminal and the channels. It drains terminal
+//! events and client results into `app::update`, hands effects to the client executor, and
+//! draws only when the model changed, at most once per frame interval. Idle means no frames.
+
+use std::io::{self, Stdout, Write};
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use crossterm::event::{Event, EventStream, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::{cursor, execute, terminal};
+use futures_util::StreamExt;
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::app::{self, Effect, Key, KeyCode, Keymap, Msg};
+use crate::client::{ArgoClient, Executor};
+use crate::domain::Model;
+use crate::ui::{self, Ui};
+
+/// Shortest time between two frames: bursts of events cost at most one frame per interval.
+const FRAME_EVERY: Duration = Duration::from_millis(16);
+/// Clock tick while something animates (a running run, a connecting instance).
+const TICK_EVERY: Duration = Duration::from_millis(250);
+/// Client results waiting in the channel before the client layer is slowed down.
+const CHANNEL_DEPTH: usize = 4096;
+/// Most queued results applied before a frame is considered.
+const DRAIN_MAX: usize = 1024;
+
+type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Restores the terminal when dropped, on every exit path (return, `?`, panic unwinding).
+pub struct TerminalGuard {
+    active: bool,
+}
+
+impl TerminalGuard {
+    pub fn enter() -> io::Result<Self> {
+        terminal::enable_raw_mode()?;
+        let mut out = io::stdout();
+        if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide) {
+            let _ = terminal::disable_raw_mode();
+            return Err(e);
+        }
+        Ok(Self { active: true })
+    }
+    /// Give the terminal back (for suspend); `resume` takes it again.
+    fn release(&mut self) {
+        if self.active {
+            restore_terminal();
+            self.active = false;
+        }
+    }
+    fn resume(&mut self) -> io::Result<()> {
+        terminal::enable_raw_mode()?;
+        execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+        self.active = true;
+        Ok(())
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+/// Leave raw mode and the alternate screen; safe to call twice.
+pub fn restore_terminal() {
+    let _ = terminal::disable_raw_mode();
+    let mut out = io::stdout();
+    let _ = execute!(out, terminal::EndSynchronizedUpdate, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = out.flush();
+}
+
+/// Restore the terminal before a panic message is printed, so it is readable.
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}
+
+/// Translate a crossterm key into ours; shift is folded into the character.
+pub fn key_from(ev: KeyEvent) -> Option<Key> {
+    use crossterm::event::KeyCode as C;
+    let code = match ev.code {
+        C::Char(c) => KeyCode::Char(c),
+        C::Enter => KeyCode::Enter,
+        C::Esc => KeyCode::Esc,
+        C::Tab => KeyCode::Tab,
+        C::BackTab => KeyCode::BackTab,
+        C::Backspace => KeyCode::Backspace,
+        C::Delete => KeyCode::Delete,
+        C::Up => KeyCode::Up,
+        C::Down => KeyCode::Down,
+        C::Left => KeyCode::Left,
+        C::Right => KeyCode::Right,
+        C::Home => KeyCode::Home,
+        C::End => KeyCode::End,
+        C::PageUp => KeyCode::PageUp,
+        C::PageDown => KeyCode::PageDown,
+        C::F(n) => KeyCode::F(n),
+        _ => return None,
+    };
+    Some(Key { code, ctrl: ev.modifiers.contains(KeyModifiers::CONTROL), alt: ev.modifiers.contains(KeyModifiers::ALT) })
+}
+
+/// Run the console until the user quits or a signal asks us to stop.
+pub async fn run(mut model: Model, ui: Ui, clients: Vec<ArgoClient>, started: std::time::Instant) -> anyhow::Result<()> {
+    let mut first_full_frame_logged = false;
+    let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_DEPTH);
+    let mut executor = Executor::new(clients, tx);
+    install_panic_hook();
+    let mut guard = TerminalGuard::enter().context("cannot set up the terminal (is stdout a terminal?)")?;
+    let mut term: Term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    term.clear()?;
+    let size = term.size()?;
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+
+    let keymap: Keymap = ui.keymap.clone();
+    let mut pending = vec![Msg::Resize { width: size.width, height: size.height, page_rows: ui::matrix_page_rows(size.width, size.height) }];
+    for fx in app::init(&mut model) {
+        executor.spawn(fx);
+    }
+    let mut events = EventStream::new();
+    let mut dirty = true;
+    let mut next_frame = Instant::now();
+    let mut tick = tokio::time::interval(TICK_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+    loop {
+        // Apply everything that arrived, then maybe draw.
+        for msg in pending.drain(..) {
+            dirty = true;
+            for fx in app::update(&mut model, msg, &keymap) {
+                match fx {
+                    Effect::Quit => {}
+                    Effect::Suspend => {
+                        suspend(&mut guard, &mut term)?;
+                        dirty = true;
+                    }
+                    other => executor.spawn(other),
+                }
+            }
+        }
+        if model.quit {
+            break;
+        }
+        let now = Instant::now();
+        if dirty && now >= next_frame {
+            app::update(&mut model, Msg::Tick(Utc::now()), &keymap);
+            draw(&mut term, &model, &ui)?;
+            dirty = false;
+            if !first_full_frame_logged && model.instances.iter().all(|i| i.last_update.is_some()) {
+                first_full_frame_logged = true;
+                let ms = started.elapsed().as_secs_f64() * 1000.0;
+                tracing::info!(first_full_frame_ms = ms, apps = model.deployments.len(), "first full frame");
+            }
+            next_frame = now + FRAME_EVERY;
+        }
+        let animating = needs_tick(&model);
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+                    if let Some(key) = key_from(k) { pending.push(Msg::Key(key)); }
+                }
+                Some(Ok(Event::Resize(w, h))) => {
+                    pending.push(Msg::Resize { width: w, height: h, page_rows: ui::matrix_page_rows(w, h) });
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e).context("reading terminal input"),
+                None => break,
+            },
+            Some(msg) = rx.recv() => {
+                pending.push(msg);
+                while pending.len() < DRAIN_MAX {
+                    match rx.try_recv() {
+                        Ok(m) => pending.push(m),
+                        Err(_) => break,
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(next_frame), if dirty => {}
+            _ = tick.tick(), if animating => { pending.push(Msg::Tick(Utc::now())); }
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+        }
+    }
+    drop(executor);
+    drop(guard);
+    Ok(())
+}
+
+/// Something on screen moves by itself: a spinner of a running run, a connecting instance.
+fn needs_tick(model: &Model) -> bool {
+    use crate::domain::{ConnState, RunOutcome};
+    model.runs.iter().any(|r| r.outcome == RunOutcome::Running)
+        || model.instances.iter().any(|i| !matches!(i.conn, ConnState::Live | ConnState::Failed(_)))
+        || model.detail.as_ref().is_some_and(|d| d.app.is_loading())
+}
+
+fn draw(term: &mut Term, model: &Model, ui: &Ui) -> io::Result<()> {
+    // Synchronized output: the terminal shows the frame whole or not at all.
+    execute!(io::stdout(), terminal::BeginSynchronizedUpdate)?;
+    let res = term.draw(|f| ui::draw(f, model, ui)).map(|_| ());
+    execute!(io::stdout(), terminal::EndSynchronizedUpdate)?;
+    res
+}
+
+/// ctrl-z: give the terminal back, stop ourselves, and take it again when resumed.
+fn suspend(guard: &mut TerminalGuard, term: &mut Term) -> anyhow::Result<()> {
+    guard.release();
+    // SAFETY: raising a signal on our own process has no memory-safety preconditions.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    guard.resume()?;
+    term.clear()?;
+    Ok(())
+}

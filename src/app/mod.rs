@@ -8,6 +8,11 @@ pub mod keymap;
 pub mod keys;
 pub mod msg;
 pub mod update;
+mod dialog;
+mod normal;
+mod rows;
+#[cfg(test)]
+mod tests;
 
 pub use command::Command;
 pub use effect::Effect;

@@ -22,8 +22,8 @@ pub enum WatchChange {
 pub enum Msg {
     /// A key was pressed.
     Key(Key),
-    /// The terminal was resized to (width, height).
-    Resize(u16, u16),
+    /// The terminal was resized; `page_rows` matrix rows are now visible.
+    Resize { width: u16, height: u16, page_rows: usize },
     /// The clock moved on (sent only while something animates or is due).
     Tick(DateTime<Utc>),
     /// An instance was (re-)listed: its whole set of apps replaces what we had.

@@ -1,16 +1,209 @@
-//! The pure update function (placeholder while the spine is laid).
+//! The pure update function: one `Msg` in, the `Model` changed, `Effect`s out.
+//! Key handling per mode lives in `normal.rs` and `dialog.rs`; matrix rows in `rows.rs`.
 
-use super::{Effect, Msg};
-use crate::domain::Model;
+use chrono::{DateTime, Utc};
 
-/// Effects to run when the console starts.
+use super::{normal, rows, Effect, Keymap, Msg, WatchChange};
+use crate::domain::model::{DetailState, Flash};
+use crate::domain::{Action, ConnState, Model, RunOutcome, StepStatus};
+
+/// Runs kept in the log (older ones scroll away).
+const RUNS_KEPT: usize = 200;
+
+/// Effects to run when the console starts: watch every instance and ask who we are.
 pub fn init(model: &mut Model) -> Vec<Effect> {
-    let _ = model;
-    Vec::new()
+    let mut fx = Vec::new();
+    for (i, inst) in model.instances.iter_mut().enumerate() {
+        inst.conn = ConnState::Connecting;
+        inst.user.start_loading();
+        fx.push(Effect::WatchInstance { instance: i });
+        fx.push(Effect::LoadUser { instance: i });
+    }
+    fx
 }
 
 /// Apply one message.
-pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
-    let _ = (model, msg);
-    Vec::new()
+pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match msg {
+        Msg::Key(key) => {
+            model.flash = None;
+            normal::on_key(model, key, keymap, &mut fx);
+        }
+        Msg::Resize { width, height, page_rows } => {
+            model.viewport = (width, height);
+            model.page_rows = page_rows;
+            rows::keep_visible(model);
+        }
+        Msg::Tick(now) => model.now = now,
+        Msg::AppsListed { instance, apps, at } => {
+            model.now = model.now.max(at);
+            model.deployments.retain(|k, _| k.instance != instance);
+            for d in apps {
+                model.deployments.insert(d.key.clone(), d);
+            }
+            if let Some(inst) = model.instances.get_mut(instance) {
+                inst.last_update = Some(at);
+            }
+            rows::rebuild(model);
+        }
+        Msg::AppsChanged { instance, changes, at } => {
+            model.now = model.now.max(at);
+            let selected = model.selected_key().cloned();
+            let mut selected_changed = false;
+            for change in changes {
+                match change {
+                    WatchChange::Upsert(d) => {
+                        selected_changed |= selected.as_ref() == Some(&d.key);
+                        if d.auto_sync {
+                            // Someone turned auto-sync back on: no longer pinned.
+                            model.pinned.remove(&d.key);
+                        }
+                        model.deployments.insert(d.key.clone(), d);
+                    }
+                    WatchChange::Deleted(key) => {
+                        model.pinned.remove(&key);
+                        model.deployments.remove(&key);
+                    }
+                }
+            }
+            if let Some(inst) = model.instances.get_mut(instance) {
+                inst.last_update = Some(at);
+            }
+            rows::rebuild(model);
+            if selected_changed {
+                // The selected app moved on: refresh its detail, keeping the old one shown.
+                reload_detail(model, &mut fx);
+            }
+        }
+        Msg::ConnectionChanged { instance, state } => {
+            if let Some(inst) = model.instances.get_mut(instance) {
+                inst.conn = state;
+            }
+        }
+        Msg::UserLoaded { instance, result, at } => {
+            if let Some(inst) = model.instances.get_mut(instance) {
+                inst.user.finish(result, at);
+            }
+        }
+        Msg::DetailLoaded { key, generation, result, at } => {
+            if let Some(d) = current_detail(model, &key, generation) {
+                d.app.finish(result, at);
+            }
+        }
+        Msg::EventsLoaded { key, generation, result, at } => {
+            if let Some(d) = current_detail(model, &key, generation) {
+                d.events.finish(result, at);
+            }
+        }
+        Msg::DiffLoaded { key, generation, result, at } => {
+            if let Some(d) = current_detail(model, &key, generation) {
+                d.diff.finish(result, at);
+            }
+        }
+        Msg::RunStep { run_id, label, status, at } => {
+            if let Some(run) = model.runs.iter_mut().find(|r| r.id == run_id) {
+                run.step(&label, status, at);
+            }
+        }
+        Msg::RunFinished { run_id, outcome, at } => run_finished(model, run_id, outcome, at),
+        Msg::Resumed => {}
+    }
+    follow_selection(model, &mut fx);
+    fx
+}
+
+/// A run ended: record it, and track the pin a paused-auto-sync rollback leaves behind.
+fn run_finished(model: &mut Model, run_id: u64, outcome: RunOutcome, at: DateTime<Utc>) {
+    let Some(run) = model.runs.iter_mut().find(|r| r.id == run_id) else { return };
+    // Any step still marked running ended with the run.
+    let failed = matches!(outcome, RunOutcome::Failed { .. });
+    for s in run.steps.iter_mut().filter(|s| s.status == StepStatus::Running) {
+        s.status = if failed { StepStatus::Failed } else { StepStatus::Done };
+        s.finished_at = Some(at);
+    }
+    run.finish(outcome.clone(), at);
+    let key = run.target.clone();
+    let auto_sync_now = model.deployments.get(&key).map(|d| d.auto_sync);
+    match (&run.action, &outcome) {
+        // Even a failed rollback may have paused auto-sync: pin whenever it is off now.
+        (Action::Rollback { pause_auto_sync: true, .. }, _) if auto_sync_now != Some(true) => {
+            model.pinned.insert(key);
+        }
+        (Action::ResumeAutoSync, RunOutcome::Succeeded) => {
+            model.pinned.remove(&key);
+        }
+        _ => {}
+    }
+    let text = match &outcome {
+        RunOutcome::Succeeded => format!("{} {} done", run_verb(model, run_id), label_of(model, run_id)),
+        RunOutcome::Failed { message, .. } => format!("{} {} failed: {message}", run_verb(model, run_id), label_of(model, run_id)),
+        RunOutcome::Running => return,
+    };
+    model.flash = Some(Flash { text, error: failed });
+}
+
+fn run_verb(model: &Model, id: u64) -> &'static str {
+    model.runs.iter().find(|r| r.id == id).map(|r| r.action.verb()).unwrap_or("run")
+}
+
+fn label_of(model: &Model, id: u64) -> String {
+    model.runs.iter().find(|r| r.id == id).map(|r| r.label.clone()).unwrap_or_default()
+}
+
+/// The detail state, if it is still about `key` at `generation` (stale answers drop).
+fn current_detail<'a>(model: &'a mut Model, key: &crate::domain::AppKey, generation: u64) -> Option<&'a mut DetailState> {
+    model.detail.as_mut().filter(|d| d.key == *key && d.generation == generation)
+}
+
+/// Keep the detail pane on the selected deployment: a new selection starts a new load.
+pub(crate) fn follow_selection(model: &mut Model, fx: &mut Vec<Effect>) {
+    let Some(key) = model.selected_key().cloned() else {
+        model.detail = None;
+        return;
+    };
+    if model.detail.as_ref().is_some_and(|d| d.key == key) {
+        return;
+    }
+    let generation = model.detail.as_ref().map_or(1, |d| d.generation + 1);
+    let mut detail = DetailState { key: key.clone(), generation, ..Default::default() };
+    detail.app.start_loading();
+    detail.events.start_loading();
+    model.detail = Some(detail);
+    fx.push(Effect::LoadDetail { key, generation });
+}
+
+/// Reload the current detail (and the diff if one was asked for), keeping values shown.
+pub(crate) fn reload_detail(model: &mut Model, fx: &mut Vec<Effect>) {
+    let Some(d) = model.detail.as_mut() else { return };
+    d.generation += 1;
+    d.app.start_loading();
+    d.events.start_loading();
+    fx.push(Effect::LoadDetail { key: d.key.clone(), generation: d.generation });
+    if !matches!(d.diff, crate::domain::Loadable::NotAsked) {
+        d.diff.start_loading();
+        fx.push(Effect::LoadDiff { key: d.key.clone(), generation: d.generation });
+    }
+}
+
+/// Start a run of `action` on the selected deployment: log it and ask the client to run it.
+pub(crate) fn start_run(model: &mut Model, key: crate::domain::AppKey, label: String, action: Action, fx: &mut Vec<Effect>) {
+    model.next_run_id += 1;
+    let id = model.next_run_id;
+    let user = model.username().unwrap_or("unknown").to_string();
+    model.runs.push(crate::domain::Run {
+        id,
+        user: user.clone(),
+        action: action.clone(),
+        target: key.clone(),
+        label,
+        started_at: model.now,
+        finished_at: None,
+        steps: Vec::new(),
+        outcome: RunOutcome::Running,
+    });
+    if model.runs.len() > RUNS_KEPT {
+        model.runs.remove(0);
+    }
+    fx.push(Effect::RunAction { run_id: id, key, action, user });
 }

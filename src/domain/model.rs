@@ -106,6 +106,8 @@ pub struct Dialog {
     pub error: Option<String>,
     /// Auto-sync state when the dialog opened (rollback needs it paused).
     pub auto_sync: bool,
+    /// Keys go to the typed confirmation (true) or to the dialog's options (false).
+    pub typing: bool,
 }
 
 /// What has the keyboard.
@@ -159,6 +161,10 @@ pub struct Model {
     pub quit: bool,
     /// Terminal size, for paging and scroll.
     pub viewport: (u16, u16),
+    /// Matrix rows visible at this size (from the layout, via `Msg::Resize`).
+    pub page_rows: usize,
+    /// Id for the next run.
+    pub next_run_id: u64,
 }
 
 impl Model {

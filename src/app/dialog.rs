@@ -1,0 +1,187 @@
+//! Action dialogs: open one for the selection, edit its options, and confirm it — with the
+//! environment named, and the service name typed in protected environments.
+
+use super::normal::{edit_line, flash_error};
+use super::update::start_run;
+use super::{Command, Effect, Key, KeyCode};
+use crate::domain::model::{Dialog, DialogKind, LineInput, Mode};
+use crate::domain::{Action, Model};
+
+/// Largest replica count the dialog accepts: a typo guard, not a policy.
+const MAX_REPLICAS: u32 = 1000;
+
+/// Open the dialog for `cmd` on the selected deployment, or say why not.
+pub fn open(model: &mut Model, cmd: Command) {
+    let Some(dep) = model.selected().cloned() else {
+        flash_error(model, "no deployment in this cell");
+        return;
+    };
+    let detail = model.detail.as_ref().filter(|d| d.key == dep.key).and_then(|d| d.app.value()).cloned();
+    let need_detail = |model: &mut Model| flash_error(model, "still loading this app's detail — try again in a moment");
+    let kind = match cmd {
+        Command::Sync => DialogKind::Sync { prune: false, dry_run: false, force: false, apply_only: false },
+        Command::Rollback => {
+            let Some(detail) = detail else { return need_detail(model) };
+            if detail.history.len() < 2 {
+                return flash_error(model, "nothing to roll back to: the history has fewer than two entries");
+            }
+            // Default to the deployment before the current one (history is oldest first).
+            DialogKind::Rollback { selected: detail.history.len() - 2, pause_auto_sync: dep.auto_sync }
+        }
+        Command::Scale => {
+            let Some(detail) = detail else { return need_detail(model) };
+            let Some(w) = detail.workload() else {
+                return flash_error(model, "no Deployment, StatefulSet or Rollout in this app to scale");
+            };
+            DialogKind::Scale {
+                kind: w.kind.clone(),
+                group: w.group.clone(),
+                name: w.name.clone(),
+                namespace: w.namespace.clone(),
+                replicas: LineInput::default(),
+                current: None,
+            }
+        }
+        Command::Restart => {
+            let Some(detail) = detail else { return need_detail(model) };
+            let Some(w) = detail.workload() else {
+                return flash_error(model, "no Deployment, StatefulSet or Rollout in this app to restart");
+            };
+            DialogKind::Confirm(Action::Restart { kind: w.kind.clone(), group: w.group.clone(), name: w.name.clone(), namespace: w.namespace.clone() })
+        }
+        Command::RolloutPromote | Command::RolloutAbort => {
+            let Some(detail) = detail else { return need_detail(model) };
+            let Some(r) = detail.rollout() else {
+                return flash_error(model, "this app has no Argo Rollout");
+            };
+            let (name, namespace) = (r.name.clone(), r.namespace.clone());
+            DialogKind::Confirm(if cmd == Command::RolloutPromote {
+                Action::RolloutPromote { name, namespace }
+            } else {
+                Action::RolloutAbort { name, namespace }
+            })
+        }
+        Command::Terminate => {
+            if !dep.operation.is_some_and(|p| !p.is_completed()) {
+                return flash_error(model, "no operation in progress to terminate");
+            }
+            DialogKind::Confirm(Action::Terminate)
+        }
+        Command::ResumeAutoSync => {
+            if dep.auto_sync {
+                return flash_error(model, "auto-sync is already on");
+            }
+            DialogKind::Confirm(Action::ResumeAutoSync)
+        }
+        _ => return,
+    };
+    let protected = model.protected_envs.contains(&dep.env);
+    let has_options = !matches!(kind, DialogKind::Confirm(_));
+    model.mode = Mode::Dialog(Box::new(Dialog {
+        kind,
+        target: dep.key.clone(),
+        service: dep.service.clone(),
+        env: dep.env.clone(),
+        require_typed: protected.then(|| dep.service.clone()),
+        typed: LineInput::default(),
+        error: None,
+        auto_sync: dep.auto_sync,
+        typing: protected && !has_options,
+    }));
+}
+
+/// A key in a dialog.
+pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
+    let history_len = history_len(model);
+    let Mode::Dialog(d) = &mut model.mode else { return };
+    d.error = None;
+    match key.code {
+        KeyCode::Esc => {
+            model.mode = Mode::Normal;
+            return;
+        }
+        KeyCode::Tab | KeyCode::BackTab if d.require_typed.is_some() => {
+            d.typing = !d.typing;
+            return;
+        }
+        KeyCode::Enter => {
+            if d.require_typed.is_some() && !d.typing {
+                d.typing = true;
+                return;
+            }
+            return confirm(model, fx);
+        }
+        _ => {}
+    }
+    if d.typing {
+        edit_line(&mut d.typed, key);
+        return;
+    }
+    match &mut d.kind {
+        DialogKind::Sync { prune, dry_run, force, apply_only } => match key.code {
+            KeyCode::Char('p') => *prune = !*prune,
+            KeyCode::Char('d') => *dry_run = !*dry_run,
+            KeyCode::Char('f') => *force = !*force,
+            KeyCode::Char('a') => *apply_only = !*apply_only,
+            _ => {}
+        },
+        DialogKind::Rollback { selected, pause_auto_sync } => match key.code {
+            KeyCode::Char('j') | KeyCode::Down => *selected = (*selected + 1).min(history_len.saturating_sub(1)),
+            KeyCode::Char('k') | KeyCode::Up => *selected = selected.saturating_sub(1),
+            KeyCode::Char(' ') => *pause_auto_sync = !*pause_auto_sync,
+            _ => {}
+        },
+        DialogKind::Scale { replicas, .. } => {
+            if matches!(key.code, KeyCode::Char(c) if c.is_ascii_digit()) || key.code == KeyCode::Backspace {
+                edit_line(replicas, key);
+            }
+        }
+        DialogKind::Confirm(_) => {}
+    }
+}
+
+fn history_len(model: &Model) -> usize {
+    model.detail.as_ref().and_then(|d| d.app.value()).map_or(0, |a| a.history.len())
+}
+
+/// Validate the dialog and start the run, or leave it open with the reason.
+fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
+    let history = model.detail.as_ref().and_then(|d| d.app.value()).map(|a| a.history.clone()).unwrap_or_default();
+    let Mode::Dialog(d) = &mut model.mode else { return };
+    if let Some(want) = &d.require_typed {
+        if d.typed.text.trim() != want {
+            d.error = Some(format!("type {want} to confirm an action in {}", d.env));
+            d.typing = true;
+            return;
+        }
+    }
+    let action = match &d.kind {
+        DialogKind::Sync { prune, dry_run, force, apply_only } => {
+            Action::Sync { prune: *prune, dry_run: *dry_run, force: *force, apply_only: *apply_only }
+        }
+        DialogKind::Rollback { selected, pause_auto_sync } => {
+            let Some(entry) = history.get(*selected) else {
+                d.error = Some("pick a history entry".into());
+                return;
+            };
+            if d.auto_sync && !pause_auto_sync {
+                d.error = Some("Argo CD refuses a rollback while auto-sync is on: press space to pause it first".into());
+                return;
+            }
+            Action::Rollback { history_id: entry.id, pause_auto_sync: *pause_auto_sync && d.auto_sync }
+        }
+        DialogKind::Scale { kind, group, name, namespace, replicas, .. } => match replicas.text.parse::<u32>() {
+            Ok(n) if n <= MAX_REPLICAS => Action::Scale { kind: kind.clone(), group: group.clone(), name: name.clone(), namespace: namespace.clone(), replicas: n },
+            _ => {
+                d.error = Some(format!("replicas must be a number from 0 to {MAX_REPLICAS}"));
+                d.typing = false;
+                return;
+            }
+        },
+        DialogKind::Confirm(a) => a.clone(),
+    };
+    let key = d.target.clone();
+    let label = format!("{}/{}", d.service, d.env);
+    model.mode = Mode::Normal;
+    start_run(model, key, label, action, fx);
+}

@@ -1,0 +1,91 @@
+//! Starting the console: from configuration, or on the in-process simulator for `demo`.
+
+use std::collections::HashSet;
+
+use crate::client::ArgoClient;
+use crate::config::{self, Auth, Config, InstanceConfig, Secret};
+use crate::domain::model::InstanceState;
+use crate::domain::{ErrorKind, Failure, Model};
+use crate::ui::{theme, Ui};
+
+use super::GlobalArgs;
+
+/// `flightdeck` with no subcommand.
+pub async fn run_configured(g: &GlobalArgs) -> Result<(), Failure> {
+    let started = std::time::Instant::now();
+    let cfg = super::load_config(g)?;
+    open(cfg, started).await
+}
+
+/// `flightdeck demo`: the simulator in-process, the console against it over real HTTP.
+pub async fn run_demo(services: usize, seed: u64) -> Result<(), Failure> {
+    let started = std::time::Instant::now();
+    let opts = flightdeck_sim::SimOptions { services, seed, ..Default::default() };
+    let sim = flightdeck_sim::Sim::start(opts)
+        .await
+        .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("cannot start the simulator: {e}")))?;
+    let cfg = config_for_sim(&sim);
+    let result = open(cfg, started).await;
+    sim.shutdown().await;
+    result
+}
+
+/// A Flightdeck config pointing at a running simulator: one instance per environment.
+pub fn config_for_sim(sim: &flightdeck_sim::Sim) -> Config {
+    let instances = sim
+        .instances()
+        .into_iter()
+        .map(|i| {
+            let mut c = InstanceConfig::new(i.name, i.base_url);
+            c.auth = Auth::Token(Secret::new(i.token));
+            c.auth_source = "token from the demo simulator".into();
+            c.env = Some(i.env);
+            c
+        })
+        .collect();
+    Config { instances, ..Config::default() }
+}
+
+/// Everything checked before the terminal is touched: logging, keymap, theme, clients.
+async fn open(cfg: Config, started: std::time::Instant) -> Result<(), Failure> {
+    let usage = |e: String| Failure::new(ErrorKind::Usage, e);
+    let (_guard, log_path) = crate::logging::init(None).map_err(|e| usage(format!("cannot open the log file: {e:#}")))?;
+    tracing::info!(log = %log_path.display(), instances = cfg.instances.len(), "starting console");
+    let keymap = config::keymap::load(cfg.keymap_file.as_deref()).map_err(|e| usage(e.to_string()))?;
+    let env = |k: &str| std::env::var(k).ok();
+    let theme = theme::Theme::load(&cfg.theme, theme::Theme::detect_depth(&env)).map_err(usage)?;
+    let clients = cfg
+        .instances
+        .iter()
+        .map(ArgoClient::new)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_failure())?;
+    let model = model_from(&cfg);
+    crate::runtime::run(model, Ui { theme, keymap }, clients, started)
+        .await
+        .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("{e:#}")))
+}
+
+/// The starting model: instances and environment columns from configuration.
+pub fn model_from(cfg: &Config) -> Model {
+    let mut envs = cfg.envs.clone();
+    for i in &cfg.instances {
+        if let Some(e) = &i.env {
+            if !envs.contains(e) {
+                envs.push(e.clone());
+            }
+        }
+    }
+    Model {
+        now: chrono::Utc::now(),
+        instances: cfg
+            .instances
+            .iter()
+            .map(|i| InstanceState { name: i.name.clone(), url: i.server.clone(), env: i.env.clone(), ..Default::default() })
+            .collect(),
+        envs,
+        protected_envs: cfg.protected_envs.iter().cloned().collect::<HashSet<_>>(),
+        page_rows: 20,
+        ..Default::default()
+    }
+}

@@ -1,0 +1,150 @@
+//! `flightdeck status`: the matrix once, as a table or as JSON, from fields-trimmed lists of
+//! every instance fetched in parallel (no per-app requests, so scripts can call it in loops).
+
+use futures_util::future::join_all;
+use serde::Serialize;
+
+use super::output::{color_stdout, paint};
+use super::Format;
+use crate::client::ArgoClient;
+use crate::config::Config;
+use crate::domain::{Deployment, Failure, Health, SyncStatus};
+
+/// One deployment as `status -o json` prints it.
+#[derive(Serialize)]
+struct Row<'a> {
+    instance: &'a str,
+    app: &'a str,
+    namespace: &'a str,
+    project: &'a str,
+    service: &'a str,
+    env: &'a str,
+    health: &'static str,
+    sync: &'static str,
+    revision: &'a str,
+    images: &'a [String],
+    version: String,
+    operation: Option<&'static str>,
+    auto_sync: bool,
+}
+
+/// Clients for every instance, stamped with their index.
+pub fn clients(cfg: &Config) -> Result<Vec<ArgoClient>, Failure> {
+    cfg.instances
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ArgoClient::new(c).map(|c| c.with_instance(i)).map_err(|e| e.to_failure()))
+        .collect()
+}
+
+/// List the instances that can hold `env` (all, unless instances are bound to environments),
+/// in parallel. Returns what answered and the first failure, if any.
+pub async fn list_all(cfg: &Config, env: Option<&str>) -> Result<(Vec<Deployment>, Option<Failure>), Failure> {
+    let clients = clients(cfg)?;
+    let wanted: Vec<&ArgoClient> = clients
+        .iter()
+        .filter(|c| match (env, &c.config().env) {
+            (Some(e), Some(ie)) => e == ie,
+            _ => true,
+        })
+        .collect();
+    let results = join_all(wanted.iter().map(|c| c.list())).await;
+    let mut all = Vec::new();
+    let mut failure = None;
+    for (c, r) in wanted.iter().zip(results) {
+        match r {
+            Ok((apps, _rv)) => all.extend(apps),
+            Err(e) => {
+                let mut f = e.to_failure();
+                f.message = format!("{}: {}", c.config().name, f.message);
+                failure.get_or_insert(f);
+            }
+        }
+    }
+    Ok((all, failure))
+}
+
+pub async fn run(cfg: &Config, format: Format, env: Option<&str>, service: Option<&str>) -> Result<(), Failure> {
+    let (mut deps, failure) = list_all(cfg, env).await?;
+    deps.retain(|d| env.is_none_or(|e| d.env == e) && service.is_none_or(|s| d.service == s || d.key.name == s));
+    let env_rank = |e: &str| cfg.envs.iter().position(|x| x == e).unwrap_or(usize::MAX);
+    deps.sort_by(|a, b| (a.service.as_str(), env_rank(&a.env), &a.env).cmp(&(b.service.as_str(), env_rank(&b.env), &b.env)));
+    match format {
+        Format::Json => print_json(cfg, &deps),
+        Format::Table => print_table(cfg, &deps),
+    }
+    match failure {
+        Some(f) => Err(f),
+        None => Ok(()),
+    }
+}
+
+fn instance_name(cfg: &Config, i: usize) -> &str {
+    cfg.instances.get(i).map_or("", |c| c.name.as_str())
+}
+
+fn print_json(cfg: &Config, deps: &[Deployment]) {
+    let rows: Vec<Row<'_>> = deps
+        .iter()
+        .map(|d| Row {
+            instance: instance_name(cfg, d.key.instance),
+            app: &d.key.name,
+            namespace: &d.key.namespace,
+            project: &d.project,
+            service: &d.service,
+            env: &d.env,
+            health: d.health.as_str(),
+            sync: d.sync.as_str(),
+            revision: &d.revision,
+            images: &d.images,
+            version: d.version(),
+            operation: d.operation.map(|p| p.as_str()),
+            auto_sync: d.auto_sync,
+        })
+        .collect();
+    // serde_json escapes control characters, and the client cleaned every string already.
+    println!("{}", serde_json::json!({ "deployments": rows }));
+}
+
+fn print_table(cfg: &Config, deps: &[Deployment]) {
+    let color = color_stdout();
+    let header = ["SERVICE", "ENV", "HEALTH", "SYNC", "VERSION", "OPERATION", "AUTO-SYNC", "APP", "INSTANCE"];
+    let rows: Vec<[String; 9]> = deps
+        .iter()
+        .map(|d| {
+            [
+                d.service.clone(),
+                d.env.clone(),
+                d.health.as_str().to_string(),
+                d.sync.as_str().to_string(),
+                d.version(),
+                d.operation.map_or("-", |p| p.as_str()).to_string(),
+                if d.auto_sync { "on" } else { "off" }.to_string(),
+                d.key.name.clone(),
+                instance_name(cfg, d.key.instance).to_string(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        cells.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string()
+    };
+    println!("{}", line(&header.map(String::from)));
+    for (r, d) in rows.iter().zip(deps) {
+        let text = line(r);
+        let sgr = match (d.health, d.sync) {
+            (Health::Degraded | Health::Missing, _) => Some("31"),
+            (_, SyncStatus::OutOfSync) | (Health::Progressing, _) => Some("33"),
+            _ => None,
+        };
+        match sgr {
+            Some(s) => println!("{}", paint(&text, s, color)),
+            None => println!("{text}"),
+        }
+    }
+}

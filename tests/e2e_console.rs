@@ -1,0 +1,76 @@
+//! End-to-end: the real binary in a pseudo-terminal against the simulator over HTTP.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::pty::Pty;
+
+fn phase(app: &serde_json::Value) -> Option<String> {
+    app.pointer("/status/operationState/phase").and_then(|v| v.as_str()).map(str::to_string)
+}
+
+fn history_len(app: &serde_json::Value) -> usize {
+    app.pointer("/status/history").and_then(|v| v.as_array()).map_or(0, Vec::len)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_shows_the_matrix_runs_a_sync_and_restores_the_terminal() {
+    let sim = Arc::new(common::calm_sim(6).await);
+    let home = tempfile::tempdir().unwrap();
+    let cfg = common::write_sim_config(&sim, home.path());
+    let mut names = sim.app_names(0);
+    names.sort();
+    let app = names[0].clone();
+    let service = common::service_of(&app, "dev");
+    let before = sim.app_json(0, &app).unwrap();
+    let rt = tokio::runtime::Handle::current();
+    let sim2 = sim.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut pty = Pty::spawn(&["--config", cfg.to_str().unwrap()], home.path(), 120, 40, &[]);
+        // The matrix: the first service with its dev cell, every environment as a column.
+        pty.wait_for("the matrix", |s| s.contains(&service) && s.contains("staging") && s.contains("prod"));
+        // A sync through the keys: the dialog names the environment; enter confirms in dev.
+        pty.send("s");
+        pty.wait_for("the sync dialog", |s| s.contains("prune") && s.contains("dev"));
+        pty.send("\r");
+        pty.wait_text("sync sent");
+        // Let the simulator's operation run to its end, then see it in the run log.
+        for _ in 0..30 {
+            let now = sim2.app_json(0, &app).unwrap();
+            let healthy = now.pointer("/status/health/status").and_then(|v| v.as_str()) == Some("Healthy");
+            if phase(&now).as_deref() == Some("Succeeded") && history_len(&now) > history_len(&before) && healthy {
+                break;
+            }
+            rt.block_on(sim2.advance(Duration::from_secs(1)));
+        }
+        let after = sim2.app_json(0, &app).unwrap();
+        assert_eq!(phase(&after).as_deref(), Some("Succeeded"), "the simulator ran the sync");
+        assert!(history_len(&after) > history_len(&before), "the sync landed in the app's history");
+        pty.wait_text("healthy");
+        // Quit: the alternate screen is left and the cursor shown again.
+        pty.send("q");
+        let code = pty.wait_exit();
+        assert_eq!(code, 0, "clean exit; screen:\n{}", pty.screen());
+        let entered = pty.raw_rfind(b"\x1b[?1049h").expect("entered the alternate screen");
+        let left = pty.raw_rfind(b"\x1b[?1049l").expect("left the alternate screen");
+        assert!(left > entered);
+        assert!(pty.raw_rfind(b"\x1b[?25h").is_some_and(|p| p > entered), "cursor shown again");
+    })
+    .await
+    .unwrap();
+}
+
+#[test]
+fn a_bad_config_stops_before_the_terminal_is_touched() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("bad.toml");
+    std::fs::write(&cfg, "[[instance]]\nname = \"prod\"\nserver = \"https://argocd.example.com\"\ncolour = \"blue\"\n").unwrap();
+    let mut pty = Pty::spawn(&["--config", cfg.to_str().unwrap()], home.path(), 80, 24, &[]);
+    let code = pty.wait_exit();
+    assert_eq!(code, 2);
+    let screen = pty.screen();
+    assert!(screen.contains("bad.toml:4"), "file and line named: {screen}");
+    assert!(!pty.raw_contains(b"\x1b[?1049h"), "never entered the alternate screen");
+}
