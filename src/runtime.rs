@@ -40,7 +40,7 @@ impl TerminalGuard {
     pub fn enter() -> io::Result<Self> {
         terminal::enable_raw_mode()?;
         let mut out = io::stdout();
-        if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide) {
+        if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide, terminal::Clear(terminal::ClearType::All)) {
             let _ = terminal::disable_raw_mode();
             return Err(e);
         }
@@ -55,7 +55,7 @@ impl TerminalGuard {
     }
     fn resume(&mut self) -> io::Result<()> {
         terminal::enable_raw_mode()?;
-        execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+        execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide, terminal::Clear(terminal::ClearType::All))?;
         self.active = true;
         Ok(())
     }
@@ -116,8 +116,9 @@ pub async fn run(mut model: Model, ui: Ui, clients: Vec<ArgoClient>, started: st
     let mut executor = Executor::new(clients, tx);
     install_panic_hook();
     let mut guard = TerminalGuard::enter().context("cannot set up the terminal (is stdout a terminal?)")?;
+    // A fresh fullscreen terminal never asks for the cursor position (`Terminal::clear`
+    // would: a round trip over slow SSH, and a hang on terminals that do not answer).
     let mut term: Term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    term.clear()?;
     let size = term.size()?;
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
@@ -220,6 +221,7 @@ fn suspend(guard: &mut TerminalGuard, term: &mut Term) -> anyhow::Result<()> {
         libc::raise(libc::SIGTSTP);
     }
     guard.resume()?;
-    term.clear()?;
+    // A new terminal has an empty back buffer, so the next frame redraws everything.
+    *term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     Ok(())
 }
