@@ -1,1 +1,286 @@
-//! Placeholder: the simulator helper owns this crate.
+//! flightdeck-sim: a loopback Argo CD. One listener hosts one Argo CD instance per environment,
+//! each under its own root path (`/<env>`, like `--rootpath`), speaking the real REST contract
+//! (see /work/shared/reference/argocd/API-NOTES.md) over a living, deterministic estate.
+//!
+//! Data flow: `estate` generates compact `model` structs → `state::Instance` owns them per env →
+//! `life` moves them through sim time (timers run by `Sim::advance`) → every change is rendered
+//! (`render`, `objects`) and pushed to watch connections; `http` serves the API.
+
+mod auth;
+mod errors;
+mod estate;
+mod fields;
+mod http;
+mod life;
+mod model;
+mod objects;
+mod patch;
+mod render;
+mod rng;
+mod selector;
+mod state;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use crate::state::{lock, Instance};
+
+/// How simulated time moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimClock {
+    /// Sim time follows real time, advanced every `tick`.
+    Auto { tick: Duration },
+    /// Sim time moves only through [`Sim::advance`] (for tests).
+    Manual,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    pub services: usize,
+    pub seed: u64,
+    pub envs: Vec<String>,
+    pub listen: SocketAddr,
+    pub clock: SimClock,
+    pub chaos: bool,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            services: 40,
+            seed: 1,
+            envs: vec!["dev".into(), "staging".into(), "prod".into()],
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            clock: SimClock::Auto { tick: Duration::from_millis(200) },
+            chaos: true,
+        }
+    }
+}
+
+/// One simulated Argo CD instance as a client should address it.
+#[derive(Debug, Clone)]
+pub struct SimInstance {
+    pub name: String,
+    pub env: String,
+    pub base_url: String,
+    pub token: String,
+}
+
+/// Per-instance state reachable from handlers and the public API.
+pub(crate) struct Slot {
+    pub env: String,
+    pub base_url: String,
+    pub secret: u64,
+    pub inst: Mutex<Instance>,
+    pub requests: Mutex<HashMap<String, u64>>,
+    /// Pending injected failures: (remaining count, HTTP status).
+    pub fail: Mutex<Option<(u32, u16)>>,
+}
+
+pub(crate) struct Shared {
+    pub slots: Vec<Slot>,
+    pub nonce: std::sync::atomic::AtomicU64,
+    pub advance_gate: tokio::sync::Mutex<()>,
+}
+
+impl Shared {
+    pub async fn advance(&self, d: Duration) {
+        let _gate = self.advance_gate.lock().await;
+        let d_ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4);
+        for slot in &self.slots {
+            let mut inst = lock(&slot.inst);
+            let target = inst.now_ms.saturating_add(d_ms);
+            inst.advance_to(target);
+        }
+    }
+}
+
+/// A running simulator. Methods take `&self`; clone the `Arc` inside by sharing `&Sim`.
+pub struct Sim {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    stop: Arc<Notify>,
+    server: JoinHandle<()>,
+    ticker: Option<JoinHandle<()>>,
+}
+
+impl Sim {
+    pub async fn start(opts: SimOptions) -> std::io::Result<Sim> {
+        let listener = tokio::net::TcpListener::bind(opts.listen).await?;
+        let addr = listener.local_addr()?;
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64 * 1000)
+            .unwrap_or(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        let services = Arc::new(estate::services(opts.services, opts.seed));
+        let n_env = opts.envs.len();
+        let slots = opts
+            .envs
+            .iter()
+            .enumerate()
+            .map(|(pos, env)| {
+                let apps = estate::apps_for_env(&services, env, pos, n_env, opts.seed, now_ms);
+                let inst_seed = rng::hash_bytes(opts.seed, env.as_bytes());
+                let inst = Instance::new(env.clone(), services.clone(), apps, now_ms, inst_seed, opts.chaos);
+                Slot {
+                    env: env.clone(),
+                    base_url: format!("http://{addr}/{env}"),
+                    secret: rng::mix(rng::hash_bytes(opts.seed ^ nanos, env.as_bytes())),
+                    inst: Mutex::new(inst),
+                    requests: Mutex::new(HashMap::new()),
+                    fail: Mutex::new(None),
+                }
+            })
+            .collect();
+        let shared = Arc::new(Shared {
+            slots,
+            nonce: std::sync::atomic::AtomicU64::new(nanos),
+            advance_gate: tokio::sync::Mutex::new(()),
+        });
+        let app = http::router(shared.clone());
+        let stop = Arc::new(Notify::new());
+        let stop_rx = stop.clone();
+        let server = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                stop_rx.notified().await;
+            });
+            if let Err(e) = serve.await {
+                tracing::warn!(error = %e, "simulator server stopped");
+            }
+        });
+        let ticker = match opts.clock {
+            SimClock::Manual => None,
+            SimClock::Auto { tick } => {
+                let shared = shared.clone();
+                let tick = tick.max(Duration::from_millis(1));
+                Some(tokio::spawn(async move {
+                    let mut every = tokio::time::interval(tick);
+                    every.tick().await;
+                    loop {
+                        every.tick().await;
+                        shared.advance(tick).await;
+                    }
+                }))
+            }
+        };
+        Ok(Sim { shared, addr, stop, server, ticker })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn instances(&self) -> Vec<SimInstance> {
+        self.shared
+            .slots
+            .iter()
+            .map(|s| {
+                let now_secs = lock(&s.inst).now_ms / 1000;
+                let nonce = self.shared.nonce.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                SimInstance {
+                    name: format!("argocd-{}", s.env),
+                    env: s.env.clone(),
+                    base_url: s.base_url.clone(),
+                    token: auth::issue(s.secret, "admin", now_secs, nonce),
+                }
+            })
+            .collect()
+    }
+
+    fn slot(&self, instance: usize) -> Option<&Slot> {
+        self.shared.slots.get(instance)
+    }
+
+    /// Run `f` on app `name` of `instance` (no-op when either is unknown).
+    fn with_app(&self, instance: usize, name: &str, f: impl FnOnce(&mut Instance, usize)) {
+        if let Some(slot) = self.slot(instance) {
+            let mut inst = lock(&slot.inst);
+            if let Some(idx) = inst.find(name) {
+                f(&mut inst, idx);
+            }
+        }
+    }
+
+    pub fn app_names(&self, instance: usize) -> Vec<String> {
+        self.slot(instance).map(|s| lock(&s.inst).apps.iter().map(|a| a.name.clone()).collect()).unwrap_or_default()
+    }
+
+    pub fn app_json(&self, instance: usize, name: &str) -> Option<serde_json::Value> {
+        let slot = self.slot(instance)?;
+        let inst = lock(&slot.inst);
+        inst.find(name).map(|i| inst.render(i))
+    }
+
+    pub async fn advance(&self, d: Duration) {
+        self.shared.advance(d).await;
+    }
+
+    pub fn fail_next(&self, instance: usize, count: u32, status: u16) {
+        if let Some(slot) = self.slot(instance) {
+            *lock(&slot.fail) = (count > 0).then_some((count, status));
+        }
+    }
+
+    pub fn drop_watches(&self, instance: usize) {
+        if let Some(slot) = self.slot(instance) {
+            lock(&slot.inst).drop_watchers();
+        }
+    }
+
+    pub fn fail_next_sync(&self, instance: usize, app: &str, message: &str) {
+        self.with_app(instance, app, |inst, i| inst.apps[i].fail_next_sync = Some(message.to_string()));
+    }
+
+    pub fn set_health(&self, instance: usize, app: &str, health: &str, message: &str) {
+        let h = model::Health::parse(health).unwrap_or(model::Health::Unknown);
+        self.with_app(instance, app, |inst, i| inst.set_health(i, h, message));
+    }
+
+    pub fn set_out_of_sync(&self, instance: usize, app: &str) {
+        self.with_app(instance, app, |inst, i| inst.drift(i));
+    }
+
+    pub fn set_auto_sync(&self, instance: usize, app: &str, on: bool) {
+        self.with_app(instance, app, |inst, i| inst.set_auto_sync(i, on));
+    }
+
+    pub fn request_count(&self, instance: usize, path_prefix: &str) -> u64 {
+        self.slot(instance)
+            .map(|s| lock(&s.requests).iter().filter(|(p, _)| p.starts_with(path_prefix)).map(|(_, n)| *n).sum())
+            .unwrap_or(0)
+    }
+
+    pub fn watch_count(&self, instance: usize) -> usize {
+        self.slot(instance).map(|s| lock(&s.inst).live_watchers()).unwrap_or(0)
+    }
+
+    pub async fn wait_watchers(&self, instance: usize, n: usize) {
+        let Some(slot) = self.slot(instance) else { return };
+        let mut rx = lock(&slot.inst).watch_count.subscribe();
+        // The sender lives as long as the instance, so this only errors on shutdown.
+        let _ = rx.wait_for(|c| *c >= n).await;
+    }
+
+    pub async fn shutdown(self) {
+        for slot in &self.shared.slots {
+            lock(&slot.inst).drop_watchers();
+        }
+        if let Some(t) = &self.ticker {
+            t.abort();
+        }
+        self.stop.notify_one();
+        let mut server = self.server;
+        if tokio::time::timeout(Duration::from_secs(5), &mut server).await.is_err() {
+            server.abort();
+        }
+    }
+}

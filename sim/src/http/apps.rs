@@ -1,0 +1,124 @@
+//! Application list, get and patch (`/api/v1/applications[/{name}]`).
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::IntoResponse;
+use serde_json::Value;
+
+use super::{find_app, json_ok, parse_body, ApiResult, Ctx, Q};
+use crate::errors::ApiError;
+use crate::fields::{self, Fields};
+use crate::patch::{json_patch, merge_patch};
+use crate::selector::Selector;
+use crate::state::AppFilter;
+
+/// Filters of `ApplicationQuery` (shared with watch).
+pub fn filter_from(q: &Q) -> Result<AppFilter, ApiError> {
+    let selector = Selector::parse(q.get("selector").unwrap_or(""))
+        .map_err(|e| ApiError::new(2, format!("error parsing the selector: {e}")))?;
+    let mut projects = q.all("projects");
+    projects.extend(q.all("project"));
+    projects.retain(|p| !p.is_empty());
+    let nonempty = |k: &str| q.get(k).filter(|v| !v.is_empty()).map(str::to_string);
+    Ok(AppFilter {
+        name: nonempty("name"),
+        projects,
+        selector,
+        repo: nonempty("repo"),
+        app_namespace: nonempty("appNamespace"),
+    })
+}
+
+pub async fn list(State(ctx): State<Ctx>, headers: HeaderMap, Query(q): Query<Vec<(String, String)>>) -> ApiResult {
+    let q = Q(q);
+    ctx.auth(&headers)?;
+    let filter = filter_from(&q)?;
+    let fields = Fields::parse(q.get("fields"));
+    let inst = ctx.inst();
+    // Serialize item by item: a 150k-app estate must not build one giant Value.
+    let mut out = Vec::with_capacity(1024);
+    out.extend_from_slice(format!("{{\"metadata\":{{\"resourceVersion\":\"{}\"}},\"items\":", inst.rv).as_bytes());
+    let mut n = 0usize;
+    for (i, app) in inst.apps.iter().enumerate() {
+        if !filter.matches(app, inst.svc(i), &inst.env) {
+            continue;
+        }
+        out.push(if n == 0 { b'[' } else { b',' });
+        n += 1;
+        let full = inst.render(i);
+        let item = match &fields {
+            Some(f) => fields::list_item(&full, f),
+            None => full,
+        };
+        // Writing a Value into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut out, &item);
+    }
+    drop(inst);
+    if n == 0 {
+        // A fields-filtered empty list marshals a nil slice.
+        out.extend_from_slice(if fields.is_some() { b"null" } else { b"[]" });
+    } else {
+        out.push(b']');
+    }
+    out.push(b'}');
+    Ok(([(header::CONTENT_TYPE, "application/json")], out).into_response())
+}
+
+pub async fn get_app(
+    State(ctx): State<Ctx>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<Vec<(String, String)>>,
+) -> ApiResult {
+    let q = Q(q);
+    ctx.auth(&headers)?;
+    let mut projects = q.all("projects");
+    projects.extend(q.all("project"));
+    projects.retain(|p| !p.is_empty());
+    if projects.len() > 1 {
+        return Err(ApiError::invalid(
+            "multiple projects specified - the get endpoint accepts either zero or one project",
+        ));
+    }
+    let mut inst = ctx.inst();
+    let idx = find_app(&inst, &name, projects.first().map(String::as_str))?;
+    if q.get("refresh").is_some_and(|r| !r.is_empty()) {
+        // The controller processes the refresh before Get returns: a reconcile = new reconciledAt.
+        let b = inst.before(idx);
+        inst.changed(idx, b);
+    }
+    Ok(json_ok(&inst.render(idx)))
+}
+
+pub async fn patch_app(
+    State(ctx): State<Ctx>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<Vec<(String, String)>>,
+    body: Bytes,
+) -> ApiResult {
+    let q = Q(q);
+    let claims = ctx.auth(&headers)?;
+    let req = parse_body(&body)?;
+    let project = req["project"].as_str().or(q.get("project"));
+    let mut inst = ctx.inst();
+    let idx = find_app(&inst, &name, project)?;
+    claims.enforce("update", inst.svc(idx).team, &name)?;
+    let patch_type = req["patchType"].as_str().filter(|t| !t.is_empty()).unwrap_or("json");
+    let patch_text = req["patch"].as_str().unwrap_or("");
+    let patch: Value = serde_json::from_str(patch_text).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let mut doc = inst.render(idx);
+    match patch_type {
+        "merge" => merge_patch(&mut doc, &patch),
+        "json" => json_patch(&mut doc, &patch).map_err(ApiError::invalid)?,
+        other => return Err(ApiError::invalid(format!("Patch type '{other}' is not supported"))),
+    }
+    // Only spec.syncPolicy.automated is applied back; the sim keeps the rest of the spec fixed.
+    let automated = &doc["spec"]["syncPolicy"]["automated"];
+    let on = automated.is_object() && automated["enabled"].as_bool() != Some(false);
+    if on != inst.apps[idx].auto_sync {
+        inst.set_auto_sync(idx, on);
+    }
+    Ok(json_ok(&inst.render(idx)))
+}

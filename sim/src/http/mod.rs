@@ -1,0 +1,182 @@
+//! HTTP surface: one axum router per instance nested under `/<env>`, a guard layer (request
+//! counting, injected faults, the 415 content-type rule), gzip for unary routes only, and the
+//! shared request context handlers use.
+
+mod apps;
+mod misc;
+mod ops;
+mod resources;
+mod watch;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+
+use crate::auth::{self, Claims};
+use crate::errors::{code_for_status, plain, ApiError};
+use crate::state::{lock, Instance};
+use crate::{Shared, Slot};
+
+/// Handler context: which instance a request is for.
+#[derive(Clone)]
+pub struct Ctx {
+    pub shared: Arc<Shared>,
+    pub idx: usize,
+}
+
+impl Ctx {
+    pub fn slot(&self) -> &Slot {
+        &self.shared.slots[self.idx]
+    }
+    pub fn inst(&self) -> std::sync::MutexGuard<'_, Instance> {
+        lock(&self.slot().inst)
+    }
+    pub fn now_secs(&self) -> i64 {
+        self.inst().now_ms / 1000
+    }
+    pub fn auth(&self, headers: &HeaderMap) -> Result<Claims, ApiError> {
+        auth::authenticate(self.slot().secret, headers, self.now_secs())
+    }
+}
+
+/// Query pairs, keeping repeats (`projects=a&projects=b`).
+pub struct Q(pub Vec<(String, String)>);
+
+impl Q {
+    pub fn get(&self, k: &str) -> Option<&str> {
+        self.0.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
+    }
+    pub fn all(&self, k: &str) -> Vec<String> {
+        self.0.iter().filter(|(key, _)| key == k).map(|(_, v)| v.clone()).collect()
+    }
+}
+
+/// JSON response with the given body.
+pub fn json_ok(v: &serde_json::Value) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
+}
+
+/// Look an app up under the RBAC/existence rule of `getAppEnforceRBAC`.
+pub fn find_app(inst: &Instance, name: &str, project: Option<&str>) -> Result<usize, ApiError> {
+    let project = project.filter(|p| !p.is_empty());
+    match (inst.find(name), project) {
+        (None, None) => Err(ApiError::permission_denied()),
+        (None, Some(_)) => Err(ApiError::not_found_app(name)),
+        (Some(i), Some(p)) if inst.svc(i).team != p => Err(ApiError::not_found_app(name)),
+        (Some(i), _) => Ok(i),
+    }
+}
+
+pub fn parse_body(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Value::Object(Default::default()));
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::invalid(e.to_string()))
+}
+
+async fn guard(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    *lock(&ctx.slot().requests).entry(path.clone()).or_insert(0) += 1;
+    let injected = {
+        let mut fail = lock(&ctx.slot().fail);
+        match *fail {
+            Some((n, status)) if n > 0 => {
+                *fail = if n > 1 { Some((n - 1, status)) } else { None };
+                Some(status)
+            }
+            _ => None,
+        }
+    };
+    if let Some(status) = injected {
+        let err = ApiError::new(code_for_status(status), injected_message(status));
+        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if path.starts_with("/api/v1/stream/") {
+            let sse = watch::wants_sse(req.headers());
+            return watch::error_response(&err, sse, Some(code));
+        }
+        let mut resp = err.into_response();
+        *resp.status_mut() = code;
+        return resp;
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let ok = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("application/json"));
+        if !ok {
+            return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Invalid content type");
+        }
+    }
+    next.run(req).await
+}
+
+/// Messages for injected faults, in the style of gRPC transport errors.
+fn injected_message(status: u16) -> String {
+    match status {
+        503 => "connection error: desc = \"transport: Error while dialing: dial tcp 127.0.0.1:8083: connect: connection refused\"".into(),
+        504 => "context deadline exceeded".into(),
+        429 => "too many requests".into(),
+        _ => format!("simulated failure (HTTP {status})"),
+    }
+}
+
+async fn not_found() -> Response {
+    plain(StatusCode::NOT_FOUND, "Not Found")
+}
+
+fn instance_router(ctx: Ctx) -> Router {
+    let unary = Router::new()
+        .route("/api/version", get(misc::version))
+        .route("/api/v1/session", post(misc::login).delete(misc::logout))
+        .route("/api/v1/session/userinfo", get(misc::userinfo))
+        .route("/api/v1/settings", get(misc::settings))
+        .route("/api/v1/account/can-i/{resource}/{action}/{*subresource}", get(misc::can_i))
+        .route("/api/v1/projects", get(misc::projects))
+        .route("/api/v1/applications", get(apps::list))
+        .route("/api/v1/applications/{name}", get(apps::get_app).patch(apps::patch_app))
+        .route("/api/v1/applications/{name}/sync", post(ops::sync))
+        .route("/api/v1/applications/{name}/rollback", post(ops::rollback))
+        .route("/api/v1/applications/{name}/operation", delete(ops::terminate))
+        .route(
+            "/api/v1/applications/{name}/resource",
+            get(resources::get_resource).post(resources::patch_resource).delete(resources::delete_resource),
+        )
+        .route(
+            "/api/v1/applications/{name}/resource/actions",
+            get(resources::list_actions).post(resources::run_action_v1),
+        )
+        .route("/api/v1/applications/{name}/resource/actions/v2", post(resources::run_action_v2))
+        .route("/api/v1/applications/{name}/resource-tree", get(resources::tree))
+        .route("/api/v1/applications/{name}/managed-resources", get(resources::managed))
+        .route("/api/v1/applications/{name}/events", get(resources::events))
+        .route("/api/v1/applications/{name}/syncwindows", get(resources::syncwindows))
+        // gzip only for unary routes: Argo CD skips SSE, and compressing the NDJSON watch would
+        // buffer events inside the encoder, which a live console cannot afford.
+        .layer(CompressionLayer::new());
+    let streams = Router::new().route("/api/v1/stream/applications", get(watch::watch));
+    unary.merge(streams).fallback(not_found).layer(middleware::from_fn_with_state(ctx.clone(), guard)).with_state(ctx)
+}
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    let mut r = Router::new();
+    for (idx, slot) in shared.slots.iter().enumerate() {
+        let ctx = Ctx { shared: shared.clone(), idx };
+        r = r.nest(&format!("/{}", slot.env), instance_router(ctx));
+    }
+    r.fallback(not_found)
+}
+
+/// Helper for handlers returning either a response or an API error.
+pub type ApiResult = Result<Response, ApiError>;
+
+pub fn empty_ok() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], Body::from("{}")).into_response()
+}
