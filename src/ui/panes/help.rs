@@ -1,0 +1,62 @@
+//! Help: every binding of the effective keymap with its keys and description (so it never
+//! drifts from what the keys do), plus the fixed keys of dialogs and inputs. Scrollable.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Widget};
+
+use crate::app::Keymap;
+use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::{pad, put_lines, truncate};
+
+/// Keys of dialogs and text inputs: fixed, not remappable, so listed here as text.
+const FIXED: [(&str, &str); 6] = [
+    ("enter", "Confirm the dialog / keep the filter"),
+    ("esc", "Cancel the dialog / clear the input"),
+    ("p d f a", "Sync dialog: toggle prune, dry run, force, apply only"),
+    ("space", "Rollback dialog: pause auto-sync first"),
+    ("j k", "Rollback dialog: choose the history entry"),
+    ("backspace", "Delete in an input"),
+];
+
+pub fn draw(buf: &mut Buffer, area: Rect, keymap: &Keymap, theme: &Theme, scroll: u16) {
+    // A margin around the box when there is room for one.
+    let (mx, my) = (if area.width > 40 { 2 } else { 0 }, if area.height > 10 { 1 } else { 0 });
+    let rect = Rect::new(area.x + mx, area.y + my, area.width - 2 * mx, area.height - 2 * my);
+    Clear.render(rect, buf);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Border))
+        .title(Span::styled(" Help — keys ", theme.style(Role::Title)))
+        .title_bottom(Span::styled(" j/k scroll · esc close ", theme.style(Role::Dim)));
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    let lines = lines(keymap, theme, usize::from(inner.width));
+    let visible = usize::from(inner.height);
+    let first = usize::from(scroll).min(lines.len().saturating_sub(visible));
+    put_lines(buf, inner, &lines[first..]);
+}
+
+/// One line per binding, then the fixed keys.
+pub fn lines(keymap: &Keymap, theme: &Theme, cells: usize) -> Vec<Line<'static>> {
+    let key_cells = 18;
+    let desc_cells = cells.saturating_sub(key_cells + 2);
+    let row = |keys: String, desc: &str| {
+        Line::from(vec![
+            Span::styled(format!(" {}", pad(&truncate(&keys, key_cells - 1), key_cells)), theme.style(Role::Key)),
+            Span::raw(truncate(desc, desc_cells)),
+        ])
+    };
+    let mut out = Vec::new();
+    for b in &keymap.bindings {
+        let keys: Vec<_> = b.keys.iter().map(ToString::to_string).collect();
+        out.push(row(keys.join(", "), &b.desc));
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled(" in dialogs and inputs", theme.style(Role::Header)));
+    for (k, d) in FIXED {
+        out.push(row(k.to_string(), d));
+    }
+    out
+}

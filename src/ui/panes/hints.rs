@@ -1,0 +1,62 @@
+//! The hint bar, generated from the effective keymap (`Keymap::hints`): `s sync  r rollback
+//! …  ? help  q quit`. Help and quit stay at the end; what does not fit gives way to `…`.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use crate::app::{Command, Keymap};
+use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::width;
+
+pub fn draw(buf: &mut Buffer, area: Rect, keymap: &Keymap, theme: &Theme) {
+    let items = items(keymap);
+    let cells = usize::from(area.width);
+    let item_w = |(k, l): &(String, &str)| width(k) + 1 + width(l) + 2;
+    let (tail, head): (Vec<_>, Vec<_>) =
+        items.into_iter().partition(|(_, l)| *l == Command::Help.hint() || *l == Command::Quit.hint());
+    let tail_w: usize = tail.iter().map(item_w).sum();
+    let mut shown = Vec::new();
+    let mut used = 1 + tail_w;
+    let mut cut = false;
+    for item in head {
+        // Room for "…  " must remain when anything is dropped.
+        if used + item_w(&item) + 3 > cells {
+            cut = true;
+            break;
+        }
+        used += item_w(&item);
+        shown.push(item);
+    }
+    let key = theme.style(Role::Key);
+    let item_spans = |(k, l): (String, &str)| [Span::styled(k, key), Span::raw(format!(" {l}  "))];
+    let mut spans = vec![Span::raw(" ")];
+    spans.extend(shown.into_iter().flat_map(item_spans));
+    if cut {
+        spans.push(Span::styled("…  ", theme.style(Role::Dim)));
+    }
+    spans.extend(tail.into_iter().flat_map(item_spans));
+    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+}
+
+/// `(key, label)` for each hint binding, in keymap order.
+pub fn items(keymap: &Keymap) -> Vec<(String, &'static str)> {
+    keymap.hints().filter_map(|b| b.keys.first().map(|k| (k.to_string(), b.command.hint()))).collect()
+}
+
+/// The bottom line of scrollable full-screen views: `esc back  j/k scroll`, from the keymap.
+pub fn draw_scrolling(buf: &mut Buffer, area: Rect, keymap: &Keymap, theme: &Theme) {
+    let first = |cmd: Command| keymap.keys_for(cmd).first().map(ToString::to_string);
+    let key = theme.style(Role::Key);
+    let mut spans = vec![Span::raw(" ")];
+    if let Some(k) = first(Command::Back) {
+        spans.extend([Span::styled(k, key), Span::raw(" back  ")]);
+    }
+    if let (Some(d), Some(u)) = (first(Command::Down), first(Command::Up)) {
+        spans.extend([Span::styled(format!("{d}/{u}"), key), Span::raw(" scroll  ")]);
+    }
+    if let Some(k) = first(Command::Quit) {
+        spans.extend([Span::styled(k, key), Span::raw(" quit")]);
+    }
+    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+}

@@ -1,0 +1,191 @@
+//! The services × environments matrix: one row per service, one cell per environment with
+//! health glyph and word, version and sync state. Columns collapse on narrow terminals
+//! (sync word, then TEAM, then the health word); glyphs always stay.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use crate::domain::{ConnState, Deployment, Model, OpPhase, ServiceRow, SyncStatus};
+use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::{glyphs, health_glyph, health_role, pad, spinner, sync_glyph, sync_role, truncate, width};
+
+/// Widest health word ("Progressing") plus a space.
+const HEALTH_WORD_CELLS: usize = 12;
+/// " OutOfSync".
+const SYNC_WORD_CELLS: usize = 10;
+
+/// Which optional columns are shown.
+#[derive(Clone, Copy, Debug)]
+struct Cols {
+    team: bool,
+    health_word: bool,
+    sync_word: bool,
+}
+
+/// Widths of the variable columns.
+struct Widths {
+    service: usize,
+    team: usize,
+    version: usize,
+}
+
+pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let w = measure(model);
+    let cols = choose_cols(&w, model.envs.len(), usize::from(area.width));
+    let page = usize::from(area.height.saturating_sub(1)).max(1);
+    let first = first_visible(model, page);
+    let mut lines = vec![title_line(model, theme, &w, cols, first, page)];
+    if model.deployments.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(format!("  {}", empty_text(model)), theme.style(Role::Dim)));
+    } else if model.rows.is_empty() {
+        lines.push(Line::styled(format!("  no service matches /{}", model.filter.text), theme.style(Role::Dim)));
+    }
+    for (i, row) in model.rows.iter().enumerate().skip(first).take(page) {
+        lines.push(row_line(model, theme, &w, cols, row, i == model.selected_row));
+    }
+    crate::ui::widgets::put_lines(buf, area, &lines);
+}
+
+/// The first row shown: `model.scroll`, clamped so the selected row is always visible.
+pub fn first_visible(model: &Model, page: usize) -> usize {
+    let mut first = model.scroll.min(model.rows.len().saturating_sub(page));
+    if model.selected_row < first {
+        first = model.selected_row;
+    } else if model.selected_row >= first + page {
+        first = model.selected_row + 1 - page;
+    }
+    first
+}
+
+fn empty_text(model: &Model) -> String {
+    let waiting = model.instances.is_empty()
+        || model.instances.iter().any(|i| !matches!(i.conn, ConnState::Live | ConnState::Failed(_)));
+    if waiting {
+        format!("{} connecting… no applications yet", spinner(model.now))
+    } else {
+        "no applications found on the configured instances".into()
+    }
+}
+
+fn measure(model: &Model) -> Widths {
+    let service = model.rows.iter().map(|r| width(&r.service)).max().unwrap_or(0).clamp(7, 24);
+    let team = model.rows.iter().filter_map(|r| r.team.as_deref()).map(width).max().unwrap_or(0).clamp(4, 12);
+    let version = model.deployments.values().map(|d| width(&d.version())).max().unwrap_or(0).clamp(5, 12);
+    Widths { service, team, version }
+}
+
+fn cell_width(w: &Widths, cols: Cols) -> usize {
+    // glyph + space, [word], version + space, sync glyph, pin marker, [sync word], gap
+    2 + if cols.health_word { HEALTH_WORD_CELLS } else { 0 }
+        + w.version
+        + 1
+        + 3
+        + if cols.sync_word { SYNC_WORD_CELLS } else { 0 }
+        + 2
+}
+
+fn row_width(w: &Widths, cols: Cols, envs: usize) -> usize {
+    1 + w.service + 1 + if cols.team { w.team + 1 } else { 0 } + envs * cell_width(w, cols)
+}
+
+fn choose_cols(w: &Widths, envs: usize, cells: usize) -> Cols {
+    let levels = [
+        Cols { team: true, health_word: true, sync_word: true },
+        Cols { team: true, health_word: true, sync_word: false },
+        Cols { team: false, health_word: true, sync_word: false },
+        Cols { team: false, health_word: false, sync_word: false },
+    ];
+    let has_team = w.team > 0;
+    levels
+        .into_iter()
+        .map(|c| Cols { team: c.team && has_team, ..c })
+        .find(|c| row_width(w, *c, envs) <= cells)
+        .unwrap_or(levels[levels.len() - 1])
+}
+
+fn title_line(model: &Model, theme: &Theme, w: &Widths, cols: Cols, first: usize, page: usize) -> Line<'static> {
+    let h = theme.style(Role::Header);
+    let service =
+        if model.filter.text.is_empty() { "SERVICE".to_string() } else { format!("SERVICE /{}", model.filter.text) };
+    let mut spans = vec![Span::styled(format!(" {} ", pad(&service, w.service)), h)];
+    if cols.team {
+        spans.push(Span::styled(format!("{} ", pad("TEAM", w.team)), h));
+    }
+    for env in &model.envs {
+        spans.push(Span::styled(pad(env, cell_width(w, cols)), h));
+    }
+    if model.rows.len() > page {
+        let last = (first + page).min(model.rows.len());
+        spans.push(Span::styled(format!("{}–{}/{}", first + 1, last, model.rows.len()), theme.style(Role::Dim)));
+    }
+    Line::from(spans)
+}
+
+fn row_line(model: &Model, theme: &Theme, w: &Widths, cols: Cols, row: &ServiceRow, selected: bool) -> Line<'static> {
+    let marker = if selected { Span::styled(">", theme.style(Role::Key)) } else { Span::raw(" ") };
+    let name_style = if selected { theme.style(Role::Header) } else { Style::default() };
+    let mut spans = vec![marker, Span::styled(format!("{} ", pad(&row.service, w.service)), name_style)];
+    if cols.team {
+        spans
+            .push(Span::styled(format!("{} ", pad(row.team.as_deref().unwrap_or(""), w.team)), theme.style(Role::Dim)));
+    }
+    for (col, env_cell) in row.cells.iter().enumerate().take(model.envs.len()) {
+        let dep = env_cell.as_ref().and_then(|k| model.deployments.get(k));
+        let pinned = env_cell.as_ref().is_some_and(|k| model.pinned.contains(k));
+        let mut cell = match dep {
+            Some(d) => cell_spans(model, theme, w, cols, d, pinned),
+            None => vec![Span::styled(pad("·", cell_width(w, cols) - 2), theme.style(Role::Dim))],
+        };
+        if selected && col == model.selected_col {
+            let sel = theme.style(Role::Selected);
+            // The trailing gap stays unhighlighted so neighbouring cells read apart.
+            for s in &mut cell {
+                s.style = s.style.patch(sel);
+            }
+        }
+        spans.extend(cell);
+        spans.push(Span::raw("  "));
+    }
+    Line::from(spans)
+}
+
+/// `● Healthy     v1.3.0 ✓ ⚑ OutOfSync`, without the trailing gap.
+fn cell_spans(
+    model: &Model,
+    theme: &Theme,
+    w: &Widths,
+    cols: Cols,
+    d: &Deployment,
+    pinned: bool,
+) -> Vec<Span<'static>> {
+    let hs = theme.style(health_role(d.health));
+    let mut spans = vec![Span::styled(format!("{} ", health_glyph(d.health)), hs)];
+    if cols.health_word {
+        spans.push(Span::styled(pad(d.health.as_str(), HEALTH_WORD_CELLS), hs));
+    }
+    spans.push(Span::raw(format!("{} ", pad(&d.version(), w.version))));
+    let running = matches!(d.operation, Some(OpPhase::Running | OpPhase::Terminating));
+    let sync = if running {
+        Span::styled(spinner(model.now), theme.style(Role::Pending))
+    } else {
+        Span::styled(sync_glyph(d.sync), theme.style(sync_role(d.sync)))
+    };
+    spans.push(sync);
+    spans.push(if pinned {
+        Span::styled(format!(" {}", glyphs::PINNED), theme.style(Role::Pinned))
+    } else {
+        Span::raw("  ")
+    });
+    if cols.sync_word {
+        let word =
+            if d.sync == SyncStatus::Synced { String::new() } else { truncate(d.sync.as_str(), SYNC_WORD_CELLS - 1) };
+        spans.push(Span::styled(format!(" {}", pad(&word, SYNC_WORD_CELLS - 1)), theme.style(sync_role(d.sync))));
+    }
+    spans
+}

@@ -1,0 +1,12 @@
+//! One file per pane; each draws into its rectangle from `&Model` only.
+
+pub mod approvals;
+pub mod detail;
+pub mod dialog;
+pub mod footer;
+pub mod fullscreen;
+pub mod header;
+pub mod help;
+pub mod hints;
+pub mod matrix;
+pub mod runlog;

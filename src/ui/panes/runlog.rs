@@ -1,0 +1,111 @@
+//! The run log: one line per run, newest last — when, who, what, where, each step with its
+//! outcome (a spinner while it runs) and the elapsed time — plus a line with the failure
+//! message and hint when a run failed.
+
+use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use crate::domain::{Model, Run, RunOutcome, StepStatus};
+use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::{glyphs, put_lines, rule, spinner, truncate};
+
+pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let cells = usize::from(area.width);
+    let mut lines = vec![rule("Run log", None, cells, theme.style(Role::Title), theme.style(Role::Border))];
+    let room = usize::from(area.height - 1);
+    // Newest last: the newest runs that fit; the oldest one shown may lose its failure line.
+    let mut body: Vec<Line<'static>> = Vec::new();
+    for run in model.runs.iter().rev() {
+        let mut run_lines = run_lines(model, theme, run, cells);
+        run_lines.truncate(room - body.len());
+        run_lines.extend(body);
+        body = run_lines;
+        if body.len() == room {
+            break;
+        }
+    }
+    if model.runs.is_empty() {
+        body.push(Line::styled(" no actions yet", theme.style(Role::Dim)));
+    }
+    lines.extend(body);
+    put_lines(buf, area, &lines);
+}
+
+/// The run's line, and a second one with the failure message and hint.
+pub fn run_lines(model: &Model, theme: &Theme, run: &Run, cells: usize) -> Vec<Line<'static>> {
+    let dim = theme.style(Role::Dim);
+    let opts = run.action.options();
+    let opts = if opts.is_empty() { String::new() } else { format!(" ({opts})") };
+    // Times are shown in UTC: the model's clock is UTC and views stay free of the local zone.
+    let head = vec![
+        Span::styled(format!(" {} ", run.started_at.format("%H:%M:%S")), dim),
+        Span::raw(format!("{} ", truncate(&run.user, 16))),
+        Span::styled(run.action.verb(), theme.style(Role::Header)),
+        Span::raw(format!(" {}", run.label)),
+    ];
+    let step_glyph = |status| match status {
+        StepStatus::Running => Span::styled(spinner(model.now), theme.style(Role::Pending)),
+        StepStatus::Done => Span::styled(glyphs::DONE, theme.style(Role::Ok)),
+        StepStatus::Failed => Span::styled(glyphs::FAILED, theme.style(Role::Error)),
+    };
+    let end = run.finished_at.unwrap_or(model.now);
+    let took = Span::styled(format!("  {}", elapsed(run.started_at, end)), dim);
+    // Every step with its label when it fits; else the options go, and only the last step
+    // keeps its label (the others show their glyphs).
+    let mut full = head.clone();
+    full.push(Span::raw(format!("{opts} ")));
+    for step in &run.steps {
+        full.push(Span::raw(format!(" {} ", step.label)));
+        full.push(step_glyph(step.status));
+    }
+    full.push(took.clone());
+    let line = if Line::from(full.clone()).width() <= cells {
+        Line::from(full)
+    } else {
+        let mut short = head;
+        short.push(Span::raw(" "));
+        for (i, step) in run.steps.iter().enumerate() {
+            if i + 1 == run.steps.len() {
+                short.push(Span::raw(format!(" {} ", step.label)));
+            }
+            short.push(step_glyph(step.status));
+        }
+        short.push(took);
+        Line::from(short)
+    };
+    let mut out = vec![line];
+    if let RunOutcome::Failed { message, hint } = &run.outcome {
+        let hint = hint.as_deref().map(|h| format!(" — hint: {h}")).unwrap_or_default();
+        let text = truncate(&format!("   {} {message}{hint}", glyphs::FAILED), cells);
+        out.push(Line::styled(text, theme.style(Role::Error)));
+    }
+    out
+}
+
+/// "4.2s" under a minute, "3m12s" above.
+fn elapsed(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    let ms = (to - from).num_milliseconds().max(0);
+    if ms < 60_000 {
+        format!("{}.{}s", ms / 1000, ms % 1000 / 100)
+    } else {
+        format!("{}m{:02}s", ms / 60_000, ms % 60_000 / 1000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elapsed_reads_short() {
+        let t = DateTime::from_timestamp(1_000, 0).unwrap();
+        assert_eq!(elapsed(t, t + chrono::Duration::milliseconds(4_230)), "4.2s");
+        assert_eq!(elapsed(t, t + chrono::Duration::seconds(192)), "3m12s");
+        assert_eq!(elapsed(t, t - chrono::Duration::seconds(1)), "0.0s");
+    }
+}

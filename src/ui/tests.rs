@@ -1,0 +1,314 @@
+//! Whole-screen snapshot tests on `TestBackend` at 120×40 and 80×24, for every pane and
+//! mode, plus checks of colour handling, scrolling and the hint bar.
+
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use ratatui::Terminal;
+
+use super::fixture::{self, fixture_model, key, ui, ui_no_color};
+use super::{draw, Ui};
+use crate::domain::model::{Dialog, DialogKind, Flash, LineInput, Mode};
+use crate::domain::*;
+
+const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
+
+fn render(model: &Model, ui: &Ui, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| draw(f, model, ui)).unwrap();
+    terminal
+}
+
+/// Snapshot the screen at both sizes.
+fn snap(name: &str, model: &Model) {
+    let ui = ui();
+    for (w, h) in SIZES {
+        let terminal = render(model, &ui, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), terminal.backend());
+    }
+}
+
+fn screen_text(model: &Model, ui: &Ui, w: u16, h: u16) -> String {
+    render(model, ui, w, h).backend().to_string()
+}
+
+fn dialog(kind: DialogKind) -> Dialog {
+    Dialog {
+        kind,
+        target: key(fixture::SELECTED_SERVICE, 2),
+        service: fixture::SELECTED_SERVICE.into(),
+        env: "prod".into(),
+        require_typed: None,
+        typed: LineInput::default(),
+        error: None,
+        auto_sync: false,
+        typing: false,
+    }
+}
+
+#[test]
+fn normal_screen() {
+    let m = fixture_model();
+    snap("normal", &m);
+    let text = screen_text(&m, &ui(), 120, 40);
+    assert!(text.contains("1 degraded"));
+    assert!(text.contains("1 out-of-sync"));
+    assert!(text.contains("Run log"));
+}
+
+#[test]
+fn reconnecting_header() {
+    let mut m = fixture_model();
+    m.instances[2].conn = ConnState::Reconnecting { attempt: 2, error: "connection refused".into() };
+    snap("reconnecting", &m);
+    assert!(screen_text(&m, &ui(), 120, 40).lines().next().unwrap().contains("prod ◌ reconnecting (2)"));
+}
+
+#[test]
+fn detail_loading_keeps_the_stale_value() {
+    let mut m = fixture_model();
+    if let Some(ds) = m.detail.as_mut() {
+        ds.app = Loadable::Loading { stale: Some((fixture::app_detail(), m.now - chrono::Duration::seconds(3))) };
+    }
+    snap("detail_loading_stale", &m);
+    let text = screen_text(&m, &ui(), 120, 40);
+    assert!(text.contains("(refreshing, 3s old)"));
+    assert!(text.contains("operation Running"));
+}
+
+#[test]
+fn detail_failed_shows_stale_value_and_error() {
+    let mut m = fixture_model();
+    if let Some(ds) = m.detail.as_mut() {
+        let failure =
+            Failure::new(ErrorKind::Unavailable, "GET /api/v1/applications/payment-service-prod: connection refused")
+                .with_hint("the console reconnects by itself");
+        ds.app =
+            Loadable::Failed { failure, stale: Some((fixture::app_detail(), m.now - chrono::Duration::seconds(40))) };
+    }
+    snap("detail_failed", &m);
+    let text = screen_text(&m, &ui(), 120, 40);
+    assert!(text.contains("connection refused"));
+    assert!(text.contains("Progressing"));
+}
+
+#[test]
+fn sync_dialog_in_prod_asks_to_type_the_name() {
+    let mut m = fixture_model();
+    let mut d = dialog(DialogKind::Sync { prune: true, dry_run: false, force: false, apply_only: false });
+    d.require_typed = Some(fixture::SELECTED_SERVICE.into());
+    d.typed.text = "paym".into();
+    d.typing = true;
+    m.mode = Mode::Dialog(Box::new(d));
+    snap("sync_dialog_prod", &m);
+    let text = screen_text(&m, &ui(), 80, 24);
+    assert!(text.contains("Sync payment-service in PROD"));
+    assert!(text.contains("[x] prune (p)"));
+    assert!(text.contains("[ ] dry run (d)"));
+    assert!(text.contains("type payment-service to confirm: paym"));
+    assert!(text.contains("enter confirm · esc cancel"));
+}
+
+#[test]
+fn rollback_dialog_with_auto_sync_on() {
+    let mut m = fixture_model();
+    let mut d = dialog(DialogKind::Rollback { selected: 1, pause_auto_sync: true });
+    d.auto_sync = true;
+    d.error = Some("rollback cannot be initiated when auto-sync is enabled".into());
+    m.mode = Mode::Dialog(Box::new(d));
+    snap("rollback_dialog_auto_sync", &m);
+    let text = screen_text(&m, &ui(), 120, 40);
+    assert!(text.contains("auto-sync is on: Argo CD refuses a rollback — [x] pause auto-sync first (space)"));
+    // `selected` indexes the history as stored, oldest first: 1 is id 22.
+    assert!(text.contains(">   22"));
+}
+
+#[test]
+fn scale_dialog() {
+    let mut m = fixture_model();
+    let d = dialog(DialogKind::Scale {
+        kind: "Rollout".into(),
+        group: "argoproj.io".into(),
+        name: "payment-service".into(),
+        namespace: "payment-service".into(),
+        replicas: LineInput { text: "7".into() },
+        current: Some(5),
+    });
+    m.mode = Mode::Dialog(Box::new(d));
+    snap("scale_dialog", &m);
+    assert!(screen_text(&m, &ui(), 80, 24).contains("replicas: [7█]   (now 5)"));
+}
+
+#[test]
+fn confirm_dialog_names_the_fixed_action() {
+    let mut m = fixture_model();
+    let action = Action::Restart {
+        kind: "Rollout".into(),
+        group: "argoproj.io".into(),
+        name: "payment-service".into(),
+        namespace: "payment-service".into(),
+    };
+    m.mode = Mode::Dialog(Box::new(dialog(DialogKind::Confirm(action))));
+    snap("confirm_dialog", &m);
+    assert!(screen_text(&m, &ui(), 80, 24).contains("Restart payment-service in PROD"));
+}
+
+#[test]
+fn help_lists_the_keymap() {
+    let mut m = fixture_model();
+    m.mode = Mode::Help { scroll: 0 };
+    snap("help", &m);
+    let ui = ui();
+    let text = screen_text(&m, &ui, 120, 40);
+    for b in ui.keymap.bindings.iter().take(10) {
+        assert!(text.contains(&b.desc), "help lacks {:?}", b.desc);
+    }
+    // Scrolling moves the list; scrolling past the end stops at the last page.
+    m.mode = Mode::Help { scroll: 3 };
+    let scrolled = screen_text(&m, &ui, 80, 24);
+    m.mode = Mode::Help { scroll: 0 };
+    assert_ne!(scrolled, screen_text(&m, &ui, 80, 24));
+    m.mode = Mode::Help { scroll: 500 };
+    assert!(screen_text(&m, &ui, 80, 24).contains("Delete in an input"));
+}
+
+#[test]
+fn fullscreen_detail() {
+    let mut m = fixture_model();
+    m.mode = Mode::Detail { scroll: 0 };
+    snap("fullscreen_detail", &m);
+    let text = screen_text(&m, &ui(), 120, 40);
+    assert!(text.contains("history (3, newest first)"));
+    assert!(text.contains("argoproj.io/Rollout payment-service/payment-service"));
+}
+
+#[test]
+fn diff_view() {
+    let mut m = fixture_model();
+    m.mode = Mode::Diff { scroll: 0 };
+    snap("diff", &m);
+    let text = screen_text(&m, &ui(), 120, 40);
+    assert!(text.contains("-       - image: registry.local/shop/payment-service:v1.1.0"));
+    assert!(text.contains("+       - image: registry.local/shop/payment-service:v1.2.0"));
+}
+
+#[test]
+fn filter_input() {
+    let mut m = fixture_model();
+    m.filter.text = "pay".into();
+    m.rows.retain(|r| r.service.contains("pay"));
+    m.selected_row = 0;
+    m.mode = Mode::Filter;
+    snap("filter", &m);
+    let text = screen_text(&m, &ui(), 80, 24);
+    assert!(text.lines().last().unwrap().contains("/pay█"));
+    assert!(!text.lines().any(|l| l.starts_with(" checkout")), "filtered-out rows are not drawn");
+}
+
+#[test]
+fn failed_run_shows_message_and_hint() {
+    let mut m = fixture_model();
+    let failed = m.runs.remove(1);
+    m.runs.push(failed);
+    m.flash = Some(Flash { text: "sync of checkout/staging failed".into(), error: true });
+    snap("failed_run", &m);
+    let text = screen_text(&m, &ui(), 120, 40);
+    assert!(text.contains("✖ one or more synchronization tasks completed unsuccessfully — hint: see the events"));
+}
+
+#[test]
+fn pinned_app_shows_the_banner_with_the_resume_key() {
+    let mut m = fixture_model();
+    m.pinned.insert(key(fixture::SELECTED_SERVICE, 2));
+    snap("pinned", &m);
+    let ui = ui();
+    let resume = ui.keymap.keys_for(crate::app::Command::ResumeAutoSync);
+    let expected = format!("PINNED: auto-sync paused by rollback — press {} to resume", resume[0]);
+    assert!(screen_text(&m, &ui, 120, 40).contains(&expected));
+}
+
+#[test]
+fn empty_estate_says_connecting() {
+    let mut m = fixture_model();
+    m.deployments.clear();
+    m.rows.clear();
+    m.detail = None;
+    m.runs.clear();
+    for i in &mut m.instances {
+        i.conn = ConnState::Connecting;
+        i.user = Loadable::NotAsked;
+    }
+    snap("empty", &m);
+    assert!(screen_text(&m, &ui(), 80, 24).contains("connecting…"));
+}
+
+fn coloured_cells(terminal: &Terminal<TestBackend>) -> usize {
+    terminal.backend().buffer().content().iter().filter(|c| c.fg != Color::Reset || c.bg != Color::Reset).count()
+}
+
+#[test]
+fn no_color_puts_no_colour_in_any_cell() {
+    let mut m = fixture_model();
+    for (w, h) in SIZES {
+        let terminal = render(&m, &ui_no_color(), w, h);
+        assert_eq!(coloured_cells(&terminal), 0);
+        insta::assert_snapshot!(format!("no_color_{w}x{h}"), terminal.backend());
+        // The same screen with the default theme does use colour, so the check can fail.
+        assert!(coloured_cells(&render(&m, &ui(), w, h)) > 0);
+    }
+    // The selection stays visible without colour: reverse video on the selected cell.
+    let terminal = render(&m, &ui_no_color(), 120, 40);
+    let reversed = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .filter(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED))
+        .count();
+    assert!(reversed > 0);
+    m.mode = Mode::Dialog(Box::new(dialog(DialogKind::Sync {
+        prune: false,
+        dry_run: false,
+        force: false,
+        apply_only: false,
+    })));
+    assert_eq!(coloured_cells(&render(&m, &ui_no_color(), 80, 24)), 0);
+}
+
+#[test]
+fn selection_stays_visible_when_scrolled_away() {
+    let mut m = fixture_model();
+    for i in 0..40 {
+        m.rows.push(ServiceRow {
+            service: format!("svc-{i:02}"),
+            team: None,
+            cells: vec![None, None, None],
+            trouble: 0,
+        });
+    }
+    m.selected_row = 30;
+    m.scroll = 0;
+    let page = super::matrix_page_rows(80, 24);
+    assert_eq!(super::panes::matrix::first_visible(&m, page), 30 + 1 - page);
+    let text = screen_text(&m, &ui(), 80, 24);
+    assert!(text.contains(">svc-23"));
+    m.selected_row = 2;
+    m.scroll = 20;
+    assert_eq!(super::panes::matrix::first_visible(&m, page), 2);
+    // A scroll past the end is clamped to the last page.
+    m.selected_row = 46;
+    m.scroll = 100;
+    assert_eq!(super::panes::matrix::first_visible(&m, page), m.rows.len() - page);
+}
+
+#[test]
+fn hint_bar_keeps_help_and_quit_when_narrow() {
+    let m = fixture_model();
+    let ui = ui();
+    for w in [120, 80, 50] {
+        let text = screen_text(&m, &ui, w, 24);
+        let last = text.lines().last().unwrap();
+        assert!(last.contains("? help") && last.contains("q quit"), "at {w}: {last}");
+    }
+    let last = screen_text(&m, &ui, 50, 24).lines().last().unwrap().to_string();
+    assert!(last.contains('…'));
+}
