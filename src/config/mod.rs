@@ -2,12 +2,21 @@
 //! argocd CLI's own config and flags, layering, and validation with file:line errors.
 //! Everything is checked before the terminal is touched.
 
+pub mod argocd_cli;
+mod discover;
+pub mod error;
+mod file;
+pub mod keymap;
 pub mod secret;
+pub mod server;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::domain::mapping::Mapping;
+pub use discover::{default_config_path, load, load_from, Overrides, EXAMPLE_FILE};
+pub use error::ConfigError;
+pub use file::{to_toml, write_file};
 pub use secret::Secret;
 
 /// How to authenticate to one instance.
@@ -93,4 +102,10 @@ impl Default for Config {
             source: None,
         }
     }
+}
+
+/// Parse and validate a Flightdeck config file's text (`path` is where it came from, for
+/// errors and relative paths). Credentials named by `*_env` keys are looked up in `env`.
+pub fn parse_str(text: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    file::parse(text, path, env, None)
 }
