@@ -1,1 +1,221 @@
-//! Placeholder: owned by the client layer work.
+//! The effect runner: turns each `Effect` from the pure update into a spawned task that
+//! talks to Argo CD and answers with `Msg`s. `spawn` never blocks the UI loop; every task
+//! has a timeout; effects sharing a `coalesce_key` are newest-wins (the older task is
+//! aborted, so a stale answer never arrives); dropping the executor aborts every task.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use super::actions::{run_action_with, RunOptions, StepReport, FOLLOW_TIMEOUT};
+use super::argocd::{ArgoClient, GET_TRIES};
+use super::watch::{supervise, WatchOptions};
+use crate::app::{Effect, Msg};
+use crate::domain::{ConnState, ErrorKind, Failure, RunOutcome};
+
+/// Extra time a run gets beyond its follow timeout (the requests before the follow).
+const RUN_MARGIN: Duration = Duration::from_secs(60);
+
+/// Runs effects; owns their tasks.
+pub struct Executor {
+    clients: Vec<ArgoClient>,
+    tx: mpsc::Sender<Msg>,
+    /// The live task per coalesce key (newest wins).
+    keyed: HashMap<String, AbortHandle>,
+    /// Every task not yet seen finished, to abort on drop.
+    tasks: Vec<AbortHandle>,
+    watch: WatchOptions,
+    follow_timeout: Duration,
+}
+
+impl Executor {
+    /// One client per configured instance, in configuration order (the index in this list
+    /// is the `instance` of every key and message).
+    pub fn new(clients: Vec<ArgoClient>, tx: mpsc::Sender<Msg>) -> Self {
+        let clients = clients.into_iter().enumerate().map(|(i, c)| c.with_instance(i)).collect();
+        Self {
+            clients,
+            tx,
+            keyed: HashMap::new(),
+            tasks: Vec::new(),
+            watch: WatchOptions::default(),
+            follow_timeout: FOLLOW_TIMEOUT,
+        }
+    }
+
+    /// Override the watch supervisor's timings.
+    pub fn with_watch_options(mut self, watch: WatchOptions) -> Self {
+        self.watch = watch;
+        self
+    }
+
+    /// Override how long a run follows its operation.
+    pub fn with_follow_timeout(mut self, follow_timeout: Duration) -> Self {
+        self.follow_timeout = follow_timeout;
+        self
+    }
+
+    /// How many tasks are still running (finished ones are forgotten lazily).
+    pub fn running(&mut self) -> usize {
+        self.tasks.retain(|t| !t.is_finished());
+        self.tasks.len()
+    }
+
+    /// Start the effect in the background; returns at once. Must be called inside a Tokio
+    /// runtime (the console's loop is one).
+    pub fn spawn(&mut self, effect: Effect) {
+        self.tasks.retain(|t| !t.is_finished());
+        let key = match &effect {
+            // One supervisor per instance, whatever asked twice.
+            Effect::WatchInstance { instance } => Some(format!("watch/{instance}")),
+            other => other.coalesce_key(),
+        };
+        let Some(task) = self.task(effect) else { return };
+        let handle = tokio::spawn(task).abort_handle();
+        if let Some(k) = key {
+            if let Some(old) = self.keyed.insert(k, handle.clone()) {
+                old.abort();
+            }
+        }
+        self.tasks.push(handle);
+    }
+
+    fn client(&self, instance: usize) -> Result<ArgoClient, Failure> {
+        self.clients
+            .get(instance)
+            .cloned()
+            .ok_or_else(|| Failure::new(ErrorKind::Usage, format!("no configured instance #{instance}")))
+    }
+
+    /// The future that runs one effect, or `None` for effects that are not ours.
+    fn task(&self, effect: Effect) -> Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>> {
+        let tx = self.tx.clone();
+        Some(match effect {
+            Effect::WatchInstance { instance } => {
+                let client = self.client(instance);
+                let opts = self.watch;
+                Box::pin(async move {
+                    match client {
+                        Ok(c) => supervise(c, tx, opts).await,
+                        Err(f) => drop(tx.send(Msg::ConnectionChanged { instance, state: ConnState::Failed(f) }).await),
+                    }
+                })
+            }
+            Effect::LoadUser { instance } => {
+                let client = self.client(instance);
+                Box::pin(async move {
+                    let result = match client {
+                        Ok(c) => bounded(&c, c.userinfo()).await,
+                        Err(f) => Err(f),
+                    };
+                    let _ = tx.send(Msg::UserLoaded { instance, result, at: Utc::now() }).await;
+                })
+            }
+            Effect::LoadDetail { key, generation } => {
+                let client = self.client(key.instance);
+                Box::pin(async move {
+                    let (detail, events) = match client {
+                        Ok(c) => {
+                            let get = bounded(&c, c.get(&key, None));
+                            let events = bounded(&c, c.events(&key));
+                            let (d, e) = tokio::join!(get, events);
+                            (d.map(|(detail, _)| detail), e)
+                        }
+                        Err(f) => (Err(f.clone()), Err(f)),
+                    };
+                    let at = Utc::now();
+                    let msg = Msg::DetailLoaded { key: key.clone(), generation, result: detail, at };
+                    if tx.send(msg).await.is_ok() {
+                        let _ = tx.send(Msg::EventsLoaded { key, generation, result: events, at }).await;
+                    }
+                })
+            }
+            Effect::LoadDiff { key, generation } => {
+                let client = self.client(key.instance);
+                Box::pin(async move {
+                    let result = match client {
+                        Ok(c) => bounded(&c, c.diff(&key)).await,
+                        Err(f) => Err(f),
+                    };
+                    let _ = tx.send(Msg::DiffLoaded { key, generation, result, at: Utc::now() }).await;
+                })
+            }
+            Effect::RunAction { run_id, key, action, user: _ } => {
+                let client = self.client(key.instance);
+                let opts = RunOptions { wait: true, follow_timeout: self.follow_timeout };
+                Box::pin(async move {
+                    let result = match client {
+                        Ok(c) => run_reporting(&c, run_id, &key, &action, opts, &tx).await,
+                        Err(f) => Err(f),
+                    };
+                    let outcome = match result {
+                        Ok(()) => RunOutcome::Succeeded,
+                        Err(f) => RunOutcome::Failed { message: f.message, hint: f.hint },
+                    };
+                    let _ = tx.send(Msg::RunFinished { run_id, outcome, at: Utc::now() }).await;
+                })
+            }
+            // The runtime's own business.
+            Effect::Quit | Effect::Suspend => return None,
+        })
+    }
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// A read with an overall deadline covering its retries.
+async fn bounded<T>(
+    client: &ArgoClient,
+    fut: impl Future<Output = Result<T, super::ClientError>>,
+) -> Result<T, Failure> {
+    let limit = client.config().request_timeout * (GET_TRIES + 1);
+    match tokio::time::timeout(limit, fut).await {
+        Ok(r) => r.map_err(|e| e.to_failure()),
+        Err(_) => Err(super::ClientError::Timeout { what: "request".into(), after: limit }.to_failure()),
+    }
+}
+
+/// Run an action, forwarding each step as `Msg::RunStep` as it happens. Steps go through an
+/// unbounded queue because the report callback is synchronous; a forwarder awaits the
+/// bounded UI channel, so no step is ever dropped.
+async fn run_reporting(
+    client: &ArgoClient,
+    run_id: u64,
+    key: &crate::domain::AppKey,
+    action: &crate::domain::Action,
+    opts: RunOptions,
+    tx: &mpsc::Sender<Msg>,
+) -> Result<(), Failure> {
+    let (stx, mut srx) = mpsc::unbounded_channel::<(StepReport, chrono::DateTime<Utc>)>();
+    let run = async move {
+        // Stamp the time when the step happened, not when the UI channel had room.
+        let mut report = |s: StepReport| {
+            let _ = stx.send((s, Utc::now()));
+        };
+        let limit = opts.follow_timeout + RUN_MARGIN;
+        match tokio::time::timeout(limit, run_action_with(client, key, action, opts, &mut report)).await {
+            Ok(r) => r,
+            Err(_) => Err(Failure::new(ErrorKind::Timeout, format!("run took longer than {}s", limit.as_secs()))),
+        }
+    };
+    let forward = async {
+        while let Some((s, at)) = srx.recv().await {
+            let msg = Msg::RunStep { run_id, label: s.label, status: s.status, at };
+            if tx.send(msg).await.is_err() {
+                break;
+            }
+        }
+    };
+    let (result, ()) = tokio::join!(run, forward);
+    result
+}
