@@ -40,7 +40,9 @@ impl TerminalGuard {
     pub fn enter() -> io::Result<Self> {
         terminal::enable_raw_mode()?;
         let mut out = io::stdout();
-        if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide, terminal::Clear(terminal::ClearType::All)) {
+        if let Err(e) =
+            execute!(out, terminal::EnterAlternateScreen, cursor::Hide, terminal::Clear(terminal::ClearType::All))
+        {
             let _ = terminal::disable_raw_mode();
             return Err(e);
         }
@@ -55,7 +57,12 @@ impl TerminalGuard {
     }
     fn resume(&mut self) -> io::Result<()> {
         terminal::enable_raw_mode()?;
-        execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide, terminal::Clear(terminal::ClearType::All))?;
+        execute!(
+            io::stdout(),
+            terminal::EnterAlternateScreen,
+            cursor::Hide,
+            terminal::Clear(terminal::ClearType::All)
+        )?;
         self.active = true;
         Ok(())
     }
@@ -106,11 +113,20 @@ pub fn key_from(ev: KeyEvent) -> Option<Key> {
         C::F(n) => KeyCode::F(n),
         _ => return None,
     };
-    Some(Key { code, ctrl: ev.modifiers.contains(KeyModifiers::CONTROL), alt: ev.modifiers.contains(KeyModifiers::ALT) })
+    Some(Key {
+        code,
+        ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
+        alt: ev.modifiers.contains(KeyModifiers::ALT),
+    })
 }
 
 /// Run the console until the user quits or a signal asks us to stop.
-pub async fn run(mut model: Model, ui: Ui, clients: Vec<ArgoClient>, started: std::time::Instant) -> anyhow::Result<()> {
+pub async fn run(
+    mut model: Model,
+    ui: Ui,
+    clients: Vec<ArgoClient>,
+    started: std::time::Instant,
+) -> anyhow::Result<()> {
     let mut first_full_frame_logged = false;
     let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_DEPTH);
     let mut executor = Executor::new(clients, tx);
@@ -124,7 +140,11 @@ pub async fn run(mut model: Model, ui: Ui, clients: Vec<ArgoClient>, started: st
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
 
     let keymap: Keymap = ui.keymap.clone();
-    let mut pending = vec![Msg::Resize { width: size.width, height: size.height, page_rows: ui::matrix_page_rows(size.width, size.height) }];
+    let mut pending = vec![Msg::Resize {
+        width: size.width,
+        height: size.height,
+        page_rows: ui::matrix_page_rows(size.width, size.height),
+    }];
     for fx in app::init(&mut model) {
         executor.spawn(fx);
     }

@@ -11,7 +11,10 @@ use flightdeck::config::{Auth, Secret};
 fn flightdeck(cfg: &std::path::Path, home: &std::path::Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));
     c.arg("--config").arg(cfg).args(args);
-    c.env_clear().env("HOME", home).env("XDG_STATE_HOME", home.join("state")).env("PATH", std::env::var("PATH").unwrap_or_default());
+    c.env_clear()
+        .env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     c
 }
@@ -36,7 +39,20 @@ async fn status_json_has_every_deployment_with_the_documented_keys() {
     let deps = v["deployments"].as_array().unwrap();
     assert_eq!(deps.len(), 12, "4 services × 3 environments");
     for d in deps {
-        for key in ["instance", "app", "namespace", "project", "service", "env", "health", "sync", "revision", "images", "version", "auto_sync"] {
+        for key in [
+            "instance",
+            "app",
+            "namespace",
+            "project",
+            "service",
+            "env",
+            "health",
+            "sync",
+            "revision",
+            "images",
+            "version",
+            "auto_sync",
+        ] {
             assert!(d.get(key).is_some_and(|v| !v.is_null()), "{key} missing in {d}");
         }
         assert!(d.get("operation").is_some(), "operation is present (phase or null)");
@@ -59,7 +75,8 @@ async fn sync_wait_follows_the_operation_to_health() {
     let mut names = sim.app_names(0);
     names.sort();
     let service = common::service_of(&names[0], "dev");
-    let child = flightdeck(&cfg, home.path(), &["sync", &service, "--env", "dev", "--prune", "--wait"]).spawn().unwrap();
+    let child =
+        flightdeck(&cfg, home.path(), &["sync", &service, "--env", "dev", "--prune", "--wait"]).spawn().unwrap();
     // The command follows the app through a watch stream: once it is open, run the clock.
     sim.wait_watchers(0, 1).await;
     let waiter = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap());

@@ -13,7 +13,11 @@ fn phase(app: &serde_json::Value) -> Option<String> {
 
 /// Id of the newest history entry (history is trimmed, so its length may not grow).
 fn last_history_id(app: &serde_json::Value) -> i64 {
-    app.pointer("/status/history").and_then(|v| v.as_array()).and_then(|h| h.last()).and_then(|e| e["id"].as_i64()).unwrap_or(-1)
+    app.pointer("/status/history")
+        .and_then(|v| v.as_array())
+        .and_then(|h| h.last())
+        .and_then(|e| e["id"].as_i64())
+        .unwrap_or(-1)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -41,7 +45,10 @@ async fn console_shows_the_matrix_runs_a_sync_and_restores_the_terminal() {
         for _ in 0..30 {
             let now = sim2.app_json(0, &app).unwrap();
             let healthy = now.pointer("/status/health/status").and_then(|v| v.as_str()) == Some("Healthy");
-            if phase(&now).as_deref() == Some("Succeeded") && last_history_id(&now) > last_history_id(&before) && healthy {
+            if phase(&now).as_deref() == Some("Succeeded")
+                && last_history_id(&now) > last_history_id(&before)
+                && healthy
+            {
                 break;
             }
             rt.block_on(sim2.advance(Duration::from_secs(1)));
@@ -49,7 +56,9 @@ async fn console_shows_the_matrix_runs_a_sync_and_restores_the_terminal() {
         let after = sim2.app_json(0, &app).unwrap();
         assert_eq!(phase(&after).as_deref(), Some("Succeeded"), "the simulator ran the sync");
         assert!(last_history_id(&after) > last_history_id(&before), "the sync landed in the app's history");
-        pty.wait_for("the run log to show the operation and health", |s| s.contains("operation succeeded ✓") && s.contains("healthy ✓"));
+        pty.wait_for("the run log to show the operation and health", |s| {
+            s.contains("operation succeeded ✓") && s.contains("healthy ✓")
+        });
         // Quit: the alternate screen is left and the cursor shown again.
         pty.send("q");
         let code = pty.wait_exit();
@@ -67,7 +76,8 @@ async fn console_shows_the_matrix_runs_a_sync_and_restores_the_terminal() {
 fn a_bad_config_stops_before_the_terminal_is_touched() {
     let home = tempfile::tempdir().unwrap();
     let cfg = home.path().join("bad.toml");
-    std::fs::write(&cfg, "[[instance]]\nname = \"prod\"\nserver = \"https://argocd.example.com\"\ncolour = \"blue\"\n").unwrap();
+    std::fs::write(&cfg, "[[instance]]\nname = \"prod\"\nserver = \"https://argocd.example.com\"\ncolour = \"blue\"\n")
+        .unwrap();
     let mut pty = Pty::spawn(&["--config", cfg.to_str().unwrap()], home.path(), 80, 24, &[]);
     let code = pty.wait_exit();
     assert_eq!(code, 2);

@@ -64,7 +64,12 @@ fn svg(screen: &vt100::Screen) -> String {
             let text = cell.contents();
             if !text.trim().is_empty() {
                 let weight = if cell.bold() { r#" font-weight="bold""# } else { "" };
-                let _ = write!(out, r#"<text x="{x:.1}" y="{:.1}" fill="{fg}"{weight}>{}</text>"#, y + ch - 4.0, escape(&text));
+                let _ = write!(
+                    out,
+                    r#"<text x="{x:.1}" y="{:.1}" fill="{fg}"{weight}>{}</text>"#,
+                    y + ch - 4.0,
+                    escape(text)
+                );
             }
         }
     }
@@ -83,7 +88,8 @@ async fn make_screenshots() {
     let rt = tokio::runtime::Handle::current();
     let sim2 = sim.clone();
     tokio::task::spawn_blocking(move || {
-        let mut pty = Pty::spawn(&["--config", cfg.to_str().unwrap()], home.path(), 120, 40, &[("COLORTERM", "truecolor")]);
+        let mut pty =
+            Pty::spawn(&["--config", cfg.to_str().unwrap()], home.path(), 120, 40, &[("COLORTERM", "truecolor")]);
         pty.wait_for("the matrix", |s| s.contains("staging") && s.contains("history"));
         // Sync the selection so the run log has a real run in it.
         pty.send("s");

@@ -47,7 +47,12 @@ pub fn open(model: &mut Model, cmd: Command) {
             let Some(w) = detail.workload() else {
                 return flash_error(model, "no Deployment, StatefulSet or Rollout in this app to restart");
             };
-            DialogKind::Confirm(Action::Restart { kind: w.kind.clone(), group: w.group.clone(), name: w.name.clone(), namespace: w.namespace.clone() })
+            DialogKind::Confirm(Action::Restart {
+                kind: w.kind.clone(),
+                group: w.group.clone(),
+                name: w.name.clone(),
+                namespace: w.namespace.clone(),
+            })
         }
         Command::RolloutPromote | Command::RolloutAbort => {
             let Some(detail) = detail else { return need_detail(model) };
@@ -62,7 +67,7 @@ pub fn open(model: &mut Model, cmd: Command) {
             })
         }
         Command::Terminate => {
-            if !dep.operation.is_some_and(|p| !p.is_completed()) {
+            if dep.operation.is_none_or(|p| p.is_completed()) {
                 return flash_error(model, "no operation in progress to terminate");
             }
             DialogKind::Confirm(Action::Terminate)
@@ -165,13 +170,20 @@ fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
                 return;
             };
             if d.auto_sync && !pause_auto_sync {
-                d.error = Some("Argo CD refuses a rollback while auto-sync is on: press space to pause it first".into());
+                d.error =
+                    Some("Argo CD refuses a rollback while auto-sync is on: press space to pause it first".into());
                 return;
             }
             Action::Rollback { history_id: entry.id, pause_auto_sync: *pause_auto_sync && d.auto_sync }
         }
         DialogKind::Scale { kind, group, name, namespace, replicas, .. } => match replicas.text.parse::<u32>() {
-            Ok(n) if n <= MAX_REPLICAS => Action::Scale { kind: kind.clone(), group: group.clone(), name: name.clone(), namespace: namespace.clone(), replicas: n },
+            Ok(n) if n <= MAX_REPLICAS => Action::Scale {
+                kind: kind.clone(),
+                group: group.clone(),
+                name: name.clone(),
+                namespace: namespace.clone(),
+                replicas: n,
+            },
             _ => {
                 d.error = Some(format!("replicas must be a number from 0 to {MAX_REPLICAS}"));
                 d.typing = false;

@@ -3,16 +3,16 @@
 //! messages, and every behaviour is testable without a terminal or a network.
 
 pub mod command;
+mod dialog;
 pub mod effect;
 pub mod keymap;
 pub mod keys;
 pub mod msg;
-pub mod update;
-mod dialog;
 mod normal;
 mod rows;
 #[cfg(test)]
 mod tests;
+pub mod update;
 
 pub use command::Command;
 pub use effect::Effect;

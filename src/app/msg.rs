@@ -5,15 +5,14 @@ use chrono::{DateTime, Utc};
 
 use super::Key;
 use crate::domain::{
-    AppDetail, AppKey, ConnState, Deployment, Failure, KubeEvent, ResourceDiff, RunOutcome,
-    StepStatus, UserInfo,
+    AppDetail, AppKey, ConnState, Deployment, Failure, KubeEvent, ResourceDiff, RunOutcome, StepStatus, UserInfo,
 };
 
 /// One change from an instance's watch stream.
 #[derive(Clone, Debug, PartialEq)]
 pub enum WatchChange {
     /// ADDED or MODIFIED.
-    Upsert(Deployment),
+    Upsert(Box<Deployment>),
     /// DELETED.
     Deleted(AppKey),
 }

@@ -33,9 +33,23 @@ pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>
                 Some(Command::PageUp) => *scroll = scroll.saturating_sub(10),
                 Some(Command::Top) => *scroll = 0,
                 Some(Command::Back | Command::Quit | Command::Help) => model.mode = Mode::Normal,
-                Some(Command::Diff) if !matches!(model.mode, Mode::Diff { .. }) => run_command(model, Command::Diff, fx),
-                Some(Command::Detail) if matches!(model.mode, Mode::Diff { .. }) => run_command(model, Command::Detail, fx),
-                Some(cmd @ (Command::Sync | Command::Rollback | Command::Scale | Command::Refresh | Command::Restart | Command::Terminate | Command::RolloutPromote | Command::RolloutAbort | Command::ResumeAutoSync)) => {
+                Some(Command::Diff) if !matches!(model.mode, Mode::Diff { .. }) => {
+                    run_command(model, Command::Diff, fx)
+                }
+                Some(Command::Detail) if matches!(model.mode, Mode::Diff { .. }) => {
+                    run_command(model, Command::Detail, fx)
+                }
+                Some(
+                    cmd @ (Command::Sync
+                    | Command::Rollback
+                    | Command::Scale
+                    | Command::Refresh
+                    | Command::Restart
+                    | Command::Terminate
+                    | Command::RolloutPromote
+                    | Command::RolloutAbort
+                    | Command::ResumeAutoSync),
+                ) => {
                     // Actions work from the detail views too; they return to the matrix.
                     model.mode = Mode::Normal;
                     run_command(model, cmd, fx);

@@ -40,8 +40,7 @@ fn matches(filter: &str, service: &str, deps: &[&Deployment]) -> bool {
     let f = filter.to_lowercase();
     service.to_lowercase().contains(&f)
         || deps.iter().any(|d| {
-            d.key.name.to_lowercase().contains(&f)
-                || d.team.as_deref().is_some_and(|t| t.to_lowercase().contains(&f))
+            d.key.name.to_lowercase().contains(&f) || d.team.as_deref().is_some_and(|t| t.to_lowercase().contains(&f))
         })
 }
 
@@ -81,7 +80,7 @@ pub fn rebuild(model: &mut Model) {
         .collect();
     if model.sort == SortMode::ProblemsFirst {
         // Stable: equal trouble keeps name order.
-        rows.sort_by(|a, b| b.trouble.cmp(&a.trouble));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.trouble));
     }
     model.rows = rows;
     model.selected_row = keep

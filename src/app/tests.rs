@@ -35,7 +35,10 @@ fn model() -> Model {
         now: t(0),
         envs: envs.iter().map(|s| s.to_string()).collect(),
         protected_envs: ["prod".to_string()].into_iter().collect(),
-        instances: envs.iter().map(|e| InstanceState { name: e.to_string(), env: Some(e.to_string()), ..Default::default() }).collect(),
+        instances: envs
+            .iter()
+            .map(|e| InstanceState { name: e.to_string(), env: Some(e.to_string()), ..Default::default() })
+            .collect(),
         page_rows: 10,
         ..Default::default()
     };
@@ -79,7 +82,11 @@ fn init_watches_every_instance_and_asks_who_we_are() {
 #[test]
 fn listing_builds_sorted_rows_and_loads_detail_of_the_selection() {
     let mut m = Model { envs: vec!["dev".into()], instances: vec![InstanceState::default()], ..Default::default() };
-    let fx = update(&mut m, Msg::AppsListed { instance: 0, apps: vec![dep(0, "zulu", "dev"), dep(0, "alpha", "dev")], at: t(1) }, &keymap());
+    let fx = update(
+        &mut m,
+        Msg::AppsListed { instance: 0, apps: vec![dep(0, "zulu", "dev"), dep(0, "alpha", "dev")], at: t(1) },
+        &keymap(),
+    );
     let names: Vec<_> = m.rows.iter().map(|r| r.service.as_str()).collect();
     assert_eq!(names, ["alpha", "zulu"]);
     assert_eq!(fx, vec![Effect::LoadDetail { key: dep(0, "alpha", "dev").key, generation: 1 }]);
@@ -89,7 +96,11 @@ fn listing_builds_sorted_rows_and_loads_detail_of_the_selection() {
 #[test]
 fn unknown_environments_become_new_columns() {
     let mut m = model();
-    update(&mut m, Msg::AppsChanged { instance: 0, changes: vec![WatchChange::Upsert(dep(0, "alpha", "qa"))], at: t(3) }, &keymap());
+    update(
+        &mut m,
+        Msg::AppsChanged { instance: 0, changes: vec![WatchChange::Upsert(Box::new(dep(0, "alpha", "qa")))], at: t(3) },
+        &keymap(),
+    );
     assert_eq!(m.envs, ["dev", "staging", "prod", "qa"]);
     assert!(m.rows[0].cells[3].is_some());
 }
@@ -102,7 +113,11 @@ fn moving_the_cursor_changes_the_detail_and_drops_stale_answers() {
     assert_eq!(m.selected().unwrap().key.name, "bravo-staging");
     assert!(fx.iter().any(|f| matches!(f, Effect::LoadDetail { key, .. } if key.name == "bravo-staging")));
     // An answer for the old selection arrives late: ignored.
-    update(&mut m, Msg::DetailLoaded { key: old.key, generation: old.generation, result: Ok(AppDetail::default()), at: t(5) }, &keymap());
+    update(
+        &mut m,
+        Msg::DetailLoaded { key: old.key, generation: old.generation, result: Ok(AppDetail::default()), at: t(5) },
+        &keymap(),
+    );
     assert!(m.detail.as_ref().unwrap().app.is_loading());
 }
 
@@ -115,13 +130,21 @@ fn watch_changes_keep_the_cursor_on_its_service_and_reload_detail_without_blanki
     degraded.health = Health::Degraded;
     update(&mut m, Msg::Key(Key::char('o')), &keymap()); // problems first
     assert_eq!(m.sort, SortMode::ProblemsFirst);
-    let fx = update(&mut m, Msg::AppsChanged { instance: 0, changes: vec![WatchChange::Upsert(degraded)], at: t(4) }, &keymap());
+    let fx = update(
+        &mut m,
+        Msg::AppsChanged { instance: 0, changes: vec![WatchChange::Upsert(Box::new(degraded))], at: t(4) },
+        &keymap(),
+    );
     assert_eq!(m.rows[0].service, "bravo", "degraded first");
     assert_eq!(m.rows[m.selected_row].service, "bravo", "cursor followed its service");
     assert!(fx.iter().any(|f| matches!(f, Effect::LoadDetail { .. })));
     let d = m.detail.as_ref().unwrap();
     assert!(d.app.is_loading() && d.app.value().is_some(), "stale value stays while reloading");
-    update(&mut m, Msg::AppsChanged { instance: 0, changes: vec![WatchChange::Deleted(dep(0, "bravo", "dev").key)], at: t(5) }, &keymap());
+    update(
+        &mut m,
+        Msg::AppsChanged { instance: 0, changes: vec![WatchChange::Deleted(dep(0, "bravo", "dev").key)], at: t(5) },
+        &keymap(),
+    );
     assert!(m.rows.iter().find(|r| r.service == "bravo").unwrap().cells[0].is_none());
 }
 
@@ -170,7 +193,13 @@ fn dev_sync_confirms_with_enter_and_escape_cancels() {
 fn history(n: i64) -> AppDetail {
     AppDetail {
         history: (0..n).map(|id| HistoryEntry { id, revision: format!("rev{id}"), ..Default::default() }).collect(),
-        resources: vec![ResourceStatus { group: "apps".into(), kind: "Deployment".into(), name: "alpha".into(), namespace: "alpha".into(), ..Default::default() }],
+        resources: vec![ResourceStatus {
+            group: "apps".into(),
+            kind: "Deployment".into(),
+            name: "alpha".into(),
+            namespace: "alpha".into(),
+            ..Default::default()
+        }],
         ..Default::default()
     }
 }
@@ -192,11 +221,17 @@ fn rollback_under_auto_sync_pauses_first_then_pins_until_resumed() {
     // The watch shows auto-sync off, the run ends: pinned.
     let mut paused = dep(0, "alpha", "dev");
     paused.auto_sync = false;
-    update(&mut m, Msg::AppsChanged { instance: 0, changes: vec![WatchChange::Upsert(paused)], at: t(6) }, &keymap());
+    update(
+        &mut m,
+        Msg::AppsChanged { instance: 0, changes: vec![WatchChange::Upsert(Box::new(paused))], at: t(6) },
+        &keymap(),
+    );
     update(&mut m, Msg::RunFinished { run_id, outcome: RunOutcome::Succeeded, at: t(7) }, &keymap());
     assert!(m.pinned.contains(&dep(0, "alpha", "dev").key));
     let fx = press(&mut m, "U enter");
-    let Some(Effect::RunAction { run_id, action: Action::ResumeAutoSync, .. }) = fx.first().cloned() else { panic!("{fx:?}") };
+    let Some(Effect::RunAction { run_id, action: Action::ResumeAutoSync, .. }) = fx.first().cloned() else {
+        panic!("{fx:?}")
+    };
     update(&mut m, Msg::RunFinished { run_id, outcome: RunOutcome::Succeeded, at: t(8) }, &keymap());
     assert!(m.pinned.is_empty());
 }
@@ -236,12 +271,19 @@ fn scale_takes_digits_only_and_checks_the_range() {
 fn run_steps_are_timed_and_closed_when_the_run_ends() {
     let mut m = model();
     let fx = press(&mut m, "R"); // refresh: runs at once, no dialog
-    let Some(Effect::RunAction { run_id, .. }) = fx.iter().find(|f| matches!(f, Effect::RunAction { .. })).cloned() else { panic!() };
+    let Some(Effect::RunAction { run_id, .. }) = fx.iter().find(|f| matches!(f, Effect::RunAction { .. })).cloned()
+    else {
+        panic!()
+    };
     let km = keymap();
     update(&mut m, Msg::RunStep { run_id, label: "refresh sent".into(), status: StepStatus::Running, at: t(10) }, &km);
     update(&mut m, Msg::RunStep { run_id, label: "refresh sent".into(), status: StepStatus::Done, at: t(11) }, &km);
     update(&mut m, Msg::RunStep { run_id, label: "compared".into(), status: StepStatus::Running, at: t(11) }, &km);
-    update(&mut m, Msg::RunFinished { run_id, outcome: RunOutcome::Failed { message: "boom".into(), hint: None }, at: t(12) }, &km);
+    update(
+        &mut m,
+        Msg::RunFinished { run_id, outcome: RunOutcome::Failed { message: "boom".into(), hint: None }, at: t(12) },
+        &km,
+    );
     let run = m.runs.last().unwrap();
     assert_eq!(run.steps.len(), 2);
     assert_eq!(run.steps[0].finished_at, Some(t(11)));

@@ -59,7 +59,7 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                             // Someone turned auto-sync back on: no longer pinned.
                             model.pinned.remove(&d.key);
                         }
-                        model.deployments.insert(d.key.clone(), d);
+                        model.deployments.insert(d.key.clone(), *d);
                     }
                     WatchChange::Deleted(key) => {
                         model.pinned.remove(&key);
@@ -137,7 +137,9 @@ fn run_finished(model: &mut Model, run_id: u64, outcome: RunOutcome, at: DateTim
     }
     let text = match &outcome {
         RunOutcome::Succeeded => format!("{} {} done", run_verb(model, run_id), label_of(model, run_id)),
-        RunOutcome::Failed { message, .. } => format!("{} {} failed: {message}", run_verb(model, run_id), label_of(model, run_id)),
+        RunOutcome::Failed { message, .. } => {
+            format!("{} {} failed: {message}", run_verb(model, run_id), label_of(model, run_id))
+        }
         RunOutcome::Running => return,
     };
     model.flash = Some(Flash { text, error: failed });
@@ -152,7 +154,11 @@ fn label_of(model: &Model, id: u64) -> String {
 }
 
 /// The detail state, if it is still about `key` at `generation` (stale answers drop).
-fn current_detail<'a>(model: &'a mut Model, key: &crate::domain::AppKey, generation: u64) -> Option<&'a mut DetailState> {
+fn current_detail<'a>(
+    model: &'a mut Model,
+    key: &crate::domain::AppKey,
+    generation: u64,
+) -> Option<&'a mut DetailState> {
     model.detail.as_mut().filter(|d| d.key == *key && d.generation == generation)
 }
 
@@ -187,7 +193,13 @@ pub(crate) fn reload_detail(model: &mut Model, fx: &mut Vec<Effect>) {
 }
 
 /// Start a run of `action` on the selected deployment: log it and ask the client to run it.
-pub(crate) fn start_run(model: &mut Model, key: crate::domain::AppKey, label: String, action: Action, fx: &mut Vec<Effect>) {
+pub(crate) fn start_run(
+    model: &mut Model,
+    key: crate::domain::AppKey,
+    label: String,
+    action: Action,
+    fx: &mut Vec<Effect>,
+) {
     model.next_run_id += 1;
     let id = model.next_run_id;
     let user = model.username().unwrap_or("unknown").to_string();

@@ -31,9 +31,18 @@ pub async fn run(cfg: &Config, cmd: Sub) -> Result<(), Failure> {
         Sub::Scale { replicas, .. } => {
             let (detail, _) = client.get(&dep.key, None).await.map_err(|e| e.to_failure())?;
             let w = detail.workload().ok_or_else(|| {
-                Failure::new(ErrorKind::Usage, format!("{} has no Deployment, StatefulSet or Rollout to scale", dep.key.name))
+                Failure::new(
+                    ErrorKind::Usage,
+                    format!("{} has no Deployment, StatefulSet or Rollout to scale", dep.key.name),
+                )
             })?;
-            Action::Scale { kind: w.kind.clone(), group: w.group.clone(), name: w.name.clone(), namespace: w.namespace.clone(), replicas }
+            Action::Scale {
+                kind: w.kind.clone(),
+                group: w.group.clone(),
+                name: w.name.clone(),
+                namespace: w.namespace.clone(),
+                replicas,
+            }
         }
         _ => return Err(Failure::new(ErrorKind::Usage, "not an action")),
     };

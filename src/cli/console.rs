@@ -36,7 +36,8 @@ pub fn config_for_sim(sim: &flightdeck_sim::Sim) -> Config {
         .instances()
         .into_iter()
         .map(|i| {
-            let mut c = InstanceConfig::new(i.name, i.base_url);
+            // One instance per environment: its environment is the name users know it by.
+            let mut c = InstanceConfig::new(i.env.clone(), i.base_url);
             c.auth = Auth::Token(Secret::new(i.token));
             c.auth_source = "token from the demo simulator".into();
             c.env = Some(i.env);
@@ -49,17 +50,14 @@ pub fn config_for_sim(sim: &flightdeck_sim::Sim) -> Config {
 /// Everything checked before the terminal is touched: logging, keymap, theme, clients.
 async fn open(cfg: Config, started: std::time::Instant) -> Result<(), Failure> {
     let usage = |e: String| Failure::new(ErrorKind::Usage, e);
-    let (_guard, log_path) = crate::logging::init(None).map_err(|e| usage(format!("cannot open the log file: {e:#}")))?;
+    let (_guard, log_path) =
+        crate::logging::init(None).map_err(|e| usage(format!("cannot open the log file: {e:#}")))?;
     tracing::info!(log = %log_path.display(), instances = cfg.instances.len(), "starting console");
     let keymap = config::keymap::load(cfg.keymap_file.as_deref()).map_err(|e| usage(e.to_string()))?;
     let env = |k: &str| std::env::var(k).ok();
     let theme = theme::Theme::load(&cfg.theme, theme::Theme::detect_depth(&env)).map_err(usage)?;
-    let clients = cfg
-        .instances
-        .iter()
-        .map(ArgoClient::new)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_failure())?;
+    let clients =
+        cfg.instances.iter().map(ArgoClient::new).collect::<Result<Vec<_>, _>>().map_err(|e| e.to_failure())?;
     let model = model_from(&cfg);
     crate::runtime::run(model, Ui { theme, keymap }, clients, started)
         .await
@@ -81,11 +79,17 @@ pub fn model_from(cfg: &Config) -> Model {
         instances: cfg
             .instances
             .iter()
-            .map(|i| InstanceState { name: i.name.clone(), url: i.server.clone(), env: i.env.clone(), ..Default::default() })
+            .map(|i| InstanceState {
+                name: i.name.clone(),
+                url: i.server.clone(),
+                env: i.env.clone(),
+                ..Default::default()
+            })
             .collect(),
         envs,
         protected_envs: cfg.protected_envs.iter().cloned().collect::<HashSet<_>>(),
         page_rows: 20,
+        utc_offset_secs: chrono::Local::now().offset().local_minus_utc(),
         ..Default::default()
     }
 }

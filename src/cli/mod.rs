@@ -3,6 +3,7 @@
 
 mod action;
 mod console;
+pub use console::config_for_sim;
 mod output;
 mod sim;
 mod status;

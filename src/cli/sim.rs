@@ -7,15 +7,23 @@ use std::path::PathBuf;
 use crate::config;
 use crate::domain::{ErrorKind, Failure};
 
-pub async fn run(listen: SocketAddr, services: usize, seed: u64, write_config: Option<PathBuf>, calm: bool) -> Result<(), Failure> {
+pub async fn run(
+    listen: SocketAddr,
+    services: usize,
+    seed: u64,
+    write_config: Option<PathBuf>,
+    calm: bool,
+) -> Result<(), Failure> {
     let opts = flightdeck_sim::SimOptions { services, seed, listen, chaos: !calm, ..Default::default() };
-    let sim = flightdeck_sim::Sim::start(opts)
-        .await
-        .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("cannot listen on {listen}: {e}")).with_hint("pick another address with --listen"))?;
+    let sim = flightdeck_sim::Sim::start(opts).await.map_err(|e| {
+        Failure::new(ErrorKind::Unavailable, format!("cannot listen on {listen}: {e}"))
+            .with_hint("pick another address with --listen")
+    })?;
     let cfg = super::console::config_for_sim(&sim);
     match &write_config {
         Some(path) => {
-            config::write_file(path, &cfg).map_err(|e| Failure::new(ErrorKind::Usage, format!("cannot write {}: {e}", path.display())))?;
+            config::write_file(path, &cfg)
+                .map_err(|e| Failure::new(ErrorKind::Usage, format!("cannot write {}: {e}", path.display())))?;
             eprintln!("flightdeck sim: config written to {} (mode 0600)", path.display());
             eprintln!("  open the console with: flightdeck --config {}", path.display());
         }

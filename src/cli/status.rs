@@ -66,9 +66,15 @@ pub async fn list_all(cfg: &Config, env: Option<&str>) -> Result<(Vec<Deployment
 
 pub async fn run(cfg: &Config, format: Format, env: Option<&str>, service: Option<&str>) -> Result<(), Failure> {
     let (mut deps, failure) = list_all(cfg, env).await?;
+    if let (true, Some(f)) = (deps.is_empty(), &failure) {
+        // Nothing answered: an empty matrix would read as "no apps".
+        return Err(f.clone());
+    }
     deps.retain(|d| env.is_none_or(|e| d.env == e) && service.is_none_or(|s| d.service == s || d.key.name == s));
     let env_rank = |e: &str| cfg.envs.iter().position(|x| x == e).unwrap_or(usize::MAX);
-    deps.sort_by(|a, b| (a.service.as_str(), env_rank(&a.env), &a.env).cmp(&(b.service.as_str(), env_rank(&b.env), &b.env)));
+    deps.sort_by(|a, b| {
+        (a.service.as_str(), env_rank(&a.env), &a.env).cmp(&(b.service.as_str(), env_rank(&b.env), &b.env))
+    });
     match format {
         Format::Json => print_json(cfg, &deps),
         Format::Table => print_table(cfg, &deps),

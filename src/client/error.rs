@@ -137,7 +137,7 @@ fn http_hint(status: u16, message: &str, ctx: &Ctx) -> Option<String> {
     let hint = if m.contains("rollback cannot be initiated when auto-sync is enabled") {
         "pause auto-sync first (in the console choose 'pause auto-sync'; headless: --pause-auto-sync)".to_string()
     } else if m.contains("another operation is already in progress") {
-        "wait for it or terminate it (t in the console, or `flightdeck terminate`)".to_string()
+        "wait for it, or terminate it (t in the console)".to_string()
     } else if m.contains("no operation is in progress") {
         "nothing to terminate: the operation already finished".to_string()
     } else if m.contains("blocked by sync window") {

@@ -135,7 +135,7 @@ async fn session(
 
 fn change(client: &ArgoClient, e: &WatchEvent) -> WatchChange {
     match e {
-        WatchEvent::Upsert(app) => WatchChange::Upsert(client.to_deployment(app)),
+        WatchEvent::Upsert(app) => WatchChange::Upsert(Box::new(client.to_deployment(app))),
         WatchEvent::Deleted(app) => WatchChange::Deleted(app.key(client.instance())),
     }
 }

@@ -113,7 +113,7 @@ impl OpPhase {
 
 /// Identity of an Application: which instance (index into the configured instances),
 /// and its namespace/name there.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AppKey {
     pub instance: usize,
     pub namespace: String,
@@ -143,12 +143,6 @@ pub struct Deployment {
     pub target_revision: String,
     pub dest_namespace: String,
     pub deleting: bool,
-}
-
-impl Default for AppKey {
-    fn default() -> Self {
-        Self { instance: 0, namespace: String::new(), name: String::new() }
-    }
 }
 
 impl Deployment {

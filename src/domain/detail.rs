@@ -102,9 +102,7 @@ pub struct AppDetail {
 impl AppDetail {
     /// The workload a scale/restart acts on: the first Deployment, StatefulSet or Rollout.
     pub fn workload(&self) -> Option<&ResourceStatus> {
-        self.resources
-            .iter()
-            .find(|r| matches!(r.kind.as_str(), "Deployment" | "StatefulSet" | "Rollout"))
+        self.resources.iter().find(|r| matches!(r.kind.as_str(), "Deployment" | "StatefulSet" | "Rollout"))
     }
     pub fn rollout(&self) -> Option<&ResourceStatus> {
         self.resources.iter().find(|r| r.kind == "Rollout" && r.group == "argoproj.io")

@@ -11,10 +11,18 @@ pub enum Loadable<T> {
     #[default]
     NotAsked,
     /// Being fetched; the previous value (and when it arrived) stays shown.
-    Loading { stale: Option<(T, DateTime<Utc>)> },
-    Ready { value: T, at: DateTime<Utc> },
+    Loading {
+        stale: Option<(T, DateTime<Utc>)>,
+    },
+    Ready {
+        value: T,
+        at: DateTime<Utc>,
+    },
     /// The fetch failed; the previous value stays shown beside the error.
-    Failed { failure: Failure, stale: Option<(T, DateTime<Utc>)> },
+    Failed {
+        failure: Failure,
+        stale: Option<(T, DateTime<Utc>)>,
+    },
 }
 
 impl<T> Loadable<T> {

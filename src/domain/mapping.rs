@@ -14,10 +14,7 @@ pub enum Mapping {
 
 impl Default for Mapping {
     fn default() -> Self {
-        Self::Labels {
-            service: "app.kubernetes.io/name".into(),
-            env: "app.kubernetes.io/environment".into(),
-        }
+        Self::Labels { service: "app.kubernetes.io/name".into(), env: "app.kubernetes.io/environment".into() }
     }
 }
 

@@ -11,7 +11,9 @@ pub mod run;
 pub mod sanitize;
 
 pub use deployment::{AppKey, Deployment, Health, OpPhase, SyncStatus};
-pub use detail::{AppDetail, Condition, DiffLine, HistoryEntry, KubeEvent, OperationInfo, ResourceDiff, ResourceStatus};
+pub use detail::{
+    AppDetail, Condition, DiffLine, HistoryEntry, KubeEvent, OperationInfo, ResourceDiff, ResourceStatus,
+};
 pub use failure::{ErrorKind, Failure};
 pub use loadable::Loadable;
 pub use model::{ConnState, InstanceState, Model, ServiceRow, UserInfo};

@@ -5,9 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::{
-    AppDetail, AppKey, Deployment, Failure, KubeEvent, Loadable, ResourceDiff, Run,
-};
+use super::{AppDetail, AppKey, Deployment, Failure, KubeEvent, Loadable, ResourceDiff, Run};
 
 /// Connection to one Argo CD instance, as the header shows it.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -120,11 +118,17 @@ pub enum Mode {
     /// Typing a `:` command.
     Command(LineInput),
     Dialog(Box<Dialog>),
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     /// Full-screen detail of the selection.
-    Detail { scroll: u16 },
+    Detail {
+        scroll: u16,
+    },
     /// Full-screen diff of the selection.
-    Diff { scroll: u16 },
+    Diff {
+        scroll: u16,
+    },
 }
 
 /// A one-line message in the footer, cleared by the next key.
@@ -165,6 +169,8 @@ pub struct Model {
     pub page_rows: usize,
     /// Id for the next run.
     pub next_run_id: u64,
+    /// The local time zone's offset from UTC, for wall-clock times (0 in tests).
+    pub utc_offset_secs: i32,
 }
 
 impl Model {

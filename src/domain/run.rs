@@ -7,14 +7,41 @@ use super::AppKey;
 /// An action on one deployment, with its options.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
-    Sync { prune: bool, dry_run: bool, force: bool, apply_only: bool },
-    Rollback { history_id: i64, pause_auto_sync: bool },
-    Scale { kind: String, group: String, name: String, namespace: String, replicas: u32 },
-    Restart { kind: String, group: String, name: String, namespace: String },
-    Refresh { hard: bool },
+    Sync {
+        prune: bool,
+        dry_run: bool,
+        force: bool,
+        apply_only: bool,
+    },
+    Rollback {
+        history_id: i64,
+        pause_auto_sync: bool,
+    },
+    Scale {
+        kind: String,
+        group: String,
+        name: String,
+        namespace: String,
+        replicas: u32,
+    },
+    Restart {
+        kind: String,
+        group: String,
+        name: String,
+        namespace: String,
+    },
+    Refresh {
+        hard: bool,
+    },
     Terminate,
-    RolloutPromote { name: String, namespace: String },
-    RolloutAbort { name: String, namespace: String },
+    RolloutPromote {
+        name: String,
+        namespace: String,
+    },
+    RolloutAbort {
+        name: String,
+        namespace: String,
+    },
     /// Turn auto-sync back on after a pinned rollback.
     ResumeAutoSync,
 }
@@ -58,7 +85,13 @@ impl Action {
             }
             Self::Scale { kind, name, replicas, .. } => format!("{kind} {name} to {replicas}"),
             Self::Restart { kind, name, .. } => format!("{kind} {name}"),
-            Self::Refresh { hard } => if *hard { "hard".into() } else { String::new() },
+            Self::Refresh { hard } => {
+                if *hard {
+                    "hard".into()
+                } else {
+                    String::new()
+                }
+            }
             Self::RolloutPromote { name, .. } | Self::RolloutAbort { name, .. } => format!("Rollout {name}"),
             Self::Terminate | Self::ResumeAutoSync => String::new(),
         }
@@ -90,7 +123,10 @@ pub enum RunOutcome {
     Running,
     Succeeded,
     /// What failed and what to do.
-    Failed { message: String, hint: Option<String> },
+    Failed {
+        message: String,
+        hint: Option<String>,
+    },
 }
 
 /// One execution of an action.

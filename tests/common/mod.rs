@@ -6,7 +6,7 @@ pub mod pty;
 
 use std::path::{Path, PathBuf};
 
-use flightdeck::config::{self, Auth, Config, InstanceConfig, Secret};
+use flightdeck::config::{self, Config};
 use flightdeck_sim::{Sim, SimClock, SimOptions};
 
 /// A calm simulator with a manual clock: nothing happens unless the test advances time.
@@ -16,19 +16,10 @@ pub async fn calm_sim(services: usize) -> Sim {
         .expect("start the simulator")
 }
 
-/// A Flightdeck config pointing at the simulator, one instance per environment.
+/// A Flightdeck config pointing at the simulator, one instance per environment (the same
+/// one `flightdeck demo` and `flightdeck sim` use).
 pub fn sim_config(sim: &Sim) -> Config {
-    let instances = sim
-        .instances()
-        .into_iter()
-        .map(|i| {
-            let mut c = InstanceConfig::new(i.name, i.base_url);
-            c.auth = Auth::Token(Secret::new(i.token));
-            c.env = Some(i.env);
-            c
-        })
-        .collect();
-    Config { instances, ..Config::default() }
+    flightdeck::cli::config_for_sim(sim)
 }
 
 /// Write the config for `sim` into `dir` and return its path.

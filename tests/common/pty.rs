@@ -28,9 +28,8 @@ impl Pty {
     /// Start `flightdeck` with `args` in a `cols`×`rows` terminal, with HOME and the XDG dirs
     /// under `home` so nothing of the user's is read or written.
     pub fn spawn(args: &[&str], home: &Path, cols: u16, rows: u16, extra_env: &[(&str, &str)]) -> Self {
-        let pair = native_pty_system()
-            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
-            .expect("open a pty");
+        let pair =
+            native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("open a pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_flightdeck"));
         cmd.args(args);
         cmd.env_clear();

@@ -117,12 +117,15 @@ fn title_line(model: &Model, theme: &Theme, w: &Widths, cols: Cols, first: usize
     if cols.team {
         spans.push(Span::styled(format!("{} ", pad("TEAM", w.team)), h));
     }
-    for env in &model.envs {
-        spans.push(Span::styled(pad(env, cell_width(w, cols)), h));
+    let n = model.envs.len();
+    for (i, env) in model.envs.iter().enumerate() {
+        // The last header is not padded, so the position indicator fits beside it.
+        let text = if i + 1 == n { env.clone() } else { pad(env, cell_width(w, cols)) };
+        spans.push(Span::styled(text, h));
     }
     if model.rows.len() > page {
         let last = (first + page).min(model.rows.len());
-        spans.push(Span::styled(format!("{}–{}/{}", first + 1, last, model.rows.len()), theme.style(Role::Dim)));
+        spans.push(Span::styled(format!("  {}–{}/{}", first + 1, last, model.rows.len()), theme.style(Role::Dim)));
     }
     Line::from(spans)
 }

@@ -41,9 +41,10 @@ pub fn run_lines(model: &Model, theme: &Theme, run: &Run, cells: usize) -> Vec<L
     let dim = theme.style(Role::Dim);
     let opts = run.action.options();
     let opts = if opts.is_empty() { String::new() } else { format!(" ({opts})") };
-    // Times are shown in UTC: the model's clock is UTC and views stay free of the local zone.
+    // Local wall-clock time: the offset comes with the model, so views stay pure.
+    let offset = chrono::FixedOffset::east_opt(model.utc_offset_secs).unwrap_or(chrono::Offset::fix(&chrono::Utc));
     let head = vec![
-        Span::styled(format!(" {} ", run.started_at.format("%H:%M:%S")), dim),
+        Span::styled(format!(" {} ", run.started_at.with_timezone(&offset).format("%H:%M:%S")), dim),
         Span::raw(format!("{} ", truncate(&run.user, 16))),
         Span::styled(run.action.verb(), theme.style(Role::Header)),
         Span::raw(format!(" {}", run.label)),
