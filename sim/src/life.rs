@@ -4,28 +4,12 @@
 use std::borrow::Cow;
 
 use crate::estate::{degraded_message, DEGRADED_MESSAGES};
-use crate::model::{Health, Hist, Initiator, OpState, Phase, RolloutPhase, SyncResource, Ver};
+use crate::model::{Health, Hist, Initiator, OpState, Phase, RolloutPhase, SyncParams, Ver};
 use crate::rng::{mix, sha40};
 use crate::state::{Instance, TimerKind};
 
 /// Argo CD's default `spec.revisionHistoryLimit`.
 const HISTORY_LIMIT: usize = 10;
-
-/// What a sync request asks for, after validation.
-#[derive(Debug, Clone)]
-pub struct SyncParams {
-    pub rev: u64,
-    pub ver: Ver,
-    pub initiator: Initiator,
-    pub dry_run: bool,
-    pub prune: bool,
-    pub apply_strategy: bool,
-    pub force: bool,
-    pub sync_options: Vec<String>,
-    pub resources: Option<Vec<SyncResource>>,
-    /// Set for rollbacks (event text differs).
-    pub rollback_id: Option<u32>,
-}
 
 impl Instance {
     /// Run every timer due up to `target_ms`, in order, then set the clock to `target_ms`.
@@ -108,15 +92,7 @@ impl Instance {
         };
         self.apps[idx].op = Some(OpState {
             id,
-            rev: p.rev,
-            ver: p.ver,
-            initiator: p.initiator,
-            dry_run: p.dry_run,
-            prune: p.prune,
-            apply_strategy: p.apply_strategy,
-            force: p.force,
-            sync_options: p.sync_options,
-            resources: p.resources,
+            params: p,
             phase: Phase::Running,
             message: "one or more tasks are running".into(),
             started_ms: now,
@@ -135,7 +111,7 @@ impl Instance {
         }
         let b = self.before(idx);
         let now = self.now_ms;
-        let sha = sha40(op.rev);
+        let sha = sha40(op.params.rev);
         if op.phase == Phase::Terminating {
             self.close_op(idx, Phase::Failed, "Operation terminated".into());
             self.event(
@@ -155,25 +131,25 @@ impl Instance {
             return;
         }
         self.close_op(idx, Phase::Succeeded, "successfully synced (all tasks run)".into());
-        if !op.dry_run {
+        if !op.params.dry_run {
             let svc_rollout = self.svc(idx).rollout;
             let app = &mut self.apps[idx];
-            app.live_ver = op.ver;
+            app.live_ver = op.params.ver;
             app.live_replicas = app.replicas;
             app.paused = false;
             if svc_rollout {
                 app.rollout = RolloutPhase::Progressing;
             }
             // Partial syncs (a resources list) are not recorded in history, as upstream.
-            if op.resources.is_none() {
+            if op.params.resources.is_none() {
                 let next_id = app.history.last().map_or(0, |h| h.id + 1);
                 app.history.push(Hist {
                     id: next_id,
-                    rev: op.rev,
-                    ver: op.ver,
+                    rev: op.params.rev,
+                    ver: op.params.ver,
                     started_ms: op.started_ms,
                     deployed_ms: now,
-                    initiator: op.initiator.clone(),
+                    initiator: op.params.initiator.clone(),
                 });
                 if app.history.len() > HISTORY_LIMIT {
                     let extra = app.history.len() - HISTORY_LIMIT;

@@ -125,11 +125,9 @@ pub struct SyncResource {
     pub namespace: String,
 }
 
-/// The last (or current) operation: rendered as top-level `operation` while in flight and as
-/// `status.operationState` always.
+/// What a sync request asks for, after validation; an operation keeps it as it was started.
 #[derive(Debug, Clone)]
-pub struct OpState {
-    pub id: u64,
+pub struct SyncParams {
     pub rev: u64,
     /// The image version the operation deploys when it succeeds.
     pub ver: Ver,
@@ -141,6 +139,17 @@ pub struct OpState {
     pub force: bool,
     pub sync_options: Vec<String>,
     pub resources: Option<Vec<SyncResource>>,
+    /// Set for rollbacks (event text differs).
+    pub rollback_id: Option<u32>,
+}
+
+/// The last (or current) operation: rendered as top-level `operation` while in flight and as
+/// `status.operationState` always.
+#[derive(Debug, Clone)]
+pub struct OpState {
+    pub id: u64,
+    /// The request the operation runs.
+    pub params: SyncParams,
     pub phase: Phase,
     pub message: String,
     pub started_ms: i64,

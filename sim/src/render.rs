@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::model::{App, Hist, Initiator, OpState, Phase, Service, Ver};
+use crate::model::{App, Hist, Initiator, OpState, Phase, Service, SyncParams, Ver};
 use crate::rng::{sha40, uid};
 
 pub const REPO_URL: &str = "https://git.example.com/platform/gitops.git";
@@ -60,7 +60,7 @@ fn initiator(i: &Initiator) -> Value {
 }
 
 /// The top-level `operation` (also `operationState.operation`).
-pub fn operation(op: &OpState) -> Value {
+pub fn operation(op: &SyncParams) -> Value {
     let mut sync = Map::new();
     sync.insert("revision".into(), json!(sha40(op.rev)));
     if op.prune {
@@ -109,12 +109,12 @@ pub fn operation(op: &OpState) -> Value {
 fn sync_result(app: &App, e: Env, op: &OpState) -> Value {
     let (group, version, kind) = workload_kind(e.svc);
     let failed = op.phase == Phase::Failed && op.message != "Operation terminated";
-    let verb = if op.dry_run { "configured (dry run)" } else { "configured" };
+    let verb = if op.params.dry_run { "configured (dry run)" } else { "configured" };
     let lower = kind.to_ascii_lowercase();
     let workload_msg = if failed { op.message.clone() } else { format!("{lower}.{group}/{} {verb}", e.svc.name) };
     let _ = app;
     json!({
-        "revision": sha40(op.rev),
+        "revision": sha40(op.params.rev),
         "source": source(e),
         "resources": [
             {"group": "", "version": "v1", "kind": "Service", "namespace": e.svc.name,
@@ -130,7 +130,7 @@ fn sync_result(app: &App, e: Env, op: &OpState) -> Value {
 
 pub fn operation_state(app: &App, e: Env, op: &OpState) -> Value {
     let mut m = Map::new();
-    m.insert("operation".into(), operation(op));
+    m.insert("operation".into(), operation(&op.params));
     m.insert("phase".into(), json!(op.phase.as_str()));
     m.insert("message".into(), json!(op.message));
     m.insert("startedAt".into(), json!(ts(op.started_ms)));
@@ -241,7 +241,7 @@ pub fn application(app: &App, e: Env) -> Value {
     );
     root.insert("status".into(), Value::Object(status));
     if let Some(op) = app.op.as_ref().filter(|o| o.phase.in_flight()) {
-        root.insert("operation".into(), operation(op));
+        root.insert("operation".into(), operation(&op.params));
     }
     Value::Object(root)
 }

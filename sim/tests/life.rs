@@ -15,6 +15,12 @@ fn sec(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
+/// Names of the actions a `resource/actions` answer does not mark disabled.
+fn enabled_actions(acts: &serde_json::Value) -> Vec<&str> {
+    let actions = acts["actions"].as_array().unwrap();
+    actions.iter().filter(|a| a.get("disabled").is_none()).map(|a| a["name"].as_str().unwrap()).collect()
+}
+
 #[tokio::test]
 async fn sync_runs_then_succeeds_then_goes_healthy() {
     let sim = manual_sim(6).await;
@@ -194,13 +200,7 @@ async fn actions_scale_and_rollout_matrix() {
         let svc = ro["spec"]["destination"]["namespace"].as_str().unwrap();
         let q = format!("namespace={svc}&resourceName={svc}&version=v1alpha1&group=argoproj.io&kind=Rollout");
         let (_, acts) = get(base, tok, &format!("/api/v1/applications/{name}/resource/actions?{q}")).await;
-        let enabled: Vec<&str> = acts["actions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|a| a.get("disabled").is_none())
-            .map(|a| a["name"].as_str().unwrap())
-            .collect();
+        let enabled = enabled_actions(&acts);
         assert_eq!(enabled, ["restart"], "healthy rollout per upstream fixture");
         // Deprecated form: body is the JSON string literal.
         let r = client()
@@ -213,13 +213,7 @@ async fn actions_scale_and_rollout_matrix() {
             .unwrap();
         assert_eq!(r.status().as_u16(), 200);
         let (_, acts) = get(base, tok, &format!("/api/v1/applications/{name}/resource/actions?{q}")).await;
-        let enabled: Vec<&str> = acts["actions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|a| a.get("disabled").is_none())
-            .map(|a| a["name"].as_str().unwrap())
-            .collect();
+        let enabled = enabled_actions(&acts);
         assert_eq!(enabled, ["abort", "pause", "promote-full", "restart", "resume", "skip-current-step"]);
     }
     sim.shutdown().await;

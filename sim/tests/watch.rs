@@ -6,19 +6,21 @@ mod common;
 use std::time::Duration;
 
 use common::{client, get, manual_sim, StreamReader};
+use flightdeck_sim::SimInstance;
 
 const STAGING: usize = 1;
+
+/// Open the application watch (`query` is empty or starts with `?`) with the admin token.
+async fn watch(inst: &SimInstance, query: &str) -> reqwest::Response {
+    let url = format!("{}/api/v1/stream/applications{query}", inst.base_url);
+    client().get(url).bearer_auth(&inst.token).send().await.unwrap()
+}
 
 #[tokio::test]
 async fn ndjson_burst_then_modified_and_dedup() {
     let sim = manual_sim(5).await;
     let inst = &sim.instances()[STAGING];
-    let r = client()
-        .get(format!("{}/api/v1/stream/applications", inst.base_url))
-        .bearer_auth(&inst.token)
-        .send()
-        .await
-        .unwrap();
+    let r = watch(inst, "").await;
     assert_eq!(r.headers()["content-type"], "application/json");
     let mut s = StreamReader::new(r);
     let names = sim.app_names(STAGING);
@@ -80,12 +82,7 @@ async fn name_watch_always_starts_with_added_and_errors_use_stream_chunks() {
     let sim = manual_sim(3).await;
     let inst = &sim.instances()[0];
     let name = sim.app_names(0)[1].clone();
-    let r = client()
-        .get(format!("{}/api/v1/stream/applications?name={name}&resourceVersion=1", inst.base_url))
-        .bearer_auth(&inst.token)
-        .send()
-        .await
-        .unwrap();
+    let r = watch(inst, &format!("?name={name}&resourceVersion=1")).await;
     let mut s = StreamReader::new(r);
     let m = s.next_json().await.unwrap();
     assert_eq!(
@@ -102,12 +99,7 @@ async fn name_watch_always_starts_with_added_and_errors_use_stream_chunks() {
         serde_json::json!({"error": {"grpc_code": 16, "http_code": 401, "message": "no session information", "http_status": "Unauthorized"}})
     );
     sim.fail_next(0, 1, 503);
-    let r = client()
-        .get(format!("{}/api/v1/stream/applications", inst.base_url))
-        .bearer_auth(&inst.token)
-        .send()
-        .await
-        .unwrap();
+    let r = watch(inst, "").await;
     assert_eq!(r.status().as_u16(), 503);
     let v: serde_json::Value = serde_json::from_str(r.text().await.unwrap().trim_end()).unwrap();
     assert_eq!(v["error"]["grpc_code"], 14);

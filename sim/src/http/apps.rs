@@ -1,12 +1,11 @@
 //! Application list, get and patch (`/api/v1/applications[/{name}]`).
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
-use serde_json::Value;
 
-use super::{find_app, json_ok, parse_body, ApiResult, Ctx, Q};
+use super::{json_ok, parse_body, parse_patch, ApiResult, Ctx, Q};
 use crate::errors::ApiError;
 use crate::fields::{self, Fields};
 use crate::patch::{json_patch, merge_patch};
@@ -17,9 +16,7 @@ use crate::state::AppFilter;
 pub fn filter_from(q: &Q) -> Result<AppFilter, ApiError> {
     let selector = Selector::parse(q.get("selector").unwrap_or(""))
         .map_err(|e| ApiError::new(2, format!("error parsing the selector: {e}")))?;
-    let mut projects = q.all("projects");
-    projects.extend(q.all("project"));
-    projects.retain(|p| !p.is_empty());
+    let projects = projects_of(q);
     let nonempty = |k: &str| q.get(k).filter(|v| !v.is_empty()).map(str::to_string);
     Ok(AppFilter {
         name: nonempty("name"),
@@ -30,8 +27,15 @@ pub fn filter_from(q: &Q) -> Result<AppFilter, ApiError> {
     })
 }
 
-pub async fn list(State(ctx): State<Ctx>, headers: HeaderMap, Query(q): Query<Vec<(String, String)>>) -> ApiResult {
-    let q = Q(q);
+/// The non-empty `projects` and `project` values, in that order.
+fn projects_of(q: &Q) -> Vec<String> {
+    let mut projects = q.all("projects");
+    projects.extend(q.all("project"));
+    projects.retain(|p| !p.is_empty());
+    projects
+}
+
+pub async fn list(State(ctx): State<Ctx>, headers: HeaderMap, q: Q) -> ApiResult {
     ctx.auth(&headers)?;
     let filter = filter_from(&q)?;
     let fields = Fields::parse(q.get("fields"));
@@ -65,24 +69,15 @@ pub async fn list(State(ctx): State<Ctx>, headers: HeaderMap, Query(q): Query<Ve
     Ok(([(header::CONTENT_TYPE, "application/json")], out).into_response())
 }
 
-pub async fn get_app(
-    State(ctx): State<Ctx>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<Vec<(String, String)>>,
-) -> ApiResult {
-    let q = Q(q);
-    ctx.auth(&headers)?;
-    let mut projects = q.all("projects");
-    projects.extend(q.all("project"));
-    projects.retain(|p| !p.is_empty());
+pub async fn get_app(State(ctx): State<Ctx>, Path(name): Path<String>, headers: HeaderMap, q: Q) -> ApiResult {
+    let claims = ctx.auth(&headers)?;
+    let projects = projects_of(&q);
     if projects.len() > 1 {
         return Err(ApiError::invalid(
             "multiple projects specified - the get endpoint accepts either zero or one project",
         ));
     }
-    let mut inst = ctx.inst();
-    let idx = find_app(&inst, &name, projects.first().map(String::as_str))?;
+    let (mut inst, idx) = ctx.app(&claims, &name, projects.first().map(String::as_str), "get")?;
     if q.get("refresh").is_some_and(|r| !r.is_empty()) {
         // The controller processes the refresh before Get returns: a reconcile = new reconciledAt.
         let b = inst.before(idx);
@@ -95,19 +90,16 @@ pub async fn patch_app(
     State(ctx): State<Ctx>,
     Path(name): Path<String>,
     headers: HeaderMap,
-    Query(q): Query<Vec<(String, String)>>,
+    q: Q,
     body: Bytes,
 ) -> ApiResult {
-    let q = Q(q);
     let claims = ctx.auth(&headers)?;
     let req = parse_body(&body)?;
     let project = req["project"].as_str().or(q.get("project"));
-    let mut inst = ctx.inst();
-    let idx = find_app(&inst, &name, project)?;
-    claims.enforce("update", inst.svc(idx).team, &name)?;
+    let (mut inst, idx) = ctx.app(&claims, &name, project, "update")?;
     let patch_type = req["patchType"].as_str().filter(|t| !t.is_empty()).unwrap_or("json");
     let patch_text = req["patch"].as_str().unwrap_or("");
-    let patch: Value = serde_json::from_str(patch_text).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let patch = parse_patch(patch_text)?;
     let mut doc = inst.render(idx);
     match patch_type {
         "merge" => merge_patch(&mut doc, &patch),

@@ -8,10 +8,12 @@ mod ops;
 mod resources;
 mod watch;
 
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -35,7 +37,7 @@ impl Ctx {
     pub fn slot(&self) -> &Slot {
         &self.shared.slots[self.idx]
     }
-    pub fn inst(&self) -> std::sync::MutexGuard<'_, Instance> {
+    pub fn inst(&self) -> MutexGuard<'_, Instance> {
         lock(&self.slot().inst)
     }
     pub fn now_secs(&self) -> i64 {
@@ -44,10 +46,35 @@ impl Ctx {
     pub fn auth(&self, headers: &HeaderMap) -> Result<Claims, ApiError> {
         auth::authenticate(self.slot().secret, headers, self.now_secs())
     }
+    /// The per-app handler prologue, after [`Ctx::auth`] (which must not run under the lock):
+    /// lock the instance, look `name` up under the 403/404 rule of [`find_app`], then enforce
+    /// `applications, <action>` for the app's project (`"get"` is allowed to every user).
+    pub fn app(
+        &self,
+        claims: &Claims,
+        name: &str,
+        project: Option<&str>,
+        action: &str,
+    ) -> Result<(MutexGuard<'_, Instance>, usize), ApiError> {
+        let inst = self.inst();
+        let idx = find_app(&inst, name, project)?;
+        claims.enforce(action, inst.svc(idx).team, name)?;
+        Ok((inst, idx))
+    }
 }
 
-/// Query pairs, keeping repeats (`projects=a&projects=b`).
+/// Query pairs, keeping repeats (`projects=a&projects=b`); extracted like `Query`, with its
+/// rejection.
 pub struct Q(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Q {
+    type Rejection = QueryRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(pairs) = Query::<Vec<(String, String)>>::from_request_parts(parts, state).await?;
+        Ok(Q(pairs))
+    }
+}
 
 impl Q {
     pub fn get(&self, k: &str) -> Option<&str> {
@@ -64,7 +91,7 @@ pub fn json_ok(v: &serde_json::Value) -> Response {
 }
 
 /// Look an app up under the RBAC/existence rule of `getAppEnforceRBAC`.
-pub fn find_app(inst: &Instance, name: &str, project: Option<&str>) -> Result<usize, ApiError> {
+fn find_app(inst: &Instance, name: &str, project: Option<&str>) -> Result<usize, ApiError> {
     let project = project.filter(|p| !p.is_empty());
     match (inst.find(name), project) {
         (None, None) => Err(ApiError::permission_denied()),
@@ -74,11 +101,17 @@ pub fn find_app(inst: &Instance, name: &str, project: Option<&str>) -> Result<us
     }
 }
 
+/// A request body as JSON; an empty (or all-blank) body is `{}`.
 pub fn parse_body(body: &[u8]) -> Result<serde_json::Value, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(serde_json::Value::Object(Default::default()));
     }
     serde_json::from_slice(body).map_err(|e| ApiError::invalid(e.to_string()))
+}
+
+/// The JSON text of a patch a request carries in a string.
+pub fn parse_patch(text: &str) -> Result<serde_json::Value, ApiError> {
+    serde_json::from_str(text).map_err(|e| ApiError::invalid(e.to_string()))
 }
 
 async fn guard(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {

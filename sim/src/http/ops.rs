@@ -1,22 +1,20 @@
 //! Operations: sync, rollback and terminate, with the refusal table of API-NOTES §3.4–3.6.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 
-use super::{empty_ok, find_app, json_ok, parse_body, ApiResult, Ctx, Q};
+use super::{empty_ok, json_ok, parse_body, ApiResult, Ctx, Q};
 use crate::errors::ApiError;
-use crate::life::{user, SyncParams};
-use crate::model::SyncResource;
+use crate::life::user;
+use crate::model::{SyncParams, SyncResource};
 
 const IN_PROGRESS: &str = "another operation is already in progress";
 
 pub async fn sync(State(ctx): State<Ctx>, Path(name): Path<String>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let claims = ctx.auth(&headers)?;
     let req = parse_body(&body)?;
-    let mut inst = ctx.inst();
-    let idx = find_app(&inst, &name, req["project"].as_str())?;
-    claims.enforce("sync", inst.svc(idx).team, &name)?;
+    let (mut inst, idx) = ctx.app(&claims, &name, req["project"].as_str(), "sync")?;
     let app = &inst.apps[idx];
     let dry_run = req["dryRun"].as_bool().unwrap_or(false);
     let revision = req["revision"].as_str().unwrap_or("");
@@ -73,9 +71,7 @@ pub async fn sync(State(ctx): State<Ctx>, Path(name): Path<String>, headers: Hea
 pub async fn rollback(State(ctx): State<Ctx>, Path(name): Path<String>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let claims = ctx.auth(&headers)?;
     let req = parse_body(&body)?;
-    let mut inst = ctx.inst();
-    let idx = find_app(&inst, &name, req["project"].as_str())?;
-    claims.enforce("sync", inst.svc(idx).team, &name)?;
+    let (mut inst, idx) = ctx.app(&claims, &name, req["project"].as_str(), "sync")?;
     let app = &inst.apps[idx];
     if app.auto_sync {
         return Err(ApiError::precondition("rollback cannot be initiated when auto-sync is enabled"));
@@ -103,17 +99,9 @@ pub async fn rollback(State(ctx): State<Ctx>, Path(name): Path<String>, headers:
     Ok(json_ok(&inst.render(idx)))
 }
 
-pub async fn terminate(
-    State(ctx): State<Ctx>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<Vec<(String, String)>>,
-) -> ApiResult {
-    let q = Q(q);
+pub async fn terminate(State(ctx): State<Ctx>, Path(name): Path<String>, headers: HeaderMap, q: Q) -> ApiResult {
     let claims = ctx.auth(&headers)?;
-    let mut inst = ctx.inst();
-    let idx = find_app(&inst, &name, q.get("project"))?;
-    claims.enforce("sync", inst.svc(idx).team, &name)?;
+    let (mut inst, idx) = ctx.app(&claims, &name, q.get("project"), "sync")?;
     if !inst.apps[idx].op_in_flight() {
         return Err(ApiError::invalid("Unable to terminate operation. No operation is in progress"));
     }

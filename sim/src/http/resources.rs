@@ -2,11 +2,11 @@
 //! resource-tree, managed-resources, events and sync windows.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use serde_json::{json, Value};
 
-use super::{empty_ok, find_app, json_ok, parse_body, ApiResult, Ctx, Q};
+use super::{empty_ok, json_ok, parse_body, parse_patch, ApiResult, Ctx, Q};
 use crate::errors::ApiError;
 use crate::fields::{self, Fields};
 use crate::objects;
@@ -68,16 +68,9 @@ fn manifest(inst: &Instance, idx: usize, node: &Node) -> Value {
     }
 }
 
-pub async fn get_resource(
-    State(ctx): State<Ctx>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<Vec<(String, String)>>,
-) -> ApiResult {
-    let q = Q(q);
-    ctx.auth(&headers)?;
-    let inst = ctx.inst();
-    let idx = find_app(&inst, &name, q.get("project"))?;
+pub async fn get_resource(State(ctx): State<Ctx>, Path(name): Path<String>, headers: HeaderMap, q: Q) -> ApiResult {
+    let claims = ctx.auth(&headers)?;
+    let (inst, idx) = ctx.app(&claims, &name, q.get("project"), "get")?;
     let node = locate(&inst, idx, &res_query(&q, None))?;
     Ok(json_ok(&json!({"manifest": manifest(&inst, idx, &node).to_string()})))
 }
@@ -86,18 +79,15 @@ pub async fn patch_resource(
     State(ctx): State<Ctx>,
     Path(name): Path<String>,
     headers: HeaderMap,
-    Query(q): Query<Vec<(String, String)>>,
+    q: Q,
     body: Bytes,
 ) -> ApiResult {
-    let q = Q(q);
     let claims = ctx.auth(&headers)?;
     // body: "patch" — the body is a JSON string literal holding the patch.
     let raw = parse_body(&body)?;
     let text = raw.as_str().ok_or_else(|| ApiError::invalid("patch body must be a JSON string"))?;
-    let patch: Value = serde_json::from_str(text).map_err(|e| ApiError::invalid(e.to_string()))?;
-    let mut inst = ctx.inst();
-    let idx = find_app(&inst, &name, q.get("project"))?;
-    claims.enforce("update", inst.svc(idx).team, &name)?;
+    let patch = parse_patch(text)?;
+    let (mut inst, idx) = ctx.app(&claims, &name, q.get("project"), "update")?;
     let node = locate(&inst, idx, &res_query(&q, None))?;
     let mut obj = manifest(&inst, idx, &node);
     match q.get("patchType").unwrap_or("application/merge-patch+json") {
@@ -112,32 +102,17 @@ pub async fn patch_resource(
     Ok(json_ok(&json!({"manifest": obj.to_string()})))
 }
 
-pub async fn delete_resource(
-    State(ctx): State<Ctx>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<Vec<(String, String)>>,
-) -> ApiResult {
-    let q = Q(q);
+pub async fn delete_resource(State(ctx): State<Ctx>, Path(name): Path<String>, headers: HeaderMap, q: Q) -> ApiResult {
     let claims = ctx.auth(&headers)?;
-    let inst = ctx.inst();
-    let idx = find_app(&inst, &name, q.get("project"))?;
-    claims.enforce("delete", inst.svc(idx).team, &name)?;
+    let (inst, idx) = ctx.app(&claims, &name, q.get("project"), "delete")?;
     locate(&inst, idx, &res_query(&q, None))?;
     // A deleted pod is replaced by its ReplicaSet; the sim's state does not change.
     Ok(empty_ok())
 }
 
-pub async fn list_actions(
-    State(ctx): State<Ctx>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<Vec<(String, String)>>,
-) -> ApiResult {
-    let q = Q(q);
-    ctx.auth(&headers)?;
-    let inst = ctx.inst();
-    let idx = find_app(&inst, &name, q.get("project"))?;
+pub async fn list_actions(State(ctx): State<Ctx>, Path(name): Path<String>, headers: HeaderMap, q: Q) -> ApiResult {
+    let claims = ctx.auth(&headers)?;
+    let (inst, idx) = ctx.app(&claims, &name, q.get("project"), "get")?;
     let r = res_query(&q, None);
     let node = locate(&inst, idx, &r)?;
     let actions = if node == Node::Workload { objects::actions(&inst.apps[idx], r.kind) } else { Vec::new() };
@@ -149,11 +124,9 @@ pub async fn list_actions(
 
 fn run(ctx: &Ctx, name: &str, headers: &HeaderMap, q: &Q, body: Option<&Value>, action: &str) -> ApiResult {
     let claims = ctx.auth(headers)?;
-    let mut inst = ctx.inst();
     let project = body.and_then(|b| b["project"].as_str()).or(q.get("project"));
-    let idx = find_app(&inst, name, project)?;
     let r = res_query(q, body);
-    claims.enforce(&format!("action/{}/{}/{action}", r.group, r.kind), inst.svc(idx).team, name)?;
+    let (mut inst, idx) = ctx.app(&claims, name, project, &format!("action/{}/{}/{action}", r.group, r.kind))?;
     let node = locate(&inst, idx, &r)?;
     if node != Node::Workload {
         return Err(ApiError::invalid(format!("action '{action}' not found for {}", r.kind)));
@@ -183,24 +156,17 @@ pub async fn run_action_v1(
     State(ctx): State<Ctx>,
     Path(name): Path<String>,
     headers: HeaderMap,
-    Query(q): Query<Vec<(String, String)>>,
+    q: Q,
     body: Bytes,
 ) -> ApiResult {
     let raw = parse_body(&body)?;
     let action = raw.as_str().unwrap_or("").to_string();
-    run(&ctx, &name, &headers, &Q(q), None, &action)
+    run(&ctx, &name, &headers, &q, None, &action)
 }
 
-pub async fn tree(
-    State(ctx): State<Ctx>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<Vec<(String, String)>>,
-) -> ApiResult {
-    let q = Q(q);
-    ctx.auth(&headers)?;
-    let inst = ctx.inst();
-    let idx = find_app(&inst, &name, q.get("project"))?;
+pub async fn tree(State(ctx): State<Ctx>, Path(name): Path<String>, headers: HeaderMap, q: Q) -> ApiResult {
+    let claims = ctx.auth(&headers)?;
+    let (inst, idx) = ctx.app(&claims, &name, q.get("project"), "get")?;
     let t = objects::tree(&inst.apps[idx], inst.env_of(idx));
     Ok(json_ok(&apply_fields(t, &q)))
 }
@@ -212,16 +178,9 @@ fn apply_fields(v: Value, q: &Q) -> Value {
     }
 }
 
-pub async fn managed(
-    State(ctx): State<Ctx>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<Vec<(String, String)>>,
-) -> ApiResult {
-    let q = Q(q);
-    ctx.auth(&headers)?;
-    let inst = ctx.inst();
-    let idx = find_app(&inst, &name, q.get("project"))?;
+pub async fn managed(State(ctx): State<Ctx>, Path(name): Path<String>, headers: HeaderMap, q: Q) -> ApiResult {
+    let claims = ctx.auth(&headers)?;
+    let (inst, idx) = ctx.app(&claims, &name, q.get("project"), "get")?;
     let want =
         |k: &str, item: &Value| q.get(k).filter(|v| !v.is_empty()).is_none_or(|v| item[k].as_str().unwrap_or("") == v);
     let items: Vec<Value> = objects::managed(&inst.apps[idx], inst.env_of(idx))
@@ -231,16 +190,9 @@ pub async fn managed(
     Ok(json_ok(&apply_fields(json!({"items": items}), &q)))
 }
 
-pub async fn events(
-    State(ctx): State<Ctx>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<Vec<(String, String)>>,
-) -> ApiResult {
-    let q = Q(q);
-    ctx.auth(&headers)?;
-    let inst = ctx.inst();
-    let idx = find_app(&inst, &name, q.get("project"))?;
+pub async fn events(State(ctx): State<Ctx>, Path(name): Path<String>, headers: HeaderMap, q: Q) -> ApiResult {
+    let claims = ctx.auth(&headers)?;
+    let (inst, idx) = ctx.app(&claims, &name, q.get("project"), "get")?;
     let app = &inst.apps[idx];
     let res_name = q.get("resourceName").unwrap_or("");
     let items: Vec<Value> = if res_name.is_empty() {
@@ -258,17 +210,9 @@ pub async fn events(
     Ok(json_ok(&json!({"metadata": {}, "items": items})))
 }
 
-pub async fn syncwindows(
-    State(ctx): State<Ctx>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<Vec<(String, String)>>,
-) -> ApiResult {
-    let q = Q(q);
-    ctx.auth(&headers)?;
-    let inst = ctx.inst();
-    let idx = find_app(&inst, &name, q.get("project"))?;
-    let _ = idx;
+pub async fn syncwindows(State(ctx): State<Ctx>, Path(name): Path<String>, headers: HeaderMap, q: Q) -> ApiResult {
+    let claims = ctx.auth(&headers)?;
+    let (inst, _) = ctx.app(&claims, &name, q.get("project"), "get")?;
     if inst.env == "prod" {
         // An assigned weekend deny window; the sim never evaluates it as active.
         return Ok(json_ok(&json!({

@@ -10,7 +10,7 @@ use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
@@ -78,8 +78,7 @@ impl Conn {
     }
 }
 
-pub async fn watch(State(ctx): State<Ctx>, headers: HeaderMap, Query(q): Query<Vec<(String, String)>>) -> Response {
-    let q = Q(q);
+pub async fn watch(State(ctx): State<Ctx>, headers: HeaderMap, q: Q) -> Response {
     let sse = wants_sse(&headers);
     if let Err(e) = ctx.auth(&headers) {
         return error_response(&e, sse, None);
