@@ -85,3 +85,21 @@ fn a_bad_config_stops_before_the_terminal_is_touched() {
     assert!(screen.contains("bad.toml:4"), "file and line named: {screen}");
     assert!(!pty.raw_contains(b"\x1b[?1049h"), "never entered the alternate screen");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_restores_the_terminal() {
+    let sim = common::calm_sim(2).await;
+    let home = tempfile::tempdir().unwrap();
+    let cfg = common::write_sim_config(&sim, home.path());
+    tokio::task::spawn_blocking(move || {
+        let mut pty = Pty::spawn(&["--config", cfg.to_str().unwrap()], home.path(), 80, 24, &[]);
+        pty.wait_text("SERVICE");
+        pty.signal(libc::SIGTERM);
+        pty.wait_exit();
+        let entered = pty.raw_rfind(b"\x1b[?1049h").expect("entered the alternate screen");
+        assert!(pty.raw_rfind(b"\x1b[?1049l").is_some_and(|p| p > entered), "left the alternate screen");
+        assert!(pty.raw_rfind(b"\x1b[?25h").is_some_and(|p| p > entered), "cursor shown again");
+    })
+    .await
+    .unwrap();
+}

@@ -44,6 +44,9 @@ pub struct GlobalArgs {
     /// Skip TLS certificate verification.
     #[arg(long, global = true)]
     pub insecure: bool,
+    /// CA certificate (PEM) to trust for the server, as the argocd CLI's --server-crt.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub server_crt: Option<PathBuf>,
     /// Server sub-path, as the argocd CLI's --grpc-web-root-path.
     #[arg(long, global = true, value_name = "PATH")]
     pub grpc_web_root_path: Option<String>,
@@ -153,6 +156,7 @@ impl GlobalArgs {
             auth_token: self.auth_token.clone().map(Secret::new),
             plaintext: self.plaintext,
             insecure: self.insecure,
+            server_crt: self.server_crt.clone(),
             grpc_web_root_path: self.grpc_web_root_path.clone(),
             argocd_context: self.argocd_context.clone(),
             argocd_config: self.argocd_config.clone(),

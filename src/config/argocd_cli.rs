@@ -396,6 +396,8 @@ pub fn single_instance(o: &Overrides, env: Env) -> Result<Option<InstanceConfig>
     inst.auth = token.map_or(Auth::None, Auth::Token);
     inst.auth_source = source;
     inst.insecure = insecure;
+    // The argocd CLI's `--server-crt`; also read from ARGOCD_OPTS like its other flags.
+    inst.ca_file = o.server_crt.clone().or_else(|| opt("server-crt").map(PathBuf::from));
     Ok(Some(inst))
 }
 

@@ -21,6 +21,8 @@ pub struct Overrides {
     pub plaintext: bool,
     /// `--insecure`: skip TLS verification.
     pub insecure: bool,
+    /// `--server-crt`: a PEM file of the CA (or certificate) to trust for the server.
+    pub server_crt: Option<PathBuf>,
     /// `--grpc-web-root-path`: the server's sub-path.
     pub grpc_web_root_path: Option<String>,
     /// `--argocd-context`: the argocd CLI context to use.
@@ -37,6 +39,7 @@ impl Overrides {
             ("--auth-token", self.auth_token.is_some()),
             ("--plaintext", self.plaintext),
             ("--insecure", self.insecure),
+            ("--server-crt", self.server_crt.is_some()),
             ("--grpc-web-root-path", self.grpc_web_root_path.is_some()),
             ("--argocd-context", self.argocd_context.is_some()),
         ]

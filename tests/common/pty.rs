@@ -129,6 +129,14 @@ impl Pty {
         }
     }
 
+    /// Send a signal to the program (as a window manager or `kill` would).
+    pub fn signal(&self, sig: i32) {
+        let pid = self.child.process_id().expect("child pid");
+        // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
+        let rc = unsafe { libc::kill(pid as i32, sig) };
+        assert_eq!(rc, 0, "kill failed");
+    }
+
     pub fn raw_contains(&self, needle: &[u8]) -> bool {
         self.raw.windows(needle.len()).any(|w| w == needle)
     }
