@@ -7,10 +7,15 @@
 //! [`runtime`] owns the terminal and the channels; [`cli`] runs the same client headless.
 
 pub mod app;
+pub mod audit;
+pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod config;
 pub mod domain;
+pub mod gitops;
+pub mod ledger;
 pub mod logging;
+pub mod policy;
 pub mod runtime;
 pub mod ui;

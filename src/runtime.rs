@@ -1,6 +1,8 @@
 //! The event loop: the only owner of the terminal and the channels. It drains terminal
 //! events and client results into `app::update`, hands effects to the client executor, and
 //! draws only when the model changed, at most once per frame interval. Idle means no frames.
+//! The loop ([`drive`]) is generic over where frames go ([`Surface`]) and where input comes
+//! from, so `flightdeck bench` measures this very code on an in-memory backend.
 
 use std::io::{self, Stdout, Write};
 use std::time::Duration;
@@ -9,9 +11,10 @@ use anyhow::Context;
 use chrono::Utc;
 use crossterm::event::{Event, EventStream, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::{cursor, execute, terminal};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
+use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -120,35 +123,114 @@ pub fn key_from(ev: KeyEvent) -> Option<Key> {
     })
 }
 
-/// Run the console until the user quits or a signal asks us to stop.
-pub async fn run(
-    mut model: Model,
-    ui: Ui,
-    clients: Vec<ArgoClient>,
+/// What the loop reads besides client results: terminal events, or a request to stop
+/// (SIGTERM/SIGHUP in the console; the benchmark's driver when it is done).
+#[derive(Debug)]
+pub enum Input {
+    Term(Event),
+    Stop,
+}
+
+/// Whether the loop goes on after a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Where frames go: the real terminal, or an in-memory backend for the benchmark. The loop
+/// itself ([`drive`]) is the same for both.
+pub trait Surface {
+    /// Columns and rows.
+    fn size(&mut self) -> io::Result<(u16, u16)>;
+    /// Draw one whole frame of `model`.
+    fn draw(&mut self, model: &Model, ui: &Ui) -> io::Result<()>;
+    /// Give the terminal back until resumed (ctrl-z); nothing to do off a terminal.
+    fn suspend(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
+    /// Told after every frame; `Flow::Stop` ends the loop.
+    fn drawn(&mut self, _model: &Model) -> Flow {
+        Flow::Continue
+    }
+}
+
+/// The real terminal: raw mode and alternate screen held by the guard, synchronized output.
+struct Tty {
+    guard: TerminalGuard,
+    term: Term,
     started: std::time::Instant,
-) -> anyhow::Result<()> {
-    let mut first_full_frame_logged = false;
-    let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_DEPTH);
-    let mut executor = Executor::new(clients, tx);
+    first_full_frame_logged: bool,
+}
+
+impl Surface for Tty {
+    fn size(&mut self) -> io::Result<(u16, u16)> {
+        let s = self.term.size()?;
+        Ok((s.width, s.height))
+    }
+    fn draw(&mut self, model: &Model, ui: &Ui) -> io::Result<()> {
+        draw(&mut self.term, model, ui)
+    }
+    fn suspend(&mut self) -> anyhow::Result<()> {
+        suspend(&mut self.guard, &mut self.term)
+    }
+    fn drawn(&mut self, model: &Model) -> Flow {
+        if !self.first_full_frame_logged && model.instances.iter().all(|i| i.last_update.is_some()) {
+            self.first_full_frame_logged = true;
+            let ms = self.started.elapsed().as_secs_f64() * 1000.0;
+            tracing::info!(first_full_frame_ms = ms, apps = model.deployments.len(), "first full frame");
+        }
+        Flow::Continue
+    }
+}
+
+/// A stream that yields `Input::Stop` each time `kind` is delivered to the process.
+fn on_signal(kind: SignalKind) -> io::Result<impl Stream<Item = io::Result<Input>> + Send> {
+    let sig = signal(kind)?;
+    Ok(futures_util::stream::unfold(sig, |mut s| async move { s.recv().await.map(|_| (Ok(Input::Stop), s)) }))
+}
+
+/// Run the console until the user quits or a signal asks us to stop.
+pub async fn run(model: Model, ui: Ui, clients: Vec<ArgoClient>, started: std::time::Instant) -> anyhow::Result<()> {
     install_panic_hook();
-    let mut guard = TerminalGuard::enter().context("cannot set up the terminal (is stdout a terminal?)")?;
+    let guard = TerminalGuard::enter().context("cannot set up the terminal (is stdout a terminal?)")?;
     // A fresh fullscreen terminal never asks for the cursor position (`Terminal::clear`
     // would: a round trip over slow SSH, and a hang on terminals that do not answer).
-    let mut term: Term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    let size = term.size()?;
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let term: Term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let mut tty = Tty { guard, term, started, first_full_frame_logged: false };
+    // The terminal's events; their end (stdin closed) stops the loop like a signal.
+    let events =
+        EventStream::new().map(|r| r.map(Input::Term)).chain(futures_util::stream::once(async { Ok(Input::Stop) }));
+    let signals = futures_util::stream::select(on_signal(SignalKind::terminate())?, on_signal(SignalKind::hangup())?);
+    let input = Box::pin(futures_util::stream::select(events, signals));
+    drive(model, &ui, clients, &mut tty, input).await?;
+    // The guard (inside `tty`) restores the terminal when dropped.
+    drop(tty);
+    Ok(())
+}
 
-    let keymap: Keymap = ui.keymap.clone();
-    let mut pending = vec![Msg::Resize {
-        width: size.width,
-        height: size.height,
-        page_rows: ui::matrix_page_rows(size.width, size.height),
-    }];
+/// The event loop, on any surface and any input: apply client results and input to the
+/// model, hand effects to the executor, draw when the model changed at most once per
+/// `FRAME_EVERY`, and sleep otherwise. Returns the model when the user quits or input stops.
+pub async fn drive<S, I>(
+    mut model: Model,
+    ui: &Ui,
+    clients: Vec<ArgoClient>,
+    surface: &mut S,
+    mut input: I,
+) -> anyhow::Result<Model>
+where
+    S: Surface,
+    I: Stream<Item = io::Result<Input>> + Unpin,
+{
+    let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_DEPTH);
+    let mut executor = Executor::new(clients, tx);
+    let keymap: &Keymap = &ui.keymap;
+    let (width, height) = surface.size()?;
+    let mut pending = vec![Msg::Resize { width, height, page_rows: ui::matrix_page_rows(width, height) }];
     for fx in app::init(&mut model) {
         executor.spawn(fx);
     }
-    let mut events = EventStream::new();
     let mut dirty = true;
     let mut next_frame = Instant::now();
     let mut tick = tokio::time::interval(TICK_EVERY);
@@ -158,11 +240,11 @@ pub async fn run(
         // Apply everything that arrived, then maybe draw.
         for msg in pending.drain(..) {
             dirty = true;
-            for fx in app::update(&mut model, msg, &keymap) {
+            for fx in app::update(&mut model, msg, keymap) {
                 match fx {
                     Effect::Quit => {}
                     Effect::Suspend => {
-                        suspend(&mut guard, &mut term)?;
+                        surface.suspend()?;
                         dirty = true;
                     }
                     other => executor.spawn(other),
@@ -174,28 +256,26 @@ pub async fn run(
         }
         let now = Instant::now();
         if dirty && now >= next_frame {
-            app::update(&mut model, Msg::Tick(Utc::now()), &keymap);
-            draw(&mut term, &model, &ui)?;
+            app::update(&mut model, Msg::Tick(Utc::now()), keymap);
+            surface.draw(&model, ui)?;
             dirty = false;
-            if !first_full_frame_logged && model.instances.iter().all(|i| i.last_update.is_some()) {
-                first_full_frame_logged = true;
-                let ms = started.elapsed().as_secs_f64() * 1000.0;
-                tracing::info!(first_full_frame_ms = ms, apps = model.deployments.len(), "first full frame");
-            }
             next_frame = now + FRAME_EVERY;
+            if surface.drawn(&model) == Flow::Stop {
+                break;
+            }
         }
         let animating = needs_tick(&model);
         tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+            ev = input.next() => match ev {
+                Some(Ok(Input::Term(Event::Key(k)))) if k.kind != KeyEventKind::Release => {
                     if let Some(key) = key_from(k) { pending.push(Msg::Key(key)); }
                 }
-                Some(Ok(Event::Resize(w, h))) => {
+                Some(Ok(Input::Term(Event::Resize(w, h)))) => {
                     pending.push(Msg::Resize { width: w, height: h, page_rows: ui::matrix_page_rows(w, h) });
                 }
-                Some(Ok(_)) => {}
+                Some(Ok(Input::Term(_))) => {}
+                Some(Ok(Input::Stop)) | None => break,
                 Some(Err(e)) => return Err(e).context("reading terminal input"),
-                None => break,
             },
             Some(msg) = rx.recv() => {
                 pending.push(msg);
@@ -208,13 +288,10 @@ pub async fn run(
             }
             _ = tokio::time::sleep_until(next_frame), if dirty => {}
             _ = tick.tick(), if animating => { pending.push(Msg::Tick(Utc::now())); }
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
         }
     }
     drop(executor);
-    drop(guard);
-    Ok(())
+    Ok(model)
 }
 
 /// Something on screen moves by itself: a spinner of a running run, a connecting instance.
@@ -225,11 +302,13 @@ fn needs_tick(model: &Model) -> bool {
         || model.detail.as_ref().is_some_and(|d| d.app.is_loading())
 }
 
-fn draw(term: &mut Term, model: &Model, ui: &Ui) -> io::Result<()> {
+/// Draw one frame into a crossterm terminal writing to `W` (stdout in the console, a byte
+/// counter in the benchmark), inside a synchronized update.
+pub fn draw<W: Write>(term: &mut Terminal<CrosstermBackend<W>>, model: &Model, ui: &Ui) -> io::Result<()> {
     // Synchronized output: the terminal shows the frame whole or not at all.
-    execute!(io::stdout(), terminal::BeginSynchronizedUpdate)?;
+    execute!(term.backend_mut(), terminal::BeginSynchronizedUpdate)?;
     let res = term.draw(|f| ui::draw(f, model, ui)).map(|_| ());
-    execute!(io::stdout(), terminal::EndSynchronizedUpdate)?;
+    execute!(term.backend_mut(), terminal::EndSynchronizedUpdate)?;
     res
 }
 

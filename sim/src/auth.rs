@@ -1,6 +1,7 @@
 //! Local users, HS256-shaped session tokens (signed with the simulator's keyed hash), token
 //! extraction (Bearer with three parts, else the `argocd.token` cookie) and the RBAC rules:
-//! `admin` may do everything, `viewer` may only `get`.
+//! `admin` (and the demo operators alice, bob, dave, olga) may do everything, `viewer` may
+//! only `get`.
 
 use axum::http::HeaderMap;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -24,6 +25,12 @@ pub struct User {
 pub const USERS: &[User] = &[
     User { name: "admin", password: "password", groups: &["admins"], admin: true },
     User { name: "viewer", password: "viewer", groups: &["viewers"], admin: false },
+    // Operators for two-terminal approval demos: Argo CD lets them act (RBAC admin); what
+    // they may do in each environment is Flightdeck's policy, decided on their groups.
+    User { name: "alice", password: "alice", groups: &["release-managers"], admin: true },
+    User { name: "bob", password: "bob", groups: &["release-managers"], admin: true },
+    User { name: "dave", password: "dave", groups: &["developers"], admin: true },
+    User { name: "olga", password: "olga", groups: &["sre", "on-call"], admin: true },
 ];
 
 pub fn user(name: &str) -> Option<&'static User> {

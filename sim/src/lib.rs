@@ -10,6 +10,7 @@ mod auth;
 mod errors;
 mod estate;
 mod fields;
+pub mod git;
 mod http;
 mod life;
 mod model;
@@ -19,6 +20,7 @@ mod render;
 mod rng;
 mod selector;
 mod state;
+pub mod vault;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -86,11 +88,23 @@ pub(crate) struct Shared {
     pub slots: Vec<Slot>,
     pub nonce: std::sync::atomic::AtomicU64,
     pub advance_gate: tokio::sync::Mutex<()>,
+    /// The GitOps repository the Applications point at (None when `git` is unavailable).
+    pub git: Option<Arc<git::GitSide>>,
 }
 
 impl Shared {
     pub async fn advance(&self, d: Duration) {
         let _gate = self.advance_gate.lock().await;
+        // Commits to the GitOps repository are seen on the next tick, as a refresh would.
+        if let Some(side) = self.git.clone() {
+            let changes = tokio::task::spawn_blocking(move || side.poll()).await.unwrap_or_default();
+            for slot in &self.slots {
+                let mut inst = lock(&slot.inst);
+                for c in &changes {
+                    inst.follow_overlay(c);
+                }
+            }
+        }
         let d_ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4);
         for slot in &self.slots {
             let mut inst = lock(&slot.inst);
@@ -107,6 +121,7 @@ pub struct Sim {
     stop: Arc<Notify>,
     server: JoinHandle<()>,
     ticker: Option<JoinHandle<()>>,
+    vault: Arc<vault::Vault>,
 }
 
 impl Sim {
@@ -123,7 +138,7 @@ impl Sim {
             .unwrap_or(0);
         let services = Arc::new(estate::services(opts.services, opts.seed));
         let n_env = opts.envs.len();
-        let slots = opts
+        let slots: Vec<Slot> = opts
             .envs
             .iter()
             .enumerate()
@@ -141,12 +156,15 @@ impl Sim {
                 }
             })
             .collect();
+        let git = start_git(&slots, now_ms);
         let shared = Arc::new(Shared {
+            git,
             slots,
             nonce: std::sync::atomic::AtomicU64::new(nanos),
             advance_gate: tokio::sync::Mutex::new(()),
         });
-        let app = http::router(shared.clone());
+        let vault = vault::Vault::new(addr, opts.seed ^ nanos);
+        let app = http::router(shared.clone()).merge(vault::router(vault.clone()));
         let stop = Arc::new(Notify::new());
         let stop_rx = stop.clone();
         let server = tokio::spawn(async move {
@@ -172,7 +190,7 @@ impl Sim {
                 }))
             }
         };
-        Ok(Sim { shared, addr, stop, server, ticker })
+        Ok(Sim { shared, addr, stop, server, ticker, vault })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -194,6 +212,26 @@ impl Sim {
                 }
             })
             .collect()
+    }
+
+    /// A session token for `user` (e.g. `alice`, `bob`, `dave`, `olga`) on `instance`;
+    /// `None` when either is unknown.
+    pub fn token_for(&self, instance: usize, user: &str) -> Option<String> {
+        let s = self.slot(instance)?;
+        auth::user(user)?;
+        let now_secs = lock(&s.inst).now_ms / 1000;
+        let nonce = self.shared.nonce.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(auth::issue(s.secret, user, now_secs, nonce))
+    }
+
+    /// The simulated GitOps remote (`file://…` of a bare repository) the Applications point at.
+    pub fn git_remote(&self) -> String {
+        self.shared.git.as_ref().map(|g| g.url.clone()).unwrap_or_else(|| render::REPO_URL.to_string())
+    }
+
+    /// The bare repository's directory, if the simulator has one.
+    pub fn git_dir(&self) -> Option<std::path::PathBuf> {
+        self.shared.git.as_ref().map(|g| g.bare.clone())
     }
 
     fn slot(&self, instance: usize) -> Option<&Slot> {
@@ -245,6 +283,19 @@ impl Sim {
         self.with_app(instance, app, |inst, i| inst.set_health(i, h, message));
     }
 
+    /// Like [`Sim::set_health`], and returns when the change was handed to the watch
+    /// connections (stamped under the instance lock just before the broadcast), so a
+    /// benchmark can measure event → frame. `None` when the instance or app is unknown.
+    pub fn touch(&self, instance: usize, app: &str, health: &str, message: &str) -> Option<std::time::Instant> {
+        let h = model::Health::parse(health).unwrap_or(model::Health::Unknown);
+        let mut stamp = None;
+        self.with_app(instance, app, |inst, i| {
+            stamp = Some(std::time::Instant::now());
+            inst.set_health(i, h, message);
+        });
+        stamp
+    }
+
     pub fn set_out_of_sync(&self, instance: usize, app: &str) {
         self.with_app(instance, app, |inst, i| inst.drift(i));
     }
@@ -270,6 +321,85 @@ impl Sim {
         let _ = rx.wait_for(|c| *c >= n).await;
     }
 
+    /// The simulated Vault's address (`VAULT_ADDR`): the same listener, routes under `/v1`.
+    pub fn vault_addr(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A root token of the simulated Vault (reads everything, never expires).
+    pub fn vault_root_token(&self) -> String {
+        self.vault.root_token.clone()
+    }
+
+    /// Store a new version of the KV v2 secret `mount`/`path` (the mount is created if new).
+    pub fn vault_put_secret<K: Into<String>, V: Into<String>>(
+        &self,
+        mount: &str,
+        path: &str,
+        data: impl IntoIterator<Item = (K, V)>,
+    ) {
+        self.vault.put_secret(mount, path, data);
+    }
+
+    /// Seal or unseal the simulated Vault (sealed: 503 "Vault is sealed" everywhere).
+    pub fn vault_seal(&self, sealed: bool) {
+        self.vault.seal(sealed);
+    }
+
+    /// A token that may read API paths under each of `allowed` (e.g. `secret/data/argocd/`),
+    /// valid for `ttl_secs`.
+    pub fn vault_create_token(&self, allowed: &[&str], ttl_secs: u64, renewable: bool) -> String {
+        let allowed = allowed.iter().map(|a| a.to_string()).collect();
+        self.vault.issue(allowed, vec!["default".into()], ttl_secs, renewable, "auth/token/create").0
+    }
+
+    pub fn vault_expire_token(&self, token: &str) {
+        self.vault.expire_token(token);
+    }
+
+    /// Expire every token issued by an AppRole or Kubernetes login.
+    pub fn vault_expire_logins(&self) {
+        self.vault.expire_logins();
+    }
+
+    pub fn vault_set_token_ttl(&self, token: &str, secs_left: u64) {
+        self.vault.set_ttl(token, secs_left);
+    }
+
+    pub fn vault_token_ttl(&self, token: &str) -> Option<i64> {
+        self.vault.ttl_left(token)
+    }
+
+    /// The AppRole `(role_id, secret_id)` that logs in (mount `approle`).
+    pub fn vault_approle(&self) -> (String, String) {
+        (self.vault.role_id.clone(), self.vault.secret_id.clone())
+    }
+
+    /// The Kubernetes `(role, jwt)` that logs in (mount `kubernetes`).
+    pub fn vault_kubernetes(&self) -> (String, String) {
+        (self.vault.k8s_role.clone(), self.vault.k8s_jwt.clone())
+    }
+
+    /// Answer the next Vault request with a 307 to another host name of this listener.
+    pub fn vault_redirect_next(&self) {
+        self.vault.redirect_next();
+    }
+
+    /// Tokens that arrived at the redirect target (must stay empty).
+    pub fn vault_trap_tokens(&self) -> Vec<String> {
+        self.vault.trap_tokens()
+    }
+
+    /// Vault requests whose path (after `/v1/`) starts with `prefix`.
+    pub fn vault_request_count(&self, prefix: &str) -> u64 {
+        self.vault.request_count(prefix)
+    }
+
+    /// The `X-Vault-Namespace` header of the last request that had one.
+    pub fn vault_last_namespace(&self) -> Option<String> {
+        self.vault.last_namespace()
+    }
+
     pub async fn shutdown(self) {
         for slot in &self.shared.slots {
             lock(&slot.inst).drop_watchers();
@@ -281,6 +411,36 @@ impl Sim {
         let mut server = self.server;
         if tokio::time::timeout(Duration::from_secs(5), &mut server).await.is_err() {
             server.abort();
+        }
+    }
+}
+
+/// Create the GitOps repository with every app's overlay at its desired version and point
+/// the instances at it. Without a usable `git` the simulator still runs, on the fixed URL.
+fn start_git(slots: &[Slot], now_ms: i64) -> Option<Arc<git::GitSide>> {
+    let mut files = Vec::new();
+    for slot in slots {
+        let inst = lock(&slot.inst);
+        for (i, app) in inst.apps.iter().enumerate() {
+            let svc = inst.svc(i);
+            let image = render::image(svc, app.head_ver);
+            let name = image.rsplit_once(':').map(|(n, _)| n).unwrap_or(&image);
+            files.push((
+                git::overlay_path(&svc.name, &slot.env),
+                git::kustomization(&svc.name, name, &app.head_ver.tag()),
+            ));
+        }
+    }
+    match git::GitSide::create(&files, now_ms / 1000) {
+        Ok(side) => {
+            for slot in slots {
+                lock(&slot.inst).repo_url = side.url.clone();
+            }
+            Some(Arc::new(side))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "simulator runs without a GitOps repository");
+            None
         }
     }
 }

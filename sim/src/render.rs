@@ -15,6 +15,8 @@ pub const APP_NAMESPACE: &str = "argocd";
 pub struct Env<'a> {
     pub svc: &'a Service,
     pub env: &'a str,
+    /// `spec.source.repoURL`: the simulator's bare repository, or [`REPO_URL`] without one.
+    pub repo: &'a str,
 }
 
 /// RFC3339 with second precision, as `metav1.Time` marshals.
@@ -30,7 +32,7 @@ pub fn image(svc: &Service, v: Ver) -> String {
 
 pub fn source(e: Env) -> Value {
     json!({
-        "repoURL": REPO_URL,
+        "repoURL": e.repo,
         "path": format!("apps/{}/overlays/{}", e.svc.name, e.env),
         "targetRevision": "main",
     })

@@ -50,14 +50,14 @@ pub struct AppFilter {
 }
 
 impl AppFilter {
-    pub fn matches(&self, app: &App, svc: &Service, env: &str) -> bool {
+    pub fn matches(&self, app: &App, svc: &Service, env: &str, repo_url: &str) -> bool {
         if self.name.as_deref().is_some_and(|n| n != app.name) {
             return false;
         }
         if !self.projects.is_empty() && !self.projects.iter().any(|p| p == svc.team) {
             return false;
         }
-        if self.repo.as_deref().is_some_and(|r| r != render::REPO_URL) {
+        if self.repo.as_deref().is_some_and(|r| r != repo_url) {
             return false;
         }
         if self.app_namespace.as_deref().is_some_and(|ns| ns != render::APP_NAMESPACE) {
@@ -108,6 +108,8 @@ pub struct Instance {
     pub watchers: Vec<Watcher>,
     pub next_watcher: u64,
     pub watch_count: watch::Sender<usize>,
+    /// Where the Applications' desired state lives (`spec.source.repoURL`).
+    pub repo_url: String,
 }
 
 impl Instance {
@@ -136,6 +138,7 @@ impl Instance {
             watchers: Vec::new(),
             next_watcher: 1,
             watch_count,
+            repo_url: render::REPO_URL.to_string(),
         };
         // Every app starts at the instance's initial resourceVersion.
         inst.rv = 1;
@@ -161,7 +164,7 @@ impl Instance {
     }
 
     pub fn env_of(&self, idx: usize) -> Env<'_> {
-        Env { svc: &self.services[self.apps[idx].svc as usize], env: &self.env }
+        Env { svc: &self.services[self.apps[idx].svc as usize], env: &self.env, repo: &self.repo_url }
     }
 
     pub fn schedule(&mut self, after_ms: i64, app: usize, kind: TimerKind) {
@@ -231,7 +234,7 @@ impl Instance {
             .watchers
             .iter()
             .enumerate()
-            .filter(|(_, w)| w.filter.matches(app, svc, &self.env))
+            .filter(|(_, w)| w.filter.matches(app, svc, &self.env, &self.repo_url))
             .map(|(i, _)| i)
             .collect();
         if targets.is_empty() {

@@ -51,6 +51,8 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             model.now = model.now.max(at);
             let selected = model.selected_key().cloned();
             let mut selected_changed = false;
+            // Apps changing state in place patch their row; anything else rebuilds once.
+            let mut rebuild = false;
             for change in changes {
                 match change {
                     WatchChange::Upsert(d) => {
@@ -59,18 +61,23 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                             // Someone turned auto-sync back on: no longer pinned.
                             model.pinned.remove(&d.key);
                         }
-                        model.deployments.insert(d.key.clone(), *d);
+                        let key = d.key.clone();
+                        let old = model.deployments.insert(key.clone(), *d);
+                        rebuild = rebuild || !rows::patch_upsert(model, &key, old.as_ref());
                     }
                     WatchChange::Deleted(key) => {
                         model.pinned.remove(&key);
                         model.deployments.remove(&key);
+                        rebuild = true;
                     }
                 }
             }
             if let Some(inst) = model.instances.get_mut(instance) {
                 inst.last_update = Some(at);
             }
-            rows::rebuild(model);
+            if rebuild {
+                rows::rebuild(model);
+            }
             if selected_changed {
                 // The selected app moved on: refresh its detail, keeping the old one shown.
                 reload_detail(model, &mut fx);

@@ -2,7 +2,6 @@
 
 use std::collections::HashSet;
 
-use crate::client::ArgoClient;
 use crate::config::{self, Auth, Config, InstanceConfig, Secret};
 use crate::domain::model::InstanceState;
 use crate::domain::{ErrorKind, Failure, Model};
@@ -25,6 +24,7 @@ pub async fn run_demo(services: usize, seed: u64) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("cannot start the simulator: {e}")))?;
     let cfg = config_for_sim(&sim);
+    let cfg = vault_for_sim(&sim, cfg);
     let result = open(cfg, started).await;
     sim.shutdown().await;
     result
@@ -47,8 +47,30 @@ pub fn config_for_sim(sim: &flightdeck_sim::Sim) -> Config {
     Config { instances, ..Config::default() }
 }
 
-/// Everything checked before the terminal is touched: logging, keymap, theme, clients.
-async fn open(cfg: Config, started: std::time::Instant) -> Result<(), Failure> {
+/// The demo the real way: the simulator's Vault holds each instance's Argo CD token at
+/// `secret/argocd/<env>#token`, Flightdeck logs in to Vault with AppRole and reads them.
+fn vault_for_sim(sim: &flightdeck_sim::Sim, mut cfg: Config) -> Config {
+    for inst in &mut cfg.instances {
+        if let Auth::Token(t) = &inst.auth {
+            let path = format!("argocd/{}", inst.name);
+            sim.vault_put_secret("secret", &path, [("token", t.expose())]);
+            inst.vault = Some(config::VaultRef { mount: "secret".into(), path: path.clone(), key: "token".into() });
+            inst.auth = Auth::None;
+            inst.auth_source = format!("token from vault secret/{path}");
+        }
+    }
+    let (role_id, secret_id) = sim.vault_approle();
+    cfg.vault = config::VaultSettings {
+        address: sim.vault_addr(),
+        auth: config::VaultAuth::AppRole { mount: "approle".into(), role_id, secret_id: Secret::new(secret_id) },
+        ..config::VaultSettings::default()
+    };
+    cfg
+}
+
+/// Everything checked before the terminal is touched: logging, keymap, theme, credentials
+/// (Vault), clients.
+async fn open(mut cfg: Config, started: std::time::Instant) -> Result<(), Failure> {
     let usage = |e: String| Failure::new(ErrorKind::Usage, e);
     let (_guard, log_path) =
         crate::logging::init(None).map_err(|e| usage(format!("cannot open the log file: {e:#}")))?;
@@ -56,8 +78,15 @@ async fn open(cfg: Config, started: std::time::Instant) -> Result<(), Failure> {
     let keymap = config::keymap::load(cfg.keymap_file.as_deref()).map_err(|e| usage(e.to_string()))?;
     let env = |k: &str| std::env::var(k).ok();
     let theme = theme::Theme::load(&cfg.theme, theme::Theme::detect_depth(&env)).map_err(usage)?;
-    let clients =
-        cfg.instances.iter().map(ArgoClient::new).collect::<Result<Vec<_>, _>>().map_err(|e| e.to_failure())?;
+    let resolved = crate::client::credentials::resolve(&mut cfg, &env).await.map_err(super::credential_failure)?;
+    for line in &resolved.log {
+        tracing::info!(credential = %line, "credential source");
+    }
+    if let Some(v) = &resolved.vault {
+        // Renew the Vault token before it expires for as long as the console runs.
+        tokio::spawn(v.clone().keep_alive());
+    }
+    let clients = crate::client::credentials::clients(&cfg, &resolved).map_err(|e| e.to_failure())?;
     let model = model_from(&cfg);
     crate::runtime::run(model, Ui { theme, keymap }, clients, started)
         .await

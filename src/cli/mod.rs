@@ -2,9 +2,14 @@
 //! the console (no subcommand), `demo`, `sim`, and the headless commands on the same client.
 
 mod action;
+mod approvals;
+mod audit;
+mod bench;
 mod console;
-pub use console::config_for_sim;
+pub mod doctor;
+pub use console::{config_for_sim, model_from};
 mod output;
+mod promote;
 mod sim;
 mod status;
 
@@ -84,6 +89,8 @@ pub enum Sub {
         #[arg(long)]
         calm: bool,
     },
+    /// Check config, Vault, credentials, reachability and permissions; print what to fix.
+    Doctor,
     /// Print the matrix once.
     Status {
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
@@ -131,6 +138,44 @@ pub enum Sub {
         #[arg(long)]
         wait: bool,
     },
+    /// Measure fleet-scale figures on an in-process simulated estate (load, frames, storm).
+    Bench {
+        /// Estate sizes: total apps, spread over 3 simulated instances.
+        #[arg(long, value_delimiter = ',', default_values_t = [1_000usize, 10_000, 50_000])]
+        apps: Vec<usize>,
+        /// Print one JSON object (figures per size) instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Alternating floor / first-frame rounds per size (medians are reported).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Seconds of the watch storm (500 events/s).
+        #[arg(long, default_value_t = 20.0)]
+        storm_secs: f64,
+        /// Seconds of the idle window.
+        #[arg(long, default_value_t = 10.0)]
+        idle_secs: f64,
+    },
+    /// Promote what runs in one environment to the next, the GitOps way (overlay commit + push).
+    Promote {
+        service: String,
+        /// Source environment (what runs there is promoted).
+        #[arg(long, value_name = "ENV")]
+        from: String,
+        /// Target environment (its overlay in Git is edited).
+        #[arg(long, value_name = "ENV")]
+        to: String,
+        #[arg(long, value_name = "TICKET")]
+        ticket: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+        /// Follow the target to its end and to health.
+        #[arg(long)]
+        wait: bool,
+        /// Path of the policy file in the GitOps repository.
+        #[arg(long, default_value = approvals::DEFAULT_POLICY_PATH, value_name = "PATH")]
+        policy_path: String,
+    },
     /// Ask Argo CD to compare the app with Git again.
     Refresh {
         service: String,
@@ -140,6 +185,73 @@ pub enum Sub {
         #[arg(long)]
         hard: bool,
     },
+    /// List the audit trail, or check its chain (`audit verify`).
+    Audit {
+        #[command(subcommand)]
+        command: Option<AuditSub>,
+        #[arg(short, long, value_enum, default_value_t = Format::Table)]
+        output: Format,
+        /// Audit directory (default: the platform data dir, ~/.local/share/flightdeck).
+        #[arg(long, global = true, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// List the approval requests waiting in the shared ledger.
+    Approvals {
+        #[arg(short, long, value_enum, default_value_t = Format::Table)]
+        output: Format,
+        #[command(flatten)]
+        ledger: LedgerArgs,
+    },
+    /// Approve a request (the policy decides whether your approval counts).
+    Approve {
+        /// Request id, as `flightdeck approvals` lists it.
+        id: String,
+        #[arg(long)]
+        comment: Option<String>,
+        #[command(flatten)]
+        ledger: LedgerArgs,
+    },
+    /// Reject a request, saying why.
+    Reject {
+        id: String,
+        #[arg(long)]
+        comment: String,
+        #[command(flatten)]
+        ledger: LedgerArgs,
+    },
+    /// Append acknowledged audit records in a loop (for the crash test).
+    #[command(hide = true)]
+    AuditStress {
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        #[arg(long)]
+        tag: String,
+        #[arg(long, default_value_t = 1000)]
+        count: u64,
+    },
+}
+
+/// Where the approvals ledger and the policy live.
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// The GitOps repository holding the ledger (ref refs/flightdeck/approvals) and policy.
+    #[arg(long, env = "FLIGHTDECK_GITOPS_REMOTE", value_name = "URL")]
+    pub remote: Option<String>,
+    /// Path of the policy file in that repository.
+    #[arg(long, default_value = approvals::DEFAULT_POLICY_PATH, value_name = "PATH")]
+    pub policy_path: String,
+}
+
+impl LedgerArgs {
+    fn target(self) -> approvals::Target {
+        approvals::Target { remote: self.remote, policy_path: self.policy_path }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditSub {
+    /// Check every record's hash chain; name the first broken record.
+    Verify,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -172,6 +284,17 @@ pub async fn main(cli: Cli) -> ExitCode {
         Some(Sub::Sim { listen, services, seed, write_config, calm }) => {
             sim::run(listen, services, seed, write_config, calm).await
         }
+        Some(Sub::Bench { apps, json, rounds, storm_secs, idle_secs }) => {
+            bench::run(apps, json, rounds, storm_secs, idle_secs).await
+        }
+        Some(Sub::Audit { command, output, dir }) => match audit::dir_or_default(dir) {
+            Ok(d) if command.is_some() => audit::verify(&d),
+            Ok(d) => audit::list(&d, output),
+            Err(f) => Err(f),
+        },
+        Some(Sub::AuditStress { dir, tag, count }) => audit::stress(&dir, &tag, count),
+        Some(Sub::Approvals { output, ledger }) => approvals::list(ledger.target(), output).await,
+        Some(Sub::Doctor) => doctor::run(&cli.global.overrides()).await,
         Some(cmd) => match load_config(&cli.global) {
             Ok(cfg) => headless(cfg, cmd).await,
             Err(f) => Err(f),
@@ -186,12 +309,25 @@ pub async fn main(cli: Cli) -> ExitCode {
     }
 }
 
-async fn headless(cfg: config::Config, cmd: Sub) -> Result<(), Failure> {
+async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<(), Failure> {
     let _log = crate::logging::init(None).ok();
+    let env = |k: &str| std::env::var(k).ok();
+    crate::client::credentials::resolve(&mut cfg, &env).await.map_err(credential_failure)?;
     match cmd {
         Sub::Status { output, env, service } => status::run(&cfg, output, env.as_deref(), service.as_deref()).await,
+        Sub::Approve { id, comment, ledger } => approvals::decide(&cfg, ledger.target(), id, true, comment).await,
+        Sub::Reject { id, comment, ledger } => approvals::decide(&cfg, ledger.target(), id, false, Some(comment)).await,
+        Sub::Promote { service, from, to, ticket, reason, wait, policy_path } => {
+            let args = promote::PromoteArgs { service, from, to, ticket, reason, wait, policy_path };
+            promote::run(&cfg, args).await
+        }
         other => action::run(&cfg, other).await,
     }
+}
+
+/// A credential that could not be obtained, with what to do.
+pub(crate) fn credential_failure(e: crate::client::credentials::CredentialError) -> Failure {
+    Failure::new(e.error.kind(), e.to_string()).with_hint(e.error.hint())
 }
 
 /// Load and check configuration; errors carry file:line and what to do.

@@ -26,6 +26,13 @@ pub async fn run(
                 .map_err(|e| Failure::new(ErrorKind::Usage, format!("cannot write {}: {e}", path.display())))?;
             eprintln!("flightdeck sim: config written to {} (mode 0600)", path.display());
             eprintln!("  open the console with: flightdeck --config {}", path.display());
+            // One config per demo operator, so two terminals are two people on one estate.
+            for user in OPERATORS {
+                let p = operator_path(path, user);
+                config::write_file(&p, &as_operator(cfg.clone(), user))
+                    .map_err(|e| Failure::new(ErrorKind::Usage, format!("cannot write {}: {e}", p.display())))?;
+                eprintln!("  as {user}: flightdeck --config {}", p.display());
+            }
         }
         None => print!("{}", config::to_toml(&cfg)),
     }
@@ -36,4 +43,23 @@ pub async fn run(
     let _ = tokio::signal::ctrl_c().await;
     sim.shutdown().await;
     Ok(())
+}
+
+/// The simulator's demo operators (password = name): alice and bob are release managers,
+/// dave a developer, olga on-call SRE.
+const OPERATORS: [&str; 4] = ["alice", "bob", "dave", "olga"];
+
+/// `sim.toml` → `sim-alice.toml`, next to it.
+fn operator_path(path: &std::path::Path, user: &str) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sim".into());
+    path.with_file_name(format!("{stem}-{user}.toml"))
+}
+
+/// The same estate, logging in as `user` with the simulator's demo password.
+fn as_operator(mut cfg: config::Config, user: &str) -> config::Config {
+    for inst in &mut cfg.instances {
+        inst.auth = config::Auth::Login { username: user.to_string(), password: config::Secret::new(user) };
+        inst.auth_source = format!("login as {user} (simulator demo user)");
+    }
+    cfg
 }

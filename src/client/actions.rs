@@ -138,6 +138,49 @@ pub async fn run_action_with(
             step(r, "promote sent", client.resource_action(key, &res, "promote-full", &[])).await?;
             follow_if(client, key, opts, Follower::new(Goal::Health, None), Labels::HEALTH, verb, r).await
         }
+        Action::Promote(p) => {
+            let user = client.userinfo().await.map(|u| u.username).unwrap_or_default();
+            let input = super::promote::PromoteInput {
+                service: p.service.clone(),
+                from_env: p.from_env.clone(),
+                to_env: p.to_env.clone(),
+                images: p.images.clone(),
+                shown_diff: p.diff.clone(),
+                requested_by: user,
+                trailers_ticket: p.ticket.clone(),
+                trailers_reason: p.reason.clone(),
+                request_id: p.request_id.clone(),
+                approved_by: p.approved_by.clone(),
+            };
+            let app = step(r, "overlay located", client.get_app(key, None)).await?;
+            say(r, "commit pushed", StepStatus::Running);
+            let outcome = super::promote::push(&app, &input, &super::promote::PromoteSettings::default()).await;
+            match outcome {
+                Ok(super::promote::GitOutcome::Pushed { commit, .. }) => {
+                    say(r, "commit pushed", StepStatus::Done);
+                    say(r, &format!("commit {}", commit.get(..7).unwrap_or(&commit)), StepStatus::Done);
+                }
+                Ok(super::promote::GitOutcome::NothingToDo(why)) => {
+                    say(r, "commit pushed", StepStatus::Done);
+                    say(r, &format!("nothing to do: {why}"), StepStatus::Done);
+                    return Ok(());
+                }
+                Err(f) => {
+                    say(r, "commit pushed", StepStatus::Failed);
+                    return Err(f);
+                }
+            }
+            let app = step(r, "refresh sent", client.get_app(key, Some(Refresh::Normal))).await?;
+            if app.auto_sync() {
+                // Auto-sync deploys the new commit itself; follow the operation it starts.
+                let f = Follower::new(Goal::OperationThenHealth, Some(&app));
+                follow_if(client, key, opts, f, Labels::OPERATION, verb, r).await
+            } else {
+                let app = step(r, "sync sent", client.sync(key, SyncOpts::default())).await?;
+                let f = Follower::new(Goal::OperationThenHealth, Some(&app));
+                follow_if(client, key, opts, f, Labels::OPERATION, verb, r).await
+            }
+        }
         Action::RolloutAbort { name, namespace } => {
             // An aborted Rollout is Degraded by design: nothing to follow.
             let res = resource(client, key, "argoproj.io", "Rollout", name, namespace).await;

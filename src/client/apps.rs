@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::argocd::{ArgoClient, Req};
 use super::diff::resource_diffs;
 use super::error::{ClientError, Ctx};
-use super::wire::{App, AppList, EventList, ManagedList, UserInfoWire, VersionWire};
+use super::wire::{App, EventList, ListSeed, ManagedList, UserInfoWire, VersionWire};
 use crate::domain::{AppDetail, AppKey, Deployment, KubeEvent, ResourceDiff, UserInfo};
 
 /// What a `Deployment` needs of an Application — all inside Argo CD's list whitelist
@@ -123,12 +123,29 @@ impl ArgoClient {
         }
     }
 
-    /// Every app (fields-filtered) and the list's resourceVersion to start a watch from.
-    pub async fn list(&self) -> Result<(Vec<Deployment>, String), ClientError> {
+    fn list_req(&self) -> Req {
         let req = Req::new(Method::GET, "/api/v1/applications", Ctx::new("get", None)).query("fields", list_fields());
-        let list: AppList = self.call(self.with_filters(req)).await?;
-        let apps = list.items.iter().map(|a| self.to_deployment(a)).collect();
-        Ok((apps, list.metadata.resource_version))
+        self.with_filters(req)
+    }
+
+    /// The raw (decompressed) body of the fields-trimmed list: exactly the request `list`
+    /// sends, for the benchmark's floor (bytes only, no conversion).
+    pub async fn list_body(&self) -> Result<impl std::ops::Deref<Target = [u8]>, ClientError> {
+        let req = self.list_req();
+        let resp = self.execute(&req).await?;
+        resp.bytes().await.map_err(|e| self.transport_error(&req, e))
+    }
+
+    /// Every app (fields-filtered) and the list's resourceVersion to start a watch from.
+    /// Items become deployments as they are parsed (no wire copy of the whole list).
+    pub async fn list(&self) -> Result<(Vec<Deployment>, String), ClientError> {
+        let body = self.list_body().await?;
+        let seed =
+            ListSeed { instance: self.instance(), mapping: &self.config().mapping, fallback_env: self.fallback_env() };
+        let list = seed
+            .parse(&body)
+            .map_err(|e| ClientError::Decode { what: "GET /api/v1/applications".into(), detail: e.to_string() })?;
+        Ok((list.deployments, list.resource_version))
     }
 
     /// The whole object of one app (optionally refreshed first; the server blocks until the

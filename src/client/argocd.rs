@@ -30,6 +30,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct ArgoClient {
     inner: Arc<Inner>,
     instance: usize,
+    /// Where to fetch the token again when Argo CD answers 401 (a Vault secret).
+    refetch: Option<Arc<dyn super::credentials::TokenSource>>,
 }
 
 struct Inner {
@@ -109,7 +111,15 @@ impl ArgoClient {
                 paused: Mutex::new(HashMap::new()),
             }),
             instance: 0,
+            refetch: None,
         })
+    }
+
+    /// The same client, fetching its token again from `source` once when Argo CD answers 401
+    /// (the secret may have been rotated), then retrying the request once.
+    pub fn with_refetch(mut self, source: Arc<dyn super::credentials::TokenSource>) -> Self {
+        self.refetch = Some(source);
+        self
     }
 
     /// The same client, stamping `instance` on the keys it produces.
@@ -177,6 +187,15 @@ impl ArgoClient {
                         token = self.token(true).await?;
                         continue;
                     }
+                    if let (401, false, Some(source)) = (status, relogged, &self.refetch) {
+                        relogged = true;
+                        attempt -= 1;
+                        tracing::info!(source = %source.describe(), "401: fetching the token again");
+                        let fresh = source.fetch().await?;
+                        *self.inner.session.lock().await = Some(fresh.clone());
+                        token = Some(fresh);
+                        continue;
+                    }
                     if retry_allowed && matches!(status, 502..=504) {
                         tokio::time::sleep(RETRY_BACKOFF.delay(attempt)).await;
                         continue;
@@ -218,6 +237,14 @@ impl ArgoClient {
     /// The Bearer token to send, logging in first when the auth is a login.
     async fn token(&self, renew: bool) -> Result<Option<Secret>, ClientError> {
         match &self.inner.cfg.auth {
+            // A token fetched again after a 401 replaces the configured one.
+            Auth::None | Auth::Token(_) if self.refetch.is_some() => {
+                let cached = self.inner.session.lock().await.clone();
+                Ok(cached.or_else(|| match &self.inner.cfg.auth {
+                    Auth::Token(t) => Some(t.clone()),
+                    _ => None,
+                }))
+            }
             Auth::None => Ok(None),
             Auth::Token(t) => Ok(Some(t.clone())),
             Auth::Login { username, password } => {

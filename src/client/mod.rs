@@ -9,12 +9,16 @@ pub mod actions;
 pub mod apps;
 pub mod argocd;
 pub mod backoff;
+pub mod credentials;
 pub mod diff;
 pub mod error;
 pub mod executor;
 pub mod follow;
 pub mod framing;
+pub mod promote;
 pub mod stream;
+pub mod vault;
+pub mod vault_error;
 pub mod watch;
 pub mod wire;
 

@@ -92,7 +92,8 @@ impl WatchStream {
     }
 
     fn decode(&self, message: &str) -> Result<Option<WatchEvent>, ClientError> {
-        let value: serde_json::Value = match serde_json::from_str(message) {
+        // Straight into the typed envelope: no `Value` tree per event during a storm.
+        let env: WatchEnvelope = match serde_json::from_str(message) {
             Ok(v) => v,
             Err(e) => {
                 // One bad message must not kill a healthy stream; the periodic re-list heals it.
@@ -100,7 +101,8 @@ impl WatchStream {
                 return Ok(None);
             }
         };
-        if let Some((code, message)) = stream_error(&value) {
+        let error = env.error.map(|e| serde_json::json!({ "error": e }));
+        if let Some((code, message)) = error.as_ref().and_then(stream_error) {
             let status = if code == 0 { 500 } else { code };
             return Err(ClientError::from_body(
                 status,
@@ -108,7 +110,6 @@ impl WatchStream {
                 Ctx::new("get", None),
             ));
         }
-        let env: WatchEnvelope = serde_json::from_value(value).unwrap_or_default();
         Ok(env.result.map(|r| {
             if r.kind == "DELETED" {
                 WatchEvent::Deleted(r.application)

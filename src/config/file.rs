@@ -18,7 +18,7 @@ use crate::domain::mapping::{validate_pattern, Mapping};
 
 const SCHEMA_HINT: &str = "every key is described in config/flightdeck.example.toml";
 const ONE_CREDENTIAL: &str =
-    "use exactly one of: token, token_env, token_file, username + password_env (or password), argocd_context";
+    "use exactly one of: token, token_env, token_file, username + password_env (or password), argocd_context, vault";
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +27,7 @@ struct RawFile {
     ui: RawUi,
     #[serde(default)]
     instance: Vec<RawInstance>,
+    vault: Option<super::vault::RawVault>,
 }
 
 #[derive(Deserialize, Default)]
@@ -53,6 +54,7 @@ struct RawInstance {
     password: Option<Spanned<String>>,
     password_env: Option<Spanned<String>>,
     argocd_context: Option<Spanned<String>>,
+    vault: Option<Spanned<String>>,
     #[serde(default)]
     insecure: bool,
     ca_file: Option<Spanned<String>>,
@@ -96,6 +98,9 @@ pub fn parse(text: &str, path: &Path, env: Env, cli_config: Option<&Path>) -> Re
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let cx = Ctx { text, path, dir, env, cli_config };
     let mut config = Config { source: Some(path.to_path_buf()), ..Config::default() };
+    let span_err = |span: Range<usize>, what: String, hint: String| cx.err(span, what, hint);
+    let expand = |p: &str| cx.expand(p);
+    config.vault = super::vault::settings(raw.vault.unwrap_or_default(), env, &expand, &span_err)?;
     if let Some(envs) = raw.ui.envs {
         let list = envs.get_ref();
         if let Some(dup) = list.iter().enumerate().find(|(i, e)| list[..*i].contains(e)).map(|(_, e)| e) {
@@ -156,6 +161,7 @@ fn instance(cx: &Ctx, ri: RawInstance) -> Result<InstanceConfig, ConfigError> {
         ("token_file", &ri.token_file),
         ("username", &ri.username),
         ("argocd_context", &ri.argocd_context),
+        ("vault", &ri.vault),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.as_ref().map(|s| (k, s.span())))
@@ -178,7 +184,16 @@ fn instance(cx: &Ctx, ri: RawInstance) -> Result<InstanceConfig, ConfigError> {
     }
 
     let mut server_from_ctx = None;
-    let (auth, auth_source) = if let Some(t) = &ri.token {
+    let mut vault_ref = None;
+    let (auth, auth_source) = if let Some(v) = &ri.vault {
+        let r = super::vault::VaultRef::parse(v.get_ref()).map_err(|w| {
+            cx.err(v.span(), format!("bad vault reference: {w}"), "write e.g. vault = \"secret/argocd/prod#token\"")
+        })?;
+        let source = format!("token from vault {}/{}", r.mount, r.path);
+        vault_ref = Some(r);
+        // Read from Vault when the clients are built; until then there is no token.
+        (Auth::None, source)
+    } else if let Some(t) = &ri.token {
         let s = Secret::new(t.get_ref().clone());
         check_token(&s, "token").map_err(|e| cx.err(t.span(), e.what, e.hint))?;
         (Auth::Token(s), "token from config file".to_string())
@@ -273,6 +288,7 @@ fn instance(cx: &Ctx, ri: RawInstance) -> Result<InstanceConfig, ConfigError> {
     let mut inst = InstanceConfig::new(name, server);
     inst.auth = auth;
     inst.auth_source = auth_source;
+    inst.vault = vault_ref;
     inst.insecure = ri.insecure || server_from_ctx.as_ref().is_some_and(|c| c.insecure);
     inst.env = ri.env.clone().filter(|e| !e.is_empty());
     inst.mapping = mapping(cx, &ri, inst.env.as_deref())?;

@@ -3,12 +3,14 @@
 //! Everything is checked before the terminal is touched.
 
 pub mod argocd_cli;
+pub mod credentials;
 mod discover;
 pub mod error;
 mod file;
 pub mod keymap;
 pub mod secret;
 pub mod server;
+pub mod vault;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,6 +20,7 @@ pub use discover::{default_config_path, load, load_from, Overrides, EXAMPLE_FILE
 pub use error::ConfigError;
 pub use file::{to_toml, write_file};
 pub use secret::Secret;
+pub use vault::{VaultAuth, VaultRef, VaultSettings};
 
 /// How to authenticate to one instance.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -53,6 +56,9 @@ pub struct InstanceConfig {
     pub app_namespace: Option<String>,
     /// Per-request timeout.
     pub request_timeout: Duration,
+    /// `vault = "mount/path#key"`: the token is read from Vault when clients are built
+    /// (`client::credentials::resolve`), and read again once when Argo CD answers 401.
+    pub vault: Option<VaultRef>,
 }
 
 impl InstanceConfig {
@@ -71,6 +77,7 @@ impl InstanceConfig {
             selector: None,
             app_namespace: None,
             request_timeout: Duration::from_secs(15),
+            vault: None,
         }
     }
 }
@@ -89,6 +96,8 @@ pub struct Config {
     pub keymap_file: Option<PathBuf>,
     /// The file this came from, if any.
     pub source: Option<PathBuf>,
+    /// The `[vault]` section merged with `VAULT_*` variables.
+    pub vault: VaultSettings,
 }
 
 impl Default for Config {
@@ -100,6 +109,7 @@ impl Default for Config {
             theme: "default".into(),
             keymap_file: None,
             source: None,
+            vault: VaultSettings::default(),
         }
     }
 }

@@ -171,6 +171,66 @@ pub struct Model {
     pub next_run_id: u64,
     /// The local time zone's offset from UTC, for wall-clock times (0 in tests).
     pub utc_offset_secs: i32,
+    /// Counts and column widths kept by the update function, so a frame never scans every
+    /// deployment. `None` in models built by hand (tests): views compute them then.
+    pub stats: Option<MatrixStats>,
+}
+
+/// Widest version a matrix cell shows (wider ones are truncated).
+pub const VERSION_CELLS_MAX: usize = 12;
+
+/// What the header and the matrix would otherwise compute from every deployment per frame.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct MatrixStats {
+    /// Distinct services across all deployments (unfiltered).
+    pub services: usize,
+    pub degraded: usize,
+    pub out_of_sync: usize,
+    /// Widest service name and team among the rows shown (after the filter).
+    pub service_width: usize,
+    pub team_width: usize,
+    /// How many deployments have a version of each width (the last slot: that wide or more),
+    /// so the widest survives removals without a rescan.
+    pub version_widths: [u32; VERSION_CELLS_MAX + 1],
+}
+
+impl MatrixStats {
+    /// Everything from scratch: O(deployments); used on rebuilds and for hand-built models.
+    pub fn of(model: &Model) -> Self {
+        let mut s = Self {
+            services: model.deployments.values().map(|d| d.service.as_str()).collect::<HashSet<_>>().len(),
+            service_width: model.rows.iter().map(|r| cell_width(&r.service)).max().unwrap_or(0),
+            team_width: model.rows.iter().filter_map(|r| r.team.as_deref()).map(cell_width).max().unwrap_or(0),
+            ..Default::default()
+        };
+        for d in model.deployments.values() {
+            s.add(d);
+        }
+        s
+    }
+    /// Count `d` in (an upsert's new state).
+    pub fn add(&mut self, d: &Deployment) {
+        self.degraded += usize::from(d.health == super::Health::Degraded);
+        self.out_of_sync += usize::from(d.sync == super::SyncStatus::OutOfSync);
+        let slot = &mut self.version_widths[cell_width(&d.version()).min(VERSION_CELLS_MAX)];
+        *slot = slot.saturating_add(1);
+    }
+    /// Count `d` out (an upsert's old state).
+    pub fn remove(&mut self, d: &Deployment) {
+        self.degraded -= usize::from(d.health == super::Health::Degraded && self.degraded > 0);
+        self.out_of_sync -= usize::from(d.sync == super::SyncStatus::OutOfSync && self.out_of_sync > 0);
+        let slot = &mut self.version_widths[cell_width(&d.version()).min(VERSION_CELLS_MAX)];
+        *slot = slot.saturating_sub(1);
+    }
+    /// Width of the widest version (0 without deployments).
+    pub fn version_width(&self) -> usize {
+        self.version_widths.iter().rposition(|n| *n > 0).unwrap_or(0)
+    }
+}
+
+/// Terminal cells `s` takes.
+fn cell_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 impl Model {
@@ -188,9 +248,15 @@ impl Model {
         self.instances.iter().find_map(|i| i.user.value().map(|u| u.username.as_str()))
     }
     pub fn degraded_count(&self) -> usize {
-        self.deployments.values().filter(|d| d.health == super::Health::Degraded).count()
+        match &self.stats {
+            Some(s) => s.degraded,
+            None => self.deployments.values().filter(|d| d.health == super::Health::Degraded).count(),
+        }
     }
     pub fn out_of_sync_count(&self) -> usize {
-        self.deployments.values().filter(|d| d.sync == super::SyncStatus::OutOfSync).count()
+        match &self.stats {
+            Some(s) => s.out_of_sync,
+            None => self.deployments.values().filter(|d| d.sync == super::SyncStatus::OutOfSync).count(),
+        }
     }
 }

@@ -44,6 +44,28 @@ pub enum Action {
     },
     /// Turn auto-sync back on after a pinned rollback.
     ResumeAutoSync,
+    /// Promote the GitOps way: write the images running in the source environment into this
+    /// app's overlay in Git (commit with trailers, push), then refresh/sync it and follow it.
+    /// Boxed: it is by far the largest action and travels inside every `Effect::RunAction`.
+    Promote(Box<Promotion>),
+}
+
+/// What a promotion writes and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Promotion {
+    pub service: String,
+    pub from_env: String,
+    pub to_env: String,
+    /// What runs in `from_env` (`status.summary.images`), as `name:tag[@digest]`.
+    pub images: Vec<String>,
+    /// The diff the user was shown; the run refuses if the change is no longer exactly this.
+    /// Empty means "not shown" (nothing to compare).
+    pub diff: Vec<super::DiffLine>,
+    pub ticket: Option<String>,
+    pub reason: Option<String>,
+    /// Approval request id and approvers, written as commit trailers.
+    pub request_id: Option<String>,
+    pub approved_by: Vec<String>,
 }
 
 impl Action {
@@ -59,6 +81,7 @@ impl Action {
             Self::RolloutPromote { .. } => "promote-full",
             Self::RolloutAbort { .. } => "abort",
             Self::ResumeAutoSync => "resume auto-sync",
+            Self::Promote(_) => "promote",
         }
     }
     /// Options worth naming in the confirm dialog and the run log.
@@ -94,6 +117,11 @@ impl Action {
             }
             Self::RolloutPromote { name, .. } | Self::RolloutAbort { name, .. } => format!("Rollout {name}"),
             Self::Terminate | Self::ResumeAutoSync => String::new(),
+            Self::Promote(p) => {
+                let (from_env, images) = (&p.from_env, &p.images);
+                let versions: Vec<&str> = images.iter().map(|i| i.rsplit(['/', ':']).next().unwrap_or(i)).collect();
+                format!("from {from_env}: {}", versions.join(", "))
+            }
         }
     }
     /// Whether the action starts an operation worth following to its end and to health.

@@ -45,7 +45,7 @@ pub async fn list(State(ctx): State<Ctx>, headers: HeaderMap, q: Q) -> ApiResult
     out.extend_from_slice(format!("{{\"metadata\":{{\"resourceVersion\":\"{}\"}},\"items\":", inst.rv).as_bytes());
     let mut n = 0usize;
     for (i, app) in inst.apps.iter().enumerate() {
-        if !filter.matches(app, inst.svc(i), &inst.env) {
+        if !filter.matches(app, inst.svc(i), &inst.env, &inst.repo_url) {
             continue;
         }
         out.push(if n == 0 { b'[' } else { b',' });

@@ -97,7 +97,7 @@ pub async fn watch(State(ctx): State<Ctx>, headers: HeaderMap, q: Q) -> Response
             inst.apps
                 .iter()
                 .enumerate()
-                .filter(|(i, a)| filter.matches(a, inst.svc(*i), &inst.env))
+                .filter(|(i, a)| filter.matches(a, inst.svc(*i), &inst.env, &inst.repo_url))
                 .map(|(_, a)| a.name.clone())
                 .collect()
         } else {

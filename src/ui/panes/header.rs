@@ -65,7 +65,11 @@ fn build(model: &Model, theme: &Theme, level: Level) -> (Vec<Span<'static>>, Vec
         left.extend([sep(), Span::styled(format!("{n} instance{}", plural(n)), header)]);
     }
     if level.services {
-        let n = model.deployments.values().map(|d| d.service.as_str()).collect::<HashSet<_>>().len();
+        // Kept by the update function; a hand-built model (tests) is counted here.
+        let n = match &model.stats {
+            Some(s) => s.services,
+            None => model.deployments.values().map(|d| d.service.as_str()).collect::<HashSet<_>>().len(),
+        };
         left.extend([sep(), Span::styled(format!("{n} service{}", plural(n)), header)]);
     }
     let counted = |n: usize, role: Role| if n > 0 { theme.style(role) } else { header };

@@ -1,15 +1,17 @@
 //! The services × environments matrix: one row per service, one cell per environment with
 //! health glyph and word, version and sync state. Columns collapse on narrow terminals
-//! (sync word, then TEAM, then the health word); glyphs always stay.
+//! (sync word, then TEAM, then the health word); glyphs always stay. Only the visible rows
+//! are laid out, and widths come from kept stats, so a frame costs the same at any estate size.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use crate::domain::model::{MatrixStats, VERSION_CELLS_MAX};
 use crate::domain::{ConnState, Deployment, Model, OpPhase, ServiceRow, SyncStatus};
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::{glyphs, health_glyph, health_role, pad, spinner, sync_glyph, sync_role, truncate, width};
+use crate::ui::widgets::{glyphs, health_glyph, health_role, pad, spinner, sync_glyph, sync_role, truncate};
 
 /// Widest health word ("Progressing") plus a space.
 const HEALTH_WORD_CELLS: usize = 12;
@@ -73,11 +75,22 @@ fn empty_text(model: &Model) -> String {
     }
 }
 
+/// Column widths from the stats the update function keeps: O(1) per frame whatever the
+/// estate's size (a hand-built model without stats is measured in full).
 fn measure(model: &Model) -> Widths {
-    let service = model.rows.iter().map(|r| width(&r.service)).max().unwrap_or(0).clamp(7, 24);
-    let team = model.rows.iter().filter_map(|r| r.team.as_deref()).map(width).max().unwrap_or(0).clamp(4, 12);
-    let version = model.deployments.values().map(|d| width(&d.version())).max().unwrap_or(0).clamp(5, 12);
-    Widths { service, team, version }
+    let computed;
+    let stats = match &model.stats {
+        Some(s) => s,
+        None => {
+            computed = MatrixStats::of(model);
+            &computed
+        }
+    };
+    Widths {
+        service: stats.service_width.clamp(7, 24),
+        team: stats.team_width.clamp(4, 12),
+        version: stats.version_width().clamp(5, VERSION_CELLS_MAX),
+    }
 }
 
 fn cell_width(w: &Widths, cols: Cols) -> usize {

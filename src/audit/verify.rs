@@ -1,0 +1,69 @@
+//! Checking the chain: every line parses, its `seq` is its position, and its `prev` is the
+//! SHA-256 of the line before. The first failure names the record that was changed.
+
+use std::path::Path;
+
+use super::{sha256_hex, AuditError, Record, FILE_NAME, GENESIS};
+
+/// The result of a check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    /// Records read (up to the first broken one).
+    pub records: u64,
+    /// `(line, what is wrong)` of the first broken record, if any.
+    pub broken: Option<(u64, String)>,
+}
+
+impl Verified {
+    pub fn ok(&self) -> bool {
+        self.broken.is_none()
+    }
+}
+
+/// Read `dir/audit.jsonl` (missing = empty) as raw lines; a torn tail is left out.
+fn lines(dir: &Path) -> Result<Vec<Vec<u8>>, AuditError> {
+    let path = dir.join(FILE_NAME);
+    let buf = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(source) => return Err(AuditError::Io { path, source }),
+    };
+    let mut out: Vec<Vec<u8>> = buf.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
+    // The piece after the last newline is empty, or a torn write that `open` will repair.
+    out.pop();
+    Ok(out)
+}
+
+/// Verify the chain in `dir`.
+pub fn verify(dir: &Path) -> Result<Verified, AuditError> {
+    let lines = lines(dir)?;
+    let mut prev = GENESIS.to_string();
+    for (i, line) in lines.iter().enumerate() {
+        let n = i as u64 + 1;
+        let broken = |what: String| Ok(Verified { records: n - 1, broken: Some((n, what)) });
+        let record: Record = match serde_json::from_slice(line) {
+            Ok(r) => r,
+            Err(e) => return broken(format!("record {n} is not a valid record ({e})")),
+        };
+        if record.prev != prev {
+            // This line's `prev` disagrees with the line before: that one was changed (or
+            // removed, or this one was inserted).
+            let what = if n == 1 {
+                "record 1 does not start the chain (records before it were removed?)".to_string()
+            } else {
+                format!("record {} was changed or removed: record {n} holds a different hash of it", n - 1)
+            };
+            return Ok(Verified { records: n - 2, broken: Some((n - 1, what)) });
+        }
+        if record.seq != n {
+            return broken(format!("record {n} says it is record {}", record.seq));
+        }
+        prev = sha256_hex(line);
+    }
+    Ok(Verified { records: lines.len() as u64, broken: None })
+}
+
+/// Every record that parses, in order (for listing; use [`verify`] to check them).
+pub fn read_records(dir: &Path) -> Result<Vec<Record>, AuditError> {
+    Ok(lines(dir)?.iter().filter_map(|l| serde_json::from_slice(l).ok()).collect())
+}

@@ -1,0 +1,109 @@
+//! Turning configured credential sources into tokens before clients are built: instances
+//! with `vault = "mount/path#key"` get their Argo CD token from one shared Vault session, and a
+//! `TokenSource` to fetch it again once on 401. The run log gets the source, never the secret.
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+
+use super::vault::VaultSession;
+use super::vault_error::VaultError;
+use super::{ArgoClient, ClientError};
+use crate::config::{Auth, Config, Secret, VaultRef};
+
+/// Something that can produce an instance's token again (after a 401).
+pub trait TokenSource: Send + Sync {
+    fn fetch(&self) -> BoxFuture<'_, Result<Secret, ClientError>>;
+    /// Where the token comes from, e.g. "vault secret/argocd/prod#token".
+    fn describe(&self) -> String;
+}
+
+/// A token kept in a Vault KV v2 secret.
+pub struct VaultTokenSource {
+    pub session: Arc<VaultSession>,
+    pub reference: VaultRef,
+}
+
+impl TokenSource for VaultTokenSource {
+    fn fetch(&self) -> BoxFuture<'_, Result<Secret, ClientError>> {
+        Box::pin(async move {
+            self.session.read(&self.reference).await.map_err(|e| ClientError::Config(format!("{e}; {}", e.hint())))
+        })
+    }
+    fn describe(&self) -> String {
+        format!("vault {}", self.reference)
+    }
+}
+
+/// The outcome of resolving credentials: the Vault session (if any instance uses Vault), one
+/// token source per instance (`None` = no refetch), and a run-log line per instance.
+#[derive(Default)]
+pub struct Resolved {
+    pub vault: Option<Arc<VaultSession>>,
+    pub sources: Vec<Option<Arc<dyn TokenSource>>>,
+    pub log: Vec<String>,
+}
+
+/// A failure to get an instance's credential, naming the instance.
+#[derive(Debug, thiserror::Error)]
+#[error("instance {instance}: {error}")]
+pub struct CredentialError {
+    pub instance: String,
+    pub error: VaultError,
+}
+
+/// Read every Vault-backed token into `cfg` (as `Auth::Token`). `env` supplies `VAULT_TOKEN`
+/// and `HOME`.
+pub async fn resolve(cfg: &mut Config, env: crate::config::argocd_cli::Env<'_>) -> Result<Resolved, CredentialError> {
+    let mut out = Resolved::default();
+    for inst in &mut cfg.instances {
+        let Some(reference) = inst.vault.clone() else {
+            out.sources.push(None);
+            out.log.push(format!("{}: {}", inst.name, inst.auth_source));
+            continue;
+        };
+        let session = match &out.vault {
+            Some(s) => s.clone(),
+            None => {
+                let s = VaultSession::connect(&cfg.vault, env)
+                    .await
+                    .map_err(|error| CredentialError { instance: inst.name.clone(), error })?;
+                let s = Arc::new(s);
+                out.vault = Some(s.clone());
+                s
+            }
+        };
+        let token =
+            session.read(&reference).await.map_err(|error| CredentialError { instance: inst.name.clone(), error })?;
+        inst.auth = Auth::Token(token);
+        tracing::info!(instance = %inst.name, source = %inst.auth_source, vault_login = %session.token_source(), "credential ✓");
+        out.log.push(format!("{}: {} ✓", inst.name, inst.auth_source));
+        out.sources.push(Some(Arc::new(VaultTokenSource { session, reference })));
+    }
+    Ok(out)
+}
+
+/// Clients for every instance, with their token sources attached.
+pub fn clients(cfg: &Config, resolved: &Resolved) -> Result<Vec<ArgoClient>, ClientError> {
+    cfg.instances
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let client = ArgoClient::new(c)?.with_instance(i);
+            Ok(match resolved.sources.get(i).cloned().flatten() {
+                Some(s) => client.with_refetch(s),
+                None => client,
+            })
+        })
+        .collect()
+}
+
+/// `GET /api/v1/account/can-i/applications/{action}/*`: may this credential do `action` on
+/// applications (any project)? Argo CD answers `{"value":"yes"|"no"}`.
+pub async fn can_i(client: &ArgoClient, action: &str) -> Result<bool, ClientError> {
+    use super::argocd::Req;
+    let path = format!("/api/v1/account/can-i/applications/{action}/*");
+    let req = Req::new(reqwest::Method::GET, path, super::error::Ctx::new("get", None));
+    let v: serde_json::Value = client.call(req).await?;
+    Ok(v.get("value").and_then(|x| x.as_str()) == Some("yes"))
+}

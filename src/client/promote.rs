@@ -1,0 +1,218 @@
+//! The Git half of a promotion run, for the console (through the executor) and the headless
+//! `promote`: find where the target app's desired state lives (its Application `source`),
+//! plan the overlay change on a working clone (the exact diff, nothing written), or execute it
+//! (commit with trailers, push, rebase and retry on a moved remote). The git work runs on the
+//! blocking pool; [`super::actions`] then refreshes or syncs the app and follows it.
+
+use std::path::PathBuf;
+
+use super::argocd::ArgoClient;
+use super::wire::App;
+use crate::domain::{AppKey, DiffLine, ErrorKind, Failure};
+use crate::gitops::clone::{default_root, WorkingClone};
+use crate::gitops::git::Git;
+use crate::gitops::overlay::ImageRef;
+use crate::gitops::promote::{self, PromoteError, Request, Target, Trailers, DEFAULT_PUSH_ATTEMPTS};
+
+/// Helm values key of the image tag when the config does not name one.
+pub const DEFAULT_HELM_TAG_KEY: &str = "image.tag";
+
+/// How promotions reach Git. `Default` = system git, the platform cache dir, `image.tag`.
+#[derive(Clone, Debug, Default)]
+pub struct PromoteSettings {
+    pub git: Option<Git>,
+    pub cache_root: Option<PathBuf>,
+    pub helm_tag_key: Option<String>,
+    pub push_attempts: Option<u32>,
+}
+
+/// What a promotion writes, as the Action carries it.
+#[derive(Clone, Debug, Default)]
+pub struct PromoteInput {
+    pub service: String,
+    pub from_env: String,
+    pub to_env: String,
+    pub images: Vec<String>,
+    /// The diff shown to the user; empty = nothing to compare against.
+    pub shown_diff: Vec<DiffLine>,
+    pub requested_by: String,
+    pub trailers_ticket: Option<String>,
+    pub trailers_reason: Option<String>,
+    pub request_id: Option<String>,
+    pub approved_by: Vec<String>,
+}
+
+/// The result of the Git half.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GitOutcome {
+    /// Committed and pushed.
+    Pushed { commit: String, attempts: u32 },
+    /// The target already runs (or its overlay already says) this version.
+    NothingToDo(String),
+}
+
+/// The promotion's target in Git, read from the app's `spec.source` (or the first of
+/// `spec.sources` with a path). `HEAD` or an empty target revision means the default branch.
+pub fn target_of(app: &App, settings: &PromoteSettings) -> Result<Target, Failure> {
+    let source = app
+        .spec
+        .source
+        .iter()
+        .chain(app.spec.sources.iter())
+        .find(|s| !s.repo_url.is_empty() && !s.path.is_empty())
+        .ok_or_else(|| {
+            Failure::new(
+                ErrorKind::Usage,
+                format!("{} has no Git source with a path to promote into", app.metadata.name),
+            )
+        })?;
+    Ok(Target {
+        repo_url: source.repo_url.clone(),
+        path: source.path.clone(),
+        branch: source.target_revision.clone(),
+        helm_value_files: source.helm.as_ref().map(|h| h.value_files.clone()).unwrap_or_default(),
+        helm_tag_key: settings.helm_tag_key.clone().unwrap_or_else(|| DEFAULT_HELM_TAG_KEY.to_string()),
+    })
+}
+
+/// The images to promote, parsed; refuses an empty list with what to do.
+pub fn parse_images(images: &[String]) -> Result<Vec<ImageRef>, Failure> {
+    let parsed: Vec<ImageRef> = images.iter().filter_map(|i| ImageRef::parse(i)).collect();
+    if parsed.is_empty() {
+        return Err(Failure::new(ErrorKind::Usage, "the source environment reports no image to promote")
+            .with_hint("promotion copies status.summary.images; is the source app synced?"));
+    }
+    Ok(parsed)
+}
+
+/// True when `key`'s app already runs exactly `images`.
+pub fn already_running(app: &App, images: &[String]) -> bool {
+    let mut have: Vec<&str> = app.status.summary.images.iter().map(String::as_str).collect();
+    let mut want: Vec<&str> = images.iter().map(String::as_str).collect();
+    have.sort_unstable();
+    want.sort_unstable();
+    !want.is_empty() && have == want
+}
+
+/// Compute the exact diff of the promotion into `key`'s overlay. Writes nothing.
+pub async fn plan(
+    client: &ArgoClient,
+    key: &AppKey,
+    images: &[String],
+    settings: &PromoteSettings,
+) -> Result<Vec<DiffLine>, Failure> {
+    let app = client.get_app(key, None).await.map_err(|e| e.to_failure())?;
+    let target = target_of(&app, settings)?;
+    let images = parse_images(images)?;
+    let settings = settings.clone();
+    blocking(move || {
+        let clone = open_clone(&settings, &target)?;
+        Ok(promote::plan(&clone, &target, &images)?.diff)
+    })
+    .await
+}
+
+/// Commit and push the promotion into `app`'s overlay (the app as just read).
+pub async fn push(app: &App, input: &PromoteInput, settings: &PromoteSettings) -> Result<GitOutcome, Failure> {
+    if already_running(app, &input.images) {
+        return Ok(GitOutcome::NothingToDo(format!("{} already runs {}", input.to_env, input.images.join(", "))));
+    }
+    let target = target_of(app, settings)?;
+    let req = Request {
+        service: input.service.clone(),
+        from_env: input.from_env.clone(),
+        to_env: input.to_env.clone(),
+        images: parse_images(&input.images)?,
+        trailers: Trailers {
+            request_id: input.request_id.clone().unwrap_or_else(|| "direct".into()),
+            requested_by: input.requested_by.clone(),
+            approved_by: input.approved_by.clone(),
+            change_ticket: input.trailers_ticket.clone(),
+            reason: input.trailers_reason.clone(),
+        },
+    };
+    let shown = input.shown_diff.clone();
+    let settings = settings.clone();
+    blocking(move || {
+        let clone = open_clone(&settings, &target)?;
+        let attempts = settings.push_attempts.unwrap_or(DEFAULT_PUSH_ATTEMPTS);
+        let shown = if shown.is_empty() { promote::plan(&clone, &target, &req.images)?.diff } else { shown };
+        match promote::execute(&clone, &target, &req, &shown, attempts) {
+            Ok(p) => Ok(GitOutcome::Pushed { commit: p.commit, attempts: p.attempts }),
+            Err(PromoteError::NothingToDo) => {
+                Ok(GitOutcome::NothingToDo(format!("the {} overlay already has this version", req.to_env)))
+            }
+            Err(e) => Err(e),
+        }
+    })
+    .await
+}
+
+fn open_clone(settings: &PromoteSettings, target: &Target) -> Result<WorkingClone, PromoteError> {
+    let root = match &settings.cache_root {
+        Some(r) => r.clone(),
+        None => default_root()?,
+    };
+    let git = settings.git.clone().unwrap_or_else(default_git);
+    let branch = match target.branch.as_str() {
+        "" | "HEAD" => default_branch(&git, &target.repo_url)?,
+        b => b.to_string(),
+    };
+    Ok(WorkingClone::open(&git, &root, &target.repo_url, &branch)?)
+}
+
+/// The system git; when no committer identity is configured, commit as Flightdeck (the
+/// requester is in the trailers either way).
+fn default_git() -> Git {
+    let git = Git::new();
+    let here = std::env::temp_dir();
+    match git.run(&here, &["config", "--get", "user.email"]) {
+        Ok(o) if !o.line().is_empty() => git,
+        _ => git.with_identity("Flightdeck", "flightdeck@localhost"),
+    }
+}
+
+/// The remote's default branch (`HEAD` symref), for apps tracking `HEAD`.
+fn default_branch(git: &Git, remote: &str) -> Result<String, PromoteError> {
+    let out = git.run(&std::env::temp_dir(), &["ls-remote", "--symref", remote, "HEAD"])?;
+    out.stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("ref: refs/heads/").and_then(|r| r.split('\t').next()))
+        .map(str::to_string)
+        .ok_or_else(|| PromoteError::Invalid("the remote has no default branch; set targetRevision".into()))
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, PromoteError> + Send + 'static,
+) -> Result<T, Failure> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r.map_err(Failure::from),
+        Err(e) => Err(Failure::new(ErrorKind::Unavailable, format!("git task stopped: {e}"))),
+    }
+}
+
+impl From<PromoteError> for Failure {
+    fn from(e: PromoteError) -> Self {
+        let kind = match &e {
+            PromoteError::Stale | PromoteError::Conflict(_) | PromoteError::Busy(_) => ErrorKind::Conflict,
+            PromoteError::Refused(_) => ErrorKind::Forbidden,
+            PromoteError::Overlay { .. } | PromoteError::NoOverlay(_) => ErrorKind::NotFound,
+            PromoteError::NothingToDo | PromoteError::Invalid(_) => ErrorKind::Usage,
+            PromoteError::Clone(_) | PromoteError::Git(_) | PromoteError::Io { .. } => ErrorKind::Unavailable,
+        };
+        let hint = match &e {
+            PromoteError::Stale => Some("plan again to see the new diff"),
+            PromoteError::Busy(_) | PromoteError::Conflict(_) => {
+                Some("someone else is changing this overlay; try again")
+            }
+            PromoteError::Refused(_) => Some("the remote's rules refused the push (protected branch or hook)"),
+            PromoteError::Overlay { .. } => Some("the target overlay must list the image in images[]"),
+            _ => None,
+        };
+        let f = Failure::new(kind, e.to_string());
+        match hint {
+            Some(h) => f.with_hint(h),
+            None => f,
+        }
+    }
+}

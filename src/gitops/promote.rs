@@ -1,0 +1,322 @@
+//! A promotion in Git: [`plan`] computes, on a fresh working clone, the exact change of the
+//! target environment's overlay (files before/after and their diff) without writing anything;
+//! [`execute`] re-plans, refuses if the change is no longer the one shown, commits it with the
+//! trailers of the request, and pushes. A push that loses a race is fetched, rebased and
+//! retried a bounded number of times; any other failure resets the clone to the remote, so
+//! nothing is ever left half-done (the remote has the whole commit or nothing).
+
+use std::fs;
+use std::path::{Component, Path};
+
+use super::clone::{CloneError, WorkingClone};
+use super::git::{GitError, GitFailure};
+use super::overlay::{edit_helm_values, edit_kustomization, ImageRef, OverlayError};
+use crate::domain::detail::diff_lines;
+use crate::domain::sanitize::clean;
+use crate::domain::DiffLine;
+
+/// How many pushes a promotion tries before giving up on a busy remote.
+pub const DEFAULT_PUSH_ATTEMPTS: u32 = 5;
+
+/// Where the target environment's desired state lives (its Application's source).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub repo_url: String,
+    /// The overlay directory inside the repository (`source.path`).
+    pub path: String,
+    /// The branch the Application tracks (`source.targetRevision`, resolved to a branch name).
+    pub branch: String,
+    /// Helm value files relative to `path` (`source.helm.valueFiles`); used when the
+    /// directory holds no kustomization. Empty means `values.yaml`.
+    pub helm_value_files: Vec<String>,
+    /// Dot path of the image tag in Helm values (`image.tag` unless configured).
+    pub helm_tag_key: String,
+}
+
+/// One file the promotion changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileChange {
+    /// Path inside the repository.
+    pub path: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// The change a promotion would make, computed on `base`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// The remote commit the plan was computed on.
+    pub base: String,
+    pub files: Vec<FileChange>,
+    /// Unified diff of every file, headed by `--- a/… +++ b/…` hunk lines, sanitized.
+    pub diff: Vec<DiffLine>,
+}
+
+impl Plan {
+    /// True when the overlay already says what the promotion would write.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// Who and why, written as commit trailers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trailers {
+    pub request_id: String,
+    pub requested_by: String,
+    pub approved_by: Vec<String>,
+    pub change_ticket: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// What a promotion wants: the images running in `from`, to be written to `to`'s overlay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub service: String,
+    pub from_env: String,
+    pub to_env: String,
+    pub images: Vec<ImageRef>,
+    pub trailers: Trailers,
+}
+
+/// A pushed promotion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pushed {
+    pub commit: String,
+    /// Pushes tried (1 when nobody else pushed meanwhile).
+    pub attempts: u32,
+    pub diff: Vec<DiffLine>,
+}
+
+/// Every way a promotion can fail, each a clear answer.
+#[derive(Debug, thiserror::Error)]
+pub enum PromoteError {
+    #[error("{path}: {source}")]
+    Overlay { path: String, source: OverlayError },
+    #[error("{0} has no kustomization.yaml nor Helm values file in the repository")]
+    NoOverlay(String),
+    #[error("the overlay changed since the diff was shown; look at the new diff and confirm again")]
+    Stale,
+    #[error("nothing to promote: the overlay already has this version")]
+    NothingToDo,
+    #[error("the remote kept moving: gave up after {0} push attempts")]
+    Busy(u32),
+    #[error("push refused by the remote: {0}")]
+    Refused(String),
+    #[error("rebase onto the moved remote conflicts in {0}; nothing was pushed")]
+    Conflict(String),
+    #[error("{0}")]
+    Clone(#[from] CloneError),
+    #[error("{0}")]
+    Git(#[from] GitError),
+    #[error("cannot write {path}: {detail}")]
+    Io { path: String, detail: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Compute the change on the clone's current (freshly fetched) head. Writes nothing.
+pub fn plan(clone: &WorkingClone, target: &Target, images: &[ImageRef]) -> Result<Plan, PromoteError> {
+    let base = clone.head()?;
+    let overlay = safe_rel(&target.path)?;
+    let kustomization = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+        .iter()
+        .map(|f| join(&overlay, f))
+        .find(|p| clone.dir.join(p).is_file());
+    let mut files = Vec::new();
+    if let Some(path) = kustomization {
+        let mut text = read(clone, &path)?;
+        let before = text.clone();
+        for image in images {
+            let edited = edit_kustomization(&text, image)
+                .map_err(|source| PromoteError::Overlay { path: path.clone(), source })?;
+            if let Some(t) = edited {
+                text = t;
+            }
+        }
+        if text != before {
+            files.push(FileChange { path, before, after: text });
+        }
+    } else {
+        let names = if target.helm_value_files.is_empty() {
+            vec!["values.yaml".to_string()]
+        } else {
+            target.helm_value_files.clone()
+        };
+        let path = names
+            .iter()
+            .filter_map(|n| safe_rel(n).ok())
+            .map(|n| join(&overlay, &n))
+            .find(|p| clone.dir.join(p).is_file())
+            .ok_or_else(|| PromoteError::NoOverlay(target.path.clone()))?;
+        let tag = images.first().and_then(|i| i.tag.clone()).ok_or_else(|| {
+            PromoteError::Invalid("the source environment runs no tagged image; Helm promotion needs a tag".into())
+        })?;
+        let before = read(clone, &path)?;
+        let edited = edit_helm_values(&before, &target.helm_tag_key, &tag)
+            .map_err(|source| PromoteError::Overlay { path: path.clone(), source })?;
+        if let Some(after) = edited {
+            files.push(FileChange { path, before, after });
+        }
+    }
+    let diff = files.iter().flat_map(file_diff).collect();
+    Ok(Plan { base, files, diff })
+}
+
+/// Re-plan on the newest remote, check it is the change that was shown (`shown`, the diff as
+/// the user saw it), commit with
+/// trailers and push; on a lost race fetch, rebase and retry up to `max_attempts` pushes.
+pub fn execute(
+    clone: &WorkingClone,
+    target: &Target,
+    req: &Request,
+    shown: &[DiffLine],
+    max_attempts: u32,
+) -> Result<Pushed, PromoteError> {
+    let result = commit_and_push(clone, target, req, shown, max_attempts.max(1));
+    if result.is_err() {
+        // Nothing half-done: drop the local commit and any edit, whatever failed.
+        if let Err(e) = clone.reset_to_remote() {
+            tracing::warn!(error = %e, "could not reset the working clone after a failed promotion");
+        }
+    }
+    result
+}
+
+fn commit_and_push(
+    clone: &WorkingClone,
+    target: &Target,
+    req: &Request,
+    shown: &[DiffLine],
+    max_attempts: u32,
+) -> Result<Pushed, PromoteError> {
+    clone.reset_to_remote()?;
+    let now = plan(clone, target, &req.images)?;
+    if now.is_empty() {
+        return Err(PromoteError::NothingToDo);
+    }
+    if now.diff != shown {
+        return Err(PromoteError::Stale);
+    }
+    for f in &now.files {
+        let full = clone.dir.join(&f.path);
+        fs::write(&full, &f.after).map_err(|e| PromoteError::Io { path: f.path.clone(), detail: e.to_string() })?;
+    }
+    let mut add = vec!["add".to_string(), "--".to_string()];
+    add.extend(now.files.iter().map(|f| f.path.clone()));
+    clone.run(&add)?;
+    let message = commit_message(req);
+    clone.git().run_with_input(&clone.dir, &["commit", "-q", "--no-verify", "-F", "-"], Some(message.as_bytes()))?;
+    let dest = format!("HEAD:refs/heads/{}", clone.branch);
+    let tracking = format!("refs/remotes/origin/{}", clone.branch);
+    let spec = format!("+refs/heads/{}:{tracking}", clone.branch);
+    for attempt in 1..=max_attempts {
+        match clone.run(&["push", "--porcelain", "origin", &dest]) {
+            Ok(_) => {
+                let commit = clone.head()?;
+                // Keep the tracking ref in step so the next plan starts from here.
+                let _ = clone.run(&["fetch", "--no-tags", "origin", &spec]);
+                tracing::info!(commit = %commit, attempt, service = %req.service, to = %req.to_env, "promotion pushed");
+                return Ok(Pushed { commit, attempts: attempt, diff: now.diff });
+            }
+            Err(e) if e.is_non_fast_forward() => {
+                tracing::info!(attempt, "remote moved during promotion; rebasing");
+                if attempt == max_attempts {
+                    return Err(PromoteError::Busy(attempt));
+                }
+                clone.run(&["fetch", "--no-tags", "origin", &spec])?;
+                if let Err(e) = clone.run(&["rebase", "-q", &tracking]) {
+                    let _ = clone.run(&["rebase", "--abort"]);
+                    return Err(match e.failure() {
+                        GitFailure::Conflict => PromoteError::Conflict(
+                            now.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", "),
+                        ),
+                        _ => PromoteError::Git(e),
+                    });
+                }
+                // A rebase that leaves nothing to push means someone pushed the same change.
+                let ahead = clone.run(&["rev-list", "--count", &format!("{tracking}..HEAD")])?;
+                if ahead.trim() == "0" {
+                    return Err(PromoteError::NothingToDo);
+                }
+            }
+            Err(e) if e.failure() == GitFailure::PushRefused || e.failure() == GitFailure::Unauthorized => {
+                return Err(PromoteError::Refused(match &e {
+                    GitError::Failed { stderr, stdout, .. } => refusal(stderr, stdout),
+                    other => other.to_string(),
+                }));
+            }
+            Err(e) => return Err(PromoteError::Git(e)),
+        }
+    }
+    Err(PromoteError::Busy(max_attempts))
+}
+
+/// Subject, optional body, and the trailers (one paragraph, `Key: value`, one line each).
+pub fn commit_message(req: &Request) -> String {
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let version = req.images.iter().map(|i| i.version().to_string()).collect::<Vec<_>>().join(", ");
+    let mut m = format!("promote {} {} -> {}: {}\n\n", req.service, req.from_env, req.to_env, version);
+    let t = &req.trailers;
+    m.push_str(&format!("Flightdeck-Request: {}\n", one_line(&t.request_id)));
+    m.push_str(&format!("Requested-by: {}\n", one_line(&t.requested_by)));
+    for a in &t.approved_by {
+        m.push_str(&format!("Approved-by: {}\n", one_line(a)));
+    }
+    if let Some(c) = &t.change_ticket {
+        m.push_str(&format!("Change-Ticket: {}\n", one_line(c)));
+    }
+    if let Some(r) = &t.reason {
+        m.push_str(&format!("Reason: {}\n", one_line(r)));
+    }
+    m
+}
+
+fn file_diff(f: &FileChange) -> Vec<DiffLine> {
+    let mut out =
+        vec![DiffLine::Hunk(format!("--- a/{}", clean(&f.path))), DiffLine::Hunk(format!("+++ b/{}", clean(&f.path)))];
+    out.extend(diff_lines(&f.before, &f.after).into_iter().map(|l| match l {
+        DiffLine::Context(s) => DiffLine::Context(clean(&s)),
+        DiffLine::Added(s) => DiffLine::Added(clean(&s)),
+        DiffLine::Removed(s) => DiffLine::Removed(clean(&s)),
+        DiffLine::Hunk(s) => DiffLine::Hunk(clean(&s)),
+    }));
+    out
+}
+
+fn read(clone: &WorkingClone, path: &str) -> Result<String, PromoteError> {
+    fs::read_to_string(clone.dir.join(path))
+        .map_err(|e| PromoteError::Io { path: path.to_string(), detail: e.to_string() })
+}
+
+/// A repository-relative path that cannot climb out of the clone (the path comes from a server).
+fn safe_rel(p: &str) -> Result<String, PromoteError> {
+    let trimmed = p.trim_matches('/');
+    let ok = Path::new(trimmed).components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if ok {
+        Ok(trimmed.to_string())
+    } else {
+        Err(PromoteError::Invalid(format!("unsafe path in the Application source: {}", clean(p))))
+    }
+}
+
+fn join(dir: &str, file: &str) -> String {
+    if dir.is_empty() || dir == "." {
+        file.to_string()
+    } else {
+        format!("{dir}/{file}")
+    }
+}
+
+/// What the remote said (its `remote:` lines) and the ref's fate from `push --porcelain`.
+fn refusal(stderr: &str, stdout: &str) -> String {
+    let said = stderr.lines().filter_map(|l| l.strip_prefix("remote:")).map(str::trim).filter(|l| !l.is_empty());
+    let fate =
+        stdout.lines().filter(|l| l.starts_with('!')).filter_map(|l| l.split_once('[').map(|(_, r)| format!("[{r}")));
+    let parts: Vec<String> = said.map(str::to_string).chain(fate).collect();
+    if parts.is_empty() {
+        stderr.lines().last().unwrap_or("").trim().to_string()
+    } else {
+        parts.join("; ")
+    }
+}

@@ -1,0 +1,168 @@
+//! Ledger records and the pure fold from the append-only list to the state of each request.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::UserInfo;
+use crate::policy::{self, Policy, Request, Tally, Vote};
+
+/// What a record says happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    Request,
+    Approval,
+    Rejection,
+    Cancellation,
+    /// The console that got there first claims the run; later claims do not count.
+    Execution,
+    Expiry,
+}
+
+impl RecordKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Request => "request",
+            Self::Approval => "approval",
+            Self::Rejection => "rejection",
+            Self::Cancellation => "cancellation",
+            Self::Execution => "execution",
+            Self::Expiry => "expiry",
+        }
+    }
+}
+
+/// What is asked for: the policy's view, a summary, the exact diff, and an opaque payload
+/// the executing console needs to run it (the promotion's target version, etc.).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequestBody {
+    pub policy: Request,
+    pub service: String,
+    /// Source environment of a promotion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_env: Option<String>,
+    /// "promote payment-service staging → prod (v1.3.0)".
+    pub summary: String,
+    /// The exact diff of the files that will change, as text lines.
+    #[serde(default)]
+    pub diff: Vec<String>,
+    #[serde(default)]
+    pub payload: serde_json::Value,
+}
+
+/// One ledger record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub kind: RecordKind,
+    /// The request this record is about.
+    pub id: String,
+    pub actor: String,
+    /// The actor's groups as Argo CD reported them when the record was made.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    pub at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Only on `request` records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestBody>,
+    /// Set when read back: whether the commit's signature verified (not stored).
+    #[serde(skip)]
+    pub verified: bool,
+    /// Set when read back: the commit holding the record (not stored).
+    #[serde(skip)]
+    pub commit: String,
+}
+
+impl Record {
+    pub fn user(&self) -> UserInfo {
+        UserInfo { username: self.actor.clone(), groups: self.groups.clone() }
+    }
+}
+
+/// One approval or rejection, as the pane shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    pub actor: String,
+    pub at: DateTime<Utc>,
+    pub comment: Option<String>,
+    pub verified: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    Pending,
+    Rejected { by: String },
+    Cancelled { by: String },
+    Executed { by: String, at: DateTime<Utc> },
+    Expired,
+}
+
+/// A request folded from its records.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestState {
+    pub id: String,
+    pub body: RequestBody,
+    pub requester: String,
+    pub requested_at: DateTime<Utc>,
+    pub approvals: Vec<Verdict>,
+    pub rejections: Vec<Verdict>,
+    pub status: Status,
+    /// The approvals' users, for the policy's tally.
+    pub votes: Vec<Vote>,
+}
+
+impl RequestState {
+    pub fn is_pending(&self) -> bool {
+        self.status == Status::Pending
+    }
+
+    /// How far the approvals go under `policy`.
+    pub fn tally(&self, policy: &Policy) -> Tally {
+        policy::tally(policy, &self.body.policy, &self.requester, &self.votes)
+    }
+}
+
+/// Fold records (in ledger order) into one state per request, in request order. Records for
+/// unknown requests, and anything after a request is closed, change nothing: the first
+/// execution wins, and an approval after a rejection does not reopen it.
+pub fn fold(records: &[Record]) -> Vec<RequestState> {
+    let mut out: Vec<RequestState> = Vec::new();
+    for r in records {
+        if r.kind == RecordKind::Request {
+            if let (Some(body), false) = (&r.request, out.iter().any(|s| s.id == r.id)) {
+                out.push(RequestState {
+                    id: r.id.clone(),
+                    body: body.clone(),
+                    requester: r.actor.clone(),
+                    requested_at: r.at,
+                    approvals: Vec::new(),
+                    rejections: Vec::new(),
+                    status: Status::Pending,
+                    votes: Vec::new(),
+                });
+            }
+            continue;
+        }
+        let Some(s) = out.iter_mut().find(|s| s.id == r.id) else { continue };
+        if !s.is_pending() {
+            continue;
+        }
+        let verdict = Verdict { actor: r.actor.clone(), at: r.at, comment: r.comment.clone(), verified: r.verified };
+        match r.kind {
+            RecordKind::Approval => {
+                s.votes.push(Vote { user: r.user(), verified: r.verified });
+                s.approvals.push(verdict);
+            }
+            RecordKind::Rejection => {
+                s.rejections.push(verdict);
+                s.status = Status::Rejected { by: r.actor.clone() };
+            }
+            RecordKind::Cancellation => s.status = Status::Cancelled { by: r.actor.clone() },
+            RecordKind::Execution => s.status = Status::Executed { by: r.actor.clone(), at: r.at },
+            RecordKind::Expiry => s.status = Status::Expired,
+            RecordKind::Request => {}
+        }
+    }
+    out
+}

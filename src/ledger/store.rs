@@ -1,0 +1,391 @@
+//! The git side of the ledger: a private bare repository per remote in the platform cache
+//! dir, fetching the ledger ref, reading records (with each commit's signature status), and
+//! appending one record with compare-and-swap. Synchronous (child processes); async callers
+//! use `spawn_blocking`.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use super::records::{fold, Record, RecordKind, RequestBody, RequestState, Status};
+use crate::audit::sha256_hex;
+use crate::domain::UserInfo;
+use crate::gitops::git::{Git, GitError, GitFailure};
+use crate::policy::{self, Policy};
+
+/// Where the records live on the remote.
+pub const DEFAULT_REF: &str = "refs/flightdeck/approvals";
+/// How many times an append re-applies itself after losing a push race before giving up.
+pub const MAX_ATTEMPTS: u32 = 8;
+/// Where the remote's default branch is kept locally, to read `allowed_signers` from.
+const REMOTE_HEAD_REF: &str = "refs/flightdeck/remote-head";
+
+/// Optional commit signing with git's own machinery.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signing {
+    /// `ssh` or `openpgp` (git's `gpg.format`).
+    pub format: String,
+    /// git's `user.signingkey`: an SSH key file, or a GPG key id.
+    pub key: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("approvals ledger: {0}")]
+    Git(#[from] GitError),
+    #[error("no approval request {0} in the ledger")]
+    UnknownRequest(String),
+    /// The policy or the request's state refuses it; the text says why.
+    #[error("{0}")]
+    Refused(String),
+    #[error("the approvals ledger kept moving: gave up after {attempts} attempts")]
+    Contention { attempts: u32 },
+    #[error("cannot use the ledger directory {path}: {detail}")]
+    Local { path: PathBuf, detail: String },
+}
+
+/// The ledger of one GitOps remote.
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    git: Git,
+    remote: String,
+    dir: PathBuf,
+    ref_name: String,
+    signing: Option<Signing>,
+    /// Path of the allowed-signers file inside the GitOps repository.
+    signers_path: String,
+    empty_tree: String,
+}
+
+impl Ledger {
+    /// Open the ledger of `remote`, keeping a private bare repository under
+    /// `cache_root/ledger/<hash of the remote>` (re-created when damaged).
+    pub fn open(git: Git, remote: &str, cache_root: &Path, ref_name: &str) -> Result<Self, LedgerError> {
+        let dir = cache_root.join("ledger").join(&sha256_hex(remote.as_bytes())[..16]);
+        let local = |e: std::io::Error| LedgerError::Local { path: dir.clone(), detail: e.to_string() };
+        let healthy = dir.join("HEAD").exists() && git.run(&dir, &["rev-parse", "--git-dir"]).is_ok();
+        if !healthy {
+            if dir.exists() {
+                tracing::warn!(dir = %dir.display(), "ledger repository damaged; re-creating it");
+                std::fs::remove_dir_all(&dir).map_err(local)?;
+            }
+            std::fs::create_dir_all(&dir).map_err(local)?;
+            git.run(&dir, &["init", "-q", "--bare", "."])?;
+        }
+        let empty_tree = git.run_with_input(&dir, &["mktree"], Some(b""))?.line().to_string();
+        Ok(Self {
+            git,
+            remote: remote.to_string(),
+            dir,
+            ref_name: ref_name.to_string(),
+            signing: None,
+            signers_path: "allowed_signers".into(),
+            empty_tree,
+        })
+    }
+
+    /// Sign every record this ledger appends.
+    pub fn with_signing(mut self, signing: Option<Signing>) -> Self {
+        self.signing = signing;
+        self
+    }
+
+    /// Where the allowed-signers file is in the GitOps repository (default `allowed_signers`).
+    pub fn with_signers_path(mut self, path: &str) -> Self {
+        self.signers_path = path.to_string();
+        self
+    }
+
+    /// Fetch the ledger ref (and the remote's default branch, for the allowed signers);
+    /// `None` when the remote has no ledger yet.
+    fn fetch(&self) -> Result<Option<String>, LedgerError> {
+        let spec = format!("+{0}:{0}", self.ref_name);
+        match self.git.run(&self.dir, &["fetch", "--no-tags", "-q", &self.remote, &spec]) {
+            Ok(_) => {}
+            Err(e) if e.failure() == GitFailure::NotFound => {
+                // No ledger on the remote yet: forget any local one so we start from nothing.
+                let _ = self.git.run(&self.dir, &["update-ref", "-d", &self.ref_name]);
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(Some(self.git.run(&self.dir, &["rev-parse", "--verify", "-q", &self.ref_name])?.line().to_string()))
+    }
+
+    /// The allowed-signers file from the remote's default branch, written next to the local
+    /// repository; `None` when the repository has none.
+    fn signers_file(&self) -> Option<PathBuf> {
+        let text = self.remote_file(&self.signers_path)?;
+        let path = self.dir.join("allowed_signers");
+        std::fs::write(&path, text).ok()?;
+        Some(path)
+    }
+
+    /// A file from the remote's default branch (e.g. `policy.toml`); `None` when absent.
+    pub fn remote_file(&self, path: &str) -> Option<String> {
+        let spec = format!("+HEAD:{REMOTE_HEAD_REF}");
+        self.git.run(&self.dir, &["fetch", "--no-tags", "-q", &self.remote, &spec]).ok()?;
+        let obj = format!("{REMOTE_HEAD_REF}:{path}");
+        Some(self.git.run(&self.dir, &["show", &obj]).ok()?.stdout)
+    }
+
+    /// Read every record up to `tip`, oldest first, with its signature status.
+    fn read(&self, tip: Option<&str>) -> Result<Vec<Record>, LedgerError> {
+        let Some(tip) = tip else { return Ok(Vec::new()) };
+        let mut args: Vec<String> = Vec::new();
+        if let Some(file) = self.signers_file() {
+            args.extend(["-c".into(), format!("gpg.ssh.allowedSignersFile={}", file.display())]);
+        }
+        args.extend(["log", "--reverse", "--format=%H%x1f%G?%x1f%B%x1e", tip].map(String::from));
+        let out = self.git.run(&self.dir, &args)?;
+        let mut records = Vec::new();
+        for chunk in out.stdout.split('\u{1e}') {
+            let mut parts = chunk.trim_start_matches('\n').splitn(3, '\u{1f}');
+            let (Some(commit), Some(sig), Some(msg)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            let json = msg.split_once("\n\n").map_or(msg, |(_, body)| body);
+            match serde_json::from_str::<Record>(json.trim()) {
+                Ok(mut r) => {
+                    // %G? is `G` only for a good signature by a key the allowed signers trust.
+                    r.verified = sig == "G";
+                    r.commit = commit.to_string();
+                    records.push(r);
+                }
+                // Someone pushed a commit that is not a record: skip it, say so in the log.
+                Err(e) => tracing::warn!(commit, error = %e, "ledger commit is not a record; ignored"),
+            }
+        }
+        Ok(records)
+    }
+
+    /// Every record on the remote, oldest first.
+    pub fn records(&self) -> Result<Vec<Record>, LedgerError> {
+        let tip = self.fetch()?;
+        self.read(tip.as_deref())
+    }
+
+    /// Every request with its state.
+    pub fn states(&self) -> Result<Vec<RequestState>, LedgerError> {
+        Ok(fold(&self.records()?))
+    }
+
+    /// Requests still waiting.
+    pub fn pending(&self) -> Result<Vec<RequestState>, LedgerError> {
+        Ok(self.states()?.into_iter().filter(RequestState::is_pending).collect())
+    }
+
+    /// Append the record `make` builds from the freshest records, with compare-and-swap:
+    /// `make` runs again on the new records after every lost race, so its checks always see
+    /// what is really there. Returns the record and the request's state after it.
+    fn append<F>(&self, who: &UserInfo, make: F) -> Result<(Record, RequestState), LedgerError>
+    where
+        F: Fn(&[Record]) -> Result<Record, LedgerError>,
+    {
+        let email = format!("{}@flightdeck.invalid", who.username);
+        let git = self.git.clone().with_identity(&who.username, &email);
+        for attempt in 1..=MAX_ATTEMPTS {
+            let tip = self.fetch()?;
+            let mut records = self.read(tip.as_deref())?;
+            let record = make(&records)?;
+            let json = serde_json::to_string_pretty(&record)
+                .map_err(|e| LedgerError::Refused(format!("cannot encode the record: {e}")))?;
+            let message = format!("flightdeck: {} {} by {}\n\n{json}\n", record.kind.name(), record.id, record.actor);
+            let mut args: Vec<String> = Vec::new();
+            if let Some(s) = &self.signing {
+                args.extend([
+                    "-c".into(),
+                    format!("gpg.format={}", s.format),
+                    "-c".into(),
+                    format!("user.signingkey={}", s.key),
+                ]);
+            }
+            args.extend(["commit-tree".to_string(), self.empty_tree.clone()]);
+            if let Some(t) = &tip {
+                args.extend(["-p".to_string(), t.clone()]);
+            }
+            if self.signing.is_some() {
+                args.push("-S".into());
+            }
+            args.extend(["-F".to_string(), "-".to_string()]);
+            let commit = git.run_with_input(&self.dir, &args, Some(message.as_bytes()))?.line().to_string();
+            let spec = format!("{commit}:{}", self.ref_name);
+            match git.run(&self.dir, &["push", "-q", &self.remote, &spec]) {
+                Ok(_) => {
+                    let id = record.id.clone();
+                    records.push(Record { commit, verified: false, ..record.clone() });
+                    let state =
+                        fold(&records).into_iter().find(|s| s.id == id).ok_or(LedgerError::UnknownRequest(id))?;
+                    return Ok((record, state));
+                }
+                Err(e) if lost_race(&e) => {
+                    tracing::debug!(attempt, "ledger push lost a race; re-applying on the new tip");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(LedgerError::Contention { attempts: MAX_ATTEMPTS })
+    }
+
+    /// File a new approval request; returns its state (with its new id).
+    pub fn request(&self, who: &UserInfo, body: RequestBody, now: DateTime<Utc>) -> Result<RequestState, LedgerError> {
+        let seed = format!("{}|{}|{}|{}", who.username, now.to_rfc3339(), body.summary, std::process::id());
+        let id = format!("req-{}", &sha256_hex(seed.as_bytes())[..10]);
+        let record = Record {
+            kind: RecordKind::Request,
+            id,
+            actor: who.username.clone(),
+            groups: who.groups.clone(),
+            at: now,
+            comment: None,
+            request: Some(body),
+            verified: false,
+            commit: String::new(),
+        };
+        Ok(self.append(who, |_| Ok(record.clone()))?.1)
+    }
+
+    fn decision(
+        &self,
+        kind: RecordKind,
+        id: &str,
+        who: &UserInfo,
+        comment: Option<&str>,
+        now: DateTime<Utc>,
+        check: impl Fn(&RequestState) -> Result<(), LedgerError>,
+    ) -> Result<RequestState, LedgerError> {
+        let make = |records: &[Record]| {
+            let state =
+                fold(records).into_iter().find(|s| s.id == id).ok_or_else(|| LedgerError::UnknownRequest(id.into()))?;
+            if !state.is_pending() {
+                return Err(LedgerError::Refused(format!("request {id} is {}", describe_status(&state.status))));
+            }
+            check(&state)?;
+            Ok(Record {
+                kind,
+                id: id.to_string(),
+                actor: who.username.clone(),
+                groups: who.groups.clone(),
+                at: now,
+                comment: comment.map(str::to_string).filter(|c| !c.trim().is_empty()),
+                request: None,
+                verified: false,
+                commit: String::new(),
+            })
+        };
+        Ok(self.append(who, make)?.1)
+    }
+
+    /// Approve a request, if the policy lets `who` approve it.
+    pub fn approve(
+        &self,
+        policy: &Policy,
+        id: &str,
+        who: &UserInfo,
+        comment: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<RequestState, LedgerError> {
+        self.decision(RecordKind::Approval, id, who, comment, now, |s| {
+            policy::may_approve(policy, &s.body.policy, &s.requester, who).map_err(LedgerError::Refused)?;
+            if s.approvals.iter().any(|a| a.actor == who.username) {
+                return Err(LedgerError::Refused(format!("you already approved {id}")));
+            }
+            Ok(())
+        })
+    }
+
+    /// Reject a request with a comment (required), if `who` may approve it.
+    pub fn reject(
+        &self,
+        policy: &Policy,
+        id: &str,
+        who: &UserInfo,
+        comment: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RequestState, LedgerError> {
+        if comment.trim().is_empty() {
+            return Err(LedgerError::Refused("a rejection needs a comment saying why".into()));
+        }
+        self.decision(RecordKind::Rejection, id, who, Some(comment), now, |s| {
+            policy::may_approve(policy, &s.body.policy, &s.requester, who).map_err(LedgerError::Refused)
+        })
+    }
+
+    /// Withdraw a request (its requester only).
+    pub fn cancel(&self, id: &str, who: &UserInfo, now: DateTime<Utc>) -> Result<RequestState, LedgerError> {
+        self.decision(RecordKind::Cancellation, id, who, None, now, |s| {
+            if s.requester == who.username {
+                Ok(())
+            } else {
+                Err(LedgerError::Refused(format!("only {} (who asked) may cancel {id}", s.requester)))
+            }
+        })
+    }
+
+    /// Mark a request expired (anyone may, once it is older than `max_age`).
+    pub fn expire(
+        &self,
+        id: &str,
+        who: &UserInfo,
+        max_age: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<RequestState, LedgerError> {
+        self.decision(RecordKind::Expiry, id, who, None, now, |s| {
+            if now - s.requested_at >= max_age {
+                Ok(())
+            } else {
+                Err(LedgerError::Refused(format!("request {id} has not expired yet")))
+            }
+        })
+    }
+
+    /// Claim the run of an approved request. `Ok(true)`: this console runs it, once.
+    /// `Ok(false)`: someone else already claimed it. Refused while approvals are missing.
+    pub fn claim_execution(
+        &self,
+        policy: &Policy,
+        id: &str,
+        who: &UserInfo,
+        now: DateTime<Utc>,
+    ) -> Result<bool, LedgerError> {
+        let result = self.decision(RecordKind::Execution, id, who, None, now, |s| {
+            let t = s.tally(policy);
+            if t.satisfied() {
+                Ok(())
+            } else {
+                Err(LedgerError::Refused(format!("{id} has {} of {} approvals", t.counted, t.needed)))
+            }
+        });
+        match result {
+            Ok(state) => Ok(matches!(&state.status, Status::Executed { by, .. } if *by == who.username)),
+            Err(LedgerError::Refused(why)) if why.contains(" is executed") => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A push that lost to another writer: refused as non-fast-forward, or (when both pushes
+/// reach the remote at the same moment) the remote's own ref lock saw the ref move
+/// ("cannot lock ref … is at X but expected Y"), which `git::classify` reports as a refused
+/// push because the line starts `[remote rejected]`.
+fn lost_race(e: &GitError) -> bool {
+    if e.is_non_fast_forward() {
+        return true;
+    }
+    match e {
+        GitError::Failed { stderr, .. } => {
+            let s = stderr.to_ascii_lowercase();
+            s.contains("cannot lock ref") && s.contains("but expected")
+        }
+        _ => false,
+    }
+}
+
+/// "pending", "rejected by bob", "executed by alice".
+pub fn describe_status(s: &Status) -> String {
+    match s {
+        Status::Pending => "pending".into(),
+        Status::Rejected { by } => format!("rejected by {by}"),
+        Status::Cancelled { by } => format!("cancelled by {by}"),
+        Status::Executed { by, .. } => format!("executed by {by}"),
+        Status::Expired => "expired".into(),
+    }
+}

@@ -1,0 +1,286 @@
+//! Reading `policy.toml`: TOML into raw tables, then checks that point at the line at fault
+//! (unknown keys, unknown environments, bad principals, bad freeze patterns, approvals that
+//! nobody can give) and say what to do. Pure: the caller supplies the text and its path.
+
+use std::ops::Range;
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{ActionKind, Cron, EnvPolicy, Freeze, FreezeWhen, Policy, Principal, Rules};
+use crate::config::ConfigError;
+
+const SCHEMA_HINT: &str = "see config/policy.example.toml for every key";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    /// Pipeline order.
+    environments: Spanned<Vec<String>>,
+    #[serde(default)]
+    env: std::collections::BTreeMap<String, Spanned<RawEnv>>,
+}
+
+/// Rule keys shared by the environment table (its defaults) and its action tables.
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    requesters: Option<Vec<Spanned<String>>>,
+    approvals: Option<Spanned<u32>>,
+    approvers: Option<Vec<Spanned<String>>>,
+    self_approve: Option<bool>,
+    require_ticket: Option<bool>,
+    require_reason: Option<bool>,
+    count_unverified: Option<bool>,
+    emergency: Option<Vec<Spanned<String>>>,
+}
+
+// serde cannot combine `flatten` with `deny_unknown_fields`, so the env table repeats the
+// rule keys (its defaults for every action) next to its action tables.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawEnv {
+    requesters: Option<Vec<Spanned<String>>>,
+    approvals: Option<Spanned<u32>>,
+    approvers: Option<Vec<Spanned<String>>>,
+    self_approve: Option<bool>,
+    require_ticket: Option<bool>,
+    require_reason: Option<bool>,
+    count_unverified: Option<bool>,
+    emergency: Option<Vec<Spanned<String>>>,
+    sync: Option<RawRules>,
+    promote: Option<RawRules>,
+    rollback: Option<RawRules>,
+    scale: Option<RawRules>,
+    restart: Option<RawRules>,
+    #[serde(default)]
+    freeze: Vec<Spanned<RawFreeze>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFreeze {
+    name: String,
+    #[serde(default)]
+    cron: Vec<Spanned<String>>,
+    from: Option<Spanned<String>>,
+    until: Option<Spanned<String>>,
+    /// `+01:00`; default UTC.
+    utc_offset: Option<Spanned<String>>,
+    #[serde(default, rename = "override")]
+    overriders: Vec<Spanned<String>>,
+}
+
+struct Ctx<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, span: Range<usize>, what: impl Into<String>, hint: impl Into<String>) -> ConfigError {
+        ConfigError::at(self.path, self.text, span, what, hint)
+    }
+
+    fn principals(&self, list: &[Spanned<String>]) -> Result<Vec<Principal>, ConfigError> {
+        list.iter()
+            .map(|s| {
+                Principal::parse(s.get_ref()).ok_or_else(|| {
+                    self.err(
+                        s.span(),
+                        format!("{:?} names nobody", s.get_ref()),
+                        "write \"*\" (anyone), \"user:NAME\" or \"group:NAME\" (groups as Argo CD's userinfo reports them)",
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Apply one layer of rule keys on top of `base`.
+    fn layer(&self, base: &Rules, raw: &RawRules) -> Result<Rules, ConfigError> {
+        let mut r = base.clone();
+        if let Some(p) = &raw.requesters {
+            r.requesters = self.principals(p)?;
+        }
+        if let Some(n) = &raw.approvals {
+            r.approvals = *n.get_ref();
+        }
+        if let Some(p) = &raw.approvers {
+            r.approvers = self.principals(p)?;
+        }
+        if let Some(p) = &raw.emergency {
+            r.emergency = self.principals(p)?;
+        }
+        r.self_approve = raw.self_approve.unwrap_or(r.self_approve);
+        r.require_ticket = raw.require_ticket.unwrap_or(r.require_ticket);
+        r.require_reason = raw.require_reason.unwrap_or(r.require_reason);
+        r.count_unverified = raw.count_unverified.unwrap_or(r.count_unverified);
+        Ok(r)
+    }
+
+    fn instant(&self, s: &Spanned<String>, offset: FixedOffset) -> Result<DateTime<Utc>, ConfigError> {
+        let t = s.get_ref().trim();
+        if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+            return Ok(d.with_timezone(&Utc));
+        }
+        let naive = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .or_else(|| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").ok());
+        match naive {
+            Some(n) => Ok((n - chrono::Duration::seconds(i64::from(offset.local_minus_utc()))).and_utc()),
+            None => Err(self.err(
+                s.span(),
+                format!("{t:?} is not a date"),
+                "write YYYY-MM-DD, \"YYYY-MM-DD HH:MM\" (in the freeze's utc_offset) or an RFC 3339 time",
+            )),
+        }
+    }
+
+    fn freeze(&self, raw: &Spanned<RawFreeze>) -> Result<Freeze, ConfigError> {
+        let f = raw.get_ref();
+        let utc_offset = match &f.utc_offset {
+            None => FixedOffset::east_opt(0),
+            Some(s) => parse_offset(s.get_ref()),
+        }
+        .ok_or_else(|| {
+            let span = f.utc_offset.as_ref().map_or(raw.span(), Spanned::span);
+            self.err(span, "utc_offset is not an offset", "write it as +HH:MM or -HH:MM, e.g. \"+01:00\"")
+        })?;
+        let mut when = Vec::new();
+        for c in &f.cron {
+            let cron = Cron::parse(c.get_ref()).map_err(|e| {
+                self.err(
+                    c.span(),
+                    e,
+                    "five fields: minute hour day-of-month month day-of-week, e.g. \"* 17-23 * * fri\"",
+                )
+            })?;
+            when.push(FreezeWhen::Cron(cron));
+        }
+        match (&f.from, &f.until) {
+            (Some(a), Some(b)) => {
+                let (from, until) = (self.instant(a, utc_offset)?, self.instant(b, utc_offset)?);
+                if from >= until {
+                    return Err(self.err(
+                        b.span(),
+                        "the freeze ends before it starts",
+                        "make `until` later than `from`",
+                    ));
+                }
+                when.push(FreezeWhen::Range { from, until });
+            }
+            (None, None) => {}
+            _ => {
+                return Err(self.err(
+                    raw.span(),
+                    "a date-range freeze needs both `from` and `until`",
+                    "add the missing one",
+                ))
+            }
+        }
+        if when.is_empty() {
+            return Err(self.err(
+                raw.span(),
+                format!("freeze {:?} never applies", f.name),
+                "give it `cron = [\"...\"]` patterns and/or `from` and `until` dates",
+            ));
+        }
+        Ok(Freeze { name: f.name.clone(), when, utc_offset, overriders: self.principals(&f.overriders)? })
+    }
+}
+
+fn parse_offset(s: &str) -> Option<FixedOffset> {
+    let s = s.trim();
+    if s == "Z" || s == "UTC" {
+        return FixedOffset::east_opt(0);
+    }
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    let secs = h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60;
+    FixedOffset::east_opt(sign * secs)
+}
+
+/// Parse and check a policy file's text; `path` names it in errors.
+pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
+    let raw: RawPolicy = toml::from_str(text).map_err(|e| ConfigError::from_toml(path, text, &e, SCHEMA_HINT))?;
+    let cx = Ctx { path, text };
+    let order = raw.environments.get_ref();
+    if order.is_empty() {
+        return Err(cx.err(
+            raw.environments.span(),
+            "no environments",
+            "list them in pipeline order, e.g. [\"dev\", \"staging\", \"prod\"]",
+        ));
+    }
+    if let Some(dup) = order.iter().enumerate().find(|(i, e)| order[..*i].contains(e)).map(|(_, e)| e) {
+        return Err(cx.err(
+            raw.environments.span(),
+            format!("environment {dup:?} is listed twice"),
+            "list each environment once",
+        ));
+    }
+    let mut envs = Vec::new();
+    for (name, spanned) in &raw.env {
+        if !order.contains(name) {
+            return Err(cx.err(
+                spanned.span(),
+                format!("[env.{name}] is not in `environments`"),
+                format!("add {name:?} to `environments` in pipeline order, or fix the name ({})", order.join(", ")),
+            ));
+        }
+        let e = spanned.get_ref();
+        let env_layer = RawRules {
+            requesters: e.requesters.clone(),
+            approvals: e.approvals.clone(),
+            approvers: e.approvers.clone(),
+            self_approve: e.self_approve,
+            require_ticket: e.require_ticket,
+            require_reason: e.require_reason,
+            count_unverified: e.count_unverified,
+            emergency: e.emergency.clone(),
+        };
+        let base = cx.layer(&Rules::default(), &env_layer)?;
+        let mut actions = Vec::new();
+        for kind in ActionKind::ALL {
+            let own = match kind {
+                ActionKind::Sync => &e.sync,
+                ActionKind::Promote => &e.promote,
+                ActionKind::Rollback => &e.rollback,
+                ActionKind::Scale => &e.scale,
+                ActionKind::Restart => &e.restart,
+            };
+            let rules = match own {
+                Some(raw_rules) => cx.layer(&base, raw_rules)?,
+                None => base.clone(),
+            };
+            if rules.approvals > 0 && rules.approvers.is_empty() {
+                return Err(cx.err(
+                    spanned.span(),
+                    format!("{kind} in {name} needs {} approvals but names no approvers", rules.approvals),
+                    "set `approvers`, or set `approvals = 0`",
+                ));
+            }
+            actions.push((kind, rules));
+        }
+        let freezes = e.freeze.iter().map(|f| cx.freeze(f)).collect::<Result<Vec<_>, _>>()?;
+        envs.push(EnvPolicy { name: name.clone(), actions, freezes });
+    }
+    // Environments without a table get the defaults, so every listed one has rules.
+    for name in order {
+        if !envs.iter().any(|e| &e.name == name) {
+            let actions = ActionKind::ALL.iter().map(|k| (*k, Rules::default())).collect();
+            envs.push(EnvPolicy { name: name.clone(), actions, freezes: Vec::new() });
+        }
+    }
+    envs.sort_by_key(|e| order.iter().position(|o| *o == e.name));
+    Ok(Policy { environments: order.clone(), envs, open: false })
+}
+
+/// The example policy shipped in `config/`, compiled in so tests and the simulator use it.
+pub const EXAMPLE: &str = include_str!("../../config/policy.example.toml");
