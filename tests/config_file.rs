@@ -120,9 +120,11 @@ fn small_validations() {
         .what
         .contains("unknown mapping"));
     assert!(err("[[instance]]\nname = \"a\"\nserver = \"https://a\"\ntimeout_secs = 0\n").what.contains("at least 1"));
-    assert!(err("[[instance]]\nname = \"a\"\nserver = \"https://a\"\nusername = \"u\"\n")
-        .what
-        .contains("without a password"));
+    // A username alone means "ask for the password on the terminal".
+    let prompt = parse_str("[[instance]]\nname = \"a\"\nserver = \"https://a\"\nusername = \"u\"\n", p, &none)
+        .expect("username alone");
+    assert!(prompt.instances[0].password_prompt);
+    assert_eq!(prompt.instances[0].auth_source, "password from prompt (user u)");
     assert!(err("[[instance]]\nname = \"a\"\nserver = \"https://a\"\npassword_env = \"P\"\n")
         .what
         .contains("needs a username"));

@@ -41,6 +41,7 @@ fn preset_has_the_issue_keys() {
         ("P", Command::RolloutPromote),
         ("A", Command::RolloutAbort),
         ("d", Command::Diff),
+        ("p", Command::Promote),
         ("q", Command::Quit),
         ("ctrl-z", Command::Suspend),
         ("U", Command::ResumeAutoSync),
@@ -74,6 +75,7 @@ fn hint_bar_order() {
         hints,
         [
             "s sync",
+            "p promote",
             "r rollback",
             "S scale",
             "R refresh",

@@ -49,6 +49,9 @@ pub struct SimOptions {
     pub listen: SocketAddr,
     pub clock: SimClock,
     pub chaos: bool,
+    /// Create the GitOps repository (a bare repo with every overlay) at start. Off for huge
+    /// estates (benchmarks), whose Applications then point at a fixed URL nobody clones.
+    pub git: bool,
 }
 
 impl Default for SimOptions {
@@ -60,6 +63,7 @@ impl Default for SimOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             clock: SimClock::Auto { tick: Duration::from_millis(200) },
             chaos: true,
+            git: true,
         }
     }
 }
@@ -156,7 +160,7 @@ impl Sim {
                 }
             })
             .collect();
-        let git = start_git(&slots, now_ms);
+        let git = if opts.git { start_git(&slots, now_ms) } else { None };
         let shared = Arc::new(Shared {
             git,
             slots,

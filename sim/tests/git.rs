@@ -57,3 +57,25 @@ async fn a_pushed_overlay_change_is_deployed_by_auto_sync() {
     assert_ne!(o["status"]["summary"]["images"][0], format!("{image_name}:v9.9.9"));
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn without_git_the_estate_starts_with_no_repository_and_a_fixed_url() {
+    let opts = flightdeck_sim::SimOptions {
+        services: 3,
+        git: false,
+        chaos: false,
+        clock: flightdeck_sim::SimClock::Manual,
+        ..Default::default()
+    };
+    let sim = flightdeck_sim::Sim::start(opts).await.unwrap();
+    assert_eq!(sim.git_dir(), None);
+    let remote = sim.git_remote();
+    assert!(remote.starts_with("https://"), "{remote}");
+    let inst = &sim.instances()[0];
+    let name = sim.app_names(0)[0].clone();
+    let (_, app) = get(&inst.base_url, &inst.token, &format!("/api/v1/applications/{name}")).await;
+    assert_eq!(app["spec"]["source"]["repoURL"], remote.as_str());
+    // Time still moves without a repository to poll.
+    sim.advance(Duration::from_secs(1)).await;
+    sim.shutdown().await;
+}

@@ -35,6 +35,8 @@ pub enum Command {
     Sync,
     /// Roll back
     Rollback,
+    /// Promote to the next environment (GitOps)
+    Promote,
     /// Scale replicas
     Scale,
     /// Refresh
@@ -59,11 +61,13 @@ pub enum Command {
     Quit,
     /// Suspend to shell
     Suspend,
+    /// Focus the approvals pane (a approve, x reject)
+    FocusApprovals,
 }
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 26] = [
+    pub const ALL: [Command; 28] = [
         Self::Down,
         Self::Up,
         Self::Left,
@@ -78,6 +82,7 @@ impl Command {
         Self::Help,
         Self::Sync,
         Self::Rollback,
+        Self::Promote,
         Self::Scale,
         Self::Refresh,
         Self::Terminate,
@@ -90,6 +95,7 @@ impl Command {
         Self::Back,
         Self::Quit,
         Self::Suspend,
+        Self::FocusApprovals,
     ];
 
     /// Help text (the variant's doc line).
@@ -109,6 +115,7 @@ impl Command {
             Self::Help => "Help",
             Self::Sync => "Sync",
             Self::Rollback => "Roll back",
+            Self::Promote => "Promote to the next environment (GitOps)",
             Self::Scale => "Scale replicas",
             Self::Refresh => "Refresh",
             Self::Terminate => "Terminate operation",
@@ -121,6 +128,7 @@ impl Command {
             Self::Back => "Back / close",
             Self::Quit => "Quit",
             Self::Suspend => "Suspend to shell",
+            Self::FocusApprovals => "Focus the approvals pane (a approve, x reject)",
         }
     }
 
@@ -141,6 +149,7 @@ impl Command {
             Self::Help => "help",
             Self::Sync => "sync",
             Self::Rollback => "rollback",
+            Self::Promote => "promote",
             Self::Scale => "scale",
             Self::Refresh => "refresh",
             Self::Terminate => "terminate",
@@ -153,6 +162,7 @@ impl Command {
             Self::Back => "back",
             Self::Quit => "quit",
             Self::Suspend => "suspend",
+            Self::FocusApprovals => "focus_approvals",
         }
     }
 
@@ -165,6 +175,7 @@ impl Command {
         match self {
             Self::Sync => "sync",
             Self::Rollback => "rollback",
+            Self::Promote => "promote",
             Self::Scale => "scale",
             Self::Refresh => "refresh",
             Self::Restart => "restart",
@@ -176,6 +187,7 @@ impl Command {
             Self::Detail => "detail",
             Self::Terminate => "terminate",
             Self::ToggleSort => "sort",
+            Self::FocusApprovals => "approvals",
             _ => self.desc(),
         }
     }

@@ -97,6 +97,10 @@ pub fn open(model: &mut Model, cmd: Command) {
 
 /// A key in a dialog.
 pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
+    // The promotion dialog has its own fields (diff, ticket, reason) and confirm (the policy).
+    if matches!(&model.mode, Mode::Dialog(d) if matches!(d.kind, DialogKind::Promote(_))) {
+        return super::promote::on_key(model, key, fx);
+    }
     let history_len = history_len(model);
     let Mode::Dialog(d) = &mut model.mode else { return };
     d.error = None;
@@ -141,7 +145,7 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
                 edit_line(replicas, key);
             }
         }
-        DialogKind::Confirm(_) => {}
+        DialogKind::Confirm(_) | DialogKind::Promote(_) => {}
     }
 }
 
@@ -191,6 +195,8 @@ fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
             }
         },
         DialogKind::Confirm(a) => a.clone(),
+        // Confirmed in `promote::on_key`, never here.
+        DialogKind::Promote(_) => return,
     };
     let key = d.target.clone();
     let label = format!("{}/{}", d.service, d.env);

@@ -15,6 +15,41 @@ pub enum Effect {
     LoadDiff { key: AppKey, generation: u64 },
     /// Run an action and follow it, reporting steps as `Msg::RunStep`.
     RunAction { run_id: u64, key: AppKey, action: Action, user: String },
+    /// Read the approvals ledger after `delay_ms` (0 = now), tallying each pending request
+    /// for `user` (newest wins: a new load replaces a scheduled one).
+    LoadApprovals {
+        generation: u64,
+        delay_ms: u64,
+        source: crate::domain::approvals::ApprovalSource,
+        user: crate::domain::UserInfo,
+    },
+    /// Append an approval (`approve`) or a rejection with `comment`; when the approval
+    /// satisfies the policy, claim the run (`Ledger::claim_execution`) for this console.
+    DecideApproval {
+        id: String,
+        approve: bool,
+        comment: String,
+        source: crate::domain::approvals::ApprovalSource,
+        user: crate::domain::UserInfo,
+    },
+    /// Compute the exact diff of promoting `images` into `target`'s overlay (writes nothing)
+    /// and read the policy from the GitOps repository; answers `Msg::PromotionPlanned`.
+    PlanPromotion {
+        generation: u64,
+        target: AppKey,
+        images: Vec<String>,
+        source: crate::domain::approvals::ApprovalSource,
+    },
+    /// File a promotion the policy holds for approval as a request in the ledger of
+    /// `remote`; answers `Msg::ApprovalRequested`.
+    RequestApproval {
+        run_id: u64,
+        remote: String,
+        source: crate::domain::approvals::ApprovalSource,
+        requester: crate::domain::UserInfo,
+        request: crate::policy::Request,
+        promotion: Box<crate::domain::Promotion>,
+    },
     /// Leave the console.
     Quit,
     /// Give the terminal back to the shell until resumed (ctrl-z).
@@ -28,6 +63,8 @@ impl Effect {
             // The detail pane shows one app: a newer selection makes older loads moot.
             Self::LoadDetail { .. } => Some("detail".into()),
             Self::LoadDiff { .. } => Some("diff".into()),
+            // One ledger read at a time: a new one (now) replaces a scheduled one (later).
+            Self::LoadApprovals { .. } => Some("approvals".into()),
             _ => None,
         }
     }

@@ -2,13 +2,18 @@
 //! [`Effect`]s out. No I/O here; the client layer executes effects, the runtime feeds
 //! messages, and every behaviour is testable without a terminal or a network.
 
+mod approvals;
+#[cfg(test)]
+mod approvals_tests;
 pub mod command;
 mod dialog;
+mod editor;
 pub mod effect;
 pub mod keymap;
 pub mod keys;
 pub mod msg;
 mod normal;
+pub mod promote;
 mod rows;
 #[cfg(test)]
 mod tests;

@@ -43,6 +43,30 @@ pub enum Msg {
     RunStep { run_id: u64, label: String, status: StepStatus, at: DateTime<Utc> },
     /// A run ended.
     RunFinished { run_id: u64, outcome: RunOutcome, at: DateTime<Utc> },
+    /// An instance's credential was obtained again (Argo CD answered 401 and the secret was
+    /// read again): where it came from and whether that worked, never the secret.
+    CredentialChanged { instance: usize, source: String },
     /// The terminal came back from a suspend (ctrl-z); everything must be redrawn.
     Resumed,
+    /// A promotion's plan arrived (the exact diff and the policy), or why there is none.
+    PromotionPlanned {
+        generation: u64,
+        result: Result<Box<crate::domain::promotion::PromotionPlan>, Failure>,
+        at: DateTime<Utc>,
+    },
+    /// A promotion's approval request was filed in the ledger (its id), or could not be.
+    ApprovalRequested { run_id: u64, result: Result<String, Failure>, at: DateTime<Utc> },
+    /// The approvals ledger was read: the pending requests, tallied for the current user.
+    ApprovalsLoaded {
+        generation: u64,
+        result: Result<Vec<crate::domain::approvals::PendingRequest>, Failure>,
+        at: DateTime<Utc>,
+    },
+    /// An approval (`approve`) or a rejection was written to the ledger, or refused.
+    ApprovalDecided {
+        id: String,
+        approve: bool,
+        result: Result<crate::domain::approvals::DecisionOutcome, Failure>,
+        at: DateTime<Utc>,
+    },
 }

@@ -2,7 +2,7 @@
 //! the filter, the command line, help and the full-screen views.
 
 use super::update::{reload_detail, start_run};
-use super::{dialog, rows, Command, Effect, Key, KeyCode, Keymap};
+use super::{approvals, dialog, rows, Command, Effect, Key, KeyCode, Keymap};
 use crate::domain::model::{Flash, LineInput, Mode, SortMode};
 use crate::domain::{Action, Loadable, Model};
 
@@ -22,6 +22,8 @@ pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>
         Mode::Filter => on_filter_key(model, key),
         Mode::Command(_) => on_command_key(model, key, fx),
         Mode::Dialog(_) => dialog::on_key(model, key, fx),
+        Mode::Approvals => approvals::on_pane_key(model, key, keymap, fx),
+        Mode::ApprovalComment(_) => approvals::on_comment_key(model, key, fx),
         Mode::Help { scroll } | Mode::Detail { scroll } | Mode::Diff { scroll } => {
             match keymap.lookup(key).or(match key.code {
                 KeyCode::Esc => Some(Command::Back),
@@ -42,6 +44,7 @@ pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>
                 Some(
                     cmd @ (Command::Sync
                     | Command::Rollback
+                    | Command::Promote
                     | Command::Scale
                     | Command::Refresh
                     | Command::Restart
@@ -111,6 +114,8 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
             fx.push(Effect::Quit);
         }
         Command::Suspend => fx.push(Effect::Suspend),
+        Command::Promote => super::promote::open(model, fx),
+        Command::FocusApprovals => approvals::focus(model),
         Command::Refresh => {
             // Refresh changes nothing in the cluster: run it at once, no dialog.
             if let Some((key, label)) = selected_target(model) {

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{normal, rows, Effect, Keymap, Msg, WatchChange};
+use super::{approvals, normal, rows, Effect, Keymap, Msg, WatchChange};
 use crate::domain::model::{DetailState, Flash};
 use crate::domain::{Action, ConnState, Model, RunOutcome, StepStatus};
 
@@ -19,6 +19,7 @@ pub fn init(model: &mut Model) -> Vec<Effect> {
         fx.push(Effect::WatchInstance { instance: i });
         fx.push(Effect::LoadUser { instance: i });
     }
+    approvals::ensure_loading(model, &mut fx);
     fx
 }
 
@@ -46,6 +47,8 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 inst.last_update = Some(at);
             }
             rows::rebuild(model);
+            // The apps may name the GitOps remote the ledger lives on.
+            approvals::ensure_loading(model, &mut fx);
         }
         Msg::AppsChanged { instance, changes, at } => {
             model.now = model.now.max(at);
@@ -83,14 +86,23 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 reload_detail(model, &mut fx);
             }
         }
+        Msg::CredentialChanged { instance, source } => {
+            if let Some(inst) = model.instances.get_mut(instance) {
+                inst.credential = Some(source);
+            }
+        }
         Msg::ConnectionChanged { instance, state } => {
             if let Some(inst) = model.instances.get_mut(instance) {
                 inst.conn = state;
             }
         }
         Msg::UserLoaded { instance, result, at } => {
+            let knew = model.instances.iter().any(|i| i.user.value().is_some());
             if let Some(inst) = model.instances.get_mut(instance) {
                 inst.user.finish(result, at);
+            }
+            if !knew && model.instances.iter().any(|i| i.user.value().is_some()) {
+                approvals::user_known(model, &mut fx);
             }
         }
         Msg::DetailLoaded { key, generation, result, at } => {
@@ -115,6 +127,15 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         }
         Msg::RunFinished { run_id, outcome, at } => run_finished(model, run_id, outcome, at),
         Msg::Resumed => {}
+        Msg::PromotionPlanned { generation, result, at } => super::promote::on_planned(model, generation, result, at),
+        Msg::ApprovalRequested { run_id, result, at } => {
+            super::promote::on_approval_requested(model, run_id, result, at)
+        }
+        Msg::ApprovalsLoaded { generation, result, at } => approvals::loaded(model, generation, result, at, &mut fx),
+        Msg::ApprovalDecided { id, approve, result, at } => {
+            model.now = model.now.max(at);
+            approvals::decided(model, id, approve, result, &mut fx);
+        }
     }
     follow_selection(model, &mut fx);
     fx

@@ -75,3 +75,27 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Append one entry to the log in `dir` (the platform data dir when `None`): open (repairing
+/// a torn tail), append durably, close. The one call every action and decision goes through.
+pub fn record(dir: Option<&std::path::Path>, entry: Entry) -> Result<Record, AuditError> {
+    let dir = match dir {
+        Some(d) => d.to_path_buf(),
+        None => default_dir()?,
+    };
+    let (mut log, _repair) = Audit::open(&dir)?;
+    log.append(entry)
+}
+
+impl Entry {
+    /// An entry stamped now.
+    pub fn now(actor: &str, event: &str, subject: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            at: Utc::now(),
+            actor: actor.into(),
+            event: event.into(),
+            subject: subject.into(),
+            detail: detail.into(),
+        }
+    }
+}

@@ -67,8 +67,13 @@ pub struct Figures {
     pub event_to_frame_ms_p50: f64,
     pub event_to_frame_ms_p99: f64,
     pub idle_frames_10s: u64,
+    /// Of those idle frames, how many changed any cell (the others write nothing to a terminal).
+    pub idle_frames_changed_10s: u64,
     pub rss_mb: f64,
     pub bytes_per_update: u64,
+    /// The same frames in CPU time of the drawing thread (no preemption by other processes).
+    pub frame_cpu_us_p50: f64,
+    pub frame_cpu_us_p99: f64,
     /// Resident memory of the whole process after load, simulator included.
     pub rss_total_mb: f64,
     /// The simulator's share: resident growth from starting it (with its estate).
@@ -154,11 +159,14 @@ async fn one_size(opts: &BenchOptions, n: usize, ui: &Ui, progress: &mut dyn FnM
         floor_ms,
         first_frame_ms,
         first_frame_ratio: if floor_ms > 0.0 { first_frame_ms / floor_ms } else { 0.0 },
-        frame_us_p50: frame.p50,
-        frame_us_p99: frame.p99,
+        frame_us_p50: frame.wall.p50,
+        frame_us_p99: frame.wall.p99,
+        frame_cpu_us_p50: frame.cpu.p50,
+        frame_cpu_us_p99: frame.cpu.p99,
         event_to_frame_ms_p50: storm.latency_ms.p50,
         event_to_frame_ms_p99: storm.latency_ms.p99,
-        idle_frames_10s: out.idle_frames,
+        idle_frames_10s: out.idle_frames.0,
+        idle_frames_changed_10s: out.idle_frames.1,
         rss_mb: out.rss_total.saturating_sub(sim_rss) as f64 / MIB,
         bytes_per_update,
         rss_total_mb: out.rss_total as f64 / MIB,
@@ -180,16 +188,17 @@ type Cell = fn(&Figures) -> String;
 
 /// The human table: one column per estate size.
 pub fn table(all: &[Figures]) -> String {
-    let rows: [(&str, Cell); 12] = [
+    let rows: [(&str, Cell); 13] = [
         ("apps", |f| f.apps.to_string()),
         ("floor_ms", |f| format!("{:.1}", f.floor_ms)),
         ("first_frame_ms", |f| format!("{:.1}", f.first_frame_ms)),
         ("first_frame_ratio", |f| format!("{:.2}", f.first_frame_ratio)),
         ("frame_us_p50", |f| format!("{:.0}", f.frame_us_p50)),
         ("frame_us_p99", |f| format!("{:.0}", f.frame_us_p99)),
+        ("frame_cpu_us p50/p99", |f| format!("{:.0}/{:.0}", f.frame_cpu_us_p50, f.frame_cpu_us_p99)),
         ("event_to_frame_ms_p50", |f| format!("{:.1}", f.event_to_frame_ms_p50)),
         ("event_to_frame_ms_p99", |f| format!("{:.1}", f.event_to_frame_ms_p99)),
-        ("idle_frames_10s", |f| f.idle_frames_10s.to_string()),
+        ("idle_frames_10s", |f| format!("{} ({} changed a cell)", f.idle_frames_10s, f.idle_frames_changed_10s)),
         ("rss_mb", |f| format!("{:.1} (total {:.1}, sim {:.1})", f.rss_mb, f.rss_total_mb, f.sim_rss_mb)),
         ("bytes_per_update", |f| f.bytes_per_update.to_string()),
         ("events seen/sent", |f| format!("{}/{}", f.events_sent - f.events_unseen, f.events_sent)),

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 use ratatui::Terminal;
 use serde::de::IgnoredAny;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
@@ -32,12 +33,17 @@ const SETTLE: Duration = Duration::from_secs(1);
 pub enum Note {
     /// The first frame with every app present, and every app's key and health (for the storm).
     FirstFull(Vec<(AppKey, Health)>),
-    Frame,
+    /// A frame was drawn; `changed` when any cell differs from the frame before (a frame
+    /// that changes nothing writes no bytes to a real terminal).
+    Frame { changed: bool },
 }
 
 /// An in-memory screen that observes the frames the loop draws.
 pub struct BenchSurface {
     term: Terminal<TestBackend>,
+    /// The screen as last drawn, to tell frames that change something.
+    previous: Buffer,
+    changed: bool,
     expected_apps: usize,
     started: Instant,
     stop_at_first_full: bool,
@@ -57,6 +63,11 @@ impl Surface for BenchSurface {
     }
     fn draw(&mut self, model: &Model, ui: &Ui) -> io::Result<()> {
         let Ok(_) = self.term.draw(|f| crate::ui::draw(f, model, ui));
+        let now = self.term.backend().buffer();
+        self.changed = *now != self.previous;
+        if self.changed {
+            self.previous = now.clone();
+        }
         Ok(())
     }
     fn drawn(&mut self, model: &Model) -> Flow {
@@ -75,7 +86,7 @@ impl Surface for BenchSurface {
             let apps = model.deployments.iter().map(|(k, d)| (k.clone(), d.health)).collect();
             let _ = self.notes.send(Note::FirstFull(apps));
         } else {
-            let _ = self.notes.send(Note::Frame);
+            let _ = self.notes.send(Note::Frame { changed: self.changed });
         }
         while let Ok(e) = self.expect.try_recv() {
             self.pending.push(e);
@@ -134,7 +145,8 @@ pub struct Outcome {
     pub first_frame: Duration,
     pub model: Model,
     pub storm: StormFigures,
-    pub idle_frames: u64,
+    /// Frames drawn in the idle window, and how many of them changed any cell.
+    pub idle_frames: (u64, u64),
     pub rss_total: u64,
 }
 
@@ -162,6 +174,8 @@ pub async fn console(
     let Ok(term) = Terminal::new(TestBackend::new(w, h));
     let mut surface = BenchSurface {
         term,
+        previous: Buffer::default(),
+        changed: false,
         expected_apps: apps,
         started: Instant::now(),
         stop_at_first_full: full.is_none(),
@@ -178,13 +192,13 @@ pub async fn console(
         let model = tokio::time::timeout(LOAD_TIMEOUT, run).await.map_err(|_| stalled("a first full frame"))?;
         let model = model.map_err(failed)?;
         let first_frame = surface.first_full.ok_or_else(|| stalled("a first full frame"))?;
-        return Ok(Outcome { first_frame, model, storm: StormFigures::default(), idle_frames: 0, rss_total: 0 });
+        return Ok(Outcome { first_frame, model, storm: StormFigures::default(), idle_frames: (0, 0), rss_total: 0 });
     };
     let driver = async {
         let keys = loop {
             match notes.recv().await {
                 Some(Note::FirstFull(keys)) => break keys,
-                Some(Note::Frame) => {}
+                Some(Note::Frame { .. }) => {}
                 None => return Err(stalled("a first full frame")),
             }
         };
@@ -196,9 +210,12 @@ pub async fn console(
         tokio::time::sleep(SETTLE).await;
         while notes.try_recv().is_ok() {}
         tokio::time::sleep(opts.idle).await;
-        let mut idle_frames = 0;
-        while notes.try_recv().is_ok() {
-            idle_frames += 1;
+        let mut idle_frames = (0, 0);
+        while let Ok(note) = notes.try_recv() {
+            if let Note::Frame { changed } = note {
+                idle_frames.0 += 1;
+                idle_frames.1 += u64::from(changed);
+            }
         }
         let _ = input_tx.send(Ok(Input::Stop));
         Ok((sent, idle_frames))

@@ -64,10 +64,30 @@ pub async fn run(cfg: &Config, cmd: Sub) -> Result<(), Failure> {
         eprintln!("  {mark} {} ({secs:.1}s)", s.label);
         let _ = std::io::stderr().flush();
     };
-    run_action(client, &dep.key, &action, wait, &mut report).await?;
+    let result = run_action(client, &dep.key, &action, wait, &mut report).await;
+    audit(client, &action, &label, &result).await;
+    result?;
     let what = if wait || !action.starts_operation() { "done" } else { "requested (use --wait to follow it)" };
     println!("{} {label}: {what} in {:.1}s", action.verb(), started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Every headless action lands in the audit trail: who (Argo CD's userinfo), what, where,
+/// with which options, and how it ended. A failure to record warns and never hides the outcome.
+async fn audit(client: &crate::client::ArgoClient, action: &Action, label: &str, result: &Result<(), Failure>) {
+    let actor = client.userinfo().await.map(|u| u.username).unwrap_or_else(|_| "unknown".into());
+    let outcome = match result {
+        Ok(()) => "succeeded".to_string(),
+        Err(f) => format!("failed: {}", f.message),
+    };
+    let options = action.options();
+    let detail = if options.is_empty() { outcome } else { format!("{options}; {outcome}") };
+    let entry = crate::audit::Entry::now(&actor, "action", format!("{} {label}", action.verb()), detail);
+    let written = tokio::task::spawn_blocking(move || crate::audit::record(None, entry)).await;
+    if let Ok(Err(e)) = written {
+        tracing::warn!(error = %e, "could not append to the audit log");
+        eprintln!("flightdeck: warning: {e}");
+    }
 }
 
 fn opts_suffix(action: &Action) -> String {

@@ -3,56 +3,54 @@
 //! decisions (checked against the policy in the GitOps repository) and record them in the
 //! audit log. Who you are comes from Argo CD's userinfo, as in the console.
 
-use std::path::Path;
-
 use chrono::Utc;
 
 use super::status::clients;
 use super::Format;
 use crate::audit::Entry;
+use crate::client::approvals::{ledger_failure, load_policy};
 use crate::config::Config;
+use crate::domain::approvals::ApprovalSource;
 use crate::domain::sanitize::clean;
 use crate::domain::{ErrorKind, Failure, UserInfo};
-use crate::gitops::git::Git;
-use crate::ledger::{self, Ledger, LedgerError, RequestState};
-use crate::policy::{self, Policy};
+use crate::ledger::{self, Ledger, RequestState};
+use crate::policy::Policy;
 
 /// Where the policy lives in the GitOps repository unless configured otherwise.
 pub const DEFAULT_POLICY_PATH: &str = "policy.toml";
 
-/// What a decision command needs.
+/// What a ledger command needs: the `[gitops]` settings of the config (if one loads), with
+/// `--remote` and `--policy-path` taking precedence.
 pub struct Target {
     pub remote: Option<String>,
     pub policy_path: String,
+    pub ledger_ref: String,
+    pub signing: Option<(String, String)>,
 }
 
-fn ledger_failure(e: LedgerError) -> Failure {
-    match e {
-        LedgerError::Refused(why) => Failure::new(ErrorKind::Forbidden, why),
-        LedgerError::UnknownRequest(id) => Failure::new(ErrorKind::NotFound, format!("no approval request {id}"))
-            .with_hint("list them with `flightdeck approvals`"),
-        other => {
-            Failure::new(ErrorKind::Unavailable, other.to_string()).with_hint("check the GitOps remote is reachable")
+impl Target {
+    /// The config's `[gitops]` (defaults without a config), overridden by the flags.
+    pub fn new(cfg: Option<&Config>, remote: Option<String>, policy_path: Option<String>) -> Self {
+        let g = cfg.map(|c| c.gitops.clone()).unwrap_or_default();
+        Self {
+            remote: remote.filter(|r| !r.is_empty()).or(g.remote),
+            policy_path: policy_path.unwrap_or(g.policy_path),
+            ledger_ref: g.ledger_ref,
+            signing: g.signing.map(|s| (s.format, s.key)),
+        }
+    }
+    fn source(&self, remote: &str) -> ApprovalSource {
+        ApprovalSource {
+            remote: Some(remote.to_string()),
+            policy_path: self.policy_path.clone(),
+            ledger_ref: self.ledger_ref.clone(),
+            signing: self.signing.clone(),
         }
     }
 }
 
-fn open_ledger(remote: &str) -> Result<Ledger, Failure> {
-    let cache = directories::ProjectDirs::from("dev", "flightdeck", "flightdeck")
-        .map(|d| d.cache_dir().to_path_buf())
-        .ok_or_else(|| Failure::new(ErrorKind::Usage, "no cache directory (set HOME)"))?;
-    Ledger::open(Git::new(), remote, &cache, ledger::DEFAULT_REF).map_err(ledger_failure)
-}
-
-/// The policy from the GitOps repository; the open policy (everything runs) when it has none.
-fn load_policy(l: &Ledger, path: &str) -> Result<Policy, Failure> {
-    match l.remote_file(path) {
-        Some(text) => policy::parse(&text, Path::new(path)).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string())),
-        None => {
-            tracing::warn!(path, "no policy file in the GitOps repository; nothing is held back");
-            Ok(Policy::open())
-        }
-    }
+fn open_ledger(t: &Target, remote: &str) -> Result<Ledger, Failure> {
+    crate::client::approvals::open_ledger(&t.source(remote), &Default::default())
 }
 
 async fn whoami(cfg: &Config) -> Result<UserInfo, Failure> {
@@ -64,7 +62,7 @@ async fn whoami(cfg: &Config) -> Result<UserInfo, Failure> {
 fn remote_of(t: &Target) -> Result<String, Failure> {
     t.remote.clone().filter(|r| !r.is_empty()).ok_or_else(|| {
         Failure::new(ErrorKind::Usage, "no GitOps remote for the approvals ledger")
-            .with_hint("pass --remote URL or set FLIGHTDECK_GITOPS_REMOTE")
+            .with_hint("set [gitops] remote in the config, pass --remote URL, or set FLIGHTDECK_GITOPS_REMOTE")
     })
 }
 
@@ -79,7 +77,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Failure> + Se
 pub async fn list(t: Target, output: Format) -> Result<(), Failure> {
     let remote = remote_of(&t)?;
     let (pending, policy) = blocking(move || {
-        let l = open_ledger(&remote)?;
+        let l = open_ledger(&t, &remote)?;
         let policy = load_policy(&l, &t.policy_path)?;
         Ok((l.pending().map_err(ledger_failure)?, policy))
     })
@@ -137,7 +135,7 @@ pub async fn decide(
     let who = whoami(cfg).await?;
     let (who2, id2, comment2) = (who.clone(), id.clone(), comment.clone());
     let state = blocking(move || {
-        let l = open_ledger(&remote)?;
+        let l = open_ledger(&t, &remote)?;
         let policy = load_policy(&l, &t.policy_path)?;
         let now = Utc::now();
         let r = if approve {

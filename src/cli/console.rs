@@ -16,15 +16,29 @@ pub async fn run_configured(g: &GlobalArgs) -> Result<(), Failure> {
     open(cfg, started).await
 }
 
-/// `flightdeck demo`: the simulator in-process, the console against it over real HTTP.
-pub async fn run_demo(services: usize, seed: u64) -> Result<(), Failure> {
+/// `flightdeck demo [--user NAME]`: the simulator in-process, the console against it over
+/// real HTTP. With `--user`, this console is that operator and the other operators' configs
+/// are written next to a printed path, so a second terminal joins the same estate and remote.
+pub async fn run_demo(services: usize, seed: u64, user: Option<String>) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     let opts = flightdeck_sim::SimOptions { services, seed, ..Default::default() };
     let sim = flightdeck_sim::Sim::start(opts)
         .await
         .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("cannot start the simulator: {e}")))?;
     let cfg = config_for_sim(&sim);
-    let cfg = vault_for_sim(&sim, cfg);
+    let cfg = match user {
+        Some(u) => match super::demo::operators(&cfg, &u) {
+            Ok(mine) => mine,
+            Err(f) => {
+                sim.shutdown().await;
+                return Err(f);
+            }
+        },
+        None => {
+            super::demo::print_join_hint();
+            vault_for_sim(&sim, cfg)
+        }
+    };
     let result = open(cfg, started).await;
     sim.shutdown().await;
     result
@@ -44,7 +58,9 @@ pub fn config_for_sim(sim: &flightdeck_sim::Sim) -> Config {
             c
         })
         .collect();
-    Config { instances, ..Config::default() }
+    // The simulator's bare repository is the GitOps remote: its ledger ref holds approvals.
+    let gitops = config::GitopsSettings { remote: Some(sim.git_remote()), ..Default::default() };
+    Config { instances, gitops, ..Config::default() }
 }
 
 /// The demo the real way: the simulator's Vault holds each instance's Argo CD token at
@@ -78,6 +94,8 @@ async fn open(mut cfg: Config, started: std::time::Instant) -> Result<(), Failur
     let keymap = config::keymap::load(cfg.keymap_file.as_deref()).map_err(|e| usage(e.to_string()))?;
     let env = |k: &str| std::env::var(k).ok();
     let theme = theme::Theme::load(&cfg.theme, theme::Theme::detect_depth(&env)).map_err(usage)?;
+    // Before the terminal goes raw: the masked prompt for users configured without a password.
+    super::prompt::ask_passwords(&mut cfg, false)?;
     let resolved = crate::client::credentials::resolve(&mut cfg, &env).await.map_err(super::credential_failure)?;
     for line in &resolved.log {
         tracing::info!(credential = %line, "credential source");
@@ -87,7 +105,10 @@ async fn open(mut cfg: Config, started: std::time::Instant) -> Result<(), Failur
         tokio::spawn(v.clone().keep_alive());
     }
     let clients = crate::client::credentials::clients(&cfg, &resolved).map_err(|e| e.to_failure())?;
-    let model = model_from(&cfg);
+    let mut model = model_from(&cfg);
+    for (inst, source) in model.instances.iter_mut().zip(&resolved.credentials) {
+        inst.credential = Some(source.clone());
+    }
     crate::runtime::run(model, Ui { theme, keymap }, clients, started)
         .await
         .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("{e:#}")))
@@ -112,11 +133,13 @@ pub fn model_from(cfg: &Config) -> Model {
                 name: i.name.clone(),
                 url: i.server.clone(),
                 env: i.env.clone(),
+                credential: Some(i.auth_source.clone()),
                 ..Default::default()
             })
             .collect(),
         envs,
         protected_envs: cfg.protected_envs.iter().cloned().collect::<HashSet<_>>(),
+        approvals: super::demo::approvals_state(&cfg.gitops),
         page_rows: 20,
         utc_offset_secs: chrono::Local::now().offset().local_minus_utc(),
         ..Default::default()

@@ -69,11 +69,11 @@ pub async fn checks(o: &Overrides, env: config::argocd_cli::Env<'_>) -> Vec<Chec
             return out;
         }
     };
-    let uses_vault = cfg.instances.iter().any(|i| i.vault.is_some());
+    let uses_vault = cfg.instances.iter().any(|i| i.vault.is_some()) || cfg.git.https_token_vault.is_some();
     if uses_vault {
         vault_checks(&cfg, env, &mut out).await;
     } else {
-        out.push(Check::skip("vault", "no instance reads its token from Vault"));
+        out.push(Check::skip("vault", "no instance (and no git token) is read from Vault"));
     }
     let resolved = match resolve(&mut cfg, env).await {
         Ok(r) => r,
@@ -82,6 +82,10 @@ pub async fn checks(o: &Overrides, env: config::argocd_cli::Env<'_>) -> Vec<Chec
             return out;
         }
     };
+    // doctor cannot prompt: such instances are reached anonymously (version needs no login).
+    for inst in cfg.instances.iter_mut().filter(|i| i.password_prompt) {
+        inst.auth = config::Auth::None;
+    }
     let list = match clients(&cfg, &resolved) {
         Ok(l) => l,
         Err(e) => {
@@ -114,6 +118,14 @@ pub async fn checks(o: &Overrides, env: config::argocd_cli::Env<'_>) -> Vec<Chec
                 ));
                 continue;
             }
+        }
+        if inst.password_prompt {
+            // doctor cannot ask: the console will, before it starts.
+            out.push(Check::skip(
+                format!("{n} who"),
+                format!("{}: the password is asked on the terminal when Flightdeck starts", inst.auth_source),
+            ));
+            continue;
         }
         match client.userinfo().await {
             Ok(u) if !u.username.is_empty() => out.push(Check::ok(format!("{n} who"), u.username.clone())),
@@ -154,9 +166,36 @@ pub async fn checks(o: &Overrides, env: config::argocd_cli::Env<'_>) -> Vec<Chec
     }
     // The Git remote and the policy file belong to the promotion and policy work that is not
     // in this tree yet: say so rather than pretend they were checked.
+    out.push(git_credential_check(&cfg, &resolved, env).await);
     out.push(Check::skip("git remote", "no promotion repository configured in this version"));
     out.push(Check::skip("policy file", "no policy file configured in this version"));
     out
+}
+
+/// Where git gets its push credential; a Vault-kept token must be readable (never shown).
+async fn git_credential_check(
+    cfg: &Config,
+    resolved: &crate::client::credentials::Resolved,
+    env: config::argocd_cli::Env<'_>,
+) -> Check {
+    use crate::client::git_credentials::{describe, token};
+    let what = describe(&cfg.git);
+    let Some(r) = &cfg.git.https_token_vault else { return Check::ok("git credential", what) };
+    let session = match &resolved.vault {
+        Some(s) => s.clone(),
+        None => match VaultSession::connect(&cfg.vault, env).await {
+            Ok(s) => std::sync::Arc::new(s),
+            Err(e) => return Check::fail("git credential", format!("{what}: {e}"), e.hint()),
+        },
+    };
+    match token(&cfg.git, &session).await {
+        Ok(_) => Check::ok("git credential", format!("{what} ✓")),
+        Err(e) => Check::fail(
+            "git credential",
+            format!("{what}: {e}"),
+            format!("{}; the secret {r} must hold the token", e.hint()),
+        ),
+    }
 }
 
 async fn vault_checks(cfg: &Config, env: config::argocd_cli::Env<'_>, out: &mut Vec<Check>) {

@@ -6,10 +6,12 @@ mod approvals;
 mod audit;
 mod bench;
 mod console;
+mod demo;
 pub mod doctor;
 pub use console::{config_for_sim, model_from};
 mod output;
 mod promote;
+pub mod prompt;
 mod sim;
 mod status;
 
@@ -72,6 +74,10 @@ pub enum Sub {
         services: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Be this demo operator (alice, bob: release managers; dave: developer; olga: on-call)
+        /// and write the others' configs, so a second terminal joins as another operator.
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
     },
     /// Run the Argo CD simulator standalone and print a config that points at it.
     Sim {
@@ -219,6 +225,13 @@ pub enum Sub {
         #[command(flatten)]
         ledger: LedgerArgs,
     },
+    /// Answer git's credential prompt (GIT_ASKPASS) from FLIGHTDECK_GIT_TOKEN; for git only.
+    #[command(hide = true)]
+    Askpass {
+        /// The prompt git passes ("Username for …" / "Password for …").
+        #[arg(allow_hyphen_values = true)]
+        prompt: Option<String>,
+    },
     /// Append acknowledged audit records in a loop (for the crash test).
     #[command(hide = true)]
     AuditStress {
@@ -237,14 +250,16 @@ pub struct LedgerArgs {
     /// The GitOps repository holding the ledger (ref refs/flightdeck/approvals) and policy.
     #[arg(long, env = "FLIGHTDECK_GITOPS_REMOTE", value_name = "URL")]
     pub remote: Option<String>,
-    /// Path of the policy file in that repository.
-    #[arg(long, default_value = approvals::DEFAULT_POLICY_PATH, value_name = "PATH")]
-    pub policy_path: String,
+    /// Path of the policy file in that repository (default: [gitops] policy_path, else
+    /// policy.toml).
+    #[arg(long, value_name = "PATH")]
+    pub policy_path: Option<String>,
 }
 
 impl LedgerArgs {
-    fn target(self) -> approvals::Target {
-        approvals::Target { remote: self.remote, policy_path: self.policy_path }
+    /// The config's `[gitops]` settings, overridden by these flags.
+    fn target(self, cfg: Option<&config::Config>) -> approvals::Target {
+        approvals::Target::new(cfg, self.remote, self.policy_path)
     }
 }
 
@@ -280,7 +295,7 @@ impl GlobalArgs {
 pub async fn main(cli: Cli) -> ExitCode {
     let result = match cli.command {
         None => console::run_configured(&cli.global).await,
-        Some(Sub::Demo { services, seed }) => console::run_demo(services, seed).await,
+        Some(Sub::Demo { services, seed, user }) => console::run_demo(services, seed, user).await,
         Some(Sub::Sim { listen, services, seed, write_config, calm }) => {
             sim::run(listen, services, seed, write_config, calm).await
         }
@@ -293,8 +308,13 @@ pub async fn main(cli: Cli) -> ExitCode {
             Err(f) => Err(f),
         },
         Some(Sub::AuditStress { dir, tag, count }) => audit::stress(&dir, &tag, count),
-        Some(Sub::Approvals { output, ledger }) => approvals::list(ledger.target(), output).await,
+        Some(Sub::Approvals { output, ledger }) => {
+            // The config is optional here: only its [gitops] section matters.
+            let cfg = load_config(&cli.global).ok();
+            approvals::list(ledger.target(cfg.as_ref()), output).await
+        }
         Some(Sub::Doctor) => doctor::run(&cli.global.overrides()).await,
+        Some(Sub::Askpass { prompt }) => askpass(prompt.as_deref().unwrap_or("")),
         Some(cmd) => match load_config(&cli.global) {
             Ok(cfg) => headless(cfg, cmd).await,
             Err(f) => Err(f),
@@ -312,16 +332,34 @@ pub async fn main(cli: Cli) -> ExitCode {
 async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<(), Failure> {
     let _log = crate::logging::init(None).ok();
     let env = |k: &str| std::env::var(k).ok();
+    prompt::ask_passwords(&mut cfg, true)?;
     crate::client::credentials::resolve(&mut cfg, &env).await.map_err(credential_failure)?;
     match cmd {
         Sub::Status { output, env, service } => status::run(&cfg, output, env.as_deref(), service.as_deref()).await,
-        Sub::Approve { id, comment, ledger } => approvals::decide(&cfg, ledger.target(), id, true, comment).await,
-        Sub::Reject { id, comment, ledger } => approvals::decide(&cfg, ledger.target(), id, false, Some(comment)).await,
+        Sub::Approve { id, comment, ledger } => {
+            approvals::decide(&cfg, ledger.target(Some(&cfg)), id, true, comment).await
+        }
+        Sub::Reject { id, comment, ledger } => {
+            approvals::decide(&cfg, ledger.target(Some(&cfg)), id, false, Some(comment)).await
+        }
         Sub::Promote { service, from, to, ticket, reason, wait, policy_path } => {
             let args = promote::PromoteArgs { service, from, to, ticket, reason, wait, policy_path };
             promote::run(&cfg, args).await
         }
         other => action::run(&cfg, other).await,
+    }
+}
+
+/// `flightdeck askpass PROMPT`: git's GIT_ASKPASS. Prints the answer on stdout, nothing else:
+/// no logging, no config (git reads stdout as the credential).
+fn askpass(prompt: &str) -> Result<(), Failure> {
+    let env = |k: &str| std::env::var(k).ok();
+    match crate::client::git_credentials::askpass_answer(prompt, &env) {
+        Ok(answer) => {
+            println!("{answer}");
+            Ok(())
+        }
+        Err(e) => Err(Failure::new(ErrorKind::Usage, e)),
     }
 }
 

@@ -151,7 +151,7 @@ fn open_ledger(remote: &str) -> Result<Ledger, Failure> {
 }
 
 fn load_policy(l: &Ledger, path: &str) -> Result<Policy, Failure> {
-    match l.remote_file(path) {
+    match l.remote_file(path).map_err(|e| Failure::new(ErrorKind::Unavailable, e.to_string()))? {
         Some(text) => {
             policy::parse(&text, std::path::Path::new(path)).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))
         }

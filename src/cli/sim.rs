@@ -47,16 +47,16 @@ pub async fn run(
 
 /// The simulator's demo operators (password = name): alice and bob are release managers,
 /// dave a developer, olga on-call SRE.
-const OPERATORS: [&str; 4] = ["alice", "bob", "dave", "olga"];
+pub(super) const OPERATORS: [&str; 4] = ["alice", "bob", "dave", "olga"];
 
 /// `sim.toml` → `sim-alice.toml`, next to it.
-fn operator_path(path: &std::path::Path, user: &str) -> PathBuf {
+pub(super) fn operator_path(path: &std::path::Path, user: &str) -> PathBuf {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sim".into());
     path.with_file_name(format!("{stem}-{user}.toml"))
 }
 
 /// The same estate, logging in as `user` with the simulator's demo password.
-fn as_operator(mut cfg: config::Config, user: &str) -> config::Config {
+pub(super) fn as_operator(mut cfg: config::Config, user: &str) -> config::Config {
     for inst in &mut cfg.instances {
         inst.auth = config::Auth::Login { username: user.to_string(), password: config::Secret::new(user) };
         inst.auth_source = format!("login as {user} (simulator demo user)");

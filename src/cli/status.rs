@@ -28,13 +28,11 @@ struct Row<'a> {
     auto_sync: bool,
 }
 
-/// Clients for every instance, stamped with their index.
+/// Clients for every instance, stamped with their index, built by the credential layer: Vault
+/// tokens (already read into `cfg` by `credentials::resolve`) are read again once on a 401.
 pub fn clients(cfg: &Config) -> Result<Vec<ArgoClient>, Failure> {
-    cfg.instances
-        .iter()
-        .enumerate()
-        .map(|(i, c)| ArgoClient::new(c).map(|c| c.with_instance(i)).map_err(|e| e.to_failure()))
-        .collect()
+    let none = crate::client::credentials::Resolved::default();
+    crate::client::credentials::clients(cfg, &none).map_err(|e| e.to_failure())
 }
 
 /// List the instances that can hold `env` (all, unless instances are bound to environments),

@@ -43,6 +43,9 @@ struct Inner {
     session: tokio::sync::Mutex<Option<Secret>>,
     /// `spec.syncPolicy.automated` of apps whose auto-sync we paused, so resuming restores it.
     paused: Mutex<HashMap<String, serde_json::Value>>,
+    /// Where to report a credential read again after a 401 (set once by the executor), so
+    /// the run log shows it.
+    credential_tx: std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::app::Msg>>,
 }
 
 impl std::fmt::Debug for ArgoClient {
@@ -109,6 +112,7 @@ impl ArgoClient {
                 server,
                 session: tokio::sync::Mutex::new(None),
                 paused: Mutex::new(HashMap::new()),
+                credential_tx: std::sync::OnceLock::new(),
             }),
             instance: 0,
             refetch: None,
@@ -120,6 +124,20 @@ impl ArgoClient {
     pub fn with_refetch(mut self, source: Arc<dyn super::credentials::TokenSource>) -> Self {
         self.refetch = Some(source);
         self
+    }
+
+    /// Report credentials read again after a 401 as `Msg::CredentialChanged` on `tx` (the
+    /// first call wins; clones share it).
+    pub fn report_credentials_to(&self, tx: tokio::sync::mpsc::Sender<crate::app::Msg>) {
+        let _ = self.inner.credential_tx.set(tx);
+    }
+
+    fn report_credential(&self, outcome: &str) {
+        if let Some(tx) = self.inner.credential_tx.get() {
+            let source = format!("{} {outcome}", self.inner.cfg.auth_source);
+            // A full channel only loses this notice; the log file has it too.
+            let _ = tx.try_send(crate::app::Msg::CredentialChanged { instance: self.instance, source });
+        }
     }
 
     /// The same client, stamping `instance` on the keys it produces.
@@ -191,7 +209,16 @@ impl ArgoClient {
                         relogged = true;
                         attempt -= 1;
                         tracing::info!(source = %source.describe(), "401: fetching the token again");
-                        let fresh = source.fetch().await?;
+                        let fresh = match source.fetch().await {
+                            Ok(t) => {
+                                self.report_credential("✓ (read again after a 401)");
+                                t
+                            }
+                            Err(e) => {
+                                self.report_credential("✗ (reading it again after a 401 failed)");
+                                return Err(e);
+                            }
+                        };
                         *self.inner.session.lock().await = Some(fresh.clone());
                         token = Some(fresh);
                         continue;

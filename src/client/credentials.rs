@@ -35,13 +35,49 @@ impl TokenSource for VaultTokenSource {
     }
 }
 
+/// A Vault-kept token for a client built without a resolved session (headless commands that
+/// only have the `Config`): it logs in to Vault on the first 401, then reads the secret.
+pub struct LazyVaultTokenSource {
+    pub settings: crate::config::VaultSettings,
+    pub reference: VaultRef,
+    session: tokio::sync::OnceCell<Arc<VaultSession>>,
+}
+
+impl LazyVaultTokenSource {
+    pub fn new(settings: crate::config::VaultSettings, reference: VaultRef) -> Self {
+        Self { settings, reference, session: tokio::sync::OnceCell::new() }
+    }
+}
+
+impl TokenSource for LazyVaultTokenSource {
+    fn fetch(&self) -> BoxFuture<'_, Result<Secret, ClientError>> {
+        Box::pin(async move {
+            let to_client = |e: VaultError| ClientError::Config(format!("{e}; {}", e.hint()));
+            let session = self
+                .session
+                .get_or_try_init(|| async {
+                    let env = |k: &str| std::env::var(k).ok();
+                    VaultSession::connect(&self.settings, &env).await.map(Arc::new)
+                })
+                .await
+                .map_err(to_client)?;
+            session.read(&self.reference).await.map_err(to_client)
+        })
+    }
+    fn describe(&self) -> String {
+        format!("vault {}", self.reference)
+    }
+}
+
 /// The outcome of resolving credentials: the Vault session (if any instance uses Vault), one
-/// token source per instance (`None` = no refetch), and a run-log line per instance.
+/// token source per instance (`None` = no refetch), a log line per instance, and per instance
+/// where its credential came from for the model ("token from vault secret/argocd/prod ✓").
 #[derive(Default)]
 pub struct Resolved {
     pub vault: Option<Arc<VaultSession>>,
     pub sources: Vec<Option<Arc<dyn TokenSource>>>,
     pub log: Vec<String>,
+    pub credentials: Vec<String>,
 }
 
 /// A failure to get an instance's credential, naming the instance.
@@ -60,6 +96,7 @@ pub async fn resolve(cfg: &mut Config, env: crate::config::argocd_cli::Env<'_>) 
         let Some(reference) = inst.vault.clone() else {
             out.sources.push(None);
             out.log.push(format!("{}: {}", inst.name, inst.auth_source));
+            out.credentials.push(inst.auth_source.clone());
             continue;
         };
         let session = match &out.vault {
@@ -78,19 +115,27 @@ pub async fn resolve(cfg: &mut Config, env: crate::config::argocd_cli::Env<'_>) 
         inst.auth = Auth::Token(token);
         tracing::info!(instance = %inst.name, source = %inst.auth_source, vault_login = %session.token_source(), "credential ✓");
         out.log.push(format!("{}: {} ✓", inst.name, inst.auth_source));
+        out.credentials.push(format!("{} ✓", inst.auth_source));
         out.sources.push(Some(Arc::new(VaultTokenSource { session, reference })));
     }
     Ok(out)
 }
 
-/// Clients for every instance, with their token sources attached.
+/// Clients for every instance, with their token sources attached. An instance reading its
+/// token from Vault but without a source in `resolved` (e.g. `Resolved::default()`) gets a
+/// lazy one, so every client built here has the "401 → read again once → retry once" path.
 pub fn clients(cfg: &Config, resolved: &Resolved) -> Result<Vec<ArgoClient>, ClientError> {
     cfg.instances
         .iter()
         .enumerate()
         .map(|(i, c)| {
             let client = ArgoClient::new(c)?.with_instance(i);
-            Ok(match resolved.sources.get(i).cloned().flatten() {
+            let source: Option<Arc<dyn TokenSource>> = match (resolved.sources.get(i).cloned().flatten(), &c.vault) {
+                (Some(s), _) => Some(s),
+                (None, Some(r)) => Some(Arc::new(LazyVaultTokenSource::new(cfg.vault.clone(), r.clone()))),
+                (None, None) => None,
+            };
+            Ok(match source {
                 Some(s) => client.with_refetch(s),
                 None => client,
             })

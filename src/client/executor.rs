@@ -30,13 +30,18 @@ pub struct Executor {
     tasks: Vec<AbortHandle>,
     watch: WatchOptions,
     follow_timeout: Duration,
+    /// Where the approvals ledger's clone and the audit log live (platform dirs by default).
+    ledger_paths: super::approvals::LedgerPaths,
 }
 
 impl Executor {
     /// One client per configured instance, in configuration order (the index in this list
     /// is the `instance` of every key and message).
     pub fn new(clients: Vec<ArgoClient>, tx: mpsc::Sender<Msg>) -> Self {
-        let clients = clients.into_iter().enumerate().map(|(i, c)| c.with_instance(i)).collect();
+        let clients: Vec<ArgoClient> = clients.into_iter().enumerate().map(|(i, c)| c.with_instance(i)).collect();
+        for c in &clients {
+            c.report_credentials_to(tx.clone());
+        }
         Self {
             clients,
             tx,
@@ -44,7 +49,14 @@ impl Executor {
             tasks: Vec::new(),
             watch: WatchOptions::default(),
             follow_timeout: FOLLOW_TIMEOUT,
+            ledger_paths: Default::default(),
         }
+    }
+
+    /// Override where the approvals ledger's clone and the audit log live (tests).
+    pub fn with_ledger_paths(mut self, paths: super::approvals::LedgerPaths) -> Self {
+        self.ledger_paths = paths;
+        self
     }
 
     /// Override the watch supervisor's timings.
@@ -144,9 +156,10 @@ impl Executor {
                     let _ = tx.send(Msg::DiffLoaded { key, generation, result, at: Utc::now() }).await;
                 })
             }
-            Effect::RunAction { run_id, key, action, user: _ } => {
+            Effect::RunAction { run_id, key, action, user } => {
                 let client = self.client(key.instance);
                 let opts = RunOptions { wait: true, follow_timeout: self.follow_timeout };
+                let audit_dir = self.ledger_paths.audit_dir.clone();
                 Box::pin(async move {
                     let result = match client {
                         Ok(c) => run_reporting(&c, run_id, &key, &action, opts, &tx).await,
@@ -156,7 +169,48 @@ impl Executor {
                         Ok(()) => RunOutcome::Succeeded,
                         Err(f) => RunOutcome::Failed { message: f.message, hint: f.hint },
                     };
+                    // Every console action lands in the audit trail, here and only here.
+                    audit_run(audit_dir, &user, &key, &action, &outcome).await;
                     let _ = tx.send(Msg::RunFinished { run_id, outcome, at: Utc::now() }).await;
+                })
+            }
+            Effect::LoadApprovals { generation, delay_ms, source, user } => {
+                let paths = self.ledger_paths.clone();
+                Box::pin(async move {
+                    // Due, not free-running: a newer load (coalesced) aborts this wait.
+                    tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+                    let result = super::approvals::load(source, user, paths).await;
+                    let _ = tx.send(Msg::ApprovalsLoaded { generation, result, at: Utc::now() }).await;
+                })
+            }
+            Effect::DecideApproval { id, approve, comment, source, user } => {
+                let paths = self.ledger_paths.clone();
+                Box::pin(async move {
+                    let result = super::approvals::decide(source, user, id.clone(), approve, comment, paths).await;
+                    let _ = tx.send(Msg::ApprovalDecided { id, approve, result, at: Utc::now() }).await;
+                })
+            }
+            Effect::PlanPromotion { generation, target, images, source } => {
+                let client = self.client(target.instance);
+                let paths = self.ledger_paths.clone();
+                Box::pin(async move {
+                    let settings = super::promote::PromoteSettings::default();
+                    let result = match client {
+                        Ok(c) => super::promote_flow::plan_for_console(&c, &target, &images, source, &settings, paths)
+                            .await
+                            .map(Box::new),
+                        Err(f) => Err(f),
+                    };
+                    let _ = tx.send(Msg::PromotionPlanned { generation, result, at: Utc::now() }).await;
+                })
+            }
+            Effect::RequestApproval { run_id, remote, source, requester, request, promotion } => {
+                let paths = self.ledger_paths.clone();
+                Box::pin(async move {
+                    let result =
+                        super::promote_flow::request_approval(remote, source, requester, request, *promotion, paths)
+                            .await;
+                    let _ = tx.send(Msg::ApprovalRequested { run_id, result, at: Utc::now() }).await;
                 })
             }
             // The runtime's own business.
@@ -171,6 +225,25 @@ impl Drop for Executor {
             t.abort();
         }
     }
+}
+
+/// Append the finished run to the audit log (off the async threads: it fsyncs).
+async fn audit_run(
+    dir: Option<std::path::PathBuf>,
+    user: &str,
+    key: &crate::domain::AppKey,
+    action: &crate::domain::Action,
+    outcome: &RunOutcome,
+) {
+    let result = match outcome {
+        RunOutcome::Failed { message, .. } => format!("failed: {message}"),
+        RunOutcome::Succeeded => "succeeded".into(),
+        RunOutcome::Running => "running".into(),
+    };
+    let options = action.options();
+    let detail = if options.is_empty() { result } else { format!("{options}; {result}") };
+    let entry = crate::audit::Entry::now(user, "action", format!("{} {}", action.verb(), key.name), detail);
+    let _ = tokio::task::spawn_blocking(move || super::approvals::audit_or_warn(dir.as_deref(), entry)).await;
 }
 
 /// A read with an overall deadline covering its retries.

@@ -6,6 +6,7 @@
 //! one implementation of every action (console and headless), `executor` the effect runner.
 
 pub mod actions;
+pub mod approvals;
 pub mod apps;
 pub mod argocd;
 pub mod backoff;
@@ -15,7 +16,9 @@ pub mod error;
 pub mod executor;
 pub mod follow;
 pub mod framing;
+pub mod git_credentials;
 pub mod promote;
+pub mod promote_flow;
 pub mod stream;
 pub mod vault;
 pub mod vault_error;

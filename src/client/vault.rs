@@ -93,18 +93,25 @@ fn build_client(s: &VaultSettings, token: &Secret) -> Result<VaultClient, VaultE
 }
 
 impl VaultSession {
-    /// Log in as the settings say (`env` supplies `VAULT_TOKEN` and `HOME`).
-    pub async fn connect(
-        settings: &VaultSettings,
+    /// Log in as the settings say (`env` supplies `VAULT_TOKEN` and `HOME`). `env` is read
+    /// before the returned future starts, so the future is `Send` whatever `env` is.
+    pub fn connect<'a>(
+        settings: &'a VaultSettings,
         env: crate::config::argocd_cli::Env<'_>,
-    ) -> Result<Self, VaultError> {
-        let (token, token_source) = match &settings.auth {
-            VaultAuth::Token => match vault_token(env).map_err(VaultError::BadToken)? {
-                Some((t, src)) => (t, src),
-                None => return Err(VaultError::NoToken),
+    ) -> impl std::future::Future<Output = Result<Self, VaultError>> + Send + 'a {
+        let from_env = match &settings.auth {
+            VaultAuth::Token => match vault_token(env) {
+                Ok(Some(found)) => Ok(found),
+                Ok(None) => Err(VaultError::NoToken),
+                Err(e) => Err(VaultError::BadToken(e)),
             },
-            _ => (Secret::new(""), String::new()),
+            _ => Ok((Secret::new(""), String::new())),
         };
+        async move { Self::connect_with(settings, from_env?).await }
+    }
+
+    async fn connect_with(settings: &VaultSettings, found: (Secret, String)) -> Result<Self, VaultError> {
+        let (token, token_source) = found;
         let client = build_client(settings, &token)?;
         let session = Self {
             settings: settings.clone(),

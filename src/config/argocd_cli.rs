@@ -369,6 +369,10 @@ pub fn single_instance(o: &Overrides, env: Env) -> Result<Option<InstanceConfig>
     } else if let Some(t) = ctx.as_ref().and_then(|c| c.token.clone()) {
         let n = ctx.as_ref().map_or("", |c| c.name.as_str());
         (Some(t), format!("token from argocd context {n}"))
+    } else if let Some(c) = &ctx {
+        // A context without a token (e.g. an SSO login that left only a refresh token, or a
+        // logout): anonymous access may still work, so say how to get a token, not fail.
+        (None, sso_advice(&c.name, &c.server))
     } else {
         (None, "none".to_string())
     };
@@ -399,6 +403,13 @@ pub fn single_instance(o: &Overrides, env: Env) -> Result<Option<InstanceConfig>
     // The argocd CLI's `--server-crt`; also read from ARGOCD_OPTS like its other flags.
     inst.ca_file = o.server_crt.clone().or_else(|| opt("server-crt").map(PathBuf::from));
     Ok(Some(inst))
+}
+
+/// What to do when an argocd context has no usable token. SSO cannot run in a terminal.
+pub fn sso_advice(context: &str, server: &str) -> String {
+    format!(
+        "none: argocd context {context} has no token; run `argocd login {server} --sso` (or without --sso for a local user) and Flightdeck picks the token up from the argocd CLI's config"
+    )
 }
 
 /// Tokens go into an HTTP header: refuse control characters instead of failing obscurely.

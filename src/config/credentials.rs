@@ -17,6 +17,42 @@ use std::path::{Path, PathBuf};
 use super::argocd_cli::Env;
 use super::Secret;
 
+/// Git push credentials (`[gitops]`): none = the user's SSH agent and git config; else a
+/// token from Vault for HTTPS remotes (see `client::git_credentials`).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct GitCredentials {
+    /// `https_token_vault = "secret/git/github#token"`.
+    pub https_token_vault: Option<super::VaultRef>,
+    /// `https_username`: the name git sends with the token (default `x-access-token`).
+    pub https_username: Option<String>,
+}
+
+/// The `[gitops]` section as written.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawGitops {
+    pub https_token_vault: Option<toml::Spanned<String>>,
+    pub https_username: Option<String>,
+}
+
+/// Check the `[gitops]` section; `err(span, what, hint)` builds a file:line error.
+pub(crate) fn git_settings<E>(
+    raw: RawGitops,
+    err: &dyn Fn(std::ops::Range<usize>, String, String) -> E,
+) -> Result<GitCredentials, E> {
+    let https_token_vault = match &raw.https_token_vault {
+        Some(v) => Some(super::VaultRef::parse(v.get_ref()).map_err(|w| {
+            err(
+                v.span(),
+                format!("bad vault reference: {w}"),
+                "write e.g. https_token_vault = \"secret/git/github#token\"".into(),
+            )
+        })?),
+        None => None,
+    };
+    Ok(GitCredentials { https_token_vault, https_username: raw.https_username.filter(|u| !u.trim().is_empty()) })
+}
+
 /// The order above, one line each, for `doctor` and the docs.
 pub const SOURCE_ORDER: &[&str] = &[
     "--auth-token flag, then ARGOCD_AUTH_TOKEN (single instance)",

@@ -28,6 +28,7 @@ struct RawFile {
     #[serde(default)]
     instance: Vec<RawInstance>,
     vault: Option<super::vault::RawVault>,
+    gitops: Option<super::gitops::RawGitops>,
 }
 
 #[derive(Deserialize, Default)]
@@ -101,6 +102,9 @@ pub fn parse(text: &str, path: &Path, env: Env, cli_config: Option<&Path>) -> Re
     let span_err = |span: Range<usize>, what: String, hint: String| cx.err(span, what, hint);
     let expand = |p: &str| cx.expand(p);
     config.vault = super::vault::settings(raw.vault.unwrap_or_default(), env, &expand, &span_err)?;
+    let mut gitops = raw.gitops.unwrap_or_default();
+    config.git = super::credentials::git_settings(gitops.take_credentials(), &span_err)?;
+    config.gitops = super::gitops::settings(gitops, &expand, &span_err)?;
     if let Some(envs) = raw.ui.envs {
         let list = envs.get_ref();
         if let Some(dup) = list.iter().enumerate().find(|(i, e)| list[..*i].contains(e)).map(|(_, e)| e) {
@@ -217,13 +221,8 @@ fn instance(cx: &Ctx, ri: RawInstance) -> Result<InstanceConfig, ConfigError> {
             (None, Some(pe)) => {
                 (Secret::new(env_value(cx, pe, "password")?), format!("password from env {}", pe.get_ref()))
             }
-            (None, None) => {
-                return Err(cx.err(
-                    user.span(),
-                    "username without a password",
-                    "add password_env = \"VAR\" naming the variable that holds the password",
-                ))
-            }
+            // No stored password: asked for on the terminal when Flightdeck starts.
+            (None, None) => (Secret::default(), "password from prompt".to_string()),
         };
         let auth = Auth::Login { username: user.get_ref().clone(), password: password.0 };
         (auth, format!("{} (user {})", password.1, user.get_ref()))
@@ -241,7 +240,11 @@ fn instance(cx: &Ctx, ri: RawInstance) -> Result<InstanceConfig, ConfigError> {
             return Err(cx.err(
                 c.span(),
                 format!("argocd context {:?} has no auth-token", ctx.name),
-                format!("run `argocd login {}` to get one", ctx.server),
+                // SSO cannot run in a terminal: the CLI does it in a browser and stores the token.
+                format!(
+                    "run `argocd login {}` (for SSO: `argocd login {} --sso`); Flightdeck picks the token up from the argocd CLI's config afterwards",
+                    ctx.server, ctx.server
+                ),
             ));
         };
         check_token(&token, "token").map_err(|e| cx.err(c.span(), e.what, e.hint))?;
@@ -289,6 +292,7 @@ fn instance(cx: &Ctx, ri: RawInstance) -> Result<InstanceConfig, ConfigError> {
     inst.auth = auth;
     inst.auth_source = auth_source;
     inst.vault = vault_ref;
+    inst.password_prompt = matches!(&inst.auth, Auth::Login { password, .. } if password.is_empty());
     inst.insecure = ri.insecure || server_from_ctx.as_ref().is_some_and(|c| c.insecure);
     inst.env = ri.env.clone().filter(|e| !e.is_empty());
     inst.mapping = mapping(cx, &ri, inst.env.as_deref())?;
@@ -403,6 +407,8 @@ fn token_file(cx: &Ctx, key: &Spanned<String>, p: &Path) -> Result<Secret, Confi
 #[derive(Serialize)]
 struct OutFile<'a> {
     ui: OutUi<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gitops: Option<super::gitops::OutGitops<'a>>,
     instance: Vec<OutInstance<'a>>,
 }
 
@@ -454,7 +460,8 @@ pub fn to_toml(config: &Config) -> String {
         theme: &config.theme,
         keymap: config.keymap_file.as_ref().map(|p| p.to_string_lossy().into_owned()),
     };
-    let body = toml::to_string(&OutFile { ui, instance }).unwrap_or_else(|e| {
+    let gitops = super::gitops::OutGitops::of(&config.gitops);
+    let body = toml::to_string(&OutFile { ui, gitops, instance }).unwrap_or_else(|e| {
         // Serializing plain strings, bools, ints and lists cannot fail; say so if it ever does.
         format!("# Flightdeck could not serialize this config: {e}\n")
     });

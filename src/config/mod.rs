@@ -7,6 +7,7 @@ pub mod credentials;
 mod discover;
 pub mod error;
 mod file;
+pub mod gitops;
 pub mod keymap;
 pub mod secret;
 pub mod server;
@@ -19,6 +20,7 @@ use crate::domain::mapping::Mapping;
 pub use discover::{default_config_path, load, load_from, Overrides, EXAMPLE_FILE};
 pub use error::ConfigError;
 pub use file::{to_toml, write_file};
+pub use gitops::{GitopsSettings, SigningConfig};
 pub use secret::Secret;
 pub use vault::{VaultAuth, VaultRef, VaultSettings};
 
@@ -59,6 +61,10 @@ pub struct InstanceConfig {
     /// `vault = "mount/path#key"`: the token is read from Vault when clients are built
     /// (`client::credentials::resolve`), and read again once when Argo CD answers 401.
     pub vault: Option<VaultRef>,
+    /// `username` with no password source: the console asks for the password on the terminal
+    /// (masked, before raw mode) and fills `Auth::Login`; headless commands without a terminal
+    /// refuse (see `cli::prompt`).
+    pub password_prompt: bool,
 }
 
 impl InstanceConfig {
@@ -78,6 +84,7 @@ impl InstanceConfig {
             app_namespace: None,
             request_timeout: Duration::from_secs(15),
             vault: None,
+            password_prompt: false,
         }
     }
 }
@@ -98,6 +105,10 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// The `[vault]` section merged with `VAULT_*` variables.
     pub vault: VaultSettings,
+    /// `[gitops]`: how git authenticates pushes (default: the user's SSH agent and git config).
+    pub git: credentials::GitCredentials,
+    /// `[gitops]`: the approvals ledger's remote, ref, policy path and commit signing.
+    pub gitops: GitopsSettings,
 }
 
 impl Default for Config {
@@ -110,6 +121,8 @@ impl Default for Config {
             keymap_file: None,
             source: None,
             vault: VaultSettings::default(),
+            git: credentials::GitCredentials::default(),
+            gitops: GitopsSettings::default(),
         }
     }
 }

@@ -1,12 +1,14 @@
 //! Pure types of the estate and the one [`Model`] the console renders.
 //! No I/O crates here: the client layer fills these in, the update function changes them.
 
+pub mod approvals;
 pub mod deployment;
 pub mod detail;
 pub mod failure;
 pub mod loadable;
 pub mod mapping;
 pub mod model;
+pub mod promotion;
 pub mod run;
 pub mod sanitize;
 

@@ -38,6 +38,9 @@ pub struct InstanceState {
     pub user: Loadable<UserInfo>,
     /// When the last list or event arrived.
     pub last_update: Option<DateTime<Utc>>,
+    /// Where this instance's credential came from, never the secret ("token from vault
+    /// secret/argocd/prod ✓"); the run log shows it as the instance's first entry.
+    pub credential: Option<String>,
 }
 
 /// One row of the matrix: a service and its deployment per environment column.
@@ -88,6 +91,8 @@ pub enum DialogKind {
     Scale { kind: String, group: String, name: String, namespace: String, replicas: LineInput, current: Option<u32> },
     /// Nothing to choose: a plain confirmation of a fixed action.
     Confirm(super::Action),
+    /// Promote the environment's version to the next one: the diff, then the policy.
+    Promote(Box<super::promotion::PromoteDialog>),
 }
 
 /// A modal dialog confirming an action on one deployment.
@@ -129,6 +134,10 @@ pub enum Mode {
     Diff {
         scroll: u16,
     },
+    /// The approvals pane has the keyboard (`tab`): `j/k` select, `a` approve, `x` reject.
+    Approvals,
+    /// Writing the comment of an approval or a rejection.
+    ApprovalComment(Box<super::approvals::CommentDraft>),
 }
 
 /// A one-line message in the footer, cleared by the next key.
@@ -174,6 +183,11 @@ pub struct Model {
     /// Counts and column widths kept by the update function, so a frame never scans every
     /// deployment. `None` in models built by hand (tests): views compute them then.
     pub stats: Option<MatrixStats>,
+    /// The shared approvals ledger: pending requests, selection, where it lives.
+    pub approvals: super::approvals::ApprovalsState,
+    /// Promotion plans asked for so far: each dialog's generation, so a late answer to an
+    /// earlier dialog is dropped.
+    pub promote_plans: u64,
 }
 
 /// Widest version a matrix cell shows (wider ones are truncated).

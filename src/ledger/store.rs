@@ -115,18 +115,33 @@ impl Ledger {
     /// The allowed-signers file from the remote's default branch, written next to the local
     /// repository; `None` when the repository has none.
     fn signers_file(&self) -> Option<PathBuf> {
-        let text = self.remote_file(&self.signers_path)?;
+        // Unreadable or absent: nothing verifies, so approvals show as unverified (fails safe).
+        let text = self.remote_file(&self.signers_path).ok()??;
         let path = self.dir.join("allowed_signers");
         std::fs::write(&path, text).ok()?;
         Some(path)
     }
 
     /// A file from the remote's default branch (e.g. `policy.toml`); `None` when absent.
-    pub fn remote_file(&self, path: &str) -> Option<String> {
+    pub fn remote_file(&self, path: &str) -> Result<Option<String>, LedgerError> {
+        // A fetch that fails is an error, never "no file": callers such as the policy must
+        // fail closed when the repository cannot be read.
         let spec = format!("+HEAD:{REMOTE_HEAD_REF}");
-        self.git.run(&self.dir, &["fetch", "--no-tags", "-q", &self.remote, &spec]).ok()?;
+        match self.git.run(&self.dir, &["fetch", "--no-tags", "-q", &self.remote, &spec]) {
+            Ok(_) => {}
+            // An empty repository has no HEAD yet, so it holds no file. A missing repository
+            // is an error like any other: the policy must not fail open.
+            Err(e) if e.failure() == GitFailure::NotFound && e.to_string().contains("couldn't find remote ref") => {
+                return Ok(None)
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let listed = self.git.run(&self.dir, &["ls-tree", "--name-only", REMOTE_HEAD_REF, "--", path])?;
+        if listed.stdout.trim().is_empty() {
+            return Ok(None);
+        }
         let obj = format!("{REMOTE_HEAD_REF}:{path}");
-        Some(self.git.run(&self.dir, &["show", &obj]).ok()?.stdout)
+        Ok(Some(self.git.run(&self.dir, &["show", &obj])?.stdout))
     }
 
     /// Read every record up to `tip`, oldest first, with its signature status.

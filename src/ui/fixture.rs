@@ -73,6 +73,9 @@ fn instance(env: &str) -> InstanceState {
         conn: ConnState::Live,
         user: Loadable::Ready { value: UserInfo { username: "admin".into(), groups: vec![] }, at: ago(60) },
         last_update: Some(ago(2)),
+        // None keeps the whole-screen snapshots independent of the credential lines, which
+        // `panes::runlog` tests on their own.
+        credential: None,
     }
 }
 
@@ -283,5 +286,72 @@ pub fn fixture_model() -> Model {
         diff: Loadable::Ready { value: diffs(), at: ago(1) },
     });
     m.runs = runs();
+    m
+}
+
+/// Two pending requests: a promotion to prod asked by dave with one verified approval of two,
+/// and a rollback in staging asked by the console's own user (so four-eyes refuses them).
+pub fn pending_requests() -> Vec<approvals::PendingRequest> {
+    use approvals::{ApprovalVote, PendingRequest};
+    vec![
+        PendingRequest {
+            id: "req-1a2b3c4d5e".into(),
+            action: "promote".into(),
+            service: "payment-service".into(),
+            from_env: Some("staging".into()),
+            to_env: "prod".into(),
+            summary: "promote payment-service staging → prod (v1.2.0)".into(),
+            requester: "dave".into(),
+            ticket: Some("CHG-12345".into()),
+            reason: Some("fixes the refund rounding bug".into()),
+            requested_at: ago(12 * 60),
+            approvals: vec![ApprovalVote {
+                actor: "alice".into(),
+                at: ago(5 * 60),
+                comment: Some("lgtm".into()),
+                verified: true,
+            }],
+            counted: 1,
+            needed: 2,
+            ignored: vec![],
+            diff: vec![
+                "@@ apps/payment-service/overlays/prod/kustomization.yaml".into(),
+                "   - name: registry.local/shop/payment-service".into(),
+                "-    newTag: v1.1.0".into(),
+                "+    newTag: v1.2.0".into(),
+            ],
+            refusal: None,
+        },
+        PendingRequest {
+            id: "req-9f8e7d6c5b".into(),
+            action: "rollback".into(),
+            service: "checkout".into(),
+            from_env: None,
+            to_env: "staging".into(),
+            summary: "rollback checkout in staging to history 41".into(),
+            requester: "admin".into(),
+            ticket: None,
+            reason: None,
+            requested_at: ago(3 * 60),
+            approvals: vec![ApprovalVote { actor: "bob".into(), at: ago(60), comment: None, verified: false }],
+            counted: 1,
+            needed: 2,
+            ignored: vec![],
+            diff: vec![],
+            refusal: Some("you asked for this rollback; staging needs someone else to approve it (four-eyes)".into()),
+        },
+    ]
+}
+
+/// The normal screen with the ledger configured and two requests waiting.
+pub fn approvals_model() -> Model {
+    let mut m = fixture_model();
+    m.approvals.source = Some(approvals::ApprovalSource {
+        remote: Some("file:///srv/gitops.git".into()),
+        policy_path: "policy.toml".into(),
+        ledger_ref: "refs/flightdeck/approvals".into(),
+        signing: None,
+    });
+    m.approvals.pending = Loadable::Ready { value: pending_requests(), at: ago(2) };
     m
 }

@@ -8,6 +8,8 @@ pub mod theme;
 pub mod widgets;
 
 #[cfg(test)]
+mod approvals_tests;
+#[cfg(test)]
 mod fixture;
 #[cfg(test)]
 mod tests;
@@ -45,10 +47,16 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
         }
         _ => {
             panes::matrix::draw(buf, areas.matrix, model, theme);
-            let folded = areas.approvals.is_none().then(|| panes::approvals::summary(model));
-            panes::detail::draw(buf, areas.detail, model, ui, folded.as_deref());
-            if let Some(a) = areas.approvals {
-                panes::approvals::draw(buf, a, model, theme);
+            if panes::approvals::focused(model) {
+                // With the keyboard, approvals take the detail pane's whole row (room for diffs).
+                let row = areas.approvals.map_or(areas.detail, |a| areas.detail.union(a));
+                panes::approvals::draw(buf, row, model, theme, false);
+            } else {
+                let folded = areas.approvals.is_none().then(|| panes::approvals::summary(model));
+                panes::detail::draw(buf, areas.detail, model, ui, folded.as_deref());
+                if let Some(a) = areas.approvals {
+                    panes::approvals::draw(buf, a, model, theme, true);
+                }
             }
             panes::runlog::draw(buf, areas.runlog, model, theme);
         }
@@ -64,6 +72,7 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
     match &model.mode {
         Mode::Help { scroll } => panes::help::draw(buf, area, &ui.keymap, theme, *scroll),
         Mode::Dialog(dialog) => panes::dialog::draw(buf, area, model, dialog, theme),
+        Mode::ApprovalComment(draft) => panes::comment::draw(buf, area, draft, theme),
         _ => {}
     }
 }

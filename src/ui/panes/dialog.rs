@@ -17,7 +17,7 @@ const HISTORY_ROWS: usize = 6;
 
 pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, dialog: &Dialog, theme: &Theme) {
     let cells = usize::from(area.width.saturating_sub(6).min(84));
-    let lines = body(model, dialog, theme, cells);
+    let lines = body(model, dialog, theme, cells, usize::from(area.height));
     let w = u16::try_from(cells + 4).unwrap_or(area.width).min(area.width);
     let h = u16::try_from(lines.len() + 2).unwrap_or(area.height).min(area.height);
     let rect = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
@@ -33,11 +33,15 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, dialog: &Dialog, theme:
 
 /// `Sync payment-service in PROD`.
 pub fn title(dialog: &Dialog) -> String {
+    if let DialogKind::Promote(p) = &dialog.kind {
+        return super::promote::title(dialog, p);
+    }
     let verb = match &dialog.kind {
         DialogKind::Sync { .. } => "Sync",
         DialogKind::Rollback { .. } => "Roll back",
         DialogKind::Scale { .. } => "Scale",
         DialogKind::Confirm(action) => action.verb(),
+        DialogKind::Promote(_) => "promote",
     };
     let mut verb = verb.to_string();
     if let Some(first) = verb.get(..1) {
@@ -46,7 +50,7 @@ pub fn title(dialog: &Dialog) -> String {
     format!("{verb} {} in {}", dialog.service, dialog.env.to_uppercase())
 }
 
-fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize) -> Vec<Line<'static>> {
+fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize, rows: usize) -> Vec<Line<'static>> {
     let dim = theme.style(Role::Dim);
     let key = theme.style(Role::Key);
     let instance = model.instances.get(dialog.target.instance).map_or("?", |i| i.name.as_str());
@@ -82,6 +86,7 @@ fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize) -> Vec<Line
                 Span::styled(now, dim),
             ]));
         }
+        DialogKind::Promote(p) => super::promote::body(&mut out, model, dialog, p, theme, cells, rows),
         DialogKind::Confirm(action) => {
             let opts = action.options();
             let opts = if opts.is_empty() { String::new() } else { format!(" ({opts})") };

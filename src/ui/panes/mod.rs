@@ -1,6 +1,7 @@
 //! One file per pane; each draws into its rectangle from `&Model` only.
 
 pub mod approvals;
+pub mod comment;
 pub mod detail;
 pub mod dialog;
 pub mod footer;
@@ -9,4 +10,5 @@ pub mod header;
 pub mod help;
 pub mod hints;
 pub mod matrix;
+pub mod promote;
 pub mod runlog;

@@ -32,8 +32,29 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, theme: &Theme) {
     if model.runs.is_empty() {
         body.push(Line::styled(" no actions yet", theme.style(Role::Dim)));
     }
+    // Each instance's credential source is its first, oldest entry: shown while room is left.
+    let mut creds = credential_lines(model, theme, cells);
+    let spare = room.saturating_sub(body.len());
+    creds.drain(..creds.len().saturating_sub(spare));
+    lines.extend(creds);
     lines.extend(body);
     put_lines(buf, area, &lines);
+}
+
+/// " connect prod  token from vault secret/argocd/prod ✓", one per instance that has a source.
+pub fn credential_lines(model: &Model, theme: &Theme, cells: usize) -> Vec<Line<'static>> {
+    model
+        .instances
+        .iter()
+        .filter_map(|i| {
+            let source = i.credential.as_deref()?;
+            let text = truncate(&format!(" {}  {source}", i.name), cells.saturating_sub(9));
+            Some(Line::from(vec![
+                Span::styled(" connect", theme.style(Role::Header)),
+                Span::styled(text, theme.style(Role::Dim)),
+            ]))
+        })
+        .collect()
 }
 
 /// The run's line, and a second one with the failure message and hint.
@@ -108,5 +129,32 @@ mod tests {
         assert_eq!(elapsed(t, t + chrono::Duration::milliseconds(4_230)), "4.2s");
         assert_eq!(elapsed(t, t + chrono::Duration::seconds(192)), "3m12s");
         assert_eq!(elapsed(t, t - chrono::Duration::seconds(1)), "0.0s");
+    }
+
+    fn text(model: &Model, w: u16, h: u16) -> String {
+        let ui = crate::ui::fixture::ui();
+        let area = Rect::new(0, 0, w, h);
+        let mut buf = Buffer::empty(area);
+        draw(&mut buf, area, model, &ui.theme);
+        (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n").collect()
+    }
+
+    #[test]
+    fn credential_sources_are_the_first_entries_while_room_is_left() {
+        let mut m = crate::ui::fixture::fixture_model();
+        m.runs.clear();
+        for i in &mut m.instances {
+            i.credential = Some(format!("token from vault secret/argocd/{} ✓", i.name));
+        }
+        let all = text(&m, 80, 6);
+        assert!(all.contains("connect prod  token from vault secret/argocd/prod ✓"), "{all}");
+        assert!(all.contains("connect dev"), "{all}");
+        assert!(all.contains("no actions yet"), "{all}");
+        // One line of room: the run log's own content wins.
+        let tight = text(&m, 80, 2);
+        assert!(tight.contains("no actions yet") && !tight.contains("connect"), "{tight}");
+        // An instance without a known source shows nothing.
+        m.instances.iter_mut().for_each(|i| i.credential = None);
+        assert!(!text(&m, 80, 6).contains("connect"));
     }
 }

@@ -1,0 +1,261 @@
+//! Pure update tests of the approvals pane: loading on start and when due, newest-wins,
+//! never blanking, focus and selection keys, the comment editor, refusals, and running a
+//! claimed request through the run path.
+
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::domain::approvals::{
+    ApprovalSource, ClaimedRun, DecisionOutcome, PendingRequest, TextEditor, APPROVALS_RELOAD_MS,
+};
+use crate::domain::model::{InstanceState, Mode};
+use crate::domain::*;
+
+fn t(s: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap()
+}
+
+fn request(id: &str, refusal: Option<&str>) -> PendingRequest {
+    PendingRequest {
+        id: id.into(),
+        action: "promote".into(),
+        service: "alpha".into(),
+        from_env: Some("staging".into()),
+        to_env: "prod".into(),
+        summary: format!("promote alpha staging → prod ({id})"),
+        requester: "dave".into(),
+        ticket: Some("CHG-1".into()),
+        reason: None,
+        requested_at: t(0),
+        approvals: vec![],
+        counted: 0,
+        needed: 2,
+        ignored: vec![],
+        diff: vec!["+    newTag: v2".into()],
+        refusal: refusal.map(Into::into),
+    }
+}
+
+fn source(remote: Option<&str>) -> ApprovalSource {
+    ApprovalSource {
+        remote: remote.map(Into::into),
+        policy_path: "policy.toml".into(),
+        ledger_ref: "refs/flightdeck/approvals".into(),
+        signing: None,
+    }
+}
+
+/// One prod instance, alice logged in, alpha deployed; the ledger at a configured remote.
+fn model() -> Model {
+    let mut m = Model { now: t(0), envs: vec!["prod".into()], ..Default::default() };
+    let mut inst = InstanceState { name: "prod".into(), env: Some("prod".into()), ..Default::default() };
+    let alice = UserInfo { username: "alice".into(), groups: vec!["release-managers".into()] };
+    inst.user = Loadable::Ready { value: alice, at: t(0) };
+    m.instances = vec![inst];
+    let d = Deployment {
+        key: AppKey { instance: 0, namespace: "argocd".into(), name: "alpha-prod".into() },
+        service: "alpha".into(),
+        env: "prod".into(),
+        repo_url: "file:///srv/gitops.git".into(),
+        ..Default::default()
+    };
+    m.deployments.insert(d.key.clone(), d);
+    m.approvals.source = Some(source(Some("file:///srv/gitops.git")));
+    m
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(Key::char(c))
+}
+
+fn loads(fx: &[Effect]) -> Vec<(u64, u64)> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::LoadApprovals { generation, delay_ms, .. } => Some((*generation, *delay_ms)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The model after the first load answered with `reqs`, and its effects.
+fn loaded(reqs: Vec<PendingRequest>) -> (Model, Vec<Effect>) {
+    let mut m = model();
+    let fx = init(&mut m);
+    let (generation, _) = loads(&fx)[0];
+    let fx = update(&mut m, Msg::ApprovalsLoaded { generation, result: Ok(reqs), at: t(1) }, &keymap());
+    (m, fx)
+}
+
+fn keymap() -> Keymap {
+    crate::config::keymap::builtin()
+}
+
+#[test]
+fn loads_on_start_then_again_when_due() {
+    let mut m = model();
+    let fx = init(&mut m);
+    assert_eq!(loads(&fx), vec![(1, 0)], "one load at once on start");
+    let fx = update(
+        &mut m,
+        Msg::ApprovalsLoaded { generation: 1, result: Ok(vec![request("r1", None)]), at: t(1) },
+        &keymap(),
+    );
+    assert_eq!(loads(&fx), vec![(2, APPROVALS_RELOAD_MS)], "the next read is due in 5 s, not a free-running timer");
+    assert_eq!(m.approvals.count(), 1);
+}
+
+#[test]
+fn nothing_is_loaded_when_approvals_are_not_configured() {
+    let mut m = model();
+    m.approvals.source = None;
+    assert!(loads(&init(&mut m)).is_empty());
+}
+
+#[test]
+fn the_remote_defaults_to_the_repo_the_apps_share() {
+    let mut m = model();
+    m.approvals.source = Some(source(None));
+    let fx = init(&mut m);
+    match fx.iter().find(|e| matches!(e, Effect::LoadApprovals { .. })) {
+        Some(Effect::LoadApprovals { source, .. }) => {
+            assert_eq!(source.remote.as_deref(), Some("file:///srv/gitops.git"))
+        }
+        other => panic!("expected a load, got {other:?}"),
+    }
+    // Apps on two different repositories: no guess, no load.
+    let mut m = model();
+    m.approvals.source = Some(source(None));
+    let mut other = m.deployments.values().next().unwrap().clone();
+    other.key.name = "bravo-prod".into();
+    other.repo_url = "https://git.example.com/other.git".into();
+    m.deployments.insert(other.key.clone(), other);
+    assert!(loads(&init(&mut m)).is_empty());
+}
+
+#[test]
+fn stale_answers_drop_and_failures_keep_the_requests() {
+    let (mut m, fx) = loaded(vec![request("r1", None)]);
+    let (due, _) = loads(&fx)[0];
+    // An answer to an older load arrives late: ignored.
+    update(&mut m, Msg::ApprovalsLoaded { generation: due - 1, result: Ok(vec![]), at: t(2) }, &keymap());
+    assert_eq!(m.approvals.count(), 1);
+    // The due load fails: the requests stay shown with the error.
+    let failure = Failure::new(ErrorKind::Unavailable, "remote hung up");
+    update(&mut m, Msg::ApprovalsLoaded { generation: due, result: Err(failure), at: t(6) }, &keymap());
+    assert_eq!(m.approvals.count(), 1);
+    assert!(m.approvals.pending.failure().is_some());
+}
+
+#[test]
+fn tab_focuses_jk_select_and_tab_returns() {
+    let (mut m, _) = loaded(vec![request("r1", None), request("r2", None)]);
+    update(&mut m, Msg::Key(Key::plain(KeyCode::Tab)), &keymap());
+    assert_eq!(m.mode, Mode::Approvals);
+    update(&mut m, key('j'), &keymap());
+    update(&mut m, key('j'), &keymap());
+    assert_eq!(m.approvals.selected, 1, "clamped to the last request");
+    update(&mut m, key('k'), &keymap());
+    assert_eq!(m.approvals.selected, 0);
+    update(&mut m, Msg::Key(Key::plain(KeyCode::Tab)), &keymap());
+    assert_eq!(m.mode, Mode::Normal);
+}
+
+#[test]
+fn approve_opens_the_editor_and_ctrl_s_sends_the_comment() {
+    let (mut m, _) = loaded(vec![request("r1", None)]);
+    update(&mut m, Msg::Key(Key::plain(KeyCode::Tab)), &keymap());
+    update(&mut m, key('a'), &keymap());
+    assert!(matches!(&m.mode, Mode::ApprovalComment(d) if d.approve && d.id == "r1"));
+    for c in "ok".chars() {
+        update(&mut m, key(c), &keymap());
+    }
+    update(&mut m, Msg::Key(Key::plain(KeyCode::Enter)), &keymap());
+    for c in "CHG-1".chars() {
+        update(&mut m, key(c), &keymap());
+    }
+    let fx = update(&mut m, Msg::Key(Key::ctrl('s')), &keymap());
+    let sent = fx.iter().find_map(|e| match e {
+        Effect::DecideApproval { id, approve, comment, user, .. } => {
+            Some((id.clone(), *approve, comment.clone(), user.username.clone()))
+        }
+        _ => None,
+    });
+    assert_eq!(sent, Some(("r1".into(), true, "ok\nCHG-1".into(), "alice".into())));
+    assert_eq!(m.mode, Mode::Approvals);
+    assert_eq!(m.approvals.deciding.as_deref(), Some("r1"));
+}
+
+#[test]
+fn a_rejection_needs_a_comment_and_esc_cancels() {
+    let (mut m, _) = loaded(vec![request("r1", None)]);
+    m.mode = Mode::Approvals;
+    update(&mut m, key('x'), &keymap());
+    let fx = update(&mut m, Msg::Key(Key::ctrl('s')), &keymap());
+    assert!(fx.is_empty());
+    assert!(
+        matches!(&m.mode, Mode::ApprovalComment(d) if d.error.as_deref() == Some("a rejection needs a comment saying why"))
+    );
+    update(&mut m, Msg::Key(Key::plain(KeyCode::Esc)), &keymap());
+    assert_eq!(m.mode, Mode::Approvals);
+}
+
+#[test]
+fn four_eyes_refusal_is_explained_instead_of_opening_the_editor() {
+    let why = "you asked for this promote; prod needs someone else to approve it (four-eyes)";
+    let (mut m, _) = loaded(vec![request("r1", Some(why))]);
+    m.mode = Mode::Approvals;
+    let fx = update(&mut m, key('a'), &keymap());
+    assert!(fx.iter().all(|e| !matches!(e, Effect::DecideApproval { .. })));
+    assert_eq!(m.mode, Mode::Approvals);
+    assert_eq!(m.flash.as_ref().map(|f| f.text.as_str()), Some(why));
+}
+
+#[test]
+fn a_claimed_request_runs_through_the_run_path_and_the_ledger_reloads() {
+    let (mut m, _) = loaded(vec![request("r1", None)]);
+    m.approvals.deciding = Some("r1".into());
+    let action = Action::Sync { prune: false, dry_run: false, force: false, apply_only: false };
+    let outcome = DecisionOutcome {
+        counted: 2,
+        needed: 2,
+        run: Some(ClaimedRun { service: "alpha".into(), env: "prod".into(), action: action.clone() }),
+        claimed_elsewhere: false,
+        note: None,
+    };
+    let fx = update(
+        &mut m,
+        Msg::ApprovalDecided { id: "r1".into(), approve: true, result: Ok(outcome), at: t(3) },
+        &keymap(),
+    );
+    let run = fx.iter().find_map(|e| match e {
+        Effect::RunAction { key, action, user, .. } => Some((key.name.clone(), action.clone(), user.clone())),
+        _ => None,
+    });
+    assert_eq!(run, Some(("alpha-prod".into(), action, "alice".into())));
+    assert_eq!(m.runs.len(), 1);
+    assert_eq!(loads(&fx).len(), 1, "the ledger is read again at once");
+    assert!(m.approvals.deciding.is_none());
+}
+
+#[test]
+fn a_refused_decision_is_flashed_with_the_policy_sentence() {
+    let (mut m, _) = loaded(vec![request("r1", None)]);
+    let f = Failure::new(ErrorKind::Forbidden, "prod needs approvals from release-managers; you are bob in no group");
+    update(&mut m, Msg::ApprovalDecided { id: "r1".into(), approve: true, result: Err(f), at: t(3) }, &keymap());
+    let flash = m.flash.expect("a flash");
+    assert!(flash.error);
+    assert!(flash.text.contains("prod needs approvals from release-managers"), "{}", flash.text);
+    assert!(m.runs.is_empty());
+}
+
+#[test]
+fn editor_state_survives_in_the_model_as_plain_lines() {
+    let (mut m, _) = loaded(vec![request("r1", None)]);
+    m.mode = Mode::Approvals;
+    update(&mut m, key('a'), &keymap());
+    update(&mut m, key('h'), &keymap());
+    match &m.mode {
+        Mode::ApprovalComment(d) => assert_eq!(d.editor, TextEditor { lines: vec!["h".into()], row: 0, col: 1 }),
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,0 +1,60 @@
+//! Two operators, two terminals, one simulated estate: `flightdeck demo --user alice` makes
+//! this console alice and writes the other demo operators' configs (same simulator, same Git
+//! remote) to a private directory it prints, so `flightdeck --config <dir>/sim-bob.toml` in a
+//! second terminal is bob approving alice's promotion. Also the approvals part of the model
+//! built from `[gitops]`.
+
+use std::path::PathBuf;
+
+use super::sim::{as_operator, operator_path, OPERATORS};
+use crate::config::{self, Config, GitopsSettings};
+use crate::domain::approvals::{ApprovalSource, ApprovalsState};
+use crate::domain::{ErrorKind, Failure};
+
+/// The approvals side of a new model: where the ledger lives, nothing loaded yet.
+pub fn approvals_state(g: &GitopsSettings) -> ApprovalsState {
+    let source = ApprovalSource {
+        remote: g.remote.clone(),
+        policy_path: g.policy_path.clone(),
+        ledger_ref: g.ledger_ref.clone(),
+        signing: g.signing.as_ref().map(|s| (s.format.clone(), s.key.clone())),
+    };
+    ApprovalsState { source: Some(source), ..ApprovalsState::default() }
+}
+
+/// Where the demo writes the operators' configs: a directory only this user can read (the
+/// configs hold the demo passwords), one per demo process.
+fn demo_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("flightdeck-demo-{}", std::process::id()))
+}
+
+/// This console's config as `user`, after writing every other operator's config and telling
+/// (on stderr, before the terminal is taken) how they join.
+pub fn operators(cfg: &Config, user: &str) -> Result<Config, Failure> {
+    if !OPERATORS.contains(&user) {
+        return Err(Failure::new(ErrorKind::Usage, format!("no demo operator {user:?}"))
+            .with_hint(format!("pick one of {}", OPERATORS.join(", "))));
+    }
+    let dir = demo_dir();
+    let io = |e: std::io::Error| Failure::new(ErrorKind::Usage, format!("cannot write {}: {e}", dir.display()));
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).map_err(io)?;
+    }
+    let base = dir.join("sim.toml");
+    eprintln!("flightdeck demo: you are {user}; the other operators join this estate from another terminal:");
+    for other in OPERATORS.iter().filter(|o| **o != user) {
+        let path = operator_path(&base, other);
+        config::write_file(&path, &as_operator(cfg.clone(), other)).map_err(io)?;
+        eprintln!("  as {other}: flightdeck --config {}", path.display());
+    }
+    eprintln!("  (alice, bob: release managers · dave: developer · olga: on-call SRE)");
+    Ok(as_operator(cfg.clone(), user))
+}
+
+/// Without `--user`, one line on how to make it a two-operator demo.
+pub fn print_join_hint() {
+    eprintln!(
+        "flightdeck demo: for two operators, run `flightdeck demo --user alice` and join as bob from the config it prints"
+    );
+}

@@ -1,0 +1,158 @@
+//! The `[gitops]` section: where the approvals ledger and the policy live. `remote` overrides
+//! the default (the repository the apps' desired state comes from, when they all share one);
+//! `policy_path` is the policy file in that repository; `ledger_ref` the ref holding the
+//! approval records; `signing` turns on git's own commit signing for the records.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::vault::SpanErr;
+
+pub const DEFAULT_POLICY_PATH: &str = "policy.toml";
+pub const DEFAULT_LEDGER_REF: &str = "refs/flightdeck/approvals";
+
+/// Commit signing with git's machinery (`gpg.format` + `user.signingkey`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SigningConfig {
+    /// An SSH key file (format `ssh`), or a GPG key id (format `openpgp`).
+    pub key: String,
+    /// `ssh`, `openpgp` or `x509`, as git's `gpg.format`.
+    pub format: String,
+}
+
+/// The effective `[gitops]` settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GitopsSettings {
+    pub remote: Option<String>,
+    pub policy_path: String,
+    pub ledger_ref: String,
+    pub signing: Option<SigningConfig>,
+}
+
+impl Default for GitopsSettings {
+    fn default() -> Self {
+        Self {
+            remote: None,
+            policy_path: DEFAULT_POLICY_PATH.into(),
+            ledger_ref: DEFAULT_LEDGER_REF.into(),
+            signing: None,
+        }
+    }
+}
+
+/// The whole `[gitops]` section as written. It also holds the git credential keys, which
+/// `config::credentials` checks ([`RawGitops::take_credentials`]): one section, one list of
+/// known keys, so a typo in either half is still refused with its line.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawGitops {
+    remote: Option<Spanned<String>>,
+    policy_path: Option<Spanned<String>>,
+    ledger_ref: Option<Spanned<String>>,
+    signing: Option<Spanned<RawSigning>>,
+    https_token_vault: Option<Spanned<String>>,
+    https_username: Option<String>,
+}
+
+impl RawGitops {
+    /// The credential half of the section, for `config::credentials::git_settings`.
+    pub(super) fn take_credentials(&mut self) -> super::credentials::RawGitops {
+        super::credentials::RawGitops {
+            https_token_vault: self.https_token_vault.take(),
+            https_username: self.https_username.take(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSigning {
+    key: String,
+    #[serde(default = "ssh")]
+    format: String,
+}
+
+fn ssh() -> String {
+    "ssh".into()
+}
+
+/// Check the section; errors point at the key, with what to do.
+pub(super) fn settings(
+    raw: RawGitops,
+    expand: &dyn Fn(&str) -> PathBuf,
+    err: SpanErr,
+) -> Result<GitopsSettings, super::ConfigError> {
+    let mut s = GitopsSettings::default();
+    if let Some(r) = raw.remote {
+        let url = r.get_ref().trim();
+        if url.is_empty() || url.chars().any(char::is_control) || url.starts_with('-') {
+            return Err(err(
+                r.span(),
+                format!("{url:?} is not a Git remote"),
+                "use e.g. remote = \"https://git.example.com/platform/deploy.git\" or \"file:///srv/gitops.git\""
+                    .into(),
+            ));
+        }
+        s.remote = Some(url.to_string());
+    }
+    if let Some(p) = raw.policy_path {
+        let path = p.get_ref().trim();
+        if path.is_empty() || path.starts_with('/') || path.split('/').any(|seg| seg == "..") {
+            return Err(err(
+                p.span(),
+                format!("policy_path {path:?} is not a path inside the repository"),
+                "use a relative path such as policy_path = \"policy.toml\"".into(),
+            ));
+        }
+        s.policy_path = path.to_string();
+    }
+    if let Some(r) = raw.ledger_ref {
+        let name = r.get_ref().trim();
+        if !name.starts_with("refs/") || name.contains("..") || name.chars().any(|c| c.is_whitespace() || c == ':') {
+            return Err(err(
+                r.span(),
+                format!("ledger_ref {name:?} is not a full ref name"),
+                format!("use e.g. ledger_ref = \"{DEFAULT_LEDGER_REF}\""),
+            ));
+        }
+        s.ledger_ref = name.to_string();
+    }
+    if let Some(sig) = raw.signing {
+        let span = sig.span();
+        let sig = sig.into_inner();
+        if !["ssh", "openpgp", "x509"].contains(&sig.format.as_str()) {
+            return Err(err(
+                span,
+                format!("signing format {:?} is not one git knows", sig.format),
+                "use format = \"ssh\" (with an SSH key file) or \"openpgp\" (with a GPG key id)".into(),
+            ));
+        }
+        // An SSH key is a file: resolve it like every other path in the config.
+        let key = if sig.format == "ssh" { expand(&sig.key).to_string_lossy().into_owned() } else { sig.key };
+        s.signing = Some(SigningConfig { key, format: sig.format });
+    }
+    Ok(s)
+}
+
+/// The section as written back by `to_toml` (only what differs from the defaults matters,
+/// but writing it whole keeps the file self-describing).
+#[derive(Serialize)]
+pub(super) struct OutGitops<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remote: Option<&'a str>,
+    policy_path: &'a str,
+    ledger_ref: &'a str,
+}
+
+impl<'a> OutGitops<'a> {
+    /// `None` when nothing is set beyond the defaults.
+    pub(super) fn of(g: &'a GitopsSettings) -> Option<Self> {
+        (g != &GitopsSettings::default()).then(|| Self {
+            remote: g.remote.as_deref(),
+            policy_path: &g.policy_path,
+            ledger_ref: &g.ledger_ref,
+        })
+    }
+}

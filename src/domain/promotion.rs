@@ -1,0 +1,99 @@
+//! The console's promotion dialog: what moves (A's images) from which environment to which,
+//! the plan the client layer computed (the exact overlay diff and the policy read from the
+//! GitOps repository), and the inputs the policy may ask for (change ticket, reason).
+//!
+//! The policy travels with the plan so the pure update can call `policy::decide` on confirm
+//! (no I/O: the client layer read and parsed `policy.toml`).
+
+use super::model::LineInput;
+use super::{AppKey, DiffLine, Failure};
+use crate::policy::{ActionKind, Policy};
+
+/// What the client layer answers to `Effect::PlanPromotion`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PromotionPlan {
+    /// The exact diff of the files the promotion changes (`--- a/…`, `+++ b/…`, lines).
+    pub diff: Vec<DiffLine>,
+    /// The GitOps repository B's Application points at (where the overlay and policy live).
+    pub repo_url: String,
+    /// The overlay directory in that repository (`source.path`).
+    pub path: String,
+    /// The policy read from the repository (`Policy::open()` when it has none).
+    pub policy: Policy,
+}
+
+impl PromotionPlan {
+    /// Whether the policy asks a change ticket / a reason to promote into `env`.
+    pub fn requires(&self, env: &str) -> (bool, bool) {
+        self.policy
+            .env(env)
+            .and_then(|e| e.rules(ActionKind::Promote))
+            .map_or((false, false), |r| (r.require_ticket, r.require_reason))
+    }
+}
+
+/// Where the promotion dialog's keys go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PromoteField {
+    /// `j/k` scroll the diff.
+    #[default]
+    Diff,
+    /// The typed service name (protected environments).
+    Name,
+    Ticket,
+    Reason,
+}
+
+/// State of the promotion dialog (`DialogKind::Promote`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PromoteDialog {
+    pub from_env: String,
+    pub to_env: String,
+    /// A's app, whose images move.
+    pub source: AppKey,
+    /// A's `status.summary.images` when the dialog opened.
+    pub images: Vec<String>,
+    /// B's version now (what the diff replaces), for the dialog's "moving" line.
+    pub target_version: String,
+    /// Bumped per plan request so a stale answer is dropped.
+    pub generation: u64,
+    /// Computing (Loading), the plan (Ready), or the refusal (Failed: nothing to do, no such
+    /// image, unreachable remote …).
+    pub plan: super::Loadable<PromotionPlan>,
+    /// First diff line shown.
+    pub scroll: u16,
+    pub focus: PromoteField,
+    pub ticket: LineInput,
+    pub reason: LineInput,
+    /// The policy's answer after a confirm, when it refused (the dialog stays open).
+    pub refusal: Option<String>,
+}
+
+impl PromoteDialog {
+    /// The plan's refusal, when the client said no (nothing to do, no such image, …).
+    pub fn refused(&self) -> Option<&Failure> {
+        self.plan.failure()
+    }
+
+    /// Versions moving, as tags (`v1.3.0`), from A's images.
+    pub fn versions(&self) -> Vec<String> {
+        self.images.iter().map(|i| super::deployment::image_tag(i).map_or_else(|| i.clone(), str::to_string)).collect()
+    }
+
+    /// The fields keys can go to, in tab order, given the plan's requirements and whether
+    /// the name must be typed.
+    pub fn fields(&self, typed_name: bool) -> Vec<PromoteField> {
+        let (ticket, reason) = self.plan.value().map_or((false, false), |p| p.requires(&self.to_env));
+        let mut f = vec![PromoteField::Diff];
+        if ticket {
+            f.push(PromoteField::Ticket);
+        }
+        if reason {
+            f.push(PromoteField::Reason);
+        }
+        if typed_name {
+            f.push(PromoteField::Name);
+        }
+        f
+    }
+}
