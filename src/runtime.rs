@@ -239,8 +239,10 @@ where
     loop {
         // Apply everything that arrived, then maybe draw.
         for msg in pending.drain(..) {
-            dirty = true;
-            for fx in app::update(&mut model, msg, keymap) {
+            let rev = model.view_rev;
+            let effects = app::update(&mut model, msg, keymap);
+            dirty |= model.view_rev != rev;
+            for fx in effects {
                 match fx {
                     Effect::Quit => {}
                     Effect::Suspend => {

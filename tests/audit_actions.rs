@@ -85,8 +85,11 @@ async fn an_approval_is_audited_and_a_satisfied_promotion_is_claimed_once() {
         ledger_ref: DEFAULT_REF.into(),
         signing: None,
     };
-    let paths =
-        LedgerPaths { cache_root: Some(cache.path().to_path_buf()), audit_dir: Some(audit_dir.path().to_path_buf()) };
+    let paths = LedgerPaths {
+        cache_root: Some(cache.path().to_path_buf()),
+        audit_dir: Some(audit_dir.path().to_path_buf()),
+        ..Default::default()
+    };
     let out = decide(source.clone(), user("alice"), req.id.clone(), true, "lgtm".into(), paths.clone()).await.unwrap();
     let run = out.run.expect("alice's console claims the run");
     assert_eq!((run.service.as_str(), run.env.as_str()), ("payment-service", "prod"));

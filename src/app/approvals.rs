@@ -10,7 +10,7 @@ use super::update::start_run;
 use super::{editor, Command, Effect, Key, KeyCode, Keymap};
 use crate::domain::approvals::{ApprovalSource, CommentDraft, DecisionOutcome, PendingRequest, APPROVALS_RELOAD_MS};
 use crate::domain::model::{Flash, Mode};
-use crate::domain::{Failure, Model, UserInfo};
+use crate::domain::{Failure, Loadable, Model, UserInfo};
 
 /// The ledger's location with the remote filled in: the configured one, else the repository
 /// every app's desired state comes from, when they all share one. `None` = not (yet) known.
@@ -62,15 +62,28 @@ pub fn user_known(model: &mut Model, fx: &mut Vec<Effect>) {
 }
 
 /// The ledger was read.
+/// Returns whether anything visible changed: a poll that finds the ledger as it was must not
+/// cost a frame (idle means no frames).
 pub fn loaded(
     model: &mut Model,
     generation: u64,
     result: Result<Vec<PendingRequest>, Failure>,
     at: chrono::DateTime<chrono::Utc>,
     fx: &mut Vec<Effect>,
-) {
+) -> bool {
     if generation != model.approvals.generation {
-        return; // A newer load is on its way.
+        return false; // A newer load is on its way.
+    }
+    let a = &mut model.approvals;
+    let same = matches!((&result, &a.pending), (Ok(new), Loadable::Ready { value, .. }) if new == value);
+    if same {
+        // Only the time of the last check moves; the next frame that happens shows it.
+        if let Loadable::Ready { at: seen, .. } = &mut a.pending {
+            *seen = at;
+        }
+        a.scheduled = false;
+        schedule_load(model, APPROVALS_RELOAD_MS, fx);
+        return false;
     }
     model.now = model.now.max(at);
     let a = &mut model.approvals;
@@ -78,6 +91,7 @@ pub fn loaded(
     a.selected = a.selected.min(a.count().saturating_sub(1));
     a.scheduled = false;
     schedule_load(model, APPROVALS_RELOAD_MS, fx);
+    true
 }
 
 /// `tab` from the matrix: give the approvals pane the keyboard.

@@ -259,3 +259,20 @@ fn editor_state_survives_in_the_model_as_plain_lines() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_poll_that_finds_the_ledger_unchanged_costs_no_frame_but_keeps_polling() {
+    let (mut m, fx) = loaded(vec![request("r1", None)]);
+    let (generation, _) = loads(&fx)[0];
+    let rev = m.view_rev;
+    let fx =
+        update(&mut m, Msg::ApprovalsLoaded { generation, result: Ok(vec![request("r1", None)]), at: t(6) }, &keymap());
+    assert_eq!(m.view_rev, rev, "nothing visible changed: no redraw");
+    assert_eq!(loads(&fx), vec![(generation + 1, APPROVALS_RELOAD_MS)], "the next poll is still scheduled");
+    assert_eq!(m.approvals.pending.at(), Some(t(6)), "the time of the last check moved");
+    // A real change does redraw.
+    let fx =
+        update(&mut m, Msg::ApprovalsLoaded { generation: generation + 1, result: Ok(vec![]), at: t(11) }, &keymap());
+    assert_ne!(m.view_rev, rev);
+    assert_eq!(loads(&fx).len(), 1);
+}

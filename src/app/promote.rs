@@ -169,6 +169,7 @@ fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
         reason,
         request_id: None,
         approved_by: Vec::new(),
+        requested_by: None,
     };
     let label = format!("{service}/{}", p.to_env);
     let planned = format!("diff planned: {} changed line(s)", changed_lines(&plan));

@@ -26,6 +26,8 @@ pub fn init(model: &mut Model) -> Vec<Effect> {
 /// Apply one message.
 pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
     let mut fx = Vec::new();
+    // Whether the message may change what is on screen (most do); see `Model::view_rev`.
+    let mut visible = true;
     match msg {
         Msg::Key(key) => {
             model.flash = None;
@@ -131,13 +133,18 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         Msg::ApprovalRequested { run_id, result, at } => {
             super::promote::on_approval_requested(model, run_id, result, at)
         }
-        Msg::ApprovalsLoaded { generation, result, at } => approvals::loaded(model, generation, result, at, &mut fx),
+        Msg::ApprovalsLoaded { generation, result, at } => {
+            visible = approvals::loaded(model, generation, result, at, &mut fx);
+        }
         Msg::ApprovalDecided { id, approve, result, at } => {
             model.now = model.now.max(at);
             approvals::decided(model, id, approve, result, &mut fx);
         }
     }
     follow_selection(model, &mut fx);
+    if visible {
+        model.view_rev = model.view_rev.wrapping_add(1);
+    }
     fx
 }
 

@@ -5,19 +5,16 @@
 
 use chrono::Utc;
 
-use super::status::clients;
+use super::status::{clients, list_all};
 use super::Format;
 use crate::audit::Entry;
-use crate::client::approvals::{ledger_failure, load_policy};
+use crate::client::approvals::{ledger_failure, load_policy, LedgerPaths};
 use crate::config::Config;
 use crate::domain::approvals::ApprovalSource;
 use crate::domain::sanitize::clean;
-use crate::domain::{ErrorKind, Failure, UserInfo};
-use crate::ledger::{self, Ledger, RequestState};
+use crate::domain::{ErrorKind, Failure};
+use crate::ledger::{Ledger, RequestState};
 use crate::policy::Policy;
-
-/// Where the policy lives in the GitOps repository unless configured otherwise.
-pub const DEFAULT_POLICY_PATH: &str = "policy.toml";
 
 /// What a ledger command needs: the `[gitops]` settings of the config (if one loads), with
 /// `--remote` and `--policy-path` taking precedence.
@@ -39,7 +36,8 @@ impl Target {
             signing: g.signing.map(|s| (s.format, s.key)),
         }
     }
-    fn source(&self, remote: &str) -> ApprovalSource {
+    /// The ledger and policy location with `remote` resolved.
+    pub(super) fn source(&self, remote: &str) -> ApprovalSource {
         ApprovalSource {
             remote: Some(remote.to_string()),
             policy_path: self.policy_path.clone(),
@@ -51,12 +49,6 @@ impl Target {
 
 fn open_ledger(t: &Target, remote: &str) -> Result<Ledger, Failure> {
     crate::client::approvals::open_ledger(&t.source(remote), &Default::default())
-}
-
-async fn whoami(cfg: &Config) -> Result<UserInfo, Failure> {
-    let clients = clients(cfg)?;
-    let c = clients.first().ok_or_else(|| Failure::new(ErrorKind::Usage, "no Argo CD instance configured"))?;
-    c.userinfo().await.map_err(|e| e.to_failure())
 }
 
 fn remote_of(t: &Target) -> Result<String, Failure> {
@@ -123,44 +115,62 @@ fn json_row(s: &RequestState, policy: &Policy) -> serde_json::Value {
     })
 }
 
-/// `flightdeck approve ID` / `flightdeck reject ID --comment C`.
+/// `flightdeck approve ID [--wait]` / `flightdeck reject ID --comment C`: the decision goes
+/// through the same code as the console's (`client::approvals::decide`: policy check, CAS
+/// append, audit record). When an approval satisfies the policy, this process claims the run
+/// (`Ledger::claim_execution`, so exactly one operator runs it) and runs it here, with
+/// `--wait` following it to healthy. Exit codes as the other commands: 0 done (or recorded
+/// and still waiting), 1 the run failed, 3 not permitted (four-eyes, not an approver), …
 pub async fn decide(
     cfg: &Config,
     t: Target,
     id: String,
     approve: bool,
     comment: Option<String>,
+    wait: bool,
 ) -> Result<(), Failure> {
     let remote = remote_of(&t)?;
-    let who = whoami(cfg).await?;
-    let (who2, id2, comment2) = (who.clone(), id.clone(), comment.clone());
-    let state = blocking(move || {
-        let l = open_ledger(&t, &remote)?;
-        let policy = load_policy(&l, &t.policy_path)?;
-        let now = Utc::now();
-        let r = if approve {
-            l.approve(&policy, &id2, &who2, comment2.as_deref(), now)
-        } else {
-            l.reject(&policy, &id2, &who2, comment2.as_deref().unwrap_or(""), now)
-        };
-        let state = r.map_err(ledger_failure)?;
-        let tally = state.tally(&policy);
-        Ok((state, tally))
-    })
-    .await;
-    let event = if approve { "approval" } else { "rejection" };
-    let detail = match &state {
-        Ok(_) => comment.clone().unwrap_or_default(),
-        Err(f) => format!("refused: {}", f.message),
-    };
-    audit_record(&who.username, event, &id, detail);
-    let (state, tally) = state?;
-    if approve {
-        let ready = if tally.satisfied() { "ready to run" } else { "waiting" };
-        println!("approved {id}: {} of {} approvals, {ready}", tally.counted, tally.needed);
-    } else {
-        println!("rejected {id} ({})", ledger::describe_status(&state.status));
+    let clients = clients(cfg)?;
+    let first = clients.first().ok_or_else(|| Failure::new(ErrorKind::Usage, "no Argo CD instance configured"))?;
+    let who = first.userinfo().await.map_err(|e| e.to_failure())?;
+    let paths = LedgerPaths::default().with_git_auth(first.git_auth()).await?;
+    let comment = comment.unwrap_or_default();
+    let out =
+        crate::client::approvals::decide(t.source(&remote), who.clone(), id.clone(), approve, comment, paths).await?;
+    if !approve {
+        println!("rejected {id}");
+        return Ok(());
     }
+    println!("approved {id}: {} of {} approvals", out.counted, out.needed);
+    let Some(run) = out.run else {
+        if out.claimed_elsewhere {
+            println!("{id}: the policy is satisfied and another operator already claimed the run; nothing runs here");
+        } else if let Some(note) = out.note {
+            println!("{id}: the policy is satisfied, but {note}");
+        } else {
+            println!("{id}: waiting for {} more approval(s); nothing runs yet", out.needed.saturating_sub(out.counted));
+        }
+        return Ok(());
+    };
+    let what = format!("{} {}/{}", run.action.verb(), run.service, run.env);
+    println!("{id}: the policy is satisfied; you claimed the run: {what}");
+    let (deps, _) = list_all(cfg, Some(&run.env)).await?;
+    let dep = deps.iter().find(|d| d.env == run.env && (d.service == run.service || d.key.name == run.service));
+    let result = match dep {
+        Some(d) => match clients.get(d.key.instance) {
+            Some(c) => super::promote::run_reporting(c, &d.key, &run.action, wait).await,
+            None => Err(Failure::new(ErrorKind::Usage, "instance vanished from the configuration")),
+        },
+        None => Err(Failure::new(ErrorKind::NotFound, format!("no {} in {}", run.service, run.env))
+            .with_hint("`flightdeck status` lists what runs where")),
+    };
+    let outcome = match &result {
+        Ok(()) => "done".to_string(),
+        Err(f) => format!("failed: {}", f.message),
+    };
+    audit_record(&who.username, run.action.verb(), &id, format!("{what}: {outcome}"));
+    result?;
+    println!("{id}: {what}: {}", if wait { "done" } else { "started" });
     Ok(())
 }
 

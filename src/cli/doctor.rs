@@ -1,9 +1,13 @@
 //! `flightdeck doctor`: everything a first run needs, checked in order and printed as a table
 //! (config, Vault reachable / unsealed / token TTL, per instance: credential, reachable with
-//! TLS details, who you are, what you may do). Each problem comes with what to do; the exit
-//! code is 0 only when nothing failed.
+//! TLS details, who you are, what you may do; the git credential, the GitOps remote reachable
+//! and pushable, the policy file valid). Each problem comes with what to do; the exit code is
+//! 0 only when nothing failed.
 
 use std::fmt::Write as _;
+
+#[path = "doctor_git.rs"]
+mod gitops;
 
 use crate::client::credentials::{can_i, clients, resolve};
 use crate::client::vault::{health_only, VaultSession};
@@ -93,7 +97,7 @@ pub async fn checks(o: &Overrides, env: config::argocd_cli::Env<'_>) -> Vec<Chec
             return out;
         }
     };
-    for (inst, client) in cfg.instances.iter().zip(list) {
+    for (inst, client) in cfg.instances.iter().zip(list.iter()) {
         let n = &inst.name;
         out.push(Check::ok(format!("{n} credential"), inst.auth_source.clone()));
         let tls = if inst.server.starts_with("https://") {
@@ -146,7 +150,7 @@ pub async fn checks(o: &Overrides, env: config::argocd_cli::Env<'_>) -> Vec<Chec
         }
         let mut may = Vec::new();
         for a in CAN_I {
-            match can_i(&client, a).await {
+            match can_i(client, a).await {
                 Ok(true) => may.push(format!("{a} ✓")),
                 Ok(false) => may.push(format!("{a} ✗")),
                 Err(e) => may.push(format!("{a} ? ({:?})", e.kind())),
@@ -164,11 +168,9 @@ pub async fn checks(o: &Overrides, env: config::argocd_cli::Env<'_>) -> Vec<Chec
             out.push(check);
         }
     }
-    // The Git remote and the policy file belong to the promotion and policy work that is not
-    // in this tree yet: say so rather than pretend they were checked.
     out.push(git_credential_check(&cfg, &resolved, env).await);
-    out.push(Check::skip("git remote", "no promotion repository configured in this version"));
-    out.push(Check::skip("policy file", "no policy file configured in this version"));
+    // The remote (reachable, pushable) and the policy file, with the credential above.
+    out.extend(gitops::checks(&cfg, &list, resolved.vault.clone()).await);
     out
 }
 

@@ -178,9 +178,10 @@ pub enum Sub {
         /// Follow the target to its end and to health.
         #[arg(long)]
         wait: bool,
-        /// Path of the policy file in the GitOps repository.
-        #[arg(long, default_value = approvals::DEFAULT_POLICY_PATH, value_name = "PATH")]
-        policy_path: String,
+        /// Path of the policy file in the GitOps repository (default: [gitops] policy_path,
+        /// else policy.toml).
+        #[arg(long, value_name = "PATH")]
+        policy_path: Option<String>,
     },
     /// Ask Argo CD to compare the app with Git again.
     Refresh {
@@ -214,6 +215,10 @@ pub enum Sub {
         id: String,
         #[arg(long)]
         comment: Option<String>,
+        /// When this approval satisfies the policy and this process runs it: follow it to
+        /// its end and to health.
+        #[arg(long)]
+        wait: bool,
         #[command(flatten)]
         ledger: LedgerArgs,
     },
@@ -336,11 +341,11 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<(), Failure> {
     crate::client::credentials::resolve(&mut cfg, &env).await.map_err(credential_failure)?;
     match cmd {
         Sub::Status { output, env, service } => status::run(&cfg, output, env.as_deref(), service.as_deref()).await,
-        Sub::Approve { id, comment, ledger } => {
-            approvals::decide(&cfg, ledger.target(Some(&cfg)), id, true, comment).await
+        Sub::Approve { id, comment, wait, ledger } => {
+            approvals::decide(&cfg, ledger.target(Some(&cfg)), id, true, comment, wait).await
         }
         Sub::Reject { id, comment, ledger } => {
-            approvals::decide(&cfg, ledger.target(Some(&cfg)), id, false, Some(comment)).await
+            approvals::decide(&cfg, ledger.target(Some(&cfg)), id, false, Some(comment), false).await
         }
         Sub::Promote { service, from, to, ticket, reason, wait, policy_path } => {
             let args = promote::PromoteArgs { service, from, to, ticket, reason, wait, policy_path };

@@ -1,18 +1,24 @@
 //! Headless `flightdeck promote SERVICE --from A --to B [--ticket T] [--reason R] [--wait]`:
 //! resolve what runs in A and where B's desired state lives, print the exact diff, ask the
-//! policy in B's GitOps repository, then either run the promotion (commit with trailers, push,
+//! policy in the GitOps repository, then either run the promotion (commit with trailers, push,
 //! refresh/sync B, with `--wait` follow it to healthy) or file an approval request.
+//!
+//! The ledger and the policy are opened exactly as the console opens them
+//! (`client::approvals::{open_ledger, load_policy}` with the `[gitops]` settings: the
+//! configured remote, else the repository B's Application points at), and git gets the same
+//! HTTPS credential the console's promotions get (`[gitops] https_token_vault`).
 
 use chrono::Utc;
 
+use super::approvals::{audit_record, Target};
 use super::status::{clients, list_all};
-use crate::client::promote::{already_running, plan, PromoteSettings};
+use crate::client::approvals::{load_policy, open_ledger, LedgerPaths};
+use crate::client::promote::{already_running, plan, target_of, PromoteSettings};
+use crate::client::promote_flow::{diff_text, request_approval};
 use crate::client::{run_action, StepReport};
 use crate::config::Config;
 use crate::domain::{Action, DiffLine, ErrorKind, Failure, Promotion, StepStatus};
-use crate::gitops::git::Git;
-use crate::ledger::{self, Ledger, RequestBody};
-use crate::policy::{self, ActionKind, Decision, Policy};
+use crate::policy::{self, ActionKind, Decision};
 
 /// What the command line asked for.
 pub struct PromoteArgs {
@@ -22,7 +28,8 @@ pub struct PromoteArgs {
     pub ticket: Option<String>,
     pub reason: Option<String>,
     pub wait: bool,
-    pub policy_path: String,
+    /// `--policy-path`; `None` = `[gitops] policy_path` (default `policy.toml`).
+    pub policy_path: Option<String>,
 }
 
 pub async fn run(cfg: &Config, a: PromoteArgs) -> Result<(), Failure> {
@@ -48,55 +55,33 @@ pub async fn run(cfg: &Config, a: PromoteArgs) -> Result<(), Failure> {
         println!("promote {}: {} already runs {} — nothing to do", a.service, a.to, images.join(", "));
         return Ok(());
     }
-    let diff = plan(dc, &dst.key, &images, &PromoteSettings::default()).await?;
+    let settings = PromoteSettings::for_client(dc).await?;
+    let diff = plan(dc, &dst.key, &images, &settings).await?;
     if diff.is_empty() {
         println!("promote {}: the {} overlay already has {} — nothing to do", a.service, a.to, images.join(", "));
         return Ok(());
     }
     print_diff(&diff);
     let who = dc.userinfo().await.map_err(|e| e.to_failure())?;
-    let remote = crate::client::promote::target_of(&target_app, &PromoteSettings::default())?.repo_url;
+    let target = Target::new(Some(cfg), None, a.policy_path.clone());
+    // The configured ledger remote wins; else the repository B's Application points at.
+    let remote = match target.remote.clone() {
+        Some(r) => r,
+        None => target_of(&target_app, &settings)?.repo_url,
+    };
+    let source = target.source(&remote);
+    let paths = LedgerPaths::default().with_git_auth(dc.git_auth()).await?;
     let mut req = policy::Request::new(ActionKind::Promote, &a.to);
     req.ticket = a.ticket.clone();
     req.reason = a.reason.clone();
-    let summary = format!("promote {} {} → {} ({})", a.service, a.from, a.to, images.join(", "));
-    let (policy_path, who2, req2) = (a.policy_path.clone(), who.clone(), req.clone());
-    let diff_text: Vec<String> = diff.iter().map(diff_text).collect();
-    let payload = serde_json::json!({"images": images, "from": a.from, "to": a.to});
-    let body = RequestBody {
-        policy: req.clone(),
-        service: a.service.clone(),
-        from_env: Some(a.from.clone()),
-        summary: summary.clone(),
-        diff: diff_text,
-        payload,
-    };
-    let decision = tokio::task::spawn_blocking(move || -> Result<Decision, Failure> {
-        let ledger = open_ledger(&remote)?;
-        let policy = load_policy(&ledger, &policy_path)?;
-        let d = policy::decide(&policy, &req2, &who2, Utc::now());
-        if let Decision::NeedsApproval { explanation, .. } = &d {
-            let state = ledger
-                .request(&who2, body, Utc::now())
-                .map_err(|e| Failure::new(ErrorKind::Unavailable, e.to_string()))?;
-            println!("{summary}: approval request {} filed; {explanation}", state.id);
-        }
-        Ok(d)
+    let (source2, paths2) = (source.clone(), paths.clone());
+    let policy = tokio::task::spawn_blocking(move || {
+        let ledger = open_ledger(&source2, &paths2)?;
+        load_policy(&ledger, &source2.policy_path)
     })
     .await
     .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("ledger task failed: {e}")))??;
-    match decision {
-        Decision::Refused { reason } => {
-            super::approvals::audit_record(&who.username, "refusal", &summary_of(&a), reason.clone());
-            return Err(Failure::new(ErrorKind::Forbidden, reason));
-        }
-        Decision::NeedsApproval { .. } => {
-            super::approvals::audit_record(&who.username, "request", &summary_of(&a), String::new());
-            return Ok(());
-        }
-        Decision::Run { .. } => {}
-    }
-    let action = Action::Promote(Box::new(Promotion {
+    let promotion = Promotion {
         service: a.service.clone(),
         from_env: a.from.clone(),
         to_env: a.to.clone(),
@@ -106,55 +91,55 @@ pub async fn run(cfg: &Config, a: PromoteArgs) -> Result<(), Failure> {
         reason: a.reason.clone(),
         request_id: None,
         approved_by: Vec::new(),
-    }));
+        requested_by: None,
+    };
+    match policy::decide(&policy, &req, &who, Utc::now()) {
+        Decision::Refused { reason } => {
+            audit_record(&who.username, "refusal", &summary_of(&a), reason.clone());
+            return Err(Failure::new(ErrorKind::Forbidden, reason));
+        }
+        Decision::NeedsApproval { explanation, .. } => {
+            let summary = crate::client::promote_flow::summary_of(&promotion);
+            // Files the request and appends the audit record, as the console does.
+            let id = request_approval(remote, source, who, req, promotion, paths).await?;
+            println!("{summary}: approval request {id} filed; {explanation}");
+            return Ok(());
+        }
+        Decision::Run { .. } => {}
+    }
+    let action = Action::Promote(Box::new(promotion));
+    let result = run_reporting(dc, &dst.key, &action, a.wait).await;
+    let outcome = match &result {
+        Ok(()) => "done".to_string(),
+        Err(f) => format!("failed: {}", f.message),
+    };
+    audit_record(&who.username, "promote", &summary_of(&a), outcome);
+    result?;
+    println!("promote {} {} → {}: {}", a.service, a.from, a.to, if a.wait { "done" } else { "pushed" });
+    Ok(())
+}
+
+/// Run `action` on `key`, printing each finished step on stderr.
+pub(super) async fn run_reporting(
+    client: &crate::client::ArgoClient,
+    key: &crate::domain::AppKey,
+    action: &Action,
+    wait: bool,
+) -> Result<(), Failure> {
     let mut report = |s: StepReport| match s.status {
         StepStatus::Running => {}
         StepStatus::Done => eprintln!("  ✓ {}", s.label),
         StepStatus::Failed => eprintln!("  ✗ {}", s.label),
     };
-    let result = run_action(dc, &dst.key, &action, a.wait, &mut report).await;
-    let outcome = match &result {
-        Ok(()) => "done".to_string(),
-        Err(f) => format!("failed: {}", f.message),
-    };
-    super::approvals::audit_record(&who.username, "promote", &summary_of(&a), outcome);
-    result?;
-    println!("promote {} {} → {}: {}", a.service, a.from, a.to, if a.wait { "done" } else { "pushed" });
-    Ok(())
+    run_action(client, key, action, wait, &mut report).await
 }
 
 fn summary_of(a: &PromoteArgs) -> String {
     format!("promote {} {}->{}", a.service, a.from, a.to)
 }
 
-fn diff_text(l: &DiffLine) -> String {
-    match l {
-        DiffLine::Context(s) => format!(" {s}"),
-        DiffLine::Added(s) => format!("+{s}"),
-        DiffLine::Removed(s) => format!("-{s}"),
-        DiffLine::Hunk(s) => s.clone(),
-    }
-}
-
 fn print_diff(diff: &[DiffLine]) {
     for l in diff {
         println!("{}", diff_text(l));
-    }
-}
-
-fn open_ledger(remote: &str) -> Result<Ledger, Failure> {
-    let cache = directories::ProjectDirs::from("dev", "flightdeck", "flightdeck")
-        .map(|d| d.cache_dir().to_path_buf())
-        .ok_or_else(|| Failure::new(ErrorKind::Usage, "no cache directory (set HOME)"))?;
-    Ledger::open(Git::new(), remote, &cache, ledger::DEFAULT_REF)
-        .map_err(|e| Failure::new(ErrorKind::Unavailable, e.to_string()))
-}
-
-fn load_policy(l: &Ledger, path: &str) -> Result<Policy, Failure> {
-    match l.remote_file(path).map_err(|e| Failure::new(ErrorKind::Unavailable, e.to_string()))? {
-        Some(text) => {
-            policy::parse(&text, std::path::Path::new(path)).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))
-        }
-        None => Ok(Policy::open()),
     }
 }

@@ -139,7 +139,11 @@ pub async fn run_action_with(
             follow_if(client, key, opts, Follower::new(Goal::Health, None), Labels::HEALTH, verb, r).await
         }
         Action::Promote(p) => {
-            let user = client.userinfo().await.map(|u| u.username).unwrap_or_default();
+            // An approved request keeps its requester; a direct run is requested by its runner.
+            let user = match &p.requested_by {
+                Some(r) => r.clone(),
+                None => client.userinfo().await.map(|u| u.username).unwrap_or_default(),
+            };
             let input = super::promote::PromoteInput {
                 service: p.service.clone(),
                 from_env: p.from_env.clone(),
@@ -154,7 +158,14 @@ pub async fn run_action_with(
             };
             let app = step(r, "overlay located", client.get_app(key, None)).await?;
             say(r, "commit pushed", StepStatus::Running);
-            let outcome = super::promote::push(&app, &input, &super::promote::PromoteSettings::default()).await;
+            let settings = match super::promote::PromoteSettings::for_client(client).await {
+                Ok(s) => s,
+                Err(f) => {
+                    say(r, "commit pushed", StepStatus::Failed);
+                    return Err(f);
+                }
+            };
+            let outcome = super::promote::push(&app, &input, &settings).await;
             match outcome {
                 Ok(super::promote::GitOutcome::Pushed { commit, .. }) => {
                     say(r, "commit pushed", StepStatus::Done);

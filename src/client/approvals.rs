@@ -21,6 +21,9 @@ use crate::policy::{self, ActionKind, Policy};
 pub struct LedgerPaths {
     pub cache_root: Option<PathBuf>,
     pub audit_dir: Option<PathBuf>,
+    /// Extra environment for the ledger's git calls: the HTTPS credential from
+    /// `client::git_credentials` (empty = the user's own git setup).
+    pub git_env: Vec<(String, crate::config::Secret)>,
 }
 
 impl LedgerPaths {
@@ -31,6 +34,18 @@ impl LedgerPaths {
                 .map(|d| d.cache_dir().to_path_buf())
                 .ok_or_else(|| Failure::new(ErrorKind::Usage, "no cache directory for the ledger (set HOME)")),
         }
+    }
+}
+
+impl LedgerPaths {
+    /// The same paths, with git's HTTPS credential from `auth` (read now) for the ledger's
+    /// fetches and pushes, as promotions use it.
+    pub async fn with_git_auth(
+        mut self,
+        auth: Option<&std::sync::Arc<super::git_credentials::GitAuth>>,
+    ) -> Result<Self, Failure> {
+        self.git_env = super::git_credentials::env_of(auth).await?;
+        Ok(self)
     }
 }
 
@@ -54,7 +69,7 @@ pub fn open_ledger(source: &ApprovalSource, paths: &LedgerPaths) -> Result<Ledge
     })?;
     let ref_name = if source.ledger_ref.is_empty() { DEFAULT_REF } else { source.ledger_ref.as_str() };
     let signing = source.signing.as_ref().map(|(format, key)| Signing { format: format.clone(), key: key.clone() });
-    Ledger::open(Git::new(), remote, &paths.cache_root()?, ref_name)
+    Ledger::open(Git::new().with_env(paths.git_env.clone()), remote, &paths.cache_root()?, ref_name)
         .map(|l| l.with_signing(signing))
         .map_err(ledger_failure)
 }
@@ -149,6 +164,8 @@ pub fn action_of(s: &RequestState) -> Result<Action, String> {
         reason: s.body.policy.reason.clone(),
         request_id: Some(s.id.clone()),
         approved_by: s.approvals.iter().map(|a| a.actor.clone()).collect(),
+        // The trailer names who asked, not the approver whose console runs it.
+        requested_by: Some(s.requester.clone()),
     })))
 }
 

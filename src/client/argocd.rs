@@ -32,6 +32,9 @@ pub struct ArgoClient {
     instance: usize,
     /// Where to fetch the token again when Argo CD answers 401 (a Vault secret).
     refetch: Option<Arc<dyn super::credentials::TokenSource>>,
+    /// The git HTTPS credential promotions and ledger writes of this estate use (`None` =
+    /// the user's own git setup).
+    git_auth: Option<Arc<super::git_credentials::GitAuth>>,
 }
 
 struct Inner {
@@ -116,6 +119,7 @@ impl ArgoClient {
             }),
             instance: 0,
             refetch: None,
+            git_auth: None,
         })
     }
 
@@ -124,6 +128,17 @@ impl ArgoClient {
     pub fn with_refetch(mut self, source: Arc<dyn super::credentials::TokenSource>) -> Self {
         self.refetch = Some(source);
         self
+    }
+
+    /// The same client, handing git `auth` for promotions and ledger writes.
+    pub fn with_git_auth(mut self, auth: Option<Arc<super::git_credentials::GitAuth>>) -> Self {
+        self.git_auth = auth;
+        self
+    }
+
+    /// The git credential attached by [`Self::with_git_auth`].
+    pub fn git_auth(&self) -> Option<&Arc<super::git_credentials::GitAuth>> {
+        self.git_auth.as_ref()
     }
 
     /// Report credentials read again after a 401 as `Msg::CredentialChanged` on `tx` (the

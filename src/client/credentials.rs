@@ -124,12 +124,16 @@ pub async fn resolve(cfg: &mut Config, env: crate::config::argocd_cli::Env<'_>) 
 /// Clients for every instance, with their token sources attached. An instance reading its
 /// token from Vault but without a source in `resolved` (e.g. `Resolved::default()`) gets a
 /// lazy one, so every client built here has the "401 → read again once → retry once" path.
+///
+/// Every client also carries the git HTTPS credential of `[gitops] https_token_vault` (if
+/// any), so a promotion or a ledger write run through it hands git the same token.
 pub fn clients(cfg: &Config, resolved: &Resolved) -> Result<Vec<ArgoClient>, ClientError> {
+    let git_auth = super::git_credentials::GitAuth::from_config(&cfg.git, &cfg.vault, resolved.vault.clone());
     cfg.instances
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let client = ArgoClient::new(c)?.with_instance(i);
+            let client = ArgoClient::new(c)?.with_instance(i).with_git_auth(git_auth.clone());
             let source: Option<Arc<dyn TokenSource>> = match (resolved.sources.get(i).cloned().flatten(), &c.vault) {
                 (Some(s), _) => Some(s),
                 (None, Some(r)) => Some(Arc::new(LazyVaultTokenSource::new(cfg.vault.clone(), r.clone()))),

@@ -96,6 +96,11 @@ impl Executor {
         self.tasks.push(handle);
     }
 
+    /// The git HTTPS credential of the estate (every client carries the same one).
+    fn git_auth(&self) -> Option<std::sync::Arc<super::git_credentials::GitAuth>> {
+        self.clients.first().and_then(|c| c.git_auth().cloned())
+    }
+
     fn client(&self, instance: usize) -> Result<ArgoClient, Failure> {
         self.clients
             .get(instance)
@@ -175,18 +180,24 @@ impl Executor {
                 })
             }
             Effect::LoadApprovals { generation, delay_ms, source, user } => {
-                let paths = self.ledger_paths.clone();
+                let (paths, auth) = (self.ledger_paths.clone(), self.git_auth());
                 Box::pin(async move {
                     // Due, not free-running: a newer load (coalesced) aborts this wait.
                     tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-                    let result = super::approvals::load(source, user, paths).await;
+                    let result = match paths.with_git_auth(auth.as_ref()).await {
+                        Ok(paths) => super::approvals::load(source, user, paths).await,
+                        Err(f) => Err(f),
+                    };
                     let _ = tx.send(Msg::ApprovalsLoaded { generation, result, at: Utc::now() }).await;
                 })
             }
             Effect::DecideApproval { id, approve, comment, source, user } => {
-                let paths = self.ledger_paths.clone();
+                let (paths, auth) = (self.ledger_paths.clone(), self.git_auth());
                 Box::pin(async move {
-                    let result = super::approvals::decide(source, user, id.clone(), approve, comment, paths).await;
+                    let result = match paths.with_git_auth(auth.as_ref()).await {
+                        Ok(paths) => super::approvals::decide(source, user, id.clone(), approve, comment, paths).await,
+                        Err(f) => Err(f),
+                    };
                     let _ = tx.send(Msg::ApprovalDecided { id, approve, result, at: Utc::now() }).await;
                 })
             }
@@ -194,22 +205,23 @@ impl Executor {
                 let client = self.client(target.instance);
                 let paths = self.ledger_paths.clone();
                 Box::pin(async move {
-                    let settings = super::promote::PromoteSettings::default();
                     let result = match client {
-                        Ok(c) => super::promote_flow::plan_for_console(&c, &target, &images, source, &settings, paths)
-                            .await
-                            .map(Box::new),
+                        Ok(c) => plan_with_git_auth(&c, &target, &images, source, paths).await.map(Box::new),
                         Err(f) => Err(f),
                     };
                     let _ = tx.send(Msg::PromotionPlanned { generation, result, at: Utc::now() }).await;
                 })
             }
             Effect::RequestApproval { run_id, remote, source, requester, request, promotion } => {
-                let paths = self.ledger_paths.clone();
+                let (paths, auth) = (self.ledger_paths.clone(), self.git_auth());
                 Box::pin(async move {
-                    let result =
-                        super::promote_flow::request_approval(remote, source, requester, request, *promotion, paths)
-                            .await;
+                    let result = match paths.with_git_auth(auth.as_ref()).await {
+                        Ok(paths) => {
+                            super::promote_flow::request_approval(remote, source, requester, request, *promotion, paths)
+                                .await
+                        }
+                        Err(f) => Err(f),
+                    };
                     let _ = tx.send(Msg::ApprovalRequested { run_id, result, at: Utc::now() }).await;
                 })
             }
@@ -217,6 +229,19 @@ impl Executor {
             Effect::Quit | Effect::Suspend => return None,
         })
     }
+}
+
+/// The console's promotion plan, with git's credential for the overlay clone and the ledger.
+async fn plan_with_git_auth(
+    c: &ArgoClient,
+    target: &crate::domain::AppKey,
+    images: &[String],
+    source: crate::domain::approvals::ApprovalSource,
+    paths: super::approvals::LedgerPaths,
+) -> Result<crate::domain::promotion::PromotionPlan, Failure> {
+    let settings = super::promote::PromoteSettings::for_client(c).await?;
+    let paths = paths.with_git_auth(c.git_auth()).await?;
+    super::promote_flow::plan_for_console(c, target, images, source, &settings, paths).await
 }
 
 impl Drop for Executor {

@@ -10,10 +10,13 @@
 //! which is the same trust boundary as the Vault token Flightdeck already holds in memory.
 
 use std::path::Path;
+use std::sync::Arc;
 
+use super::credentials::{LazyVaultTokenSource, TokenSource, VaultTokenSource};
 use super::vault::VaultSession;
 use crate::config::credentials::GitCredentials;
 use crate::config::Secret;
+use crate::domain::{ErrorKind, Failure};
 
 /// The variable of the git child process that carries the token to `flightdeck askpass`.
 pub const TOKEN_VAR: &str = "FLIGHTDECK_GIT_TOKEN";
@@ -91,12 +94,61 @@ pub async fn token(
     }
 }
 
+/// The git HTTPS credential of a configured estate: where the token is read (fresh for each
+/// promotion or ledger write, so a rotated secret is picked up) and the username sent with it.
+/// Attached to every Argo CD client by `credentials::clients`, so the console's executor and
+/// the headless commands hand git the same credential without passing it around.
+pub struct GitAuth {
+    pub source: Arc<dyn TokenSource>,
+    pub username: Option<String>,
+}
+
+impl std::fmt::Debug for GitAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The source, never the secret.
+        f.debug_struct("GitAuth").field("source", &self.source.describe()).finish()
+    }
+}
+
+impl GitAuth {
+    /// From the `[gitops]` credential keys: `None` when git keeps the user's own setup.
+    /// With a Vault `session` the token is read through it; without one (headless commands),
+    /// a lazy source logs in to Vault on first use.
+    pub fn from_config(
+        git: &GitCredentials,
+        vault: &crate::config::VaultSettings,
+        session: Option<Arc<VaultSession>>,
+    ) -> Option<Arc<Self>> {
+        let reference = git.https_token_vault.clone()?;
+        let source: Arc<dyn TokenSource> = match session {
+            Some(session) => Arc::new(VaultTokenSource { session, reference }),
+            None => Arc::new(LazyVaultTokenSource::new(vault.clone(), reference)),
+        };
+        Some(Arc::new(Self { source, username: git.https_username.clone() }))
+    }
+
+    /// Read the token now and build the git child's environment ([`git_env`]).
+    pub async fn env(&self) -> Result<Vec<(String, Secret)>, Failure> {
+        let token = self.source.fetch().await.map_err(|e| {
+            Failure::new(ErrorKind::Unauthorized, format!("git token from {}: {e}", self.source.describe()))
+                .with_hint("check the secret holds the token; `flightdeck doctor` checks it")
+        })?;
+        git_env(Some(&token), self.username.as_deref())
+            .map_err(|e| Failure::new(ErrorKind::Usage, format!("cannot find this executable for GIT_ASKPASS: {e}")))
+    }
+}
+
+/// The git environment for `auth` (empty when there is none): the user's own git setup.
+pub async fn env_of(auth: Option<&Arc<GitAuth>>) -> Result<Vec<(String, Secret)>, Failure> {
+    match auth {
+        Some(a) => a.env().await,
+        None => Ok(Vec::new()),
+    }
+}
+
 /// A `TokenSource` for the git token, so a push refused with 401 can fetch it again.
-pub fn source(
-    git: &GitCredentials,
-    session: std::sync::Arc<VaultSession>,
-) -> Option<super::credentials::VaultTokenSource> {
-    git.https_token_vault.clone().map(|reference| super::credentials::VaultTokenSource { session, reference })
+pub fn source(git: &GitCredentials, session: Arc<VaultSession>) -> Option<VaultTokenSource> {
+    git.https_token_vault.clone().map(|reference| VaultTokenSource { session, reference })
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use super::argocd::ArgoClient;
 use super::wire::App;
+use crate::config::Secret;
 use crate::domain::{AppKey, DiffLine, ErrorKind, Failure};
 use crate::gitops::clone::{default_root, WorkingClone};
 use crate::gitops::git::Git;
@@ -24,6 +25,24 @@ pub struct PromoteSettings {
     pub cache_root: Option<PathBuf>,
     pub helm_tag_key: Option<String>,
     pub push_attempts: Option<u32>,
+    /// Extra environment for every git call: the HTTPS credential from
+    /// `client::git_credentials` (empty = the user's SSH agent and git config).
+    pub git_env: Vec<(String, Secret)>,
+}
+
+impl PromoteSettings {
+    /// The defaults, with the git credential `client` carries (the token is read now, so a
+    /// rotated secret is used by the next promotion).
+    pub async fn for_client(client: &ArgoClient) -> Result<Self, Failure> {
+        let git_env = super::git_credentials::env_of(client.git_auth()).await?;
+        Ok(Self { git_env, ..Self::default() })
+    }
+
+    /// The git runner promotions use: the configured one (or the system git), with the
+    /// credential environment attached.
+    pub fn runner(&self) -> Git {
+        self.git.clone().unwrap_or_else(default_git).with_env(self.git_env.clone())
+    }
 }
 
 /// What a promotion writes, as the Action carries it.
@@ -153,7 +172,7 @@ fn open_clone(settings: &PromoteSettings, target: &Target) -> Result<WorkingClon
         Some(r) => r.clone(),
         None => default_root()?,
     };
-    let git = settings.git.clone().unwrap_or_else(default_git);
+    let git = settings.runner();
     let branch = match target.branch.as_str() {
         "" | "HEAD" => default_branch(&git, &target.repo_url)?,
         b => b.to_string(),

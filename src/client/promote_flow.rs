@@ -147,6 +147,7 @@ mod tests {
             reason: None,
             request_id: None,
             approved_by: Vec::new(),
+            requested_by: None,
         };
         assert_eq!(summary_of(&p), "promote payment staging → prod (v1.3.0)");
     }

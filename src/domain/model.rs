@@ -178,6 +178,9 @@ pub struct Model {
     pub page_rows: usize,
     /// Id for the next run.
     pub next_run_id: u64,
+    /// Bumped by the update function whenever a message may have changed what is shown; the
+    /// runtime draws only when it moved, so a poll that finds nothing new costs no frame.
+    pub view_rev: u64,
     /// The local time zone's offset from UTC, for wall-clock times (0 in tests).
     pub utc_offset_secs: i32,
     /// Counts and column widths kept by the update function, so a frame never scans every

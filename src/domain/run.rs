@@ -66,6 +66,9 @@ pub struct Promotion {
     /// Approval request id and approvers, written as commit trailers.
     pub request_id: Option<String>,
     pub approved_by: Vec<String>,
+    /// Who asked for it, when that is not whoever runs it: the requester of an approved
+    /// request (`Requested-by` trailer). `None` = the user running the promotion.
+    pub requested_by: Option<String>,
 }
 
 impl Action {
