@@ -88,6 +88,7 @@ async fn headless_promote_dev_to_staging_commits_and_argo_deploys_it() {
     assert_eq!(git.run(&bare, &["rev-parse", "main"]).unwrap().stdout, head, "no new commit");
 
     // A developer promoting staging → prod files an approval request; prod's overlay is untouched.
+    common::commit_policy_without_freezes(&sim, home.path());
     let prod_overlay = format!("main:apps/{service}/overlays/prod/kustomization.yaml");
     let prod_before = git.run(&bare, &["show", &prod_overlay]).unwrap().stdout;
     let to_prod = ["promote", &service, "--from", "staging", "--to", "prod", "--ticket", "CHG-8", "--reason", "go"];

@@ -100,20 +100,34 @@ impl Shared {
     pub async fn advance(&self, d: Duration) {
         let _gate = self.advance_gate.lock().await;
         // Commits to the GitOps repository are seen on the next tick, as a refresh would.
-        if let Some(side) = self.git.clone() {
-            let changes = tokio::task::spawn_blocking(move || side.poll()).await.unwrap_or_default();
-            for slot in &self.slots {
-                let mut inst = lock(&slot.inst);
-                for c in &changes {
-                    inst.follow_overlay(c);
-                }
-            }
-        }
+        self.read_git().await;
         let d_ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4);
         for slot in &self.slots {
             let mut inst = lock(&slot.inst);
             let target = inst.now_ms.saturating_add(d_ms);
             inst.advance_to(target);
+        }
+    }
+}
+
+impl Shared {
+    /// What a refresh asks of Argo CD's repo server: read the GitOps repository now, so an
+    /// app whose overlay changed wants the new commit before the refresh answers (a sync
+    /// right after a push deploys it, as with Argo CD).
+    pub async fn refresh_git(&self) {
+        let _gate = self.advance_gate.lock().await;
+        self.read_git().await;
+    }
+
+    /// Apply the overlay changes on `main` since the last read (callers hold the gate).
+    async fn read_git(&self) {
+        let Some(side) = self.git.clone() else { return };
+        let changes = tokio::task::spawn_blocking(move || side.poll()).await.unwrap_or_default();
+        for slot in &self.slots {
+            let mut inst = lock(&slot.inst);
+            for c in &changes {
+                inst.follow_overlay(c);
+            }
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct Target {
     pub policy_path: String,
     pub ledger_ref: String,
     pub signing: Option<(String, String)>,
+    /// The `[gitops]` git HTTPS credential (read from Vault when the ledger is opened).
+    pub git_auth: Option<std::sync::Arc<crate::client::git_credentials::GitAuth>>,
 }
 
 impl Target {
@@ -34,6 +36,7 @@ impl Target {
             policy_path: policy_path.unwrap_or(g.policy_path),
             ledger_ref: g.ledger_ref,
             signing: g.signing.map(|s| (s.format, s.key)),
+            git_auth: cfg.and_then(|c| crate::client::git_credentials::GitAuth::from_config(&c.git, &c.vault, None)),
         }
     }
     /// The ledger and policy location with `remote` resolved.
@@ -47,8 +50,8 @@ impl Target {
     }
 }
 
-fn open_ledger(t: &Target, remote: &str) -> Result<Ledger, Failure> {
-    crate::client::approvals::open_ledger(&t.source(remote), &Default::default())
+fn open_ledger(t: &Target, remote: &str, paths: &LedgerPaths) -> Result<Ledger, Failure> {
+    crate::client::approvals::open_ledger(&t.source(remote), paths)
 }
 
 fn remote_of(t: &Target) -> Result<String, Failure> {
@@ -68,8 +71,9 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Failure> + Se
 /// `flightdeck approvals [-o json]`.
 pub async fn list(t: Target, output: Format) -> Result<(), Failure> {
     let remote = remote_of(&t)?;
+    let paths = LedgerPaths::default().with_git_auth(t.git_auth.as_ref()).await?;
     let (pending, policy) = blocking(move || {
-        let l = open_ledger(&t, &remote)?;
+        let l = open_ledger(&t, &remote, &paths)?;
         let policy = load_policy(&l, &t.policy_path)?;
         Ok((l.pending().map_err(ledger_failure)?, policy))
     })

@@ -77,6 +77,10 @@ pub async fn get_app(State(ctx): State<Ctx>, Path(name): Path<String>, headers: 
             "multiple projects specified - the get endpoint accepts either zero or one project",
         ));
     }
+    if q.get("refresh").is_some_and(|r| !r.is_empty()) {
+        // The repo server reads Git on a refresh (a pushed overlay commit is seen at once).
+        ctx.shared.refresh_git().await;
+    }
     let (mut inst, idx) = ctx.app(&claims, &name, projects.first().map(String::as_str), "get")?;
     if q.get("refresh").is_some_and(|r| !r.is_empty()) {
         // The controller processes the refresh before Get returns: a reconcile = new reconciledAt.
