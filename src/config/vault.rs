@@ -227,7 +227,7 @@ pub(super) fn settings(
 }
 
 fn check_addr(a: &str) -> Result<(), String> {
-    match reqwest::Url::parse(a) {
+    match url::Url::parse(a) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
         Ok(_) => Err(format!("Vault address {a:?} needs http:// or https:// and a host")),
         Err(e) => Err(format!("bad Vault address {a:?}: {e}")),

@@ -10,11 +10,11 @@ use ratatui::text::{Line, Span};
 use crate::app::Command;
 use crate::domain::model::DetailState;
 use crate::domain::{
-    deployment::short_revision, AppDetail, Deployment, DiffLine, Health, Loadable, Model, OpPhase, ResourceDiff,
+    deployment::short_revision, AppDetail, Deployment, Health, Loadable, Model, OpPhase, ResourceDiff,
 };
 use crate::ui::theme::Role;
 use crate::ui::widgets::{
-    age, glyphs, health_glyph, health_role, put_lines, rule, spinner, sync_glyph, sync_role, truncate,
+    age, diff_line, glyphs, health_glyph, health_role, put_lines, rule, spinner, sync_glyph, sync_role, truncate,
 };
 use crate::ui::Ui;
 
@@ -270,16 +270,7 @@ pub fn diff_lines(ui: &Ui, diffs: &[ResourceDiff], cells: usize) -> Vec<Line<'st
             t.style(Role::Header),
             t.style(Role::Border),
         ));
-        for l in &r.lines {
-            let (text, role) = match l {
-                DiffLine::Context(s) => (format!("  {s}"), None),
-                DiffLine::Added(s) => (format!("+ {s}"), Some(Role::DiffAdd)),
-                DiffLine::Removed(s) => (format!("- {s}"), Some(Role::DiffDel)),
-                DiffLine::Hunk(s) => (s.clone(), Some(Role::DiffHunk)),
-            };
-            let text = truncate(&text, cells);
-            out.push(role.map_or_else(|| Line::raw(text.clone()), |r| Line::styled(text.clone(), t.style(r))));
-        }
+        out.extend(r.lines.iter().map(|l| diff_line(l, t, cells)));
     }
     out
 }

@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 
 use crate::domain::model::Dialog;
 use crate::domain::promotion::{PromoteDialog, PromoteField};
-use crate::domain::{DiffLine, Loadable, Model};
+use crate::domain::{Loadable, Model};
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::{rule, spinner, truncate};
+use crate::ui::widgets::{diff_line, rule, spinner, truncate};
 
 /// Fewest diff lines shown, however small the screen.
 const MIN_DIFF_ROWS: usize = 3;
@@ -83,20 +83,6 @@ pub fn body(
                 Span::styled(cursor, t.style(Role::Key)),
             ]));
         }
-    }
-}
-
-fn diff_line(l: &DiffLine, t: &Theme, cells: usize) -> Line<'static> {
-    let (text, role) = match l {
-        DiffLine::Context(s) => (format!("  {s}"), None),
-        DiffLine::Added(s) => (format!("+ {s}"), Some(Role::DiffAdd)),
-        DiffLine::Removed(s) => (format!("- {s}"), Some(Role::DiffDel)),
-        DiffLine::Hunk(s) => (s.clone(), Some(Role::DiffHunk)),
-    };
-    let text = truncate(&text, cells);
-    match role {
-        Some(r) => Line::styled(text, t.style(r)),
-        None => Line::raw(text),
     }
 }
 

@@ -6,6 +6,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use crate::domain::DiffLine;
+use crate::ui::theme::{Role, Theme};
+
 /// Display width of a string in terminal cells.
 pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
@@ -74,6 +77,21 @@ pub fn rule<'a>(title: &str, note: Option<&str>, cells: usize, title_style: Styl
         spans.push(Span::styled(" ─", border));
     }
     Line::from(spans)
+}
+
+/// One line of a unified diff, marked and styled with the theme's diff roles.
+pub fn diff_line(l: &DiffLine, t: &Theme, cells: usize) -> Line<'static> {
+    let (text, role) = match l {
+        DiffLine::Context(s) => (format!("  {s}"), None),
+        DiffLine::Added(s) => (format!("+ {s}"), Some(Role::DiffAdd)),
+        DiffLine::Removed(s) => (format!("- {s}"), Some(Role::DiffDel)),
+        DiffLine::Hunk(s) => (s.clone(), Some(Role::DiffHunk)),
+    };
+    let text = truncate(&text, cells);
+    match role {
+        Some(r) => Line::styled(text, t.style(r)),
+        None => Line::raw(text),
+    }
 }
 
 #[cfg(test)]
