@@ -42,7 +42,9 @@ async fn console_promotes_dev_to_staging_with_the_diff_and_argo_deploys_it() {
     let sim2 = sim.clone();
     tokio::task::spawn_blocking(move || {
         let mut pty = Pty::spawn(&["--config", cfg_path.to_str().unwrap()], home.path(), 120, 40, &[]);
-        pty.wait_for("the matrix, as dave", |s| s.contains(&service) && s.contains("staging") && s.contains("dave"));
+        // Instances list in any order: wait until dev's cell is the selected one.
+        let selected = format!("{service} · dev");
+        pty.wait_for("the matrix, as dave", |s| s.contains(&selected) && s.contains("staging") && s.contains("dave"));
         // `p` on the first service's dev cell: the dialog names the route, then shows the diff.
         pty.send("p");
         pty.wait_text(&format!("Promote {service} dev → STAGING"));

@@ -90,7 +90,7 @@ async fn make_screenshots() {
     tokio::task::spawn_blocking(move || {
         let mut pty =
             Pty::spawn(&["--config", cfg.to_str().unwrap()], home.path(), 120, 40, &[("COLORTERM", "truecolor")]);
-        pty.wait_for("the matrix", |s| s.contains("staging") && s.contains("history"));
+        pty.wait_for("the matrix", |s| s.contains(" · dev") && s.contains("history"));
         // Sync the selection so the run log has a real run in it.
         pty.send("s");
         pty.wait_text("prune");
