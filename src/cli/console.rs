@@ -26,17 +26,16 @@ pub async fn run_demo(services: usize, seed: u64, user: Option<String>) -> Resul
         .await
         .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("cannot start the simulator: {e}")))?;
     let cfg = config_for_sim(&sim);
-    let cfg = match user {
-        Some(u) => match super::demo::operators(&cfg, &u) {
-            Ok(mine) => mine,
-            Err(f) => {
-                sim.shutdown().await;
-                return Err(f);
-            }
-        },
-        None => {
-            super::demo::print_join_hint();
-            vault_for_sim(&sim, cfg)
+    // A developer by default, so a promotion runs (dev → staging) or asks for approval
+    // (staging → prod) as the example policy says; the other operators' configs are written
+    // so they can join from another terminal.
+    let user = user.unwrap_or_else(|| super::demo::DEFAULT_USER.to_string());
+    let cfg = match super::demo::operators(&cfg, &user) {
+        // This console's tokens live in the simulator's Vault: the real path, Vault → token → Argo CD.
+        Ok(mine) => vault_for_sim(&sim, tokens_for(&sim, mine, &user)),
+        Err(f) => {
+            sim.shutdown().await;
+            return Err(f);
         }
     };
     let result = open(cfg, started).await;
@@ -65,6 +64,16 @@ pub fn config_for_sim(sim: &flightdeck_sim::Sim) -> Config {
 
 /// The demo the real way: the simulator's Vault holds each instance's Argo CD token at
 /// `secret/argocd/<env>#token`, Flightdeck logs in to Vault with AppRole and reads them.
+/// `user`'s own Argo CD token on every instance, instead of a password login.
+fn tokens_for(sim: &flightdeck_sim::Sim, mut cfg: Config, user: &str) -> Config {
+    for (i, inst) in cfg.instances.iter_mut().enumerate() {
+        if let Some(token) = sim.token_for(i, user) {
+            inst.auth = Auth::Token(Secret::new(token));
+        }
+    }
+    cfg
+}
+
 fn vault_for_sim(sim: &flightdeck_sim::Sim, mut cfg: Config) -> Config {
     for inst in &mut cfg.instances {
         if let Auth::Token(t) = &inst.auth {

@@ -52,9 +52,6 @@ pub fn operators(cfg: &Config, user: &str) -> Result<Config, Failure> {
     Ok(as_operator(cfg.clone(), user))
 }
 
-/// Without `--user`, one line on how to make it a two-operator demo.
-pub fn print_join_hint() {
-    eprintln!(
-        "flightdeck demo: for two operators, run `flightdeck demo --user alice` and join as bob from the config it prints"
-    );
-}
+/// Who `flightdeck demo` is without `--user`: a developer, who may promote to staging and
+/// request promotions to prod.
+pub const DEFAULT_USER: &str = "dave";

@@ -75,7 +75,7 @@ pub enum Sub {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Be this demo operator (alice, bob: release managers; dave: developer; olga: on-call)
-        /// and write the others' configs, so a second terminal joins as another operator.
+        /// (default dave) and write the others' configs, so another terminal joins as them.
         #[arg(long, value_name = "NAME")]
         user: Option<String>,
     },

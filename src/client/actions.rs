@@ -181,10 +181,13 @@ pub async fn run_action_with(
                     return Err(f);
                 }
             }
+            let before_push = app;
             let app = step(r, "refresh sent", client.get_app(key, Some(Refresh::Normal))).await?;
             if app.auto_sync() {
-                // Auto-sync deploys the new commit itself; follow the operation it starts.
-                let f = Follower::new(Goal::OperationThenHealth, Some(&app));
+                // Auto-sync deploys the new commit itself; follow the operation it starts. The
+                // baseline is the app as it was before the push: auto-sync may have started and
+                // even finished that operation before the refresh answered.
+                let f = Follower::new(Goal::OperationThenHealth, Some(&before_push));
                 follow_if(client, key, opts, f, Labels::OPERATION, verb, r).await
             } else {
                 let app = step(r, "sync sent", client.sync(key, SyncOpts::default())).await?;
