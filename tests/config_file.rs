@@ -219,3 +219,17 @@ fn write_file_is_owner_only_and_reads_back() {
     let back = parse_str(&std::fs::read_to_string(&path).expect("read"), &path, &env_of(&[])).expect("parses");
     assert_eq!(back, c);
 }
+
+#[test]
+fn helm_tag_key_reaches_every_instance_and_bad_paths_are_refused_with_their_line() {
+    let no_env = |_: &str| None;
+    let text = "[gitops]\nhelm_tag_key = \"app.image.tag\"\n\n[[instance]]\nname = \"dev\"\nserver = \"https://argocd.example.com\"\n";
+    let cfg = parse_str(text, Path::new("c.toml"), &no_env).unwrap();
+    assert_eq!(cfg.instances[0].helm_tag_key.as_deref(), Some("app.image.tag"));
+    let again = parse_str(&to_toml(&cfg), Path::new("c.toml"), &no_env).unwrap();
+    assert_eq!(again.gitops.helm_tag_key.as_deref(), Some("app.image.tag"), "round-trips");
+    let bad = "[gitops]\nhelm_tag_key = \"image..tag\"\n";
+    let e = parse_str(bad, Path::new("c.toml"), &no_env).unwrap_err().to_string();
+    assert!(e.starts_with("c.toml:2:"), "{e}");
+    assert!(e.contains("image.tag"), "hint names the form: {e}");
+}

@@ -35,7 +35,7 @@ impl PromoteSettings {
     /// rotated secret is used by the next promotion).
     pub async fn for_client(client: &ArgoClient) -> Result<Self, Failure> {
         let git_env = super::git_credentials::env_of(client.git_auth()).await?;
-        Ok(Self { git_env, ..Self::default() })
+        Ok(Self { git_env, helm_tag_key: client.config().helm_tag_key.clone(), ..Self::default() })
     }
 
     /// The git runner promotions use: the configured one (or the system git), with the

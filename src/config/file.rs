@@ -151,7 +151,9 @@ pub fn parse(text: &str, path: &Path, env: Env, cli_config: Option<&Path>) -> Re
             ));
         }
         seen.insert(name, super::error::line_col(text, ri.name.span().start).0);
-        config.instances.push(instance(&cx, ri)?);
+        let mut inst = instance(&cx, ri)?;
+        inst.helm_tag_key = config.gitops.helm_tag_key.clone();
+        config.instances.push(inst);
     }
     Ok(config)
 }

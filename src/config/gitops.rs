@@ -29,6 +29,8 @@ pub struct GitopsSettings {
     pub policy_path: String,
     pub ledger_ref: String,
     pub signing: Option<SigningConfig>,
+    /// Key path of the image tag in Helm values files, e.g. `image.tag` or `app.image.tag`.
+    pub helm_tag_key: Option<String>,
 }
 
 impl Default for GitopsSettings {
@@ -38,6 +40,7 @@ impl Default for GitopsSettings {
             policy_path: DEFAULT_POLICY_PATH.into(),
             ledger_ref: DEFAULT_LEDGER_REF.into(),
             signing: None,
+            helm_tag_key: None,
         }
     }
 }
@@ -54,6 +57,7 @@ pub(super) struct RawGitops {
     signing: Option<Spanned<RawSigning>>,
     https_token_vault: Option<Spanned<String>>,
     https_username: Option<String>,
+    helm_tag_key: Option<Spanned<String>>,
 }
 
 impl RawGitops {
@@ -133,6 +137,17 @@ pub(super) fn settings(
         let key = if sig.format == "ssh" { expand(&sig.key).to_string_lossy().into_owned() } else { sig.key };
         s.signing = Some(SigningConfig { key, format: sig.format });
     }
+    if let Some(k) = raw.helm_tag_key {
+        let key = k.get_ref().trim();
+        if key.is_empty() || key.split('.').any(|seg| seg.is_empty() || seg.contains(char::is_whitespace)) {
+            return Err(err(
+                k.span(),
+                format!("helm_tag_key {key:?} is not a dotted key path"),
+                "use e.g. helm_tag_key = \"image.tag\"".into(),
+            ));
+        }
+        s.helm_tag_key = Some(key.to_string());
+    }
     Ok(s)
 }
 
@@ -144,6 +159,8 @@ pub(super) struct OutGitops<'a> {
     remote: Option<&'a str>,
     policy_path: &'a str,
     ledger_ref: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    helm_tag_key: Option<&'a str>,
 }
 
 impl<'a> OutGitops<'a> {
@@ -153,6 +170,7 @@ impl<'a> OutGitops<'a> {
             remote: g.remote.as_deref(),
             policy_path: &g.policy_path,
             ledger_ref: &g.ledger_ref,
+            helm_tag_key: g.helm_tag_key.as_deref(),
         })
     }
 }

@@ -58,6 +58,9 @@ pub struct InstanceConfig {
     pub app_namespace: Option<String>,
     /// Per-request timeout.
     pub request_timeout: Duration,
+    /// Key path of the image tag in Helm values files (`[gitops] helm_tag_key`); `None` =
+    /// the promotion's default, `image.tag`.
+    pub helm_tag_key: Option<String>,
     /// `vault = "mount/path#key"`: the token is read from Vault when clients are built
     /// (`client::credentials::resolve`), and read again once when Argo CD answers 401.
     pub vault: Option<VaultRef>,
@@ -83,6 +86,7 @@ impl InstanceConfig {
             selector: None,
             app_namespace: None,
             request_timeout: Duration::from_secs(15),
+            helm_tag_key: None,
             vault: None,
             password_prompt: false,
         }
