@@ -102,9 +102,11 @@ async fn failures_exit_with_the_documented_codes_and_say_what_to_do() {
     names.sort();
     let service = common::service_of(&names[0], "staging");
 
-    // Rollback while auto-sync is on: the server refuses; the line names the flag.
-    let out = output(flightdeck(&cfg, home.path(), &["rollback", &service, "--env", "staging", "--to", "0"])).await;
-    assert_eq!(out.status.code(), Some(1));
+    // Rollback while auto-sync is on: the server refuses; the line names the flag. (In dev:
+    // the repository's policy lets anyone act there, while staging refuses the `admins`
+    // group before Argo CD is asked — that refusal is exit 3, see `e2e_action_gate.rs`.)
+    let out = output(flightdeck(&cfg, home.path(), &["rollback", &service, "--env", "dev", "--to", "0"])).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     let last = err.lines().last().unwrap();
     assert!(last.contains("auto-sync") && last.contains("--pause-auto-sync"), "{err}");

@@ -1,10 +1,10 @@
 //! Action dialogs: open one for the selection, edit its options, and confirm it — with the
-//! environment named, and the service name typed in protected environments.
+//! environment named, the service name typed in protected environments, and the policy's
+//! ticket and reason when it asks for them (the decision itself is `gate.rs`).
 
 use super::normal::{edit_line, flash_error};
-use super::update::start_run;
 use super::{Command, Effect, Key, KeyCode};
-use crate::domain::model::{Dialog, DialogKind, LineInput, Mode};
+use crate::domain::model::{Dialog, DialogKind, GateFocus, LineInput, Mode};
 use crate::domain::{Action, Model};
 
 /// Largest replica count the dialog accepts: a typo guard, not a policy.
@@ -82,6 +82,7 @@ pub fn open(model: &mut Model, cmd: Command) {
     };
     let protected = model.protected_envs.contains(&dep.env);
     let has_options = !matches!(kind, DialogKind::Confirm(_));
+    let gate = super::gate::inputs_for(model, &kind, &dep.env, dep.key.instance);
     model.mode = Mode::Dialog(Box::new(Dialog {
         kind,
         target: dep.key.clone(),
@@ -92,6 +93,7 @@ pub fn open(model: &mut Model, cmd: Command) {
         error: None,
         auto_sync: dep.auto_sync,
         typing: protected && !has_options,
+        gate,
     }));
 }
 
@@ -109,12 +111,14 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
             model.mode = Mode::Normal;
             return;
         }
-        KeyCode::Tab | KeyCode::BackTab if d.require_typed.is_some() => {
-            d.typing = !d.typing;
+        KeyCode::Tab | KeyCode::BackTab
+            if d.require_typed.is_some() || d.gate.ticket.is_some() || d.gate.reason.is_some() =>
+        {
+            super::gate::next_focus(d, key.code == KeyCode::BackTab);
             return;
         }
         KeyCode::Enter => {
-            if d.require_typed.is_some() && !d.typing {
+            if d.require_typed.is_some() && !d.typing && d.gate.focus == GateFocus::Options {
                 d.typing = true;
                 return;
             }
@@ -124,6 +128,9 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
     }
     if d.typing {
         edit_line(&mut d.typed, key);
+        return;
+    }
+    if super::gate::edit_input(d, key) {
         return;
     }
     match &mut d.kind {
@@ -154,7 +161,7 @@ fn history_len(model: &Model) -> usize {
 }
 
 /// Validate the dialog and start the run, or leave it open with the reason.
-fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
+pub(super) fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
     let history = model.detail.as_ref().and_then(|d| d.app.value()).map(|a| a.history.clone()).unwrap_or_default();
     let Mode::Dialog(d) = &mut model.mode else { return };
     if let Some(want) = &d.require_typed {
@@ -198,8 +205,6 @@ fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
         // Confirmed in `promote::on_key`, never here.
         DialogKind::Promote(_) => return,
     };
-    let key = d.target.clone();
-    let label = format!("{}/{}", d.service, d.env);
-    model.mode = Mode::Normal;
-    start_run(model, key, label, action, fx);
+    // The policy decides: run, refuse in the dialog, or file an approval request.
+    super::gate::submit(model, action, fx);
 }

@@ -40,15 +40,16 @@ pub enum Effect {
         images: Vec<String>,
         source: crate::domain::approvals::ApprovalSource,
     },
-    /// File a promotion the policy holds for approval as a request in the ledger of
-    /// `remote`; answers `Msg::ApprovalRequested`.
+    /// File an action the policy holds for approval (a promotion or any other) on `service`
+    /// as a request in the ledger of `remote`; answers `Msg::ApprovalRequested`.
     RequestApproval {
         run_id: u64,
         remote: String,
         source: crate::domain::approvals::ApprovalSource,
         requester: crate::domain::UserInfo,
         request: crate::policy::Request,
-        promotion: Box<crate::domain::Promotion>,
+        service: String,
+        action: Box<Action>,
     },
     /// Leave the console.
     Quit,

@@ -9,6 +9,9 @@ pub mod command;
 mod dialog;
 mod editor;
 pub mod effect;
+mod gate;
+#[cfg(test)]
+mod gate_tests;
 pub mod keymap;
 pub mod keys;
 pub mod msg;

@@ -62,6 +62,9 @@ pub enum Msg {
         result: Result<Vec<crate::domain::approvals::PendingRequest>, Failure>,
         at: DateTime<Utc>,
     },
+    /// The policy was read from the GitOps repository with a ledger load (same generation),
+    /// or could not be.
+    PolicyLoaded { generation: u64, result: Result<Box<crate::policy::Policy>, Failure>, at: DateTime<Utc> },
     /// An approval (`approve`) or a rejection was written to the ledger, or refused.
     ApprovalDecided {
         id: String,

@@ -16,7 +16,7 @@ use crate::domain::{Action, Failure, Loadable, Model, Promotion, RunOutcome, Ste
 use crate::policy::{self, ActionKind, Decision};
 
 /// The run-log step of a promotion waiting for approvals (its label starts so).
-const APPROVAL_STEP: &str = "approval requested";
+pub(super) const APPROVAL_STEP: &str = "approval requested";
 /// Diff lines one page key moves.
 const PAGE_LINES: u16 = 10;
 
@@ -68,6 +68,7 @@ pub fn open(model: &mut Model, fx: &mut Vec<Effect>) {
         error: None,
         auto_sync: dst.auto_sync,
         typing: false,
+        gate: Default::default(),
     }));
 }
 
@@ -209,7 +210,8 @@ fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
                 source,
                 requester: user,
                 request: req,
-                promotion: Box::new(promotion),
+                service: promotion.service.clone(),
+                action: Box::new(Action::Promote(Box::new(promotion))),
             });
         }
     }
@@ -232,7 +234,7 @@ fn changed_lines(plan: &PromotionPlan) -> usize {
 }
 
 /// Add steps to the newest run (the one just started).
-fn log_steps(model: &mut Model, labels: &[String], status: StepStatus) {
+pub(super) fn log_steps(model: &mut Model, labels: &[String], status: StepStatus) {
     let at = model.now;
     if let Some(run) = model.runs.last_mut() {
         for l in labels {
@@ -255,7 +257,8 @@ pub fn on_planned(model: &mut Model, generation: u64, result: Result<Box<Promoti
 pub fn on_approval_requested(model: &mut Model, run_id: u64, result: Result<String, Failure>, at: DateTime<Utc>) {
     let Some(run) = model.runs.iter_mut().find(|r| r.id == run_id) else { return };
     let waiting = run.steps.iter().rev().find(|s| s.label.starts_with(APPROVAL_STEP)).map(|s| s.label.clone());
-    let label = run.label.clone();
+    // Promotions and every other held action (`app::gate`) come back here.
+    let (label, verb) = (run.label.clone(), run.action.verb());
     match result {
         Ok(id) => {
             if let Some(w) = &waiting {
@@ -265,13 +268,13 @@ pub fn on_approval_requested(model: &mut Model, run_id: u64, result: Result<Stri
             run.finish(RunOutcome::Succeeded, at);
             let what = waiting.as_deref().and_then(|w| w.split_once(": ")).map_or("", |(_, n)| n);
             model.flash =
-                Some(Flash { text: format!("promote {label}: approval request {id} filed ({what})"), error: false });
+                Some(Flash { text: format!("{verb} {label}: approval request {id} filed ({what})"), error: false });
         }
         Err(f) => {
             if let Some(w) = &waiting {
                 run.step(w, StepStatus::Failed, at);
             }
-            let text = format!("promote {label}: could not file the approval request: {}", f.message);
+            let text = format!("{verb} {label}: could not file the approval request: {}", f.message);
             run.finish(RunOutcome::Failed { message: f.message, hint: f.hint }, at);
             model.flash = Some(Flash { text, error: true });
         }

@@ -233,9 +233,8 @@ fn policy_needs_approval_asks_ticket_reason_and_name_then_files_a_request() {
     assert!(fx.iter().all(|e| !matches!(e, Effect::RunAction { .. })), "nothing runs before approvals: {fx:?}");
     let asked: Vec<_> = fx.iter().filter(|e| matches!(e, Effect::RequestApproval { .. })).collect();
     assert_eq!(asked.len(), 1);
-    let Effect::RequestApproval { run_id, remote, requester, request, promotion, .. } = asked[0] else {
-        unreachable!()
-    };
+    let Effect::RequestApproval { run_id, remote, requester, request, action, .. } = asked[0] else { unreachable!() };
+    let Action::Promote(promotion) = &**action else { panic!("not a promotion: {action:?}") };
     assert_eq!(remote, "file:///gitops.git");
     assert_eq!(requester.username, "dave");
     assert_eq!((request.ticket.as_deref(), request.reason.as_deref()), (Some("CHG-1"), Some("ship it")));

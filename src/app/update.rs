@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{approvals, normal, rows, Effect, Keymap, Msg, WatchChange};
+use super::{approvals, gate, normal, rows, Effect, Keymap, Msg, WatchChange};
 use crate::domain::model::{DetailState, Flash};
 use crate::domain::{Action, ConnState, Model, RunOutcome, StepStatus};
 
@@ -132,6 +132,13 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         Msg::PromotionPlanned { generation, result, at } => super::promote::on_planned(model, generation, result, at),
         Msg::ApprovalRequested { run_id, result, at } => {
             super::promote::on_approval_requested(model, run_id, result, at)
+        }
+        Msg::PolicyLoaded { generation, result, at } => {
+            // It gates confirms, and a confirm that waited for it goes ahead now.
+            if generation == model.approvals.generation {
+                model.approvals.policy.finish(result.map(|p| *p), at);
+                gate::policy_arrived(model, &mut fx);
+            }
         }
         Msg::ApprovalsLoaded { generation, result, at } => {
             visible = approvals::loaded(model, generation, result, at, &mut fx);

@@ -1,9 +1,11 @@
 //! Headless actions (`sync`, `rollback`, `scale`, `refresh`): resolve SERVICE and --env to one
-//! Application, run the action through the same client code as the console, print each step.
+//! Application, pass the policy gate (`action_gate`: run, refuse, or file an approval
+//! request), run the action through the same client code as the console, print each step.
 
 use std::io::Write;
 use std::time::Instant;
 
+use super::action_gate::Asked;
 use super::output::{color_stderr, paint};
 use super::status::{clients, list_all};
 use super::Sub;
@@ -12,11 +14,15 @@ use crate::config::Config;
 use crate::domain::{Action, Deployment, ErrorKind, Failure, StepStatus};
 
 pub async fn run(cfg: &Config, cmd: Sub) -> Result<(), Failure> {
-    let (service, env, wait) = match &cmd {
-        Sub::Sync { service, env, wait, .. }
-        | Sub::Rollback { service, env, wait, .. }
-        | Sub::Scale { service, env, wait, .. } => (service.clone(), env.clone(), *wait),
-        Sub::Refresh { service, env, .. } => (service.clone(), env.clone(), false),
+    let (service, env, wait, ticket, reason) = match &cmd {
+        Sub::Sync { service, env, wait, ticket, reason, .. }
+        | Sub::Rollback { service, env, wait, ticket, reason, .. }
+        | Sub::Scale { service, env, wait, ticket, reason, .. } => {
+            (service.clone(), env.clone(), *wait, ticket.clone(), reason.clone())
+        }
+        Sub::Refresh { service, env, ticket, reason, .. } => {
+            (service.clone(), env.clone(), false, ticket.clone(), reason.clone())
+        }
         _ => return Err(Failure::new(ErrorKind::Usage, "not an action")),
     };
     let dep = resolve(cfg, &service, env.as_deref()).await?;
@@ -47,6 +53,10 @@ pub async fn run(cfg: &Config, cmd: Sub) -> Result<(), Failure> {
         _ => return Err(Failure::new(ErrorKind::Usage, "not an action")),
     };
     let label = format!("{}/{}", dep.service, dep.env);
+    let asked = Asked { ticket: ticket.as_deref(), reason: reason.as_deref() };
+    if !super::action_gate::allowed(cfg, client, &dep, &action, asked).await? {
+        return Ok(()); // Filed as an approval request; nothing runs now.
+    }
     let color = color_stderr();
     eprintln!("{} {label} ({}){}", action.verb(), dep.key.name, opts_suffix(&action));
     let started = Instant::now();

@@ -2,6 +2,7 @@
 //! the console (no subcommand), `demo`, `sim`, and the headless commands on the same client.
 
 mod action;
+mod action_gate;
 mod approvals;
 mod audit;
 mod bench;
@@ -119,6 +120,12 @@ pub enum Sub {
         /// Follow the operation to its end and to health.
         #[arg(long)]
         wait: bool,
+        /// Change ticket, when the policy asks for one.
+        #[arg(long)]
+        ticket: Option<String>,
+        /// Why, when the policy asks (an emergency always does).
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Roll back a service to a history entry.
     Rollback {
@@ -133,6 +140,12 @@ pub enum Sub {
         pause_auto_sync: bool,
         #[arg(long)]
         wait: bool,
+        /// Change ticket, when the policy asks for one.
+        #[arg(long)]
+        ticket: Option<String>,
+        /// Why, when the policy asks (an emergency always does).
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Scale a service's workload.
     Scale {
@@ -143,6 +156,12 @@ pub enum Sub {
         replicas: u32,
         #[arg(long)]
         wait: bool,
+        /// Change ticket, when the policy asks for one.
+        #[arg(long)]
+        ticket: Option<String>,
+        /// Why, when the policy asks (an emergency always does).
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Measure fleet-scale figures on an in-process simulated estate (load, frames, storm).
     Bench {
@@ -191,6 +210,12 @@ pub enum Sub {
         /// Also invalidate the manifest cache.
         #[arg(long)]
         hard: bool,
+        /// Change ticket, when the policy asks for one.
+        #[arg(long)]
+        ticket: Option<String>,
+        /// Why, when the policy asks (an emergency always does).
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// List the audit trail, or check its chain (`audit verify`).
     Audit {

@@ -101,7 +101,8 @@ pub async fn run(cfg: &Config, a: PromoteArgs) -> Result<(), Failure> {
         Decision::NeedsApproval { explanation, .. } => {
             let summary = crate::client::promote_flow::summary_of(&promotion);
             // Files the request and appends the audit record, as the console does.
-            let id = request_approval(remote, source, who, req, promotion, paths).await?;
+            let (service, action) = (promotion.service.clone(), Action::Promote(Box::new(promotion)));
+            let id = request_approval(remote, source, who, req, service, action, paths).await?;
             println!("{summary}: approval request {id} filed; {explanation}");
             return Ok(());
         }

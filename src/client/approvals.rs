@@ -10,7 +10,7 @@ use chrono::Utc;
 
 use crate::audit::{self, Entry};
 use crate::domain::approvals::{ApprovalSource, ApprovalVote, ClaimedRun, DecisionOutcome, PendingRequest};
-use crate::domain::{Action, ErrorKind, Failure, Promotion, UserInfo};
+use crate::domain::{Action, ErrorKind, Failure, UserInfo};
 use crate::gitops::git::Git;
 use crate::ledger::{Ledger, LedgerError, RequestState, Signing, DEFAULT_REF};
 use crate::policy::{self, ActionKind, Policy};
@@ -134,39 +134,31 @@ pub async fn load(source: ApprovalSource, user: UserInfo, paths: LedgerPaths) ->
     .await
 }
 
-/// The action an approved request runs. Only promotions carry what they need (the images
-/// and environments in the request's payload, written by `flightdeck promote` and the
-/// console's promote flow); other kinds have no agreed payload yet, so they are refused
-/// with what to do rather than guessed.
-pub fn action_of(s: &RequestState) -> Result<Action, String> {
-    if s.body.policy.action != Some(ActionKind::Promote) {
-        let kind = s.body.policy.action.map_or("action", ActionKind::name);
-        return Err(format!("a {kind} request cannot be run from the approvals ledger yet; run it by hand"));
+/// The policy and the pending requests of the ledger `source` names (tallied for `user`), for
+/// the console, which caches the policy to gate every action. The policy failing fails both.
+pub async fn load_with_policy(
+    source: ApprovalSource,
+    user: UserInfo,
+    paths: LedgerPaths,
+) -> (Result<Policy, Failure>, Result<Vec<PendingRequest>, Failure>) {
+    let both = blocking(move || {
+        let ledger = open_ledger(&source, &paths)?;
+        let policy = load_policy(&ledger, &source.policy_path)?;
+        let pending =
+            ledger.pending().map_err(ledger_failure).map(|p| p.iter().map(|s| view(s, &policy, &user)).collect());
+        Ok((policy, pending))
+    })
+    .await;
+    match both {
+        Ok((policy, pending)) => (Ok(policy), pending),
+        Err(f) => (Err(f.clone()), Err(f)),
     }
-    let p = &s.body.payload;
-    let images: Vec<String> = p
-        .get("images")
-        .and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
-    let from_env = s.body.from_env.clone().or_else(|| p.get("from").and_then(|v| v.as_str()).map(str::to_string));
-    let Some(from_env) = from_env.filter(|_| !images.is_empty()) else {
-        return Err(format!("request {} does not say which images to promote from where", s.id));
-    };
-    Ok(Action::Promote(Box::new(Promotion {
-        service: s.body.service.clone(),
-        from_env,
-        to_env: s.body.policy.env.clone(),
-        images,
-        // Empty: the run plans the diff again on the current overlay.
-        diff: Vec::new(),
-        ticket: s.body.policy.ticket.clone(),
-        reason: s.body.policy.reason.clone(),
-        request_id: Some(s.id.clone()),
-        approved_by: s.approvals.iter().map(|a| a.actor.clone()).collect(),
-        // The trailer names who asked, not the approver whose console runs it.
-        requested_by: Some(s.requester.clone()),
-    })))
+}
+
+/// The action an approved request runs, rebuilt from the request's payload (promotions and
+/// every other action: see [`super::request_payload`]); why not when it cannot be.
+pub fn action_of(s: &RequestState) -> Result<Action, String> {
+    super::request_payload::action_of(s)
 }
 
 /// Append an approval or a rejection as `user`; when an approval satisfies the policy, claim

@@ -184,10 +184,13 @@ impl Executor {
                 Box::pin(async move {
                     // Due, not free-running: a newer load (coalesced) aborts this wait.
                     tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-                    let result = match paths.with_git_auth(auth.as_ref()).await {
-                        Ok(paths) => super::approvals::load(source, user, paths).await,
-                        Err(f) => Err(f),
+                    let (policy, result) = match paths.with_git_auth(auth.as_ref()).await {
+                        Ok(paths) => super::approvals::load_with_policy(source, user, paths).await,
+                        Err(f) => (Err(f.clone()), Err(f)),
                     };
+                    // The policy first: it gates actions as soon as the pane shows the load.
+                    let result_policy = policy.map(Box::new);
+                    let _ = tx.send(Msg::PolicyLoaded { generation, result: result_policy, at: Utc::now() }).await;
                     let _ = tx.send(Msg::ApprovalsLoaded { generation, result, at: Utc::now() }).await;
                 })
             }
@@ -212,13 +215,16 @@ impl Executor {
                     let _ = tx.send(Msg::PromotionPlanned { generation, result, at: Utc::now() }).await;
                 })
             }
-            Effect::RequestApproval { run_id, remote, source, requester, request, promotion } => {
+            Effect::RequestApproval { run_id, remote, source, requester, request, service, action } => {
                 let (paths, auth) = (self.ledger_paths.clone(), self.git_auth());
                 Box::pin(async move {
                     let result = match paths.with_git_auth(auth.as_ref()).await {
                         Ok(paths) => {
-                            super::promote_flow::request_approval(remote, source, requester, request, *promotion, paths)
-                                .await
+                            let action = *action;
+                            super::promote_flow::request_approval(
+                                remote, source, requester, request, service, action, paths,
+                            )
+                            .await
                         }
                         Err(f) => Err(f),
                     };

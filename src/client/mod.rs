@@ -19,6 +19,7 @@ pub mod framing;
 pub mod git_credentials;
 pub mod promote;
 pub mod promote_flow;
+pub mod request_payload;
 pub mod stream;
 pub mod vault;
 pub mod vault_error;

@@ -1,7 +1,7 @@
 //! The console's promotion, client side: answer `Effect::PlanPromotion` with the exact diff
 //! of B's overlay and the policy read from the same GitOps repository (or the clear refusal:
 //! nothing to do, no such image, no Git source …), and `Effect::RequestApproval` by filing
-//! the promotion in the shared approvals ledger. The run itself is `Action::Promote` through
+//! the promotion (or any other action the policy holds) in the shared approvals ledger. The run itself is `Action::Promote` through
 //! [`super::actions`] like every other action. Git runs on the blocking pool.
 //!
 //! The policy is read afresh for every plan rather than cached: a changed `policy.toml` must
@@ -16,7 +16,7 @@ use super::promote::{already_running, plan, target_of, PromoteSettings};
 use crate::audit::Entry;
 use crate::domain::approvals::ApprovalSource;
 use crate::domain::promotion::PromotionPlan;
-use crate::domain::{AppKey, DiffLine, ErrorKind, Failure, Promotion, UserInfo};
+use crate::domain::{Action, AppKey, DiffLine, ErrorKind, Failure, Promotion, UserInfo};
 use crate::ledger::RequestBody;
 use crate::policy::{self, Policy};
 
@@ -44,30 +44,32 @@ pub async fn plan_for_console(
     Ok(PromotionPlan { diff, repo_url: target.repo_url, path: target.path, policy })
 }
 
-/// File `promotion` as an approval request in the ledger of `remote` (or the configured
-/// ledger remote); returns the request id. The payload (`images`, `from`, `to`) is what the
-/// approver's console turns back into the run (`client::approvals::action_of`).
+/// File `action` on `service` (a promotion, or any action the policy holds) as an approval
+/// request in the ledger of `remote` (or the configured ledger remote); returns the request
+/// id. The payload describes the action fully: it is what the approver's console turns back
+/// into the run (`client::approvals::action_of`, see [`super::request_payload`]).
 pub async fn request_approval(
     remote: String,
     source: ApprovalSource,
     requester: UserInfo,
     request: policy::Request,
-    promotion: Promotion,
+    service: String,
+    action: Action,
     paths: LedgerPaths,
 ) -> Result<String, Failure> {
     let source = with_remote(source, &remote);
-    let summary = summary_of(&promotion);
+    let summary = super::request_payload::summary_of(&service, &request.env, &action);
+    let (from_env, diff) = match &action {
+        Action::Promote(p) => (Some(p.from_env.clone()), p.diff.iter().map(diff_text).collect()),
+        _ => (None, Vec::new()),
+    };
     let body = RequestBody {
+        payload: super::request_payload::payload_of(&action),
         policy: request,
-        service: promotion.service.clone(),
-        from_env: Some(promotion.from_env.clone()),
+        service,
+        from_env,
         summary: summary.clone(),
-        diff: promotion.diff.iter().map(diff_text).collect(),
-        payload: serde_json::json!({
-            "images": promotion.images,
-            "from": promotion.from_env,
-            "to": promotion.to_env,
-        }),
+        diff,
     };
     blocking(move || {
         let ledger = open_ledger(&source, &paths)?;

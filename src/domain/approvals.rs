@@ -122,6 +122,9 @@ pub struct ApprovalsState {
     pub selected: usize,
     /// A decision is being written to the ledger (its request id).
     pub deciding: Option<String>,
+    /// The policy read from the same repository with each ledger load: every action the
+    /// console runs is gated by it (`app::gate`). A failed latest load gates closed.
+    pub policy: Loadable<crate::policy::Policy>,
 }
 
 impl ApprovalsState {

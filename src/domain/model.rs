@@ -111,6 +111,28 @@ pub struct Dialog {
     pub auto_sync: bool,
     /// Keys go to the typed confirmation (true) or to the dialog's options (false).
     pub typing: bool,
+    /// Change ticket and reason, asked when the policy wants them for this action here.
+    pub gate: GateInputs,
+}
+
+/// The policy's inputs in an action dialog: each is `Some` only when the policy asks for it.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct GateInputs {
+    pub ticket: Option<LineInput>,
+    pub reason: Option<LineInput>,
+    /// Where keys go when not typing the name.
+    pub focus: GateFocus,
+    /// Confirmed before the policy was first read: confirm again once it arrives.
+    pub awaiting_policy: bool,
+}
+
+/// The part of an action dialog that has the keys (besides the typed name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum GateFocus {
+    #[default]
+    Options,
+    Ticket,
+    Reason,
 }
 
 /// What has the keyboard.

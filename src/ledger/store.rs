@@ -63,6 +63,13 @@ impl Ledger {
     pub fn open(git: Git, remote: &str, cache_root: &Path, ref_name: &str) -> Result<Self, LedgerError> {
         let dir = cache_root.join("ledger").join(&sha256_hex(remote.as_bytes())[..16]);
         let local = |e: std::io::Error| LedgerError::Local { path: dir.clone(), detail: e.to_string() };
+        if let Some(parent) = dir.parent() {
+            std::fs::create_dir_all(parent).map_err(local)?;
+        }
+        // Two consoles or tasks of one user share the cache directory: while one initialises
+        // the repository, another must not see it half-made and "repair" it away. Held only
+        // for the check and the init (a ledger kept open must not block other openers).
+        let lock = lock_for(&dir).map_err(local)?;
         let healthy = dir.join("HEAD").exists() && git.run(&dir, &["rev-parse", "--git-dir"]).is_ok();
         if !healthy {
             if dir.exists() {
@@ -73,6 +80,7 @@ impl Ledger {
             git.run(&dir, &["init", "-q", "--bare", "."])?;
         }
         let empty_tree = git.run_with_input(&dir, &["mktree"], Some(b""))?.line().to_string();
+        drop(lock);
         Ok(Self {
             git,
             remote: remote.to_string(),
@@ -403,4 +411,16 @@ pub fn describe_status(s: &Status) -> String {
         Status::Executed { by, .. } => format!("executed by {by}"),
         Status::Expired => "expired".into(),
     }
+}
+
+/// An exclusive advisory lock on `<dir>.lock`, blocking until the other holder is done (callers
+/// run on blocking threads).
+fn lock_for(dir: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.with_extension("lock"))?;
+    // SAFETY: flock on a descriptor we own for as long as `file` lives.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(file)
 }

@@ -9,11 +9,13 @@
 mod cron;
 mod decide;
 mod freeze;
+mod gate;
 mod parse;
 
 pub use cron::Cron;
 pub use decide::{decide, may_approve, tally, Decision, Tally, Vote};
 pub use freeze::{Freeze, FreezeWhen};
+pub use gate::{approvers, gate, requires, Ask};
 pub use parse::{parse, EXAMPLE};
 
 use serde::{Deserialize, Serialize};

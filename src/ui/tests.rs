@@ -42,6 +42,7 @@ fn dialog(kind: DialogKind) -> Dialog {
         error: None,
         auto_sync: false,
         typing: false,
+        gate: Default::default(),
     }
 }
 
@@ -106,6 +107,24 @@ fn sync_dialog_in_prod_asks_to_type_the_name() {
     assert!(text.contains("[ ] dry run (d)"));
     assert!(text.contains("type payment-service to confirm: paym"));
     assert!(text.contains("enter confirm · esc cancel"));
+}
+
+#[test]
+fn the_policys_ticket_and_reason_fit_the_largest_dialog_at_80x24() {
+    let mut m = fixture_model();
+    let mut d = dialog(DialogKind::Rollback { selected: 1, pause_auto_sync: false });
+    d.require_typed = Some(fixture::SELECTED_SERVICE.into());
+    d.gate.ticket = Some(LineInput { text: "CHG-1".into() });
+    d.gate.reason = Some(LineInput { text: "bad release".into() });
+    d.gate.focus = crate::domain::model::GateFocus::Reason;
+    d.error = Some("the policy needs a change ticket to rollback in prod".into());
+    m.mode = Mode::Dialog(Box::new(d));
+    let text = screen_text(&m, &ui(), 80, 24);
+    assert!(text.contains("change ticket: [CHG-1]"), "{text}");
+    assert!(text.contains("reason: [bad release█]"), "the focused input shows the cursor: {text}");
+    assert!(text.contains("type payment-service to confirm:"), "{text}");
+    assert!(text.contains("✖ the policy needs a change ticket"), "{text}");
+    assert!(text.contains("enter confirm · esc cancel · tab options ⇄ name"), "{text}");
 }
 
 #[test]

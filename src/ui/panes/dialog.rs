@@ -1,13 +1,14 @@
 //! The action dialog: its title names the verb, the service and the ENVIRONMENT; it lists the
 //! options with their toggle keys, the rollback history, the replicas input or the fixed
-//! action; in protected environments it asks for the service name to be typed.
+//! action; the change ticket and reason when the policy asks for them; in protected
+//! environments it asks for the service name to be typed.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 
-use crate::domain::model::{Dialog, DialogKind};
+use crate::domain::model::{Dialog, DialogKind, GateFocus};
 use crate::domain::{deployment::short_revision, Model};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::{age, put_lines, spinner, truncate};
@@ -96,6 +97,7 @@ fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize, rows: usize
             )));
         }
     }
+    gate_inputs(&mut out, dialog, theme, cells);
     if let Some(name) = &dialog.require_typed {
         out.push(Line::raw(""));
         // The cursor shows where keys go: the typed name, or the options above.
@@ -116,15 +118,35 @@ fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize, rows: usize
         Span::styled("esc", key),
         Span::styled(" cancel", dim),
     ]));
-    if dialog.require_typed.is_some() {
+    if dialog.require_typed.is_some() || dialog.gate.ticket.is_some() || dialog.gate.reason.is_some() {
         let last = out.len() - 1;
         out[last].spans.extend([
             Span::styled(" · ", dim),
             Span::styled("tab", key),
-            Span::styled(" options ⇄ name", dim),
+            Span::styled(if dialog.require_typed.is_some() { " options ⇄ name" } else { " next field" }, dim),
         ]);
     }
     out
+}
+
+/// The policy's ticket and reason inputs, when it asks for them (one line each).
+fn gate_inputs(out: &mut Vec<Line<'static>>, dialog: &Dialog, theme: &Theme, cells: usize) {
+    let key = theme.style(Role::Key);
+    let fields =
+        [(&dialog.gate.ticket, "change ticket", GateFocus::Ticket), (&dialog.gate.reason, "reason", GateFocus::Reason)];
+    if fields.iter().all(|(f, ..)| f.is_none()) {
+        return;
+    }
+    out.push(Line::raw(""));
+    for (field, label, focus) in fields {
+        let Some(input) = field else { continue };
+        let active = !dialog.typing && dialog.gate.focus == focus;
+        let text = truncate(&input.text, cells.saturating_sub(label.len() + 4));
+        out.push(Line::from(vec![
+            Span::raw(format!("{label}: ")),
+            Span::styled(format!("[{text}{}]", if active { "█" } else { "" }), key),
+        ]));
+    }
 }
 
 fn rollback(

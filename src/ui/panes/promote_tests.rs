@@ -66,6 +66,7 @@ fn promote_model(plan: Loadable<PromotionPlan>) -> Model {
         error: None,
         auto_sync: false,
         typing: false,
+        gate: Default::default(),
     }));
     m
 }

@@ -1,0 +1,191 @@
+//! The payload of an approval request: everything the approver's console (or headless
+//! `approve`) needs to rebuild the held action and run it once, exactly as the requester
+//! confirmed it. This is Flightdeck's own ledger format (no Argo CD wire field): promotions
+//! keep their original `images`/`from`/`to` shape so older requests still run; every other
+//! action is `{"action": KIND, ...its options}`.
+
+use serde_json::{json, Value};
+
+use crate::domain::{Action, Promotion};
+use crate::ledger::RequestState;
+
+/// The payload that describes `action` fully.
+pub fn payload_of(action: &Action) -> Value {
+    match action {
+        Action::Promote(p) => json!({ "images": p.images, "from": p.from_env, "to": p.to_env }),
+        Action::Sync { prune, dry_run, force, apply_only } => {
+            json!({ "action": "sync", "prune": prune, "dry_run": dry_run, "force": force, "apply_only": apply_only })
+        }
+        Action::Rollback { history_id, pause_auto_sync } => {
+            json!({ "action": "rollback", "history_id": history_id, "pause_auto_sync": pause_auto_sync })
+        }
+        Action::Scale { kind, group, name, namespace, replicas } => json!({
+            "action": "scale", "kind": kind, "group": group, "name": name, "namespace": namespace,
+            "replicas": replicas,
+        }),
+        Action::Restart { kind, group, name, namespace } => {
+            json!({ "action": "restart", "kind": kind, "group": group, "name": name, "namespace": namespace })
+        }
+        Action::Refresh { hard } => json!({ "action": "refresh", "hard": hard }),
+        Action::Terminate => json!({ "action": "terminate" }),
+        Action::RolloutPromote { name, namespace } => {
+            json!({ "action": "rollout-promote", "name": name, "namespace": namespace })
+        }
+        Action::RolloutAbort { name, namespace } => {
+            json!({ "action": "rollout-abort", "name": name, "namespace": namespace })
+        }
+        Action::ResumeAutoSync => json!({ "action": "resume-auto-sync" }),
+    }
+}
+
+/// "sync alpha in prod (prune)", for the ledger and the approvals pane.
+pub fn summary_of(service: &str, env: &str, action: &Action) -> String {
+    match action {
+        Action::Promote(p) => super::promote_flow::summary_of(p),
+        a if a.options().is_empty() => format!("{} {service} in {env}", a.verb()),
+        a => format!("{} {service} in {env} ({})", a.verb(), a.options()),
+    }
+}
+
+/// The action an approved request runs, rebuilt from its payload; why not when the payload
+/// does not describe one.
+pub fn action_of(s: &RequestState) -> Result<Action, String> {
+    let p = &s.body.payload;
+    let Some(kind) = p.get("action").and_then(Value::as_str) else {
+        return promotion_of(s);
+    };
+    let bad = |what: &str| format!("request {} does not say {what} of its {kind}", s.id);
+    let flag = |k: &str| p.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_string).ok_or_else(|| bad(k));
+    Ok(match kind {
+        "sync" => Action::Sync {
+            prune: flag("prune"),
+            dry_run: flag("dry_run"),
+            force: flag("force"),
+            apply_only: flag("apply_only"),
+        },
+        "rollback" => Action::Rollback {
+            history_id: p.get("history_id").and_then(Value::as_i64).ok_or_else(|| bad("the history id"))?,
+            pause_auto_sync: flag("pause_auto_sync"),
+        },
+        "scale" => Action::Scale {
+            kind: text("kind")?,
+            group: text("group")?,
+            name: text("name")?,
+            namespace: text("namespace")?,
+            replicas: p
+                .get("replicas")
+                .and_then(Value::as_u64)
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| bad("the replicas"))?,
+        },
+        "restart" => Action::Restart {
+            kind: text("kind")?,
+            group: text("group")?,
+            name: text("name")?,
+            namespace: text("namespace")?,
+        },
+        "refresh" => Action::Refresh { hard: flag("hard") },
+        "terminate" => Action::Terminate,
+        "rollout-promote" => Action::RolloutPromote { name: text("name")?, namespace: text("namespace")? },
+        "rollout-abort" => Action::RolloutAbort { name: text("name")?, namespace: text("namespace")? },
+        "resume-auto-sync" => Action::ResumeAutoSync,
+        other => return Err(format!("request {} holds an action this Flightdeck does not know: {other:?}", s.id)),
+    })
+}
+
+/// A promotion request (the payload's `images` and `from`), with its trailers.
+fn promotion_of(s: &RequestState) -> Result<Action, String> {
+    let p = &s.body.payload;
+    let images: Vec<String> = p
+        .get("images")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    let from_env = s.body.from_env.clone().or_else(|| p.get("from").and_then(Value::as_str).map(str::to_string));
+    let Some(from_env) = from_env.filter(|_| !images.is_empty()) else {
+        return Err(format!("request {} does not say which images to promote from where", s.id));
+    };
+    Ok(Action::Promote(Box::new(Promotion {
+        service: s.body.service.clone(),
+        from_env,
+        to_env: s.body.policy.env.clone(),
+        images,
+        // Empty: the run plans the diff again on the current overlay.
+        diff: Vec::new(),
+        ticket: s.body.policy.ticket.clone(),
+        reason: s.body.policy.reason.clone(),
+        request_id: Some(s.id.clone()),
+        approved_by: s.approvals.iter().map(|a| a.actor.clone()).collect(),
+        // The trailer names who asked, not the approver whose console runs it.
+        requested_by: Some(s.requester.clone()),
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(payload: Value) -> RequestState {
+        let body = crate::ledger::RequestBody {
+            policy: crate::policy::Request::new(crate::policy::ActionKind::Sync, "prod"),
+            service: "alpha".into(),
+            from_env: None,
+            summary: String::new(),
+            diff: Vec::new(),
+            payload,
+        };
+        RequestState {
+            id: "req-1".into(),
+            body,
+            requester: "dave".into(),
+            requested_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            approvals: Vec::new(),
+            rejections: Vec::new(),
+            status: crate::ledger::Status::Pending,
+            votes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn every_action_survives_the_payload_round_trip() {
+        let w = |n: &str| (String::from("Deployment"), String::from("apps"), n.to_string(), String::from("shop"));
+        let (kind, group, name, namespace) = w("alpha");
+        let actions = [
+            Action::Sync { prune: true, dry_run: false, force: true, apply_only: false },
+            Action::Rollback { history_id: 7, pause_auto_sync: true },
+            Action::Scale {
+                kind: kind.clone(),
+                group: group.clone(),
+                name: name.clone(),
+                namespace: namespace.clone(),
+                replicas: 5,
+            },
+            Action::Restart { kind, group, name, namespace },
+            Action::Refresh { hard: true },
+            Action::Terminate,
+            Action::RolloutPromote { name: "r".into(), namespace: "shop".into() },
+            Action::RolloutAbort { name: "r".into(), namespace: "shop".into() },
+            Action::ResumeAutoSync,
+        ];
+        for a in actions {
+            assert_eq!(action_of(&state(payload_of(&a))), Ok(a.clone()), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn a_payload_missing_what_it_needs_is_refused_not_guessed() {
+        let err = action_of(&state(json!({ "action": "scale", "kind": "Deployment" }))).unwrap_err();
+        assert!(err.contains("req-1") && err.contains("scale"), "{err}");
+        let err = action_of(&state(json!({ "action": "explode" }))).unwrap_err();
+        assert!(err.contains("explode"), "{err}");
+        assert!(action_of(&state(json!({}))).unwrap_err().contains("which images"));
+    }
+
+    #[test]
+    fn summary_names_verb_service_env_and_options() {
+        let a = Action::Sync { prune: true, dry_run: false, force: false, apply_only: false };
+        assert_eq!(summary_of("alpha", "prod", &a), "sync alpha in prod (prune)");
+        assert_eq!(summary_of("alpha", "prod", &Action::Terminate), "terminate alpha in prod");
+    }
+}
