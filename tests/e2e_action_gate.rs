@@ -8,43 +8,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 use std::time::Duration;
 
-use flightdeck::config::{self, Auth, Secret};
 use flightdeck::gitops::git::Git;
 use flightdeck_sim::Sim;
-
-const SAFETY: Duration = Duration::from_secs(60);
-
-fn operator_config(sim: &Sim, home: &Path, user: &str) -> PathBuf {
-    let mut cfg = common::sim_config(sim);
-    for (i, inst) in cfg.instances.iter_mut().enumerate() {
-        inst.auth = Auth::Token(Secret::new(sim.token_for(i, user).expect("demo user exists")));
-    }
-    let path = home.join(format!("{user}.toml"));
-    config::write_file(&path, &cfg).expect("write config");
-    path
-}
-
-async fn run(home: &Path, user: &str, args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));
-    c.arg("--config").arg(home.join(format!("{user}.toml"))).args(args);
-    c.env_clear()
-        .env("HOME", home)
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("GIT_AUTHOR_NAME", user)
-        .env("GIT_AUTHOR_EMAIL", format!("{user}@example.com"))
-        .env("GIT_COMMITTER_NAME", user)
-        .env("GIT_COMMITTER_EMAIL", format!("{user}@example.com"))
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let out = tokio::task::spawn_blocking(move || c.output());
-    tokio::time::timeout(SAFETY, out).await.expect("flightdeck finishes").expect("join").expect("runs")
-}
 
 fn both(o: &Output) -> String {
     format!("stdout: {}\nstderr: {}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
@@ -75,7 +44,7 @@ async fn daves_prod_sync_is_filed_and_alices_approval_runs_it_once() {
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
     for user in ["dave", "alice", "olga"] {
-        operator_config(&sim, home, user);
+        common::operator_config(&sim, home, user);
     }
     common::commit_policy_without_freezes(&sim, home);
     let_developers_request_prod_sync(&sim, home);
@@ -85,13 +54,13 @@ async fn daves_prod_sync_is_filed_and_alices_approval_runs_it_once() {
     let before = operation_of(&sim, &prod_app);
 
     // Without ticket and reason, prod refuses on one line (exit 3), nothing filed.
-    let out = run(home, "dave", &["sync", &service, "--env", "prod"]).await;
+    let out = common::run_as(home, "dave", &["sync", &service, "--env", "prod"]).await;
     assert_eq!(out.status.code(), Some(3), "{}", both(&out));
     assert!(both(&out).contains("sync in prod needs a change ticket"), "{}", both(&out));
 
     // With them: a request in the ledger, exit 0, nothing synced.
     let args = ["sync", &service, "--env", "prod", "--ticket", "CHG-77", "--reason", "config drift"];
-    let out = run(home, "dave", &args).await;
+    let out = common::run_as(home, "dave", &args).await;
     assert_eq!(out.status.code(), Some(0), "{}", both(&out));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
@@ -103,13 +72,13 @@ async fn daves_prod_sync_is_filed_and_alices_approval_runs_it_once() {
     let id = stdout.split_whitespace().find(|w| w.starts_with("req-")).unwrap().trim_end_matches(';').to_string();
     sim.advance(Duration::from_secs(5)).await;
     assert_eq!(operation_of(&sim, &prod_app), before, "nothing synced while the request waits");
-    let listed = run(home, "alice", &["approvals", "-o", "json"]).await;
+    let listed = common::run_as(home, "alice", &["approvals", "-o", "json"]).await;
     assert!(String::from_utf8_lossy(&listed.stdout).contains(&id), "{}", both(&listed));
 
     // dave cannot approve his own (four-eyes); alice's approval satisfies the policy and runs it.
-    let own = run(home, "dave", &["approve", &id]).await;
+    let own = common::run_as(home, "dave", &["approve", &id]).await;
     assert_eq!(own.status.code(), Some(3), "{}", both(&own));
-    let out = run(home, "alice", &["approve", &id]).await;
+    let out = common::run_as(home, "alice", &["approve", &id]).await;
     assert_eq!(out.status.code(), Some(0), "{}", both(&out));
     assert!(
         both(&out).contains("1 of 1") && both(&out).contains(&format!("you claimed the run: sync {service}/prod")),
@@ -124,7 +93,7 @@ async fn daves_prod_sync_is_filed_and_alices_approval_runs_it_once() {
     assert_ne!(after_run.1, before.1, "the sync operation ran");
 
     // Once: a late approval is refused and sends nothing.
-    let late = run(home, "olga", &["approve", &id]).await;
+    let late = common::run_as(home, "olga", &["approve", &id]).await;
     assert_ne!(late.status.code(), Some(0), "{}", both(&late));
     sim.advance(Duration::from_secs(5)).await;
     assert_eq!(operation_of(&sim, &prod_app).1, after_run.1, "no second sync");

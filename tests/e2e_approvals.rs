@@ -13,46 +13,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use flightdeck::config::{self, Auth, Secret};
 use flightdeck::gitops::git::Git;
 use flightdeck_sim::Sim;
-
-const SAFETY: Duration = Duration::from_secs(60);
-
-/// One operator's config: the simulator's estate, logged in as `user` on every instance.
-fn operator_config(sim: &Sim, home: &Path, user: &str) -> PathBuf {
-    let mut cfg = common::sim_config(sim);
-    for (i, inst) in cfg.instances.iter_mut().enumerate() {
-        inst.auth = Auth::Token(Secret::new(sim.token_for(i, user).expect("demo user exists")));
-    }
-    let path = home.join(format!("{user}.toml"));
-    config::write_file(&path, &cfg).expect("write config");
-    path
-}
-
-/// `flightdeck --config <user>.toml ARGS` with a clean environment under `home` (shared by
-/// the operators: one cache, one audit directory, as on a shared jump host).
-async fn run(home: &Path, user: &str, args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));
-    c.arg("--config").arg(home.join(format!("{user}.toml"))).args(args);
-    c.env_clear()
-        .env("HOME", home)
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("GIT_AUTHOR_NAME", user)
-        .env("GIT_AUTHOR_EMAIL", format!("{user}@example.com"))
-        .env("GIT_COMMITTER_NAME", user)
-        .env("GIT_COMMITTER_EMAIL", format!("{user}@example.com"))
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let out = tokio::task::spawn_blocking(move || c.output());
-    tokio::time::timeout(SAFETY, out).await.expect("flightdeck finishes").expect("join").expect("runs")
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -72,7 +38,7 @@ async fn dave_promotes_to_prod_alice_and_bob_approve_and_bobs_run_deploys_it_onc
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
     for user in ["dave", "alice", "bob"] {
-        operator_config(&sim, home, user);
+        common::operator_config(&sim, home, user);
     }
     let bare = sim.git_dir().expect("the simulator has a repository");
     common::commit_policy_without_freezes(&sim, home);
@@ -87,7 +53,7 @@ async fn dave_promotes_to_prod_alice_and_bob_approve_and_bobs_run_deploys_it_onc
     assert_ne!(image_of(&sim, 2, &prod_app), dev_image, "prod runs an older version to begin with");
 
     // 1. dave: dev → staging runs at once.
-    let out = run(home, "dave", &["promote", &service, "--from", "dev", "--to", "staging"]).await;
+    let out = common::run_as(home, "dave", &["promote", &service, "--from", "dev", "--to", "staging"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", both(&out));
     let staging_overlay = format!("main:apps/{service}/overlays/staging/kustomization.yaml");
     assert!(git.run(&bare, &["show", &staging_overlay]).unwrap().stdout.contains(&format!("newTag: {tag}\n")));
@@ -105,7 +71,7 @@ async fn dave_promotes_to_prod_alice_and_bob_approve_and_bobs_run_deploys_it_onc
     let prod_before = git.run(&bare, &["show", &prod_overlay]).unwrap().stdout;
     let args =
         ["promote", &service, "--from", "staging", "--to", "prod", "--ticket", "CHG-42", "--reason", "release 42"];
-    let out = run(home, "dave", &args).await;
+    let out = common::run_as(home, "dave", &args).await;
     assert_eq!(out.status.code(), Some(0), "{}", both(&out));
     let said = stdout(&out);
     let id = said
@@ -117,24 +83,24 @@ async fn dave_promotes_to_prod_alice_and_bob_approve_and_bobs_run_deploys_it_onc
     assert_eq!(git.run(&bare, &["show", &prod_overlay]).unwrap().stdout, prod_before);
     let head_after_request = git.run(&bare, &["rev-parse", "main"]).unwrap().stdout;
 
-    let listed = run(home, "alice", &["approvals", "-o", "json"]).await;
+    let listed = common::run_as(home, "alice", &["approvals", "-o", "json"]).await;
     let rows: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("json");
     assert_eq!(rows[0]["id"], id.as_str(), "{rows}");
     assert_eq!(rows[0]["requester"], "dave");
 
     // 3. dave cannot approve his own request: four-eyes, explained, exit 3 (not permitted).
-    let out = run(home, "dave", &["approve", &id]).await;
+    let out = common::run_as(home, "dave", &["approve", &id]).await;
     assert_eq!(out.status.code(), Some(3), "{}", both(&out));
     assert!(both(&out).contains("four-eyes"), "{}", both(&out));
 
     // 4. alice approves: 1 of 2, nothing runs.
-    let out = run(home, "alice", &["approve", &id, "--comment", "looks good"]).await;
+    let out = common::run_as(home, "alice", &["approve", &id, "--comment", "looks good"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", both(&out));
     assert!(stdout(&out).contains("1 of 2") && stdout(&out).contains("nothing runs yet"), "{}", both(&out));
     assert_eq!(git.run(&bare, &["rev-parse", "main"]).unwrap().stdout, head_after_request, "no commit yet");
 
     // 5. bob approves: the policy is satisfied, bob's process claims and runs it.
-    let out = run(home, "bob", &["approve", &id]).await;
+    let out = common::run_as(home, "bob", &["approve", &id]).await;
     assert_eq!(out.status.code(), Some(0), "{}", both(&out));
     assert!(stdout(&out).contains("2 of 2") && stdout(&out).contains("you claimed the run"), "{}", both(&out));
     assert!(git.run(&bare, &["show", &prod_overlay]).unwrap().stdout.contains(&format!("newTag: {tag}\n")));
@@ -160,14 +126,14 @@ async fn dave_promotes_to_prod_alice_and_bob_approve_and_bobs_run_deploys_it_onc
     assert_eq!(prod["status"]["sync"]["status"], "Synced");
 
     // Nobody runs it twice: the request is executed, a late approval is refused.
-    let late = run(home, "alice", &["approve", &id]).await;
+    let late = common::run_as(home, "alice", &["approve", &id]).await;
     assert_ne!(late.status.code(), Some(0), "{}", both(&late));
     assert_eq!(git.run(&bare, &["rev-list", "--count", &range]).unwrap().stdout.trim(), "1");
 
     // 6. The audit trail: intact, then one tampered line is named.
-    let out = run(home, "bob", &["audit", "verify"]).await;
+    let out = common::run_as(home, "bob", &["audit", "verify"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", both(&out));
-    let listed = run(home, "bob", &["audit", "-o", "json"]).await;
+    let listed = common::run_as(home, "bob", &["audit", "-o", "json"]).await;
     let audit_text = stdout(&listed);
     for event in ["\"promote\"", "\"request\"", "\"approval\"", "\"execution\""] {
         assert!(audit_text.contains(event), "{event} missing from the audit: {audit_text}");
@@ -178,7 +144,7 @@ async fn dave_promotes_to_prod_alice_and_bob_approve_and_bobs_run_deploys_it_onc
     let mut tampered = lines.clone();
     tampered[victim] = tampered[victim].replace("\"alice\"", "\"mallory\"");
     std::fs::write(&file, tampered.join("\n") + "\n").unwrap();
-    let out = run(home, "bob", &["audit", "verify"]).await;
+    let out = common::run_as(home, "bob", &["audit", "verify"]).await;
     assert_ne!(out.status.code(), Some(0), "{}", both(&out));
     // The next record holds the hash of the original line: the changed one is named.
     let named = format!("record {} was changed or removed", victim + 1);
@@ -197,12 +163,12 @@ async fn prod_request(sim: &Sim, home: &Path) -> (String, String, String) {
         .find(|a| image_of(sim, 0, a) != image_of(sim, 2, &format!("{}-prod", common::service_of(a, "dev"))))
         .expect("a service with something to promote");
     let service = common::service_of(&dev_app, "dev");
-    let out = run(home, "dave", &["promote", &service, "--from", "dev", "--to", "staging"]).await;
+    let out = common::run_as(home, "dave", &["promote", &service, "--from", "dev", "--to", "staging"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", both(&out));
     sim.advance(Duration::from_secs(10)).await;
     sim.advance(Duration::from_secs(30)).await;
     let args = ["promote", &service, "--from", "staging", "--to", "prod", "--ticket", "CHG-9", "--reason", "r"];
-    let out = run(home, "dave", &args).await;
+    let out = common::run_as(home, "dave", &args).await;
     assert_eq!(out.status.code(), Some(0), "{}", both(&out));
     let id = stdout(&out)
         .split_whitespace()
@@ -218,12 +184,12 @@ async fn the_deciding_approve_with_wait_follows_the_run_to_healthy() {
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
     for user in ["dave", "alice", "bob"] {
-        operator_config(&sim, home, user);
+        common::operator_config(&sim, home, user);
     }
     common::commit_policy_without_freezes(&sim, home);
     sim.advance(Duration::from_millis(100)).await;
     let (service, image, id) = prod_request(&sim, home).await;
-    let out = run(home, "alice", &["approve", &id]).await;
+    let out = common::run_as(home, "alice", &["approve", &id]).await;
     assert_eq!(out.status.code(), Some(0), "{}", both(&out));
 
     let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));
@@ -235,7 +201,7 @@ async fn the_deciding_approve_with_wait_follows_the_run_to_healthy() {
     c.env("PATH", std::env::var("PATH").unwrap_or_default());
     let child = c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     // The run follows prod through a watch stream: once it is open, run the clock.
-    tokio::time::timeout(SAFETY, sim.wait_watchers(2, 1)).await.expect("bob's run follows prod");
+    tokio::time::timeout(common::RUN_LIMIT, sim.wait_watchers(2, 1)).await.expect("bob's run follows prod");
     let waiter = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap());
     while !waiter.is_finished() {
         sim.advance(Duration::from_millis(500)).await;

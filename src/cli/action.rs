@@ -15,13 +15,13 @@ use crate::domain::{Action, Deployment, ErrorKind, Failure, StepStatus};
 
 pub async fn run(cfg: &Config, cmd: Sub) -> Result<(), Failure> {
     let (service, env, wait, ticket, reason) = match &cmd {
-        Sub::Sync { service, env, wait, ticket, reason, .. }
-        | Sub::Rollback { service, env, wait, ticket, reason, .. }
-        | Sub::Scale { service, env, wait, ticket, reason, .. } => {
-            (service.clone(), env.clone(), *wait, ticket.clone(), reason.clone())
+        Sub::Sync { service, env, wait, why, .. }
+        | Sub::Rollback { service, env, wait, why, .. }
+        | Sub::Scale { service, env, wait, why, .. } => {
+            (service.clone(), env.clone(), *wait, why.ticket.clone(), why.reason.clone())
         }
-        Sub::Refresh { service, env, ticket, reason, .. } => {
-            (service.clone(), env.clone(), false, ticket.clone(), reason.clone())
+        Sub::Refresh { service, env, why, .. } => {
+            (service.clone(), env.clone(), false, why.ticket.clone(), why.reason.clone())
         }
         _ => return Err(Failure::new(ErrorKind::Usage, "not an action")),
     };

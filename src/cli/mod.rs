@@ -120,12 +120,8 @@ pub enum Sub {
         /// Follow the operation to its end and to health.
         #[arg(long)]
         wait: bool,
-        /// Change ticket, when the policy asks for one.
-        #[arg(long)]
-        ticket: Option<String>,
-        /// Why, when the policy asks (an emergency always does).
-        #[arg(long)]
-        reason: Option<String>,
+        #[command(flatten)]
+        why: Justification,
     },
     /// Roll back a service to a history entry.
     Rollback {
@@ -140,12 +136,8 @@ pub enum Sub {
         pause_auto_sync: bool,
         #[arg(long)]
         wait: bool,
-        /// Change ticket, when the policy asks for one.
-        #[arg(long)]
-        ticket: Option<String>,
-        /// Why, when the policy asks (an emergency always does).
-        #[arg(long)]
-        reason: Option<String>,
+        #[command(flatten)]
+        why: Justification,
     },
     /// Scale a service's workload.
     Scale {
@@ -156,12 +148,8 @@ pub enum Sub {
         replicas: u32,
         #[arg(long)]
         wait: bool,
-        /// Change ticket, when the policy asks for one.
-        #[arg(long)]
-        ticket: Option<String>,
-        /// Why, when the policy asks (an emergency always does).
-        #[arg(long)]
-        reason: Option<String>,
+        #[command(flatten)]
+        why: Justification,
     },
     /// Measure fleet-scale figures on an in-process simulated estate (load, frames, storm).
     Bench {
@@ -210,12 +198,8 @@ pub enum Sub {
         /// Also invalidate the manifest cache.
         #[arg(long)]
         hard: bool,
-        /// Change ticket, when the policy asks for one.
-        #[arg(long)]
-        ticket: Option<String>,
-        /// Why, when the policy asks (an emergency always does).
-        #[arg(long)]
-        reason: Option<String>,
+        #[command(flatten)]
+        why: Justification,
     },
     /// List the audit trail, or check its chain (`audit verify`).
     Audit {
@@ -297,6 +281,17 @@ impl LedgerArgs {
 pub enum AuditSub {
     /// Check every record's hash chain; name the first broken record.
     Verify,
+}
+
+/// What the policy may ask of any action: a change ticket and a reason.
+#[derive(Debug, Args)]
+pub struct Justification {
+    /// Change ticket, when the policy asks for one.
+    #[arg(long)]
+    pub ticket: Option<String>,
+    /// Why, when the policy asks (an emergency always does).
+    #[arg(long)]
+    pub reason: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

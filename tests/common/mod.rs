@@ -49,3 +49,40 @@ pub fn commit_policy_without_freezes(sim: &Sim, scratch: &Path) {
     git.run(&work, &["commit", "-q", "-am", "policy: no freeze windows in this test"]).unwrap();
     git.run(&work, &["push", "-q", "origin", "HEAD:main"]).unwrap();
 }
+
+/// Safety net for one run of the binary (a real failure shows as a timeout, not a hang).
+pub const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// One operator's config: the simulator's estate, logged in as `user` on every instance,
+/// written to `<home>/<user>.toml`.
+pub fn operator_config(sim: &Sim, home: &Path, user: &str) -> PathBuf {
+    let mut cfg = sim_config(sim);
+    for (i, inst) in cfg.instances.iter_mut().enumerate() {
+        let token = sim.token_for(i, user).expect("demo user exists");
+        inst.auth = flightdeck::config::Auth::Token(flightdeck::config::Secret::new(token));
+    }
+    let path = home.join(format!("{user}.toml"));
+    config::write_file(&path, &cfg).expect("write config");
+    path
+}
+
+/// `flightdeck --config <home>/<user>.toml ARGS` with a clean environment under `home` (shared
+/// by the operators: one cache, one audit directory, as on a shared jump host).
+pub async fn run_as(home: &Path, user: &str, args: &[&str]) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));
+    c.arg("--config").arg(home.join(format!("{user}.toml"))).args(args);
+    c.env_clear()
+        .env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("GIT_AUTHOR_NAME", user)
+        .env("GIT_AUTHOR_EMAIL", format!("{user}@example.com"))
+        .env("GIT_COMMITTER_NAME", user)
+        .env("GIT_COMMITTER_EMAIL", format!("{user}@example.com"))
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let out = tokio::task::spawn_blocking(move || c.output());
+    tokio::time::timeout(RUN_LIMIT, out).await.expect("flightdeck finishes").expect("join").expect("runs")
+}
