@@ -9,12 +9,13 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use chrono::Utc;
-use flightdeck::client::approvals::{decide, LedgerPaths};
+use flightdeck::client::engine::embedded::{decide, LedgerPaths};
+use flightdeck::client::engine::{Ledger, DEFAULT_REF};
+use flightdeck::client::git::Git;
 use flightdeck::domain::approvals::ApprovalSource;
+use flightdeck::domain::policy::{ActionKind, Request};
 use flightdeck::domain::{Action, UserInfo};
-use flightdeck::gitops::git::Git;
-use flightdeck::ledger::{Ledger, RequestBody, DEFAULT_REF};
-use flightdeck::policy::{ActionKind, Request};
+use flightdeck::engine::RequestBody;
 
 fn flightdeck(cfg: &Path, home: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));

@@ -10,7 +10,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use flightdeck::gitops::git::Git;
+use flightdeck::client::git::Git;
 use flightdeck_sim::Sim;
 
 fn fixture(name: &str) -> PathBuf {

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use flightdeck::gitops::git::Git;
+use flightdeck::client::git::Git;
 use flightdeck_sim::Sim;
 
 fn both(o: &Output) -> String {

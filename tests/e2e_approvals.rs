@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use flightdeck::gitops::git::Git;
+use flightdeck::client::git::Git;
 use flightdeck_sim::Sim;
 
 fn stdout(o: &Output) -> String {

@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use flightdeck::client::git::Git;
 use flightdeck::config::{self, Auth, Secret};
-use flightdeck::gitops::git::Git;
 
 fn flightdeck(cfg: &Path, home: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::pty::Pty;
+use flightdeck::client::git::Git;
 use flightdeck::config::{self, Auth, Secret};
-use flightdeck::gitops::git::Git;
 
 fn image_of(app: &serde_json::Value) -> String {
     app["status"]["summary"]["images"][0].as_str().unwrap_or_default().to_string()

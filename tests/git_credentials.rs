@@ -11,9 +11,9 @@ use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use flightdeck::client::git_credentials::{git_env_with, DEFAULT_USERNAME, TOKEN_VAR, USERNAME_VAR};
+use flightdeck::client::git::credentials::{git_env_with, DEFAULT_USERNAME, TOKEN_VAR, USERNAME_VAR};
+use flightdeck::client::git::Git;
 use flightdeck::config::Secret;
-use flightdeck::gitops::git::Git;
 
 const CANARY: &str = "ghs_canary-5e1f0a77-git-token";
 const SHA: &str = "8f3c2b1a9d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a";
@@ -189,5 +189,5 @@ fn git_without_a_token_is_refused_and_never_prompts() {
     let git = Git::new().with_env(env).with_timeout(Duration::from_secs(60));
     let url = format!("http://127.0.0.1:{port}/estate.git");
     let err = git.run(tmp.path(), &["ls-remote", url.as_str()]).expect_err("no credential");
-    assert_eq!(err.failure(), flightdeck::gitops::git::GitFailure::Unauthorized, "{err}");
+    assert_eq!(err.failure(), flightdeck::client::git::GitFailure::Unauthorized, "{err}");
 }

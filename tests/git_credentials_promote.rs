@@ -11,13 +11,13 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use flightdeck::client::approvals::LedgerPaths;
 use flightdeck::client::credentials::{clients, Resolved};
-use flightdeck::client::git_credentials::{TOKEN_VAR, USERNAME_VAR};
-use flightdeck::client::promote::PromoteSettings;
+use flightdeck::client::engine::embedded::LedgerPaths;
+use flightdeck::client::git::credentials::{TOKEN_VAR, USERNAME_VAR};
+use flightdeck::client::git::promote::PromoteSettings;
+use flightdeck::client::git::Git;
 use flightdeck::config::credentials::GitCredentials;
 use flightdeck::config::{Auth, Config, Secret, VaultAuth, VaultRef, VaultSettings};
-use flightdeck::gitops::git::Git;
 
 const CANARY: &str = "ghs_promote-canary-7d1c";
 

@@ -1,7 +1,7 @@
 //! Overlay edits: kustomize images[] (newTag, newName, digest) and Helm values tags change only
 //! the lines they must, and every case that cannot be done cleanly is refused with a reason.
 
-use flightdeck::gitops::overlay::{edit_helm_values, edit_kustomization, ImageRef, OverlayError};
+use flightdeck::client::git::overlay::{edit_helm_values, edit_kustomization, ImageRef, OverlayError};
 
 const K: &str = "\
 apiVersion: kustomize.config.k8s.io/v1beta1

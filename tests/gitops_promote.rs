@@ -7,9 +7,9 @@ mod gitops_support;
 
 use std::fs;
 
+use flightdeck::client::git::clone::WorkingClone;
+use flightdeck::client::git::commit::{execute, plan, PromoteError, Target};
 use flightdeck::domain::DiffLine;
-use flightdeck::gitops::clone::WorkingClone;
-use flightdeck::gitops::promote::{execute, plan, PromoteError, Target};
 use gitops_support::{git, image, request, Remote, KUSTOMIZATION};
 
 const OVERLAY: &str = "apps/payment/overlays/staging/kustomization.yaml";

@@ -7,10 +7,11 @@ use std::path::Path;
 use std::sync::{Arc, Barrier};
 
 use chrono::{TimeZone, Utc};
+use flightdeck::client::engine::{Ledger, LedgerError, Signing, DEFAULT_REF};
+use flightdeck::client::git::Git;
+use flightdeck::domain::policy::{self, ActionKind, Policy, Request};
 use flightdeck::domain::UserInfo;
-use flightdeck::gitops::git::Git;
-use flightdeck::ledger::{Ledger, LedgerError, RecordKind, RequestBody, Signing, Status, DEFAULT_REF};
-use flightdeck::policy::{self, ActionKind, Policy, Request};
+use flightdeck::engine::{RecordKind, RequestBody, Status};
 
 fn git() -> Git {
     Git::new().with_timeout(std::time::Duration::from_secs(60))

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use chrono::{DateTime, TimeZone, Utc};
+use flightdeck::domain::policy::{self, decide, may_approve, tally, ActionKind, Decision, Policy, Request, Vote};
 use flightdeck::domain::UserInfo;
-use flightdeck::policy::{self, decide, may_approve, tally, ActionKind, Decision, Policy, Request, Vote};
 
 fn example() -> Policy {
     policy::parse(policy::EXAMPLE, Path::new("policy.example.toml")).expect("example parses")

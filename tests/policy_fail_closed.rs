@@ -1,9 +1,9 @@
 //! The policy is read from the GitOps repository: when that repository cannot be read, every
 //! gated action must be refused (fail closed), never treated as "no policy, run anything".
 
-use flightdeck::client::approvals::load_policy;
-use flightdeck::gitops::git::Git;
-use flightdeck::ledger::{Ledger, DEFAULT_REF};
+use flightdeck::client::engine::embedded::load_policy;
+use flightdeck::client::engine::{Ledger, DEFAULT_REF};
+use flightdeck::client::git::Git;
 
 fn git() -> Git {
     Git::new().with_timeout(std::time::Duration::from_secs(60))

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use flightdeck::policy::{self, ActionKind, Principal};
+use flightdeck::domain::policy::{self, ActionKind, Principal};
 
 fn err(text: &str) -> String {
     policy::parse(text, Path::new("policy.toml")).unwrap_err().to_string()

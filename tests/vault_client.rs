@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use flightdeck::client::credentials::{clients, resolve};
+use flightdeck::client::vault::error::VaultError;
 use flightdeck::client::vault::VaultSession;
-use flightdeck::client::vault_error::VaultError;
 use flightdeck::config::{Config, InstanceConfig, Secret, VaultAuth, VaultRef, VaultSettings};
 use flightdeck_sim::Sim;
 

@@ -57,7 +57,7 @@ async fn headless_clients_without_a_session_read_the_rotated_token_once_on_401()
     assert_eq!(instance, 0);
     assert_eq!(source, "token from vault secret/argocd/dev ✓ (read again after a 401)");
     assert!(!format!("{msg:?}").contains(&inst.token));
-    let mut model = flightdeck::cli::model_from(&cfg);
+    let mut model = flightdeck::session::model_from(&cfg);
     assert_eq!(model.instances[0].credential.as_deref(), Some("token from vault secret/argocd/dev"));
     flightdeck::app::update(&mut model, msg, &flightdeck::config::keymap::builtin());
     assert_eq!(model.instances[0].credential.as_deref(), Some(source.as_str()));

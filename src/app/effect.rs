@@ -47,7 +47,7 @@ pub enum Effect {
         remote: String,
         source: crate::domain::approvals::ApprovalSource,
         requester: crate::domain::UserInfo,
-        request: crate::policy::Request,
+        request: crate::domain::policy::Request,
         service: String,
         action: Box<Action>,
     },

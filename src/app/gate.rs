@@ -15,8 +15,8 @@ use super::promote::{log_steps, APPROVAL_STEP};
 use super::update::start_run;
 use super::{Effect, Key};
 use crate::domain::model::{Dialog, DialogKind, GateFocus, GateInputs, LineInput, Mode};
+use crate::domain::policy::{self, ActionKind, Decision, Policy};
 use crate::domain::{Action, Loadable, Model, StepStatus, UserInfo};
-use crate::policy::{self, ActionKind, Decision, Policy};
 
 /// Said while a confirm waits for the first policy read (and then confirmed by itself).
 const READING: &str = "reading the policy from the GitOps repository…";

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use crate::app::{update, Effect, Key, Keymap, Msg};
 use crate::domain::approvals::ApprovalSource;
 use crate::domain::model::{InstanceState, Mode};
+use crate::domain::policy::{self, Policy};
 use crate::domain::*;
-use crate::policy::{self, Policy};
 
 /// Tuesday 2023-11-14 22:13 UTC: outside the example's prod freeze.
 const TUESDAY: i64 = 1_700_000_000;

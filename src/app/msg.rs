@@ -64,7 +64,7 @@ pub enum Msg {
     },
     /// The policy was read from the GitOps repository with a ledger load (same generation),
     /// or could not be.
-    PolicyLoaded { generation: u64, result: Result<Box<crate::policy::Policy>, Failure>, at: DateTime<Utc> },
+    PolicyLoaded { generation: u64, result: Result<Box<crate::domain::policy::Policy>, Failure>, at: DateTime<Utc> },
     /// An approval (`approve`) or a rejection was written to the ledger, or refused.
     ApprovalDecided {
         id: String,

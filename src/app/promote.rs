@@ -11,9 +11,9 @@ use super::normal::{edit_line, flash_error};
 use super::update::start_run;
 use super::{Effect, Key, KeyCode};
 use crate::domain::model::{Dialog, DialogKind, Flash, LineInput, Mode};
+use crate::domain::policy::{self, ActionKind, Decision};
 use crate::domain::promotion::{PromoteDialog, PromoteField, PromotionPlan};
 use crate::domain::{Action, Failure, Loadable, Model, Promotion, RunOutcome, StepStatus};
-use crate::policy::{self, ActionKind, Decision};
 
 /// The run-log step of a promotion waiting for approvals (its label starts so).
 pub(super) const APPROVAL_STEP: &str = "approval requested";

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 
 use crate::app::{update, Effect, Key, Keymap, Msg};
 use crate::domain::model::{DialogKind, InstanceState, Mode};
+use crate::domain::policy::{self, Policy};
 use crate::domain::promotion::{PromoteDialog, PromoteField, PromotionPlan};
 use crate::domain::*;
-use crate::policy::{self, Policy};
 
 fn t(s: i64) -> DateTime<Utc> {
     // Tuesday 2023-11-14 22:13 UTC: outside the example policy's prod freeze.

@@ -119,7 +119,7 @@ async fn one_size(opts: &BenchOptions, n: usize, ui: &Ui, progress: &mut dyn FnM
         .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("cannot start the simulator: {e}")))?;
     trim_heap();
     let sim_rss = rss_bytes().saturating_sub(rss_before);
-    let cfg: Config = crate::cli::config_for_sim(&sim);
+    let cfg: Config = crate::session::config_for_sim(&sim);
     let apps: usize = (0..ENVS.len()).map(|i| sim.app_names(i).len()).sum();
     progress(&format!("{apps} apps: simulator up in {:.1}s", started.elapsed().as_secs_f64()));
 

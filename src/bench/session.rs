@@ -164,7 +164,7 @@ pub async fn console(
     full: Option<&BenchOptions>,
 ) -> Result<Outcome, Failure> {
     let clients = clients(cfg)?;
-    let model = crate::cli::model_from(cfg);
+    let model = crate::session::model_from(cfg);
     let (notes_tx, mut notes) = mpsc::unbounded_channel();
     let (expect_tx, expect_rx) = mpsc::unbounded_channel();
     let (input_tx, input_rx) = mpsc::unbounded_channel::<io::Result<Input>>();

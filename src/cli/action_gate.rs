@@ -12,13 +12,13 @@
 use chrono::Utc;
 
 use super::approvals::{audit_record, Target};
-use crate::client::approvals::{load_policy, open_ledger, LedgerPaths};
-use crate::client::promote_flow::request_approval;
-use crate::client::request_payload::summary_of;
+use crate::client::engine::embedded::{load_policy, open_ledger, LedgerPaths};
+use crate::client::git::promote_flow::request_approval;
 use crate::client::ArgoClient;
 use crate::config::Config;
+use crate::domain::policy::{self, ActionKind, Decision, Policy};
 use crate::domain::{Action, Deployment, ErrorKind, Failure};
-use crate::policy::{self, ActionKind, Decision, Policy};
+use crate::engine::payload::summary_of;
 
 /// `--ticket` and `--reason` as given.
 #[derive(Clone, Copy, Debug, Default)]

@@ -8,13 +8,14 @@ use chrono::Utc;
 use super::status::{clients, list_all};
 use super::Format;
 use crate::audit::Entry;
-use crate::client::approvals::{ledger_failure, load_policy, LedgerPaths};
+use crate::client::engine::embedded::{ledger_failure, load_policy, LedgerPaths};
+use crate::client::engine::Ledger;
 use crate::config::Config;
 use crate::domain::approvals::ApprovalSource;
+use crate::domain::policy::Policy;
 use crate::domain::sanitize::clean;
 use crate::domain::{ErrorKind, Failure};
-use crate::ledger::{Ledger, RequestState};
-use crate::policy::Policy;
+use crate::engine::RequestState;
 
 /// What a ledger command needs: the `[gitops]` settings of the config (if one loads), with
 /// `--remote` and `--policy-path` taking precedence.
@@ -24,7 +25,7 @@ pub struct Target {
     pub ledger_ref: String,
     pub signing: Option<(String, String)>,
     /// The `[gitops]` git HTTPS credential (read from Vault when the ledger is opened).
-    pub git_auth: Option<std::sync::Arc<crate::client::git_credentials::GitAuth>>,
+    pub git_auth: Option<std::sync::Arc<crate::client::git::credentials::GitAuth>>,
 }
 
 impl Target {
@@ -36,7 +37,7 @@ impl Target {
             policy_path: policy_path.unwrap_or(g.policy_path),
             ledger_ref: g.ledger_ref,
             signing: g.signing.map(|s| (s.format, s.key)),
-            git_auth: cfg.and_then(|c| crate::client::git_credentials::GitAuth::from_config(&c.git, &c.vault, None)),
+            git_auth: cfg.and_then(|c| crate::client::git::credentials::GitAuth::from_config(&c.git, &c.vault, None)),
         }
     }
     /// The ledger and policy location with `remote` resolved.
@@ -51,7 +52,7 @@ impl Target {
 }
 
 fn open_ledger(t: &Target, remote: &str, paths: &LedgerPaths) -> Result<Ledger, Failure> {
-    crate::client::approvals::open_ledger(&t.source(remote), paths)
+    crate::client::engine::embedded::open_ledger(&t.source(remote), paths)
 }
 
 fn remote_of(t: &Target) -> Result<String, Failure> {
@@ -140,7 +141,8 @@ pub async fn decide(
     let paths = LedgerPaths::default().with_git_auth(first.git_auth()).await?;
     let comment = comment.unwrap_or_default();
     let out =
-        crate::client::approvals::decide(t.source(&remote), who.clone(), id.clone(), approve, comment, paths).await?;
+        crate::client::engine::embedded::decide(t.source(&remote), who.clone(), id.clone(), approve, comment, paths)
+            .await?;
     if !approve {
         println!("rejected {id}");
         return Ok(());

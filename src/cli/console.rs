@@ -1,10 +1,8 @@
 //! Starting the console: from configuration, or on the in-process simulator for `demo`.
 
-use std::collections::HashSet;
-
-use crate::config::{self, Auth, Config, InstanceConfig, Secret};
-use crate::domain::model::InstanceState;
-use crate::domain::{ErrorKind, Failure, Model};
+use crate::config::{self, Auth, Config, Secret};
+use crate::domain::{ErrorKind, Failure};
+use crate::session::{config_for_sim, model_from};
 use crate::ui::{theme, Ui};
 
 use super::GlobalArgs;
@@ -41,25 +39,6 @@ pub async fn run_demo(services: usize, seed: u64, user: Option<String>) -> Resul
     let result = open(cfg, started).await;
     sim.shutdown().await;
     result
-}
-
-/// A Flightdeck config pointing at a running simulator: one instance per environment.
-pub fn config_for_sim(sim: &flightdeck_sim::Sim) -> Config {
-    let instances = sim
-        .instances()
-        .into_iter()
-        .map(|i| {
-            // One instance per environment: its environment is the name users know it by.
-            let mut c = InstanceConfig::new(i.env.clone(), i.base_url);
-            c.auth = Auth::Token(Secret::new(i.token));
-            c.auth_source = "token from the demo simulator".into();
-            c.env = Some(i.env);
-            c
-        })
-        .collect();
-    // The simulator's bare repository is the GitOps remote: its ledger ref holds approvals.
-    let gitops = config::GitopsSettings { remote: Some(sim.git_remote()), ..Default::default() };
-    Config { instances, gitops, ..Config::default() }
 }
 
 /// The demo the real way: the simulator's Vault holds each instance's Argo CD token at
@@ -121,36 +100,4 @@ async fn open(mut cfg: Config, started: std::time::Instant) -> Result<(), Failur
     crate::runtime::run(model, Ui { theme, keymap }, clients, started)
         .await
         .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("{e:#}")))
-}
-
-/// The starting model: instances and environment columns from configuration.
-pub fn model_from(cfg: &Config) -> Model {
-    let mut envs = cfg.envs.clone();
-    for i in &cfg.instances {
-        if let Some(e) = &i.env {
-            if !envs.contains(e) {
-                envs.push(e.clone());
-            }
-        }
-    }
-    Model {
-        now: chrono::Utc::now(),
-        instances: cfg
-            .instances
-            .iter()
-            .map(|i| InstanceState {
-                name: i.name.clone(),
-                url: i.server.clone(),
-                env: i.env.clone(),
-                credential: Some(i.auth_source.clone()),
-                ..Default::default()
-            })
-            .collect(),
-        envs,
-        protected_envs: cfg.protected_envs.iter().cloned().collect::<HashSet<_>>(),
-        approvals: super::demo::approvals_state(&cfg.gitops),
-        page_rows: 20,
-        utc_offset_secs: chrono::Local::now().offset().local_minus_utc(),
-        ..Default::default()
-    }
 }

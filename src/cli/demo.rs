@@ -1,26 +1,13 @@
 //! Two operators, two terminals, one simulated estate: `flightdeck demo --user alice` makes
 //! this console alice and writes the other demo operators' configs (same simulator, same Git
 //! remote) to a private directory it prints, so `flightdeck --config <dir>/sim-bob.toml` in a
-//! second terminal is bob approving alice's promotion. Also the approvals part of the model
-//! built from `[gitops]`.
+//! second terminal is bob approving alice's promotion.
 
 use std::path::PathBuf;
 
 use super::sim::{as_operator, operator_path, OPERATORS};
-use crate::config::{self, Config, GitopsSettings};
-use crate::domain::approvals::{ApprovalSource, ApprovalsState};
+use crate::config::{self, Config};
 use crate::domain::{ErrorKind, Failure};
-
-/// The approvals side of a new model: where the ledger lives, nothing loaded yet.
-pub fn approvals_state(g: &GitopsSettings) -> ApprovalsState {
-    let source = ApprovalSource {
-        remote: g.remote.clone(),
-        policy_path: g.policy_path.clone(),
-        ledger_ref: g.ledger_ref.clone(),
-        signing: g.signing.as_ref().map(|s| (s.format.clone(), s.key.clone())),
-    };
-    ApprovalsState { source: Some(source), ..ApprovalsState::default() }
-}
 
 /// Where the demo writes the operators' configs: a directory only this user can read (the
 /// configs hold the demo passwords), one per demo process.

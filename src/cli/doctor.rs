@@ -180,7 +180,7 @@ async fn git_credential_check(
     resolved: &crate::client::credentials::Resolved,
     env: config::argocd_cli::Env<'_>,
 ) -> Check {
-    use crate::client::git_credentials::{describe, token};
+    use crate::client::git::credentials::{describe, token};
     let what = describe(&cfg.git);
     let Some(r) = &cfg.git.https_token_vault else { return Check::ok("git credential", what) };
     let session = match &resolved.vault {

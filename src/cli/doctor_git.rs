@@ -10,12 +10,12 @@
 use std::path::{Path, PathBuf};
 
 use super::{Check, Status};
-use crate::client::approvals::{open_ledger, LedgerPaths};
-use crate::client::git_credentials::{describe, GitAuth};
+use crate::client::engine::embedded::{open_ledger, LedgerPaths};
+use crate::client::git::credentials::{describe, GitAuth};
+use crate::client::git::{Git, GitError, GitFailure};
 use crate::client::ArgoClient;
 use crate::config::{Config, Secret};
 use crate::domain::approvals::ApprovalSource;
-use crate::gitops::git::{Git, GitError, GitFailure};
 
 /// The ref a pushability probe names. `--dry-run` never creates it.
 pub const PROBE_REF: &str = "refs/flightdeck/doctor-probe";
@@ -35,7 +35,7 @@ pub(super) async fn checks(
     // The credential a promotion would use; if it cannot be read, the "git credential" row
     // already says why, and git runs with the user's own setup.
     let auth = GitAuth::from_config(&cfg.git, &cfg.vault, vault);
-    let git_env = crate::client::git_credentials::env_of(auth.as_ref()).await.unwrap_or_default();
+    let git_env = crate::client::git::credentials::env_of(auth.as_ref()).await.unwrap_or_default();
     let how = describe(&cfg.git);
     let source = ApprovalSource {
         remote: Some(remote.clone()),
@@ -139,7 +139,7 @@ fn policy_check(source: &ApprovalSource, git_env: Vec<(String, Secret)>) -> Chec
     let path = source.policy_path.clone();
     let paths = LedgerPaths { git_env, ..LedgerPaths::default() };
     let text = open_ledger(source, &paths)
-        .and_then(|l| l.remote_file(&path).map_err(crate::client::approvals::ledger_failure));
+        .and_then(|l| l.remote_file(&path).map_err(crate::client::engine::embedded::ledger_failure));
     match text {
         Err(f) => Check::fail("policy file", f.message, f.hint.unwrap_or_else(|| "check the remote".into())),
         Ok(None) => Check {
@@ -148,7 +148,7 @@ fn policy_check(source: &ApprovalSource, git_env: Vec<(String, Secret)>) -> Chec
             detail: format!("no {path} in the repository: every action runs without approval"),
             advice: Some(format!("commit a {path} (start from config/policy.example.toml)")),
         },
-        Ok(Some(text)) => match crate::policy::parse(&text, Path::new(&path)) {
+        Ok(Some(text)) => match crate::domain::policy::parse(&text, Path::new(&path)) {
             Ok(p) => Check::ok("policy file", format!("{path}: valid, environments {}", p.environments.join(" → "))),
             Err(e) => {
                 let place = match (e.line, e.col) {

@@ -9,7 +9,6 @@ mod bench;
 mod console;
 mod demo;
 pub mod doctor;
-pub use console::{config_for_sim, model_from};
 mod output;
 mod promote;
 pub mod prompt;
@@ -379,7 +378,7 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<(), Failure> {
 /// no logging, no config (git reads stdout as the credential).
 fn askpass(prompt: &str) -> Result<(), Failure> {
     let env = |k: &str| std::env::var(k).ok();
-    match crate::client::git_credentials::askpass_answer(prompt, &env) {
+    match crate::client::git::credentials::askpass_answer(prompt, &env) {
         Ok(answer) => {
             println!("{answer}");
             Ok(())

@@ -12,13 +12,13 @@ use chrono::Utc;
 
 use super::approvals::{audit_record, Target};
 use super::status::{clients, list_all};
-use crate::client::approvals::{load_policy, open_ledger, LedgerPaths};
-use crate::client::promote::{already_running, plan, target_of, PromoteSettings};
-use crate::client::promote_flow::{diff_text, request_approval};
+use crate::client::engine::embedded::{load_policy, open_ledger, LedgerPaths};
+use crate::client::git::promote::{already_running, plan, target_of, PromoteSettings};
+use crate::client::git::promote_flow::{diff_text, request_approval};
 use crate::client::{run_action, StepReport};
 use crate::config::Config;
+use crate::domain::policy::{self, ActionKind, Decision};
 use crate::domain::{Action, DiffLine, ErrorKind, Failure, Promotion, StepStatus};
-use crate::policy::{self, ActionKind, Decision};
 
 /// What the command line asked for.
 pub struct PromoteArgs {
@@ -99,7 +99,7 @@ pub async fn run(cfg: &Config, a: PromoteArgs) -> Result<(), Failure> {
             return Err(Failure::new(ErrorKind::Forbidden, reason));
         }
         Decision::NeedsApproval { explanation, .. } => {
-            let summary = crate::client::promote_flow::summary_of(&promotion);
+            let summary = crate::engine::payload::promotion_summary(&promotion);
             // Files the request and appends the audit record, as the console does.
             let (service, action) = (promotion.service.clone(), Action::Promote(Box::new(promotion)));
             let id = request_approval(remote, source, who, req, service, action, paths).await?;

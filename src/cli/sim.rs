@@ -19,7 +19,7 @@ pub async fn run(
         Failure::new(ErrorKind::Unavailable, format!("cannot listen on {listen}: {e}"))
             .with_hint("pick another address with --listen")
     })?;
-    let cfg = super::console::config_for_sim(&sim);
+    let cfg = crate::session::config_for_sim(&sim);
     match &write_config {
         Some(path) => {
             config::write_file(path, &cfg)

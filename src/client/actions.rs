@@ -8,13 +8,13 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use serde_json::json;
 
-use super::apps::{Refresh, ResourceRef, SyncOpts};
+use super::argocd::apps::{Refresh, ResourceRef, SyncOpts};
+use super::argocd::follow::{Follower, Goal, Seen};
+use super::argocd::stream::WatchEvent;
+use super::argocd::wire::App;
 use super::argocd::ArgoClient;
 use super::backoff::Backoff;
 use super::error::ClientError;
-use super::follow::{Follower, Goal, Seen};
-use super::stream::WatchEvent;
-use super::wire::App;
 use crate::domain::{Action, AppKey, ErrorKind, Failure, Health, OpPhase, StepStatus};
 
 /// Longest time an action is followed before the run gives up (the operation goes on).
@@ -144,7 +144,7 @@ pub async fn run_action_with(
                 Some(r) => r.clone(),
                 None => client.userinfo().await.map(|u| u.username).unwrap_or_default(),
             };
-            let input = super::promote::PromoteInput {
+            let input = super::git::promote::PromoteInput {
                 service: p.service.clone(),
                 from_env: p.from_env.clone(),
                 to_env: p.to_env.clone(),
@@ -158,20 +158,20 @@ pub async fn run_action_with(
             };
             let app = step(r, "overlay located", client.get_app(key, None)).await?;
             say(r, "commit pushed", StepStatus::Running);
-            let settings = match super::promote::PromoteSettings::for_client(client).await {
+            let settings = match super::git::promote::PromoteSettings::for_client(client).await {
                 Ok(s) => s,
                 Err(f) => {
                     say(r, "commit pushed", StepStatus::Failed);
                     return Err(f);
                 }
             };
-            let outcome = super::promote::push(&app, &input, &settings).await;
+            let outcome = super::git::promote::push(&app, &input, &settings).await;
             match outcome {
-                Ok(super::promote::GitOutcome::Pushed { commit, .. }) => {
+                Ok(super::git::promote::GitOutcome::Pushed { commit, .. }) => {
                     say(r, "commit pushed", StepStatus::Done);
                     say(r, &format!("commit {}", commit.get(..7).unwrap_or(&commit)), StepStatus::Done);
                 }
-                Ok(super::promote::GitOutcome::NothingToDo(why)) => {
+                Ok(super::git::promote::GitOutcome::NothingToDo(why)) => {
                     say(r, "commit pushed", StepStatus::Done);
                     say(r, &format!("nothing to do: {why}"), StepStatus::Done);
                     return Ok(());

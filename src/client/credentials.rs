@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 
+use super::vault::error::VaultError;
 use super::vault::VaultSession;
-use super::vault_error::VaultError;
 use super::{ArgoClient, ClientError};
 use crate::config::{Auth, Config, Secret, VaultRef};
 
@@ -128,7 +128,7 @@ pub async fn resolve(cfg: &mut Config, env: crate::config::argocd_cli::Env<'_>) 
 /// Every client also carries the git HTTPS credential of `[gitops] https_token_vault` (if
 /// any), so a promotion or a ledger write run through it hands git the same token.
 pub fn clients(cfg: &Config, resolved: &Resolved) -> Result<Vec<ArgoClient>, ClientError> {
-    let git_auth = super::git_credentials::GitAuth::from_config(&cfg.git, &cfg.vault, resolved.vault.clone());
+    let git_auth = super::git::credentials::GitAuth::from_config(&cfg.git, &cfg.vault, resolved.vault.clone());
     cfg.instances
         .iter()
         .enumerate()

@@ -12,8 +12,8 @@ use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use super::actions::{run_action_with, RunOptions, StepReport, FOLLOW_TIMEOUT};
+use super::argocd::watch::{supervise, WatchOptions};
 use super::argocd::{ArgoClient, GET_TRIES};
-use super::watch::{supervise, WatchOptions};
 use crate::app::{Effect, Msg};
 use crate::domain::{ConnState, ErrorKind, Failure, RunOutcome};
 
@@ -31,7 +31,7 @@ pub struct Executor {
     watch: WatchOptions,
     follow_timeout: Duration,
     /// Where the approvals ledger's clone and the audit log live (platform dirs by default).
-    ledger_paths: super::approvals::LedgerPaths,
+    ledger_paths: super::engine::embedded::LedgerPaths,
 }
 
 impl Executor {
@@ -54,7 +54,7 @@ impl Executor {
     }
 
     /// Override where the approvals ledger's clone and the audit log live (tests).
-    pub fn with_ledger_paths(mut self, paths: super::approvals::LedgerPaths) -> Self {
+    pub fn with_ledger_paths(mut self, paths: super::engine::embedded::LedgerPaths) -> Self {
         self.ledger_paths = paths;
         self
     }
@@ -97,7 +97,7 @@ impl Executor {
     }
 
     /// The git HTTPS credential of the estate (every client carries the same one).
-    fn git_auth(&self) -> Option<std::sync::Arc<super::git_credentials::GitAuth>> {
+    fn git_auth(&self) -> Option<std::sync::Arc<super::git::credentials::GitAuth>> {
         self.clients.first().and_then(|c| c.git_auth().cloned())
     }
 
@@ -185,7 +185,7 @@ impl Executor {
                     // Due, not free-running: a newer load (coalesced) aborts this wait.
                     tokio::time::sleep(Duration::from_millis(delay_ms)).await;
                     let (policy, result) = match paths.with_git_auth(auth.as_ref()).await {
-                        Ok(paths) => super::approvals::load_with_policy(source, user, paths).await,
+                        Ok(paths) => super::engine::embedded::load_with_policy(source, user, paths).await,
                         Err(f) => (Err(f.clone()), Err(f)),
                     };
                     // The policy first: it gates actions as soon as the pane shows the load.
@@ -198,7 +198,9 @@ impl Executor {
                 let (paths, auth) = (self.ledger_paths.clone(), self.git_auth());
                 Box::pin(async move {
                     let result = match paths.with_git_auth(auth.as_ref()).await {
-                        Ok(paths) => super::approvals::decide(source, user, id.clone(), approve, comment, paths).await,
+                        Ok(paths) => {
+                            super::engine::embedded::decide(source, user, id.clone(), approve, comment, paths).await
+                        }
                         Err(f) => Err(f),
                     };
                     let _ = tx.send(Msg::ApprovalDecided { id, approve, result, at: Utc::now() }).await;
@@ -221,7 +223,7 @@ impl Executor {
                     let result = match paths.with_git_auth(auth.as_ref()).await {
                         Ok(paths) => {
                             let action = *action;
-                            super::promote_flow::request_approval(
+                            super::git::promote_flow::request_approval(
                                 remote, source, requester, request, service, action, paths,
                             )
                             .await
@@ -243,11 +245,11 @@ async fn plan_with_git_auth(
     target: &crate::domain::AppKey,
     images: &[String],
     source: crate::domain::approvals::ApprovalSource,
-    paths: super::approvals::LedgerPaths,
+    paths: super::engine::embedded::LedgerPaths,
 ) -> Result<crate::domain::promotion::PromotionPlan, Failure> {
-    let settings = super::promote::PromoteSettings::for_client(c).await?;
+    let settings = super::git::promote::PromoteSettings::for_client(c).await?;
     let paths = paths.with_git_auth(c.git_auth()).await?;
-    super::promote_flow::plan_for_console(c, target, images, source, &settings, paths).await
+    super::git::promote_flow::plan_for_console(c, target, images, source, &settings, paths).await
 }
 
 impl Drop for Executor {
@@ -274,7 +276,7 @@ async fn audit_run(
     let options = action.options();
     let detail = if options.is_empty() { result } else { format!("{options}; {result}") };
     let entry = crate::audit::Entry::now(user, "action", format!("{} {}", action.verb(), key.name), detail);
-    let _ = tokio::task::spawn_blocking(move || super::approvals::audit_or_warn(dir.as_deref(), entry)).await;
+    let _ = tokio::task::spawn_blocking(move || super::engine::embedded::audit_or_warn(dir.as_deref(), entry)).await;
 }
 
 /// A read with an overall deadline covering its retries.

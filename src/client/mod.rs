@@ -1,34 +1,24 @@
-//! THE async layer: every call to Argo CD goes through here. Typed errors with a kind the UI
-//! branches on; the executor turns `Effect`s into requests and answers with `Msg`s.
-//!
-//! `argocd` is the request core (auth, TLS, retries, tracing), `apps` the endpoints,
-//! `stream` + `framing` the watch stream, `watch` the per-instance supervisor, `actions` the
-//! one implementation of every action (console and headless), `executor` the effect runner.
+//! THE async layer: every call to a backend goes through here, one folder per backend —
+//! [`argocd`] (request core, endpoints, the watch stream and its supervisor), [`vault`],
+//! [`git`] (the runner, overlays, the promotion commit, git's credential) and [`engine`]
+//! (where requests, decisions and runs live). Typed errors with a kind the UI branches on.
+//! [`actions`] is the one implementation of every action (console and headless),
+//! [`credentials`] resolves each instance's token, and [`executor`] turns the pure update's
+//! `Effect`s into calls and their results into `Msg`s.
 
 pub mod actions;
-pub mod approvals;
-pub mod apps;
 pub mod argocd;
 pub mod backoff;
 pub mod credentials;
-pub mod diff;
+pub mod engine;
 pub mod error;
 pub mod executor;
-pub mod follow;
-pub mod framing;
-pub mod git_credentials;
-pub mod promote;
-pub mod promote_flow;
-pub mod request_payload;
-pub mod stream;
+pub mod git;
 pub mod vault;
-pub mod vault_error;
-pub mod watch;
-pub mod wire;
 
 pub use actions::{run_action, run_action_with, RunOptions, StepReport, FOLLOW_TIMEOUT};
-pub use apps::{Refresh, ResourceRef, SyncOpts};
+pub use argocd::apps::{Refresh, ResourceRef, SyncOpts};
+pub use argocd::watch::{supervise, WatchOptions};
 pub use argocd::ArgoClient;
 pub use error::ClientError;
 pub use executor::Executor;
-pub use watch::{supervise, WatchOptions};

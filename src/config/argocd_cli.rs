@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::error::ConfigError;
 use super::server::base_url;
 use super::{Auth, InstanceConfig, Overrides, Secret};
+use crate::domain::config_error::ConfigError;
 
 /// An environment lookup (tests pass a map; `main` passes `std::env::var`).
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;

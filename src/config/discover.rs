@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use super::argocd_cli::{self, Env};
-use super::error::ConfigError;
 use super::{file, Config, Secret};
+use crate::domain::config_error::ConfigError;
 
 /// Command-line flags that shape the configuration (all optional).
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::argocd_cli::{self, check_token, Env};
-use super::error::ConfigError;
 use super::server::base_url;
 use super::{Auth, Config, InstanceConfig, Secret};
+use crate::domain::config_error::ConfigError;
 use crate::domain::mapping::{validate_pattern, Mapping};
 
 const SCHEMA_HINT: &str = "every key is described in config/flightdeck.example.toml";
@@ -150,7 +150,7 @@ pub fn parse(text: &str, path: &Path, env: Env, cli_config: Option<&Path>) -> Re
                 format!("instance names must be unique; the first {name:?} is on line {line}"),
             ));
         }
-        seen.insert(name, super::error::line_col(text, ri.name.span().start).0);
+        seen.insert(name, crate::domain::config_error::line_col(text, ri.name.span().start).0);
         let mut inst = instance(&cx, ri)?;
         inst.helm_tag_key = config.gitops.helm_tag_key.clone();
         config.instances.push(inst);

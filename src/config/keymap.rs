@@ -7,8 +7,8 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::error::{close_names, quote_list, ConfigError};
 use crate::app::{Binding, Command, Key, KeyCode, Keymap};
+use crate::domain::config_error::{close_names, quote_list, ConfigError};
 
 /// The built-in preset, as shipped.
 pub const BUILTIN_TEXT: &str = include_str!("../../config/keymap.toml");

@@ -5,7 +5,6 @@
 pub mod argocd_cli;
 pub mod credentials;
 mod discover;
-pub mod error;
 mod file;
 pub mod gitops;
 pub mod keymap;
@@ -16,9 +15,9 @@ pub mod vault;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use crate::domain::config_error::ConfigError;
 use crate::domain::mapping::Mapping;
 pub use discover::{default_config_path, load, load_from, Overrides, EXAMPLE_FILE};
-pub use error::ConfigError;
 pub use file::{to_toml, write_file};
 pub use gitops::{GitopsSettings, SigningConfig};
 pub use secret::Secret;

@@ -124,7 +124,7 @@ pub struct ApprovalsState {
     pub deciding: Option<String>,
     /// The policy read from the same repository with each ledger load: every action the
     /// console runs is gated by it (`app::gate`). A failed latest load gates closed.
-    pub policy: Loadable<crate::policy::Policy>,
+    pub policy: Loadable<crate::domain::policy::Policy>,
 }
 
 impl ApprovalsState {

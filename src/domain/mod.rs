@@ -2,12 +2,14 @@
 //! No I/O crates here: the client layer fills these in, the update function changes them.
 
 pub mod approvals;
+pub mod config_error;
 pub mod deployment;
 pub mod detail;
 pub mod failure;
 pub mod loadable;
 pub mod mapping;
 pub mod model;
+pub mod policy;
 pub mod promotion;
 pub mod run;
 pub mod sanitize;

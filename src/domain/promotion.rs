@@ -7,7 +7,7 @@
 
 use super::model::LineInput;
 use super::{AppKey, DiffLine, Failure};
-use crate::policy::{ActionKind, Policy};
+use crate::domain::policy::{ActionKind, Policy};
 
 /// What the client layer answers to `Effect::PlanPromotion`.
 #[derive(Clone, Debug, PartialEq)]

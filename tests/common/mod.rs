@@ -19,7 +19,7 @@ pub async fn calm_sim(services: usize) -> Sim {
 /// A Flightdeck config pointing at the simulator, one instance per environment (the same
 /// one `flightdeck demo` and `flightdeck sim` use).
 pub fn sim_config(sim: &Sim) -> Config {
-    flightdeck::cli::config_for_sim(sim)
+    flightdeck::session::config_for_sim(sim)
 }
 
 /// Write the config for `sim` into `dir` and return its path.
@@ -38,7 +38,7 @@ pub fn service_of(app: &str, env: &str) -> String {
 /// prod on Friday evenings and weekends by the wall clock, which a test must not depend on
 /// (freezes have their own tests in `policy_decide.rs`). `scratch` holds the editing clone.
 pub fn commit_policy_without_freezes(sim: &Sim, scratch: &Path) {
-    let git = flightdeck::gitops::git::Git::new().with_identity("Platform", "platform@example.com");
+    let git = flightdeck::client::git::Git::new().with_identity("Platform", "platform@example.com");
     let bare = sim.git_dir().expect("the simulator has a repository");
     let work = scratch.join("policy-edit");
     git.run(scratch, &["clone", "-q", bare.to_str().unwrap(), work.to_str().unwrap()]).unwrap();

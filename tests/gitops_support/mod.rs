@@ -7,9 +7,9 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use flightdeck::gitops::git::Git;
-use flightdeck::gitops::overlay::ImageRef;
-use flightdeck::gitops::promote::{Request, Target, Trailers};
+use flightdeck::client::git::commit::{Request, Target, Trailers};
+use flightdeck::client::git::overlay::ImageRef;
+use flightdeck::client::git::Git;
 
 pub const KUSTOMIZATION: &str = "\
 apiVersion: kustomize.config.k8s.io/v1beta1

@@ -34,7 +34,8 @@ fn overlay_diff() -> Vec<DiffLine> {
 /// Promote payment-service staging → prod: plan ready, the example policy (ticket, reason).
 fn promote_model(plan: Loadable<PromotionPlan>) -> Model {
     let mut m = fixture_model();
-    let policy = crate::policy::parse(crate::policy::EXAMPLE, std::path::Path::new("policy.toml")).unwrap();
+    let policy =
+        crate::domain::policy::parse(crate::domain::policy::EXAMPLE, std::path::Path::new("policy.toml")).unwrap();
     let plan = match plan {
         Loadable::Ready { mut value, at } => {
             value.policy = policy;
@@ -76,7 +77,7 @@ fn ready() -> Loadable<PromotionPlan> {
         diff: overlay_diff(),
         repo_url: "https://git.example.com/platform/gitops.git".into(),
         path: "apps/payment-service/overlays/prod".into(),
-        policy: crate::policy::Policy::open(),
+        policy: crate::domain::policy::Policy::open(),
     };
     Loadable::Ready { value: plan, at: fixture::now() }
 }

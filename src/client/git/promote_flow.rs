@@ -2,7 +2,7 @@
 //! of B's overlay and the policy read from the same GitOps repository (or the clear refusal:
 //! nothing to do, no such image, no Git source …), and `Effect::RequestApproval` by filing
 //! the promotion (or any other action the policy holds) in the shared approvals ledger. The run itself is `Action::Promote` through
-//! [`super::actions`] like every other action. Git runs on the blocking pool.
+//! [`crate::client::actions`] like every other action. Git runs on the blocking pool.
 //!
 //! The policy is read afresh for every plan rather than cached: a changed `policy.toml` must
 //! apply at once, and the plan already fetches the same remote, so a cache would save one
@@ -10,15 +10,15 @@
 
 use chrono::Utc;
 
-use super::approvals::{audit_or_warn, load_policy, open_ledger, LedgerPaths};
-use super::argocd::ArgoClient;
 use super::promote::{already_running, plan, target_of, PromoteSettings};
 use crate::audit::Entry;
+use crate::client::argocd::ArgoClient;
+use crate::client::engine::embedded::{audit_or_warn, load_policy, open_ledger, LedgerPaths};
 use crate::domain::approvals::ApprovalSource;
+use crate::domain::policy::{self, Policy};
 use crate::domain::promotion::PromotionPlan;
-use crate::domain::{Action, AppKey, DiffLine, ErrorKind, Failure, Promotion, UserInfo};
-use crate::ledger::RequestBody;
-use crate::policy::{self, Policy};
+use crate::domain::{Action, AppKey, DiffLine, ErrorKind, Failure, UserInfo};
+use crate::engine::RequestBody;
 
 /// The plan of promoting `images` into `key`'s overlay, with the policy that governs it.
 /// Writes nothing.
@@ -31,7 +31,7 @@ pub async fn plan_for_console(
     paths: LedgerPaths,
 ) -> Result<PromotionPlan, Failure> {
     let app = client.get_app(key, None).await.map_err(|e| e.to_failure())?;
-    let versions = versions_of(images);
+    let versions = crate::engine::payload::versions_of(images);
     if already_running(&app, images) {
         return Err(nothing_to_do(format!("{} already runs {versions}", key.name)));
     }
@@ -47,7 +47,7 @@ pub async fn plan_for_console(
 /// File `action` on `service` (a promotion, or any action the policy holds) as an approval
 /// request in the ledger of `remote` (or the configured ledger remote); returns the request
 /// id. The payload describes the action fully: it is what the approver's console turns back
-/// into the run (`client::approvals::action_of`, see [`super::request_payload`]).
+/// into the run (`client::approvals::action_of`, see [`crate::engine::payload`]).
 pub async fn request_approval(
     remote: String,
     source: ApprovalSource,
@@ -58,13 +58,13 @@ pub async fn request_approval(
     paths: LedgerPaths,
 ) -> Result<String, Failure> {
     let source = with_remote(source, &remote);
-    let summary = super::request_payload::summary_of(&service, &request.env, &action);
+    let summary = crate::engine::payload::summary_of(&service, &request.env, &action);
     let (from_env, diff) = match &action {
         Action::Promote(p) => (Some(p.from_env.clone()), p.diff.iter().map(diff_text).collect()),
         _ => (None, Vec::new()),
     };
     let body = RequestBody {
-        payload: super::request_payload::payload_of(&action),
+        payload: crate::engine::payload::payload_of(&action),
         policy: request,
         service,
         from_env,
@@ -73,16 +73,12 @@ pub async fn request_approval(
     };
     blocking(move || {
         let ledger = open_ledger(&source, &paths)?;
-        let state = ledger.request(&requester, body, Utc::now()).map_err(super::approvals::ledger_failure)?;
+        let state =
+            ledger.request(&requester, body, Utc::now()).map_err(crate::client::engine::embedded::ledger_failure)?;
         audit_or_warn(paths.audit_dir.as_deref(), Entry::now(&requester.username, "request", &state.id, summary));
         Ok(state.id)
     })
     .await
-}
-
-/// "promote payment-service staging → prod (v1.3.0)".
-pub fn summary_of(p: &Promotion) -> String {
-    format!("promote {} {} → {} ({})", p.service, p.from_env, p.to_env, versions_of(&p.images))
 }
 
 /// One diff line as text, as the ledger keeps it (`+`, `-`, ` `, headers as they are).
@@ -111,10 +107,6 @@ fn with_remote(mut source: ApprovalSource, repo_url: &str) -> ApprovalSource {
     source
 }
 
-fn versions_of(images: &[String]) -> String {
-    images.iter().map(|i| crate::domain::deployment::image_tag(i).unwrap_or(i)).collect::<Vec<_>>().join(", ")
-}
-
 fn nothing_to_do(why: String) -> Failure {
     Failure::new(ErrorKind::Usage, format!("nothing to do: {why}"))
 }
@@ -128,6 +120,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Failure> + Se
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Promotion;
 
     #[test]
     fn the_configured_ledger_remote_wins_over_the_apps_repository() {
@@ -151,6 +144,6 @@ mod tests {
             approved_by: Vec::new(),
             requested_by: None,
         };
-        assert_eq!(summary_of(&p), "promote payment staging → prod (v1.3.0)");
+        assert_eq!(crate::engine::payload::promotion_summary(&p), "promote payment staging → prod (v1.3.0)");
     }
 }

@@ -7,7 +7,7 @@
 use serde_json::{json, Value};
 
 use crate::domain::{Action, Promotion};
-use crate::ledger::RequestState;
+use crate::engine::RequestState;
 
 /// The payload that describes `action` fully.
 pub fn payload_of(action: &Action) -> Value {
@@ -41,10 +41,20 @@ pub fn payload_of(action: &Action) -> Value {
 /// "sync alpha in prod (prune)", for the ledger and the approvals pane.
 pub fn summary_of(service: &str, env: &str, action: &Action) -> String {
     match action {
-        Action::Promote(p) => super::promote_flow::summary_of(p),
+        Action::Promote(p) => promotion_summary(p),
         a if a.options().is_empty() => format!("{} {service} in {env}", a.verb()),
         a => format!("{} {service} in {env} ({})", a.verb(), a.options()),
     }
+}
+
+/// "promote payment-service staging → prod (v1.3.0)".
+pub fn promotion_summary(p: &Promotion) -> String {
+    format!("promote {} {} → {} ({})", p.service, p.from_env, p.to_env, versions_of(&p.images))
+}
+
+/// The versions (image tags) of `images`, for summaries: "v1.3.0, v2.0.1".
+pub fn versions_of(images: &[String]) -> String {
+    images.iter().map(|i| crate::domain::deployment::image_tag(i).unwrap_or(i)).collect::<Vec<_>>().join(", ")
 }
 
 /// The action an approved request runs, rebuilt from its payload; why not when the payload
@@ -127,8 +137,8 @@ mod tests {
     use super::*;
 
     fn state(payload: Value) -> RequestState {
-        let body = crate::ledger::RequestBody {
-            policy: crate::policy::Request::new(crate::policy::ActionKind::Sync, "prod"),
+        let body = crate::engine::RequestBody {
+            policy: crate::domain::policy::Request::new(crate::domain::policy::ActionKind::Sync, "prod"),
             service: "alpha".into(),
             from_env: None,
             summary: String::new(),
@@ -142,7 +152,7 @@ mod tests {
             requested_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
             approvals: Vec::new(),
             rejections: Vec::new(),
-            status: crate::ledger::Status::Pending,
+            status: crate::engine::Status::Pending,
             votes: Vec::new(),
         }
     }

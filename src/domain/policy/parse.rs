@@ -10,7 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{ActionKind, Cron, EnvPolicy, Freeze, FreezeWhen, Policy, Principal, Rules};
-use crate::config::ConfigError;
+use crate::domain::config_error::ConfigError;
 
 const SCHEMA_HINT: &str = "see config/policy.example.toml for every key";
 
@@ -283,4 +283,4 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
 }
 
 /// The example policy shipped in `config/`, compiled in so tests and the simulator use it.
-pub const EXAMPLE: &str = include_str!("../../config/policy.example.toml");
+pub const EXAMPLE: &str = include_str!("../../../config/policy.example.toml");

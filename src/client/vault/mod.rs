@@ -5,13 +5,15 @@
 //! disables verification on an empty value); tokens are trimmed and checked before they reach
 //! a header (vaultrs panics on control characters). Nothing here logs or `Debug`s a secret.
 
+pub mod error;
+
 use std::time::{Duration, Instant};
 
 use vaultrs::client::{Client, VaultClient, VaultClientSettingsBuilder};
 
-use super::vault_error::{from_vaultrs, VaultError};
 use crate::config::credentials::{checked, vault_token};
 use crate::config::{Secret, VaultAuth, VaultRef, VaultSettings};
+use error::{from_vaultrs, VaultError};
 
 /// Connecting must not eat the whole request timeout.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

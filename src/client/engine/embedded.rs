@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
+use super::ledger::{Ledger, LedgerError, Signing, DEFAULT_REF};
 use crate::audit::{self, Entry};
+use crate::client::git::Git;
 use crate::domain::approvals::{ApprovalSource, ApprovalVote, ClaimedRun, DecisionOutcome, PendingRequest};
+use crate::domain::policy::{self, ActionKind, Policy};
 use crate::domain::{Action, ErrorKind, Failure, UserInfo};
-use crate::gitops::git::Git;
-use crate::ledger::{Ledger, LedgerError, RequestState, Signing, DEFAULT_REF};
-use crate::policy::{self, ActionKind, Policy};
+use crate::engine::RequestState;
 
 /// Where the ledger's private repository and the audit log live; `Default` = the platform's
 /// cache and data directories.
@@ -42,9 +43,9 @@ impl LedgerPaths {
     /// fetches and pushes, as promotions use it.
     pub async fn with_git_auth(
         mut self,
-        auth: Option<&std::sync::Arc<super::git_credentials::GitAuth>>,
+        auth: Option<&std::sync::Arc<crate::client::git::credentials::GitAuth>>,
     ) -> Result<Self, Failure> {
-        self.git_env = super::git_credentials::env_of(auth).await?;
+        self.git_env = crate::client::git::credentials::env_of(auth).await?;
         Ok(self)
     }
 }
@@ -156,9 +157,9 @@ pub async fn load_with_policy(
 }
 
 /// The action an approved request runs, rebuilt from the request's payload (promotions and
-/// every other action: see [`super::request_payload`]); why not when it cannot be.
+/// every other action: see [`crate::engine::payload`]); why not when it cannot be.
 pub fn action_of(s: &RequestState) -> Result<Action, String> {
-    super::request_payload::action_of(s)
+    crate::engine::payload::action_of(s)
 }
 
 /// Append an approval or a rejection as `user`; when an approval satisfies the policy, claim

@@ -12,8 +12,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::credentials::{LazyVaultTokenSource, TokenSource, VaultTokenSource};
-use super::vault::VaultSession;
+use crate::client::credentials::{LazyVaultTokenSource, TokenSource, VaultTokenSource};
+use crate::client::vault::VaultSession;
 use crate::config::credentials::GitCredentials;
 use crate::config::Secret;
 use crate::domain::{ErrorKind, Failure};
@@ -87,7 +87,7 @@ pub fn describe(git: &GitCredentials) -> String {
 pub async fn token(
     git: &GitCredentials,
     session: &VaultSession,
-) -> Result<Option<Secret>, super::vault_error::VaultError> {
+) -> Result<Option<Secret>, crate::client::vault::error::VaultError> {
     match &git.https_token_vault {
         Some(r) => session.read(r).await.map(Some),
         None => Ok(None),

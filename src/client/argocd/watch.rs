@@ -9,11 +9,11 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::mpsc;
 
-use super::argocd::ArgoClient;
-use super::backoff::Backoff;
-use super::error::ClientError;
 use super::stream::WatchEvent;
+use super::ArgoClient;
 use crate::app::{Msg, WatchChange};
+use crate::client::backoff::Backoff;
+use crate::client::error::ClientError;
 use crate::domain::{ConnState, ErrorKind, Failure};
 
 /// Re-list this often even when the stream looks healthy.

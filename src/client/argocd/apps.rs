@@ -6,10 +6,10 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use super::argocd::{ArgoClient, Req};
 use super::diff::resource_diffs;
-use super::error::{ClientError, Ctx};
 use super::wire::{App, EventList, ListSeed, ManagedList, UserInfoWire, VersionWire};
+use super::{ArgoClient, Req};
+use crate::client::error::{ClientError, Ctx};
 use crate::domain::{AppDetail, AppKey, Deployment, KubeEvent, ResourceDiff, UserInfo};
 
 /// What a `Deployment` needs of an Application — all inside Argo CD's list whitelist

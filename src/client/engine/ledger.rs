@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::records::{fold, Record, RecordKind, RequestBody, RequestState, Status};
 use crate::audit::sha256_hex;
+use crate::client::git::{Git, GitError, GitFailure};
+use crate::domain::policy::{self, Policy};
 use crate::domain::UserInfo;
-use crate::gitops::git::{Git, GitError, GitFailure};
-use crate::policy::{self, Policy};
+use crate::engine::records::{fold, Record, RecordKind, RequestBody, RequestState, Status};
 
 /// Where the records live on the remote.
 pub const DEFAULT_REF: &str = "refs/flightdeck/approvals";

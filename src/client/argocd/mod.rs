@@ -2,6 +2,16 @@
 //! authentication (Bearer token, or session login cached and renewed once on 401), retries
 //! with backoff and jitter for idempotent reads only, and a tracing span per request.
 //! The endpoint methods live in `apps.rs`; this file is the request core they all share.
+//! `stream` + `framing` read the watch stream, `watch` supervises it per instance, `wire`
+//! holds the wire types, `follow` follows an operation, `diff` compares live and desired.
+
+pub mod apps;
+pub mod diff;
+pub mod follow;
+pub mod framing;
+pub mod stream;
+pub mod watch;
+pub mod wire;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,8 +24,8 @@ use tracing::Instrument;
 
 use super::backoff::Backoff;
 use super::error::{ClientError, Ctx};
-use super::wire::SessionWire;
 use crate::config::{Auth, InstanceConfig, Secret};
+use wire::SessionWire;
 
 /// Tries of an idempotent GET on connect errors and 502/503/504 (never for writes).
 pub const GET_TRIES: u32 = 3;
@@ -34,7 +44,7 @@ pub struct ArgoClient {
     refetch: Option<Arc<dyn super::credentials::TokenSource>>,
     /// The git HTTPS credential promotions and ledger writes of this estate use (`None` =
     /// the user's own git setup).
-    git_auth: Option<Arc<super::git_credentials::GitAuth>>,
+    git_auth: Option<Arc<super::git::credentials::GitAuth>>,
 }
 
 struct Inner {
@@ -131,13 +141,13 @@ impl ArgoClient {
     }
 
     /// The same client, handing git `auth` for promotions and ledger writes.
-    pub fn with_git_auth(mut self, auth: Option<Arc<super::git_credentials::GitAuth>>) -> Self {
+    pub fn with_git_auth(mut self, auth: Option<Arc<super::git::credentials::GitAuth>>) -> Self {
         self.git_auth = auth;
         self
     }
 
     /// The git credential attached by [`Self::with_git_auth`].
-    pub fn git_auth(&self) -> Option<&Arc<super::git_credentials::GitAuth>> {
+    pub fn git_auth(&self) -> Option<&Arc<super::git::credentials::GitAuth>> {
         self.git_auth.as_ref()
     }
 

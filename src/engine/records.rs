@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::policy::{self, Policy, Request, Tally, Vote};
 use crate::domain::UserInfo;
-use crate::policy::{self, Policy, Request, Tally, Vote};
 
 /// What a record says happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

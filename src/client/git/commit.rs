@@ -9,8 +9,8 @@ use std::fs;
 use std::path::{Component, Path};
 
 use super::clone::{CloneError, WorkingClone};
-use super::git::{GitError, GitFailure};
 use super::overlay::{edit_helm_values, edit_kustomization, ImageRef, OverlayError};
+use super::process::{GitError, GitFailure};
 use crate::domain::detail::diff_lines;
 use crate::domain::sanitize::clean;
 use crate::domain::DiffLine;

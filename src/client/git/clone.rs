@@ -9,7 +9,7 @@ use std::fs::{self, File, OpenOptions};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
-use super::git::{Git, GitError, GitFailure};
+use super::process::{Git, GitError, GitFailure};
 
 /// Why a working clone could not be prepared.
 #[derive(Debug, thiserror::Error)]

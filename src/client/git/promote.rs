@@ -2,18 +2,18 @@
 //! `promote`: find where the target app's desired state lives (its Application `source`),
 //! plan the overlay change on a working clone (the exact diff, nothing written), or execute it
 //! (commit with trailers, push, rebase and retry on a moved remote). The git work runs on the
-//! blocking pool; [`super::actions`] then refreshes or syncs the app and follows it.
+//! blocking pool; [`crate::client::actions`] then refreshes or syncs the app and follows it.
 
 use std::path::PathBuf;
 
-use super::argocd::ArgoClient;
-use super::wire::App;
+use crate::client::argocd::wire::App;
+use crate::client::argocd::ArgoClient;
+use crate::client::git::clone::{default_root, WorkingClone};
+use crate::client::git::commit::{self, PromoteError, Request, Target, Trailers, DEFAULT_PUSH_ATTEMPTS};
+use crate::client::git::overlay::ImageRef;
+use crate::client::git::Git;
 use crate::config::Secret;
 use crate::domain::{AppKey, DiffLine, ErrorKind, Failure};
-use crate::gitops::clone::{default_root, WorkingClone};
-use crate::gitops::git::Git;
-use crate::gitops::overlay::ImageRef;
-use crate::gitops::promote::{self, PromoteError, Request, Target, Trailers, DEFAULT_PUSH_ATTEMPTS};
 
 /// Helm values key of the image tag when the config does not name one.
 pub const DEFAULT_HELM_TAG_KEY: &str = "image.tag";
@@ -34,7 +34,7 @@ impl PromoteSettings {
     /// The defaults, with the git credential `client` carries (the token is read now, so a
     /// rotated secret is used by the next promotion).
     pub async fn for_client(client: &ArgoClient) -> Result<Self, Failure> {
-        let git_env = super::git_credentials::env_of(client.git_auth()).await?;
+        let git_env = super::credentials::env_of(client.git_auth()).await?;
         Ok(Self { git_env, helm_tag_key: client.config().helm_tag_key.clone(), ..Self::default() })
     }
 
@@ -126,7 +126,7 @@ pub async fn plan(
     let settings = settings.clone();
     blocking(move || {
         let clone = open_clone(&settings, &target)?;
-        Ok(promote::plan(&clone, &target, &images)?.diff)
+        Ok(commit::plan(&clone, &target, &images)?.diff)
     })
     .await
 }
@@ -155,8 +155,8 @@ pub async fn push(app: &App, input: &PromoteInput, settings: &PromoteSettings) -
     blocking(move || {
         let clone = open_clone(&settings, &target)?;
         let attempts = settings.push_attempts.unwrap_or(DEFAULT_PUSH_ATTEMPTS);
-        let shown = if shown.is_empty() { promote::plan(&clone, &target, &req.images)?.diff } else { shown };
-        match promote::execute(&clone, &target, &req, &shown, attempts) {
+        let shown = if shown.is_empty() { commit::plan(&clone, &target, &req.images)?.diff } else { shown };
+        match commit::execute(&clone, &target, &req, &shown, attempts) {
             Ok(p) => Ok(GitOutcome::Pushed { commit: p.commit, attempts: p.attempts }),
             Err(PromoteError::NothingToDo) => {
                 Ok(GitOutcome::NothingToDo(format!("the {} overlay already has this version", req.to_env)))

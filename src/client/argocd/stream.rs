@@ -8,10 +8,10 @@ use futures_util::{FutureExt, Stream, StreamExt};
 use reqwest::Method;
 
 use super::apps::watch_fields;
-use super::argocd::{ArgoClient, Req};
-use super::error::{stream_error, ClientError, Ctx};
 use super::framing::{FrameParser, Framing};
 use super::wire::{App, WatchEnvelope};
+use super::{ArgoClient, Req};
+use crate::client::error::{stream_error, ClientError, Ctx};
 use crate::domain::AppKey;
 
 type BodyStream = Pin<Box<dyn Stream<Item = reqwest::Result<Vec<u8>>> + Send>>;

@@ -1,0 +1,72 @@
+//! What every session on an estate starts from, shared by the console, `demo` and `bench`:
+//! the starting model built from configuration, and the configuration of a running
+//! simulator (one instance per environment, its bare repository as the GitOps remote).
+
+use std::collections::HashSet;
+
+use crate::config::{self, Auth, Config, GitopsSettings, InstanceConfig, Secret};
+use crate::domain::approvals::{ApprovalSource, ApprovalsState};
+use crate::domain::model::InstanceState;
+use crate::domain::Model;
+
+/// A Flightdeck config pointing at a running simulator: one instance per environment.
+pub fn config_for_sim(sim: &flightdeck_sim::Sim) -> Config {
+    let instances = sim
+        .instances()
+        .into_iter()
+        .map(|i| {
+            // One instance per environment: its environment is the name users know it by.
+            let mut c = InstanceConfig::new(i.env.clone(), i.base_url);
+            c.auth = Auth::Token(Secret::new(i.token));
+            c.auth_source = "token from the demo simulator".into();
+            c.env = Some(i.env);
+            c
+        })
+        .collect();
+    // The simulator's bare repository is the GitOps remote: its ledger ref holds approvals.
+    let gitops = config::GitopsSettings { remote: Some(sim.git_remote()), ..Default::default() };
+    Config { instances, gitops, ..Config::default() }
+}
+
+/// The starting model: instances and environment columns from configuration.
+pub fn model_from(cfg: &Config) -> Model {
+    let mut envs = cfg.envs.clone();
+    for i in &cfg.instances {
+        if let Some(e) = &i.env {
+            if !envs.contains(e) {
+                envs.push(e.clone());
+            }
+        }
+    }
+    Model {
+        now: chrono::Utc::now(),
+        instances: cfg
+            .instances
+            .iter()
+            .map(|i| InstanceState {
+                name: i.name.clone(),
+                url: i.server.clone(),
+                env: i.env.clone(),
+                credential: Some(i.auth_source.clone()),
+                ..Default::default()
+            })
+            .collect(),
+        envs,
+        protected_envs: cfg.protected_envs.iter().cloned().collect::<HashSet<_>>(),
+        approvals: approvals_state(&cfg.gitops),
+        page_rows: 20,
+        utc_offset_secs: chrono::Local::now().offset().local_minus_utc(),
+        ..Default::default()
+    }
+}
+
+/// The approvals side of a new model: where the ledger lives, nothing loaded yet.
+pub fn approvals_state(g: &GitopsSettings) -> ApprovalsState {
+    let source = ApprovalSource {
+        remote: g.remote.clone(),
+        policy_path: g.policy_path.clone(),
+        ledger_ref: g.ledger_ref.clone(),
+        signing: g.signing.as_ref().map(|s| (s.format.clone(), s.key.clone())),
+    };
+    ApprovalsState { source: Some(source), ..ApprovalsState::default() }
+}
