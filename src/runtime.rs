@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::app::{self, Effect, Key, KeyCode, Keymap, Msg};
+use crate::client::engine::Governance;
 use crate::client::{ArgoClient, Executor};
 use crate::domain::Model;
 use crate::ui::{self, Ui};
@@ -191,7 +192,13 @@ fn on_signal(kind: SignalKind) -> io::Result<impl Stream<Item = io::Result<Input
 }
 
 /// Run the console until the user quits or a signal asks us to stop.
-pub async fn run(model: Model, ui: Ui, clients: Vec<ArgoClient>, started: std::time::Instant) -> anyhow::Result<()> {
+pub async fn run(
+    model: Model,
+    ui: Ui,
+    clients: Vec<ArgoClient>,
+    governance: Governance,
+    started: std::time::Instant,
+) -> anyhow::Result<()> {
     install_panic_hook();
     let guard = TerminalGuard::enter().context("cannot set up the terminal (is stdout a terminal?)")?;
     // A fresh fullscreen terminal never asks for the cursor position (`Terminal::clear`
@@ -203,7 +210,7 @@ pub async fn run(model: Model, ui: Ui, clients: Vec<ArgoClient>, started: std::t
         EventStream::new().map(|r| r.map(Input::Term)).chain(futures_util::stream::once(async { Ok(Input::Stop) }));
     let signals = futures_util::stream::select(on_signal(SignalKind::terminate())?, on_signal(SignalKind::hangup())?);
     let input = Box::pin(futures_util::stream::select(events, signals));
-    drive(model, &ui, clients, &mut tty, input).await?;
+    drive(model, &ui, clients, governance, &mut tty, input).await?;
     // The guard (inside `tty`) restores the terminal when dropped.
     drop(tty);
     Ok(())
@@ -216,6 +223,7 @@ pub async fn drive<S, I>(
     mut model: Model,
     ui: &Ui,
     clients: Vec<ArgoClient>,
+    governance: Governance,
     surface: &mut S,
     mut input: I,
 ) -> anyhow::Result<Model>
@@ -224,7 +232,7 @@ where
     I: Stream<Item = io::Result<Input>> + Unpin,
 {
     let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_DEPTH);
-    let mut executor = Executor::new(clients, tx);
+    let mut executor = Executor::new(clients, tx).with_governance(governance);
     let keymap: &Keymap = &ui.keymap;
     let (width, height) = surface.size()?;
     let mut pending = vec![Msg::Resize { width, height, page_rows: ui::matrix_page_rows(width, height) }];

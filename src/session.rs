@@ -1,11 +1,17 @@
-//! What every session on an estate starts from, shared by the console, `demo` and `bench`:
-//! the starting model built from configuration, and the configuration of a running
+//! What every session on an estate starts from, shared by the console, `demo`, `bench` and
+//! the headless commands: the starting model built from configuration, the pipeline order,
+//! the session's governance (policy, engine, trail), and the configuration of a running
 //! simulator (one instance per environment, its bare repository as the GitOps remote).
 
 use std::collections::HashSet;
 
+use std::sync::Arc;
+
+use crate::client::engine::embedded::LedgerPaths;
+use crate::client::engine::Governance;
+use crate::client::git::credentials::GitAuth;
 use crate::config::{self, Auth, Config, GitopsSettings, InstanceConfig, Secret};
-use crate::domain::approvals::{ApprovalSource, ApprovalsState};
+use crate::domain::approvals::{ApprovalsState, PolicyState};
 use crate::domain::model::InstanceState;
 use crate::domain::Model;
 
@@ -30,14 +36,7 @@ pub fn config_for_sim(sim: &flightdeck_sim::Sim) -> Config {
 
 /// The starting model: instances and environment columns from configuration.
 pub fn model_from(cfg: &Config) -> Model {
-    let mut envs = cfg.envs.clone();
-    for i in &cfg.instances {
-        if let Some(e) = &i.env {
-            if !envs.contains(e) {
-                envs.push(e.clone());
-            }
-        }
-    }
+    let envs = pipeline(cfg);
     Model {
         now: chrono::Utc::now(),
         instances: cfg
@@ -60,13 +59,30 @@ pub fn model_from(cfg: &Config) -> Model {
     }
 }
 
-/// The approvals side of a new model: where the ledger lives, nothing loaded yet.
+/// The approvals side of a new model: where requests and the policy live (the one rule,
+/// `GitopsSettings::source`), nothing loaded yet; without governance, Argo CD RBAC only.
 pub fn approvals_state(g: &GitopsSettings) -> ApprovalsState {
-    let source = ApprovalSource {
-        remote: g.remote.clone(),
-        policy_path: g.policy_path.clone(),
-        ledger_ref: g.ledger_ref.clone(),
-        signing: g.signing.as_ref().map(|s| (s.format.clone(), s.key.clone())),
-    };
-    ApprovalsState { source: Some(source), ..ApprovalsState::default() }
+    let source = g.source();
+    let policy = if source.is_some() { PolicyState::Reading } else { PolicyState::RbacOnly };
+    ApprovalsState { engine: source.map(|s| s.describe()), policy, ..ApprovalsState::default() }
+}
+
+/// The environments in pipeline order as configured (`envs`, then each instance's own
+/// environment): the columns of the console and the order promotions keep without a policy.
+pub fn pipeline(cfg: &Config) -> Vec<String> {
+    let mut envs = cfg.envs.clone();
+    for i in &cfg.instances {
+        if let Some(e) = &i.env {
+            if !envs.contains(e) {
+                envs.push(e.clone());
+            }
+        }
+    }
+    envs
+}
+
+/// The governance of a session on `cfg`: its policy, engine and trail, or Argo CD RBAC only.
+/// Git reaches the remote with the estate's git credential (`git_auth`).
+pub fn governance(cfg: &Config, git_auth: Option<Arc<GitAuth>>, paths: LedgerPaths) -> Governance {
+    Governance::new(cfg.gitops.source(), paths, git_auth)
 }

@@ -9,7 +9,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use chrono::Utc;
-use flightdeck::client::engine::embedded::{decide, LedgerPaths};
+use flightdeck::client::engine::embedded::LedgerPaths;
+use flightdeck::client::engine::Governance;
 use flightdeck::client::engine::{Ledger, DEFAULT_REF};
 use flightdeck::client::git::Git;
 use flightdeck::domain::approvals::ApprovalSource;
@@ -48,8 +49,9 @@ async fn a_headless_action_leaves_one_record_and_the_chain_verifies() {
     let e = &records[0].entry;
     assert_eq!(e.event, "action");
     assert_eq!(e.actor, "admin");
-    assert_eq!(e.subject, format!("refresh {service}/dev"));
-    assert_eq!(e.detail, "hard; succeeded");
+    // One shape: what, where and how it ended, each in its own field.
+    assert_eq!(e.what(), format!("refresh {service} in dev"));
+    assert_eq!((e.detail.as_str(), e.outcome.as_str()), ("hard", "succeeded"));
 
     let out = run(flightdeck(&cfg, home.path(), &["audit", "verify"])).await;
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
@@ -81,7 +83,7 @@ async fn an_approval_is_audited_and_a_satisfied_promotion_is_claimed_once() {
     let req = ledger.request(&user("dave"), body, Utc::now()).unwrap();
 
     let source = ApprovalSource {
-        remote: Some(remote.clone()),
+        remote: remote.clone(),
         policy_path: "policy.toml".into(),
         ledger_ref: DEFAULT_REF.into(),
         signing: None,
@@ -91,7 +93,8 @@ async fn an_approval_is_audited_and_a_satisfied_promotion_is_claimed_once() {
         audit_dir: Some(audit_dir.path().to_path_buf()),
         ..Default::default()
     };
-    let out = decide(source.clone(), user("alice"), req.id.clone(), true, "lgtm".into(), paths.clone()).await.unwrap();
+    let gov = Governance::new(Some(source), paths, None);
+    let out = gov.decide(&user("alice"), &req.id, true, "lgtm").await.unwrap();
     let run = out.run.expect("alice's console claims the run");
     assert_eq!((run.service.as_str(), run.env.as_str()), ("payment-service", "prod"));
     match run.action {
@@ -105,13 +108,13 @@ async fn an_approval_is_audited_and_a_satisfied_promotion_is_claimed_once() {
     }
 
     // Bob is too late: the request is executed, his approval is refused (and audited).
-    let late = decide(source, user("bob"), req.id.clone(), true, String::new(), paths).await;
+    let late = gov.decide(&user("bob"), &req.id, true, "").await;
     assert!(late.is_err(), "{late:?}");
 
     let records = flightdeck::audit::read_records(audit_dir.path()).unwrap();
     let events: Vec<(&str, &str)> = records.iter().map(|r| (r.entry.actor.as_str(), r.entry.event.as_str())).collect();
     assert_eq!(events, vec![("alice", "approval"), ("alice", "execution"), ("bob", "approval")]);
-    assert!(records[2].entry.detail.starts_with("refused:"), "{:?}", records[2].entry);
+    assert!(records[2].entry.outcome.starts_with("refused:"), "{:?}", records[2].entry);
     assert!(flightdeck::audit::verify(audit_dir.path()).unwrap().ok());
 }
 

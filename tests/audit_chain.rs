@@ -13,6 +13,7 @@ fn entry(i: u64) -> Entry {
         event: "action".into(),
         subject: format!("sync svc-{i}/prod"),
         detail: String::new(),
+        ..Entry::default()
     }
 }
 

@@ -69,7 +69,15 @@ async fn user_and_run_messages() {
         other => panic!("expected the user, got {other:?}"),
     }
     // Terminating an idle app fails on the server: the run reports it with a hint.
-    exec.spawn(Effect::RunAction { run_id: 7, key, action: Action::Terminate, user: "admin".into() });
+    let user = flightdeck::domain::UserInfo { username: "admin".into(), groups: Vec::new() };
+    exec.spawn(Effect::RunAction {
+        run_id: 7,
+        key,
+        action: Action::Terminate,
+        user,
+        context: Default::default(),
+        target: Default::default(),
+    });
     let mut steps = Vec::new();
     let outcome = loop {
         match recv(&mut rx).await {

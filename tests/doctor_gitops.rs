@@ -92,18 +92,22 @@ async fn a_good_remote_with_a_valid_policy_is_all_well_and_nothing_is_pushed() {
 }
 
 #[tokio::test]
-async fn without_a_configured_remote_the_apps_shared_repository_is_checked() {
+async fn without_a_configured_remote_doctor_says_rbac_only_once_and_passes() {
     let sim = support::sim().await;
     let home = tempfile::tempdir().unwrap();
     let cfg = config_for(&sim, "", home.path());
-    // No [gitops] remote: drop the line, so doctor finds the repository the apps share.
+    // No [gitops] remote: governance is opt-in, so no repository is guessed (the apps'
+    // repository is often private, reached with other credentials) and nothing fails.
     let text_cfg = std::fs::read_to_string(&cfg).unwrap().replace("remote = \"\"\n", "");
     std::fs::write(&cfg, text_cfg).unwrap();
     let out = doctor(home.path(), &cfg).await;
     let t = text(&out);
     assert!(out.status.success(), "{t}");
-    let (remote_row, _) = row(&t, "git remote");
-    assert!(remote_row.contains(&sim.git_remote()), "{t}");
+    let (policy_row, _) = row(&t, "policy");
+    assert_eq!(status(&policy_row, "policy"), "ok", "{t}");
+    assert!(policy_row.contains("no Flightdeck policy: Argo CD RBAC only"), "{t}");
+    assert_eq!(t.matches("RBAC only").count(), 1, "said once: {t}");
+    assert!(!t.contains(&sim.git_remote()), "the apps' repository is not probed: {t}");
     sim.shutdown().await;
 }
 

@@ -1,55 +1,35 @@
 //! The approvals pane in the pure update: focusing it (`tab`), selecting (`j/k`), opening the
-//! comment editor for an approval (`a`) or a rejection (`x`), loading the ledger on start and
-//! every [`APPROVALS_RELOAD_MS`] while the console runs (a due effect, not a free-running
-//! timer, and none at all when approvals are not configured), and acting on a decision:
-//! when this console's approval satisfied the policy and it won the claim, the action runs
-//! through the usual run path.
+//! comment editor for an approval (`a`) or a rejection (`x`), withdrawing one's own request
+//! (`w`), loading the engine on start and every [`APPROVALS_RELOAD_MS`] while the console
+//! runs (a due effect, not a free-running timer, and none at all without governance), acting
+//! on a decision (when this console's approval satisfied the policy and won the claim, the
+//! action runs through the usual run path), and telling the requester what happened to their
+//! requests (approved, running, done, failed, rejected with the comment, expired).
 
-use super::normal::flash_error;
-use super::update::start_run;
+use super::runlog::{current_user, flash_error, flash_info, log_run, start_run};
 use super::{editor, Command, Effect, Key, KeyCode, Keymap};
-use crate::domain::approvals::{ApprovalSource, CommentDraft, DecisionOutcome, PendingRequest, APPROVALS_RELOAD_MS};
-use crate::domain::model::{Flash, Mode};
-use crate::domain::{Failure, Loadable, Model, UserInfo};
+use crate::domain::approvals::{CommentDraft, DecisionOutcome, EngineView, APPROVALS_RELOAD_MS, RBAC_ONLY};
+use crate::domain::model::Mode;
+use crate::domain::{Action, AppKey, Failure, Loadable, Model, RunOutcome, StepStatus};
 
-/// The ledger's location with the remote filled in: the configured one, else the repository
-/// every app's desired state comes from, when they all share one. `None` = not (yet) known.
-pub fn resolved_source(model: &Model) -> Option<ApprovalSource> {
-    let src = model.approvals.source.as_ref()?;
-    if src.remote.as_deref().is_some_and(|r| !r.is_empty()) {
-        return Some(src.clone());
-    }
-    let mut repos = model.deployments.values().map(|d| d.repo_url.as_str()).filter(|r| !r.is_empty());
-    let first = repos.next()?;
-    if repos.all(|r| r == first) {
-        Some(ApprovalSource { remote: Some(first.to_string()), ..src.clone() })
-    } else {
-        None
-    }
-}
-
-/// Who we are, as far as we know yet (the first instance that told us).
-fn current_user(model: &Model) -> Option<UserInfo> {
-    model.instances.iter().find_map(|i| i.user.value().cloned())
-}
-
-/// Ask for a ledger read in `delay_ms` (newest wins). Nothing when the ledger is unknown.
+/// Ask for an engine read in `delay_ms` (newest wins). Nothing without governance.
 pub fn schedule_load(model: &mut Model, delay_ms: u64, fx: &mut Vec<Effect>) {
-    let Some(source) = resolved_source(model) else { return };
-    let user = current_user(model).unwrap_or_default();
+    if model.approvals.engine.is_none() {
+        return;
+    }
+    let user = current_user(model);
     let a = &mut model.approvals;
     a.generation += 1;
     a.scheduled = true;
     if delay_ms == 0 {
         a.pending.start_loading();
     }
-    fx.push(Effect::LoadApprovals { generation: a.generation, delay_ms, source, user });
+    fx.push(Effect::LoadApprovals { generation: a.generation, delay_ms, user });
 }
 
-/// On start, and whenever something that decides the first load arrives (the apps, so the
-/// shared remote is known; who we are, so refusals are tallied for us): load once.
+/// On start: load once (later loads are due effects).
 pub fn ensure_loading(model: &mut Model, fx: &mut Vec<Effect>) {
-    if model.approvals.source.is_some() && !model.approvals.scheduled {
+    if model.approvals.engine.is_some() && !model.approvals.scheduled {
         schedule_load(model, 0, fx);
     }
 }
@@ -67,15 +47,20 @@ pub fn user_known(model: &mut Model, fx: &mut Vec<Effect>) {
 pub fn loaded(
     model: &mut Model,
     generation: u64,
-    result: Result<Vec<PendingRequest>, Failure>,
+    result: Result<EngineView, Failure>,
     at: chrono::DateTime<chrono::Utc>,
     fx: &mut Vec<Effect>,
 ) -> bool {
     if generation != model.approvals.generation {
         return false; // A newer load is on its way.
     }
+    let told = match &result {
+        Ok(view) => tell_requester(model, &view.mine, at),
+        Err(_) => false,
+    };
+    let result = result.map(|v| v.requests);
     let a = &mut model.approvals;
-    let same = matches!((&result, &a.pending), (Ok(new), Loadable::Ready { value, .. }) if new == value);
+    let same = !told && matches!((&result, &a.pending), (Ok(new), Loadable::Ready { value, .. }) if new == value);
     if same {
         // Only the time of the last check moves; the next frame that happens shows it.
         if let Loadable::Ready { at: seen, .. } = &mut a.pending {
@@ -94,10 +79,50 @@ pub fn loaded(
     true
 }
 
+/// What happened to this user's requests since the last report goes to their run log (the
+/// request's own entry, or a new one) and the flash line. Returns whether anything was new.
+fn tell_requester(
+    model: &mut Model,
+    mine: &[crate::domain::approvals::MyRequest],
+    at: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    let news = crate::engine::view::news(&model.approvals.mine, mine);
+    model.approvals.mine = mine.to_vec();
+    let Some((_, summary, last)) = news.last().cloned() else { return false };
+    for (id, summary, line) in news {
+        let bad = ["rejected", "failed", "refused", "expired", "withdrawn"].iter().any(|w| line.starts_with(w));
+        let status = if bad { StepStatus::Failed } else { StepStatus::Done };
+        let closed = mine.iter().any(|m| m.id == id && m.closed);
+        if !model.runs.iter().any(|r| r.request.as_deref() == Some(id.as_str())) {
+            // Not in this console's log (filed elsewhere, or before a restart): an entry of its own.
+            log_run(model, AppKey::default(), summary.clone(), Action::Refresh { hard: false });
+            if let Some(run) = model.runs.last_mut() {
+                run.request = Some(id.clone());
+                run.label = summary.clone();
+            }
+        }
+        if let Some(run) = model.runs.iter_mut().rev().find(|r| r.request.as_deref() == Some(id.as_str())) {
+            run.step(&line, status, at);
+            if closed {
+                let outcome =
+                    if bad { RunOutcome::Failed { message: line.clone(), hint: None } } else { RunOutcome::Succeeded };
+                run.finish(outcome, at);
+            }
+        }
+    }
+    let text = format!("your request {summary}: {last}");
+    if last.starts_with("rejected") || last.starts_with("failed") || last.starts_with("refused") {
+        flash_error(model, text);
+    } else {
+        flash_info(model, text);
+    }
+    true
+}
+
 /// `tab` from the matrix: give the approvals pane the keyboard.
 pub fn focus(model: &mut Model) {
-    if model.approvals.source.is_none() {
-        flash_error(model, "approvals are not configured: set [gitops] remote in the config");
+    if model.approvals.engine.is_none() {
+        flash_error(model, format!("{RBAC_ONLY}: there are no approvals (set [gitops] remote to use a policy)"));
     } else {
         model.mode = Mode::Approvals;
     }
@@ -108,6 +133,7 @@ pub fn on_pane_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Ef
     match key.code {
         KeyCode::Char('a') if !key.ctrl && !key.alt => return open_comment(model, true),
         KeyCode::Char('x') if !key.ctrl && !key.alt => return open_comment(model, false),
+        KeyCode::Char('w') if !key.ctrl && !key.alt => return withdraw(model, fx),
         KeyCode::Esc => {
             model.mode = Mode::Normal;
             return;
@@ -129,6 +155,31 @@ pub fn on_pane_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Ef
         Some(Command::Help) => model.mode = Mode::Help { scroll: 0 },
         _ => {}
     }
+}
+
+/// `w`: withdraw the selected request, if it is yours.
+fn withdraw(model: &mut Model, fx: &mut Vec<Effect>) {
+    let me = current_user(model);
+    let Some(req) = model.approvals.selected_request() else {
+        return flash_error(model, "no approval request selected");
+    };
+    if me.username.is_empty() || req.requester != me.username {
+        let text = format!("only {} (who asked) may withdraw {}", req.requester, req.id);
+        return flash_error(model, text);
+    }
+    let id = req.id.clone();
+    model.approvals.deciding = Some(id.clone());
+    fx.push(Effect::WithdrawRequest { id, user: me });
+}
+
+/// A withdrawal came back.
+pub fn withdrawn(model: &mut Model, id: String, result: Result<(), Failure>, fx: &mut Vec<Effect>) {
+    model.approvals.deciding = None;
+    match result {
+        Ok(()) => flash_info(model, format!("withdrew {id}")),
+        Err(f) => flash_error(model, format!("withdrawing {id} refused: {}", f.message)),
+    }
+    schedule_load(model, 0, fx);
 }
 
 /// Open the comment editor for the selected request, or explain why not.
@@ -155,8 +206,7 @@ fn open_comment(model: &mut Model, approve: bool) {
 
 /// Keys in the comment editor: text keys edit, `ctrl-s` submits, `esc` cancels.
 pub fn on_comment_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
-    // Where to write and as whom, looked up only on submit (it may scan the apps).
-    let ctx = (key == Key::ctrl('s')).then(|| (resolved_source(model), current_user(model)));
+    let user = current_user(model);
     let Mode::ApprovalComment(draft) = &mut model.mode else { return };
     if key.code == KeyCode::Esc {
         model.mode = Mode::Approvals;
@@ -174,13 +224,13 @@ pub fn on_comment_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
         return;
     }
     let (id, approve) = (draft.id.clone(), draft.approve);
-    let Some((Some(source), Some(user))) = ctx else {
+    if user.username.is_empty() {
         draft.error = Some("still learning who you are from Argo CD — try again in a moment".into());
         return;
-    };
+    }
     model.mode = Mode::Approvals;
     model.approvals.deciding = Some(id.clone());
-    fx.push(Effect::DecideApproval { id, approve, comment, source, user });
+    fx.push(Effect::DecideApproval { id, approve, comment, user });
 }
 
 /// A decision came back from the ledger: say what happened, run a claimed action, reload.
@@ -194,7 +244,7 @@ pub fn decided(
     model.approvals.deciding = None;
     match result {
         Err(f) => flash_error(model, format!("{} {id} refused: {}", verb(approve), f.message)),
-        Ok(_) if !approve => model.flash = Some(Flash { text: format!("rejected {id}"), error: false }),
+        Ok(_) if !approve => flash_info(model, format!("rejected {id}")),
         Ok(DecisionOutcome { run: Some(run), .. }) => {
             let key = model
                 .deployments
@@ -204,9 +254,8 @@ pub fn decided(
             match key {
                 Some(key) => {
                     let label = format!("{}/{}", run.service, run.env);
-                    start_run(model, key, label, run.action, fx);
-                    let text = format!("approved {id}: policy satisfied, running it now");
-                    model.flash = Some(Flash { text, error: false });
+                    start_run(model, key, label, run.action, run.context, fx);
+                    flash_info(model, format!("approved {id}: policy satisfied, running it now"));
                 }
                 None => flash_error(
                     model,
@@ -216,13 +265,9 @@ pub fn decided(
         }
         Ok(DecisionOutcome { note: Some(note), .. }) => flash_error(model, format!("approved {id}: {note}")),
         Ok(o) if o.claimed_elsewhere => {
-            let text = format!("approved {id}: satisfied; another console is running it");
-            model.flash = Some(Flash { text, error: false });
+            flash_info(model, format!("approved {id}: satisfied; another console is running it"))
         }
-        Ok(o) => {
-            let text = format!("approved {id}: {} of {} approvals", o.counted, o.needed);
-            model.flash = Some(Flash { text, error: false });
-        }
+        Ok(o) => flash_info(model, format!("approved {id}: {} of {} approvals", o.counted, o.needed)),
     }
     schedule_load(model, 0, fx);
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::domain::approvals::{
-    ApprovalSource, ClaimedRun, DecisionOutcome, PendingRequest, TextEditor, APPROVALS_RELOAD_MS,
+    ClaimedRun, DecisionOutcome, EngineView, MyRequest, PendingRequest, PolicyState, TextEditor, APPROVALS_RELOAD_MS,
 };
 use crate::domain::model::{InstanceState, Mode};
 use crate::domain::*;
@@ -33,16 +33,14 @@ fn request(id: &str, refusal: Option<&str>) -> PendingRequest {
         ignored: vec![],
         diff: vec!["+    newTag: v2".into()],
         refusal: refusal.map(Into::into),
+        status: "pending".into(),
+        open: true,
+        lane: None,
     }
 }
 
-fn source(remote: Option<&str>) -> ApprovalSource {
-    ApprovalSource {
-        remote: remote.map(Into::into),
-        policy_path: "policy.toml".into(),
-        ledger_ref: "refs/flightdeck/approvals".into(),
-        signing: None,
-    }
+fn view(requests: Vec<PendingRequest>) -> EngineView {
+    EngineView { requests, mine: Vec::new() }
 }
 
 /// One prod instance, alice logged in, alpha deployed; the ledger at a configured remote.
@@ -60,7 +58,9 @@ fn model() -> Model {
         ..Default::default()
     };
     m.deployments.insert(d.key.clone(), d);
-    m.approvals.source = Some(source(Some("file:///srv/gitops.git")));
+    m.approvals.engine =
+        Some("policy policy.toml and ledger refs/flightdeck/approvals of file:///srv/gitops.git".into());
+    m.approvals.policy = PolicyState::Reading;
     m
 }
 
@@ -82,7 +82,7 @@ fn loaded(reqs: Vec<PendingRequest>) -> (Model, Vec<Effect>) {
     let mut m = model();
     let fx = init(&mut m);
     let (generation, _) = loads(&fx)[0];
-    let fx = update(&mut m, Msg::ApprovalsLoaded { generation, result: Ok(reqs), at: t(1) }, &keymap());
+    let fx = update(&mut m, Msg::ApprovalsLoaded { generation, result: Ok(view(reqs)), at: t(1) }, &keymap());
     (m, fx)
 }
 
@@ -97,7 +97,7 @@ fn loads_on_start_then_again_when_due() {
     assert_eq!(loads(&fx), vec![(1, 0)], "one load at once on start");
     let fx = update(
         &mut m,
-        Msg::ApprovalsLoaded { generation: 1, result: Ok(vec![request("r1", None)]), at: t(1) },
+        Msg::ApprovalsLoaded { generation: 1, result: Ok(view(vec![request("r1", None)])), at: t(1) },
         &keymap(),
     );
     assert_eq!(loads(&fx), vec![(2, APPROVALS_RELOAD_MS)], "the next read is due in 5 s, not a free-running timer");
@@ -107,29 +107,65 @@ fn loads_on_start_then_again_when_due() {
 #[test]
 fn nothing_is_loaded_when_approvals_are_not_configured() {
     let mut m = model();
-    m.approvals.source = None;
+    m.approvals.engine = None;
+    m.approvals.policy = PolicyState::RbacOnly;
     assert!(loads(&init(&mut m)).is_empty());
 }
 
 #[test]
-fn the_remote_defaults_to_the_repo_the_apps_share() {
+fn governance_is_opt_in_the_repo_the_apps_share_is_never_guessed() {
+    // Every app points at one repository, but no remote is configured: Argo CD RBAC only,
+    // nothing is read (the app's repository is often private, reached with other keys).
     let mut m = model();
-    m.approvals.source = Some(source(None));
+    m.approvals.engine = None;
+    m.approvals.policy = PolicyState::RbacOnly;
     let fx = init(&mut m);
-    match fx.iter().find(|e| matches!(e, Effect::LoadApprovals { .. })) {
-        Some(Effect::LoadApprovals { source, .. }) => {
-            assert_eq!(source.remote.as_deref(), Some("file:///srv/gitops.git"))
-        }
-        other => panic!("expected a load, got {other:?}"),
-    }
-    // Apps on two different repositories: no guess, no load.
-    let mut m = model();
-    m.approvals.source = Some(source(None));
-    let mut other = m.deployments.values().next().unwrap().clone();
-    other.key.name = "bravo-prod".into();
-    other.repo_url = "https://git.example.com/other.git".into();
-    m.deployments.insert(other.key.clone(), other);
-    assert!(loads(&init(&mut m)).is_empty());
+    assert!(loads(&fx).is_empty());
+    update(&mut m, Msg::Key(Key::plain(KeyCode::Tab)), &keymap());
+    assert_eq!(m.mode, Mode::Normal);
+    let flash = m.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert!(flash.contains("no Flightdeck policy: Argo CD RBAC only"), "{flash}");
+}
+
+#[test]
+fn the_requester_is_told_what_happened_to_their_request() {
+    let (mut m, fx) = loaded(vec![]);
+    let (generation, _) = loads(&fx)[0];
+    let mine = |events: &[&str], closed| MyRequest {
+        id: "r9".into(),
+        summary: "sync alpha in prod".into(),
+        events: events.iter().map(|e| e.to_string()).collect(),
+        closed,
+    };
+    let first = EngineView { requests: vec![], mine: vec![mine(&["filed by alice"], false)] };
+    let fx = update(&mut m, Msg::ApprovalsLoaded { generation, result: Ok(first), at: t(6) }, &keymap());
+    assert!(m.runs.is_empty(), "what happened before this console watched is not replayed");
+    let (generation, _) = loads(&fx)[0];
+    let later = EngineView {
+        requests: vec![],
+        mine: vec![mine(&["filed by alice", "rejected by bob: not during the incident"], true)],
+    };
+    update(&mut m, Msg::ApprovalsLoaded { generation, result: Ok(later), at: t(11) }, &keymap());
+    let flash = m.flash.clone().expect("told");
+    assert!(flash.error && flash.text.contains("rejected by bob: not during the incident"), "{flash:?}");
+    let run = m.runs.last().expect("a run-log entry for the request");
+    assert_eq!(run.request.as_deref(), Some("r9"));
+    assert!(matches!(&run.outcome, RunOutcome::Failed { message, .. } if message.contains("rejected by bob")));
+}
+
+#[test]
+fn w_withdraws_your_own_request_only() {
+    let mut mine = request("r1", None);
+    mine.requester = "alice".into();
+    let (mut m, _) = loaded(vec![mine, request("r2", None)]);
+    m.mode = Mode::Approvals;
+    let fx = update(&mut m, key('w'), &keymap());
+    assert!(matches!(fx.as_slice(), [Effect::WithdrawRequest { id, user }] if id == "r1" && user.username == "alice"));
+    m.approvals.deciding = None;
+    m.approvals.selected = 1;
+    let fx = update(&mut m, key('w'), &keymap());
+    assert!(fx.is_empty());
+    assert!(m.flash.as_ref().is_some_and(|f| f.text.contains("only dave (who asked) may withdraw r2")));
 }
 
 #[test]
@@ -137,7 +173,7 @@ fn stale_answers_drop_and_failures_keep_the_requests() {
     let (mut m, fx) = loaded(vec![request("r1", None)]);
     let (due, _) = loads(&fx)[0];
     // An answer to an older load arrives late: ignored.
-    update(&mut m, Msg::ApprovalsLoaded { generation: due - 1, result: Ok(vec![]), at: t(2) }, &keymap());
+    update(&mut m, Msg::ApprovalsLoaded { generation: due - 1, result: Ok(view(vec![])), at: t(2) }, &keymap());
     assert_eq!(m.approvals.count(), 1);
     // The due load fails: the requests stay shown with the error.
     let failure = Failure::new(ErrorKind::Unavailable, "remote hung up");
@@ -218,7 +254,12 @@ fn a_claimed_request_runs_through_the_run_path_and_the_ledger_reloads() {
     let outcome = DecisionOutcome {
         counted: 2,
         needed: 2,
-        run: Some(ClaimedRun { service: "alpha".into(), env: "prod".into(), action: action.clone() }),
+        run: Some(ClaimedRun {
+            service: "alpha".into(),
+            env: "prod".into(),
+            action: action.clone(),
+            context: RunContext { request: Some("r1".into()), ..RunContext::default() },
+        }),
         claimed_elsewhere: false,
         note: None,
     };
@@ -228,10 +269,12 @@ fn a_claimed_request_runs_through_the_run_path_and_the_ledger_reloads() {
         &keymap(),
     );
     let run = fx.iter().find_map(|e| match e {
-        Effect::RunAction { key, action, user, .. } => Some((key.name.clone(), action.clone(), user.clone())),
+        Effect::RunAction { key, action, user, context, .. } => {
+            Some((key.name.clone(), action.clone(), user.username.clone(), context.request.clone()))
+        }
         _ => None,
     });
-    assert_eq!(run, Some(("alpha-prod".into(), action, "alice".into())));
+    assert_eq!(run, Some(("alpha-prod".into(), action, "alice".into(), Some("r1".into()))));
     assert_eq!(m.runs.len(), 1);
     assert_eq!(loads(&fx).len(), 1, "the ledger is read again at once");
     assert!(m.approvals.deciding.is_none());
@@ -265,14 +308,20 @@ fn a_poll_that_finds_the_ledger_unchanged_costs_no_frame_but_keeps_polling() {
     let (mut m, fx) = loaded(vec![request("r1", None)]);
     let (generation, _) = loads(&fx)[0];
     let rev = m.view_rev;
-    let fx =
-        update(&mut m, Msg::ApprovalsLoaded { generation, result: Ok(vec![request("r1", None)]), at: t(6) }, &keymap());
+    let fx = update(
+        &mut m,
+        Msg::ApprovalsLoaded { generation, result: Ok(view(vec![request("r1", None)])), at: t(6) },
+        &keymap(),
+    );
     assert_eq!(m.view_rev, rev, "nothing visible changed: no redraw");
     assert_eq!(loads(&fx), vec![(generation + 1, APPROVALS_RELOAD_MS)], "the next poll is still scheduled");
     assert_eq!(m.approvals.pending.at(), Some(t(6)), "the time of the last check moved");
     // A real change does redraw.
-    let fx =
-        update(&mut m, Msg::ApprovalsLoaded { generation: generation + 1, result: Ok(vec![]), at: t(11) }, &keymap());
+    let fx = update(
+        &mut m,
+        Msg::ApprovalsLoaded { generation: generation + 1, result: Ok(view(vec![])), at: t(11) },
+        &keymap(),
+    );
     assert_ne!(m.view_rev, rev);
     assert_eq!(loads(&fx).len(), 1);
 }

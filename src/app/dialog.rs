@@ -2,7 +2,9 @@
 //! environment named, the service name typed in protected environments, and the policy's
 //! ticket and reason when it asks for them (the decision itself is `gate.rs`).
 
-use super::normal::{edit_line, flash_error};
+use super::editor::edit_line;
+use super::gate::{self, Hold};
+use super::runlog::flash_error;
 use super::{Command, Effect, Key, KeyCode};
 use crate::domain::model::{Dialog, DialogKind, GateFocus, LineInput, Mode};
 use crate::domain::{Action, Model};
@@ -82,7 +84,7 @@ pub fn open(model: &mut Model, cmd: Command) {
     };
     let protected = model.protected_envs.contains(&dep.env);
     let has_options = !matches!(kind, DialogKind::Confirm(_));
-    let gate = super::gate::inputs_for(model, &kind, &dep.env, dep.key.instance);
+    let gate = gate::inputs_for(model, &representative(&kind), &dep.env, dep.key.instance);
     model.mode = Mode::Dialog(Box::new(Dialog {
         kind,
         target: dep.key.clone(),
@@ -106,6 +108,9 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
     let history_len = history_len(model);
     let Mode::Dialog(d) = &mut model.mode else { return };
     d.error = None;
+    if key == Key::ctrl('o') {
+        return gate::toggle_override(d);
+    }
     match key.code {
         KeyCode::Esc => {
             model.mode = Mode::Normal;
@@ -114,7 +119,7 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
         KeyCode::Tab | KeyCode::BackTab
             if d.require_typed.is_some() || d.gate.ticket.is_some() || d.gate.reason.is_some() =>
         {
-            super::gate::next_focus(d, key.code == KeyCode::BackTab);
+            gate::next_focus(d, key.code == KeyCode::BackTab);
             return;
         }
         KeyCode::Enter => {
@@ -130,7 +135,7 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
         edit_line(&mut d.typed, key);
         return;
     }
-    if super::gate::edit_input(d, key) {
+    if gate::edit_input(d, key) {
         return;
     }
     match &mut d.kind {
@@ -161,7 +166,7 @@ fn history_len(model: &Model) -> usize {
 }
 
 /// Validate the dialog and start the run, or leave it open with the reason.
-pub(super) fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
+pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
     let history = model.detail.as_ref().and_then(|d| d.app.value()).map(|a| a.history.clone()).unwrap_or_default();
     let Mode::Dialog(d) = &mut model.mode else { return };
     if let Some(want) = &d.require_typed {
@@ -206,5 +211,79 @@ pub(super) fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
         DialogKind::Promote(_) => return,
     };
     // The policy decides: run, refuse in the dialog, or file an approval request.
-    super::gate::submit(model, action, fx);
+    let asked = gate::asked(d);
+    let Mode::Dialog(d) = &model.mode else { return };
+    if let Some((focus, why)) = gate::missing(model, &action, d, &asked) {
+        gate::refresh_inputs(model, &action);
+        return hold(model, Some(focus), why);
+    }
+    let Mode::Dialog(d) = &model.mode else { return };
+    let (target, service, env) = (d.target.clone(), d.service.clone(), d.env.clone());
+    match gate::govern(model, target, &service, &env, action.clone(), &asked, fx) {
+        Ok(()) => model.mode = Mode::Normal,
+        Err(Hold::Reading) => {
+            hold(model, None, Hold::Reading.text());
+            if let Mode::Dialog(d) = &mut model.mode {
+                d.gate.awaiting_policy = true;
+            }
+        }
+        Err(h) => {
+            gate::refresh_inputs(model, &action);
+            hold(model, None, h.text());
+        }
+    }
+}
+
+/// Keep the dialog open with `why`, moving the keys to `focus` when it is what is missing.
+fn hold(model: &mut Model, focus: Option<GateFocus>, why: String) {
+    let Mode::Dialog(d) = &mut model.mode else { return };
+    d.error = Some(why);
+    if let Some(f) = focus {
+        d.gate.focus = f;
+        d.typing = false;
+    }
+}
+
+/// The policy was read (or could not be): a dialog confirmed while waiting for it is
+/// confirmed now, with the same inputs.
+pub fn policy_arrived(model: &mut Model, fx: &mut Vec<Effect>) {
+    super::promote::refresh_asks(model);
+    let Mode::Dialog(d) = &mut model.mode else { return };
+    if std::mem::take(&mut d.gate.awaiting_policy) {
+        d.error = None;
+        if matches!(d.kind, DialogKind::Promote(_)) {
+            super::promote::confirm(model, fx);
+        } else {
+            confirm(model, fx);
+        }
+    }
+}
+
+/// An action standing for the dialog's kind, for what the policy asks of it (the options do
+/// not change which rules apply).
+fn representative(kind: &DialogKind) -> Action {
+    match kind {
+        DialogKind::Sync { .. } => Action::Sync { prune: false, dry_run: false, force: false, apply_only: false },
+        DialogKind::Rollback { .. } => Action::Rollback { history_id: 0, pause_auto_sync: false },
+        DialogKind::Scale { kind, group, name, namespace, .. } => Action::Scale {
+            kind: kind.clone(),
+            group: group.clone(),
+            name: name.clone(),
+            namespace: namespace.clone(),
+            replicas: 0,
+        },
+        DialogKind::Confirm(a) => a.clone(),
+        DialogKind::Promote(p) => Action::Promote(Box::new(crate::domain::Promotion {
+            service: String::new(),
+            from_env: p.from_env.clone(),
+            to_env: p.to_env.clone(),
+            images: p.images.clone(),
+            diff: Vec::new(),
+            ticket: None,
+            reason: None,
+            request_id: None,
+            approved_by: Vec::new(),
+            requested_by: None,
+        })),
+    }
 }

@@ -1,9 +1,28 @@
-//! Editing a multi-line text (the comment of an approval or a rejection) one key at a time:
-//! insert, new line, delete, and cursor moves. Pure, so every keystroke is unit-tested; the
-//! view draws the lines and the cursor with `ratatui-textarea`.
+//! Editing text one key at a time: a multi-line text (the comment of an approval or a
+//! rejection: insert, new line, delete, cursor moves) and a one-line input (a dialog's typed
+//! name, ticket, reason; the filter). Pure, so every keystroke is unit-tested; the view draws
+//! the lines and the cursor with `ratatui-textarea`.
 
 use super::{Key, KeyCode};
 use crate::domain::approvals::TextEditor;
+use crate::domain::model::LineInput;
+
+/// Edit one line: printable characters append, backspace deletes, ctrl-u clears. True if it
+/// changed.
+pub fn edit_line(line: &mut LineInput, key: Key) -> bool {
+    match key.code {
+        KeyCode::Char(c) if !key.ctrl && !key.alt => {
+            line.text.push(c);
+            true
+        }
+        KeyCode::Backspace => line.text.pop().is_some(),
+        KeyCode::Char('u') if key.ctrl => {
+            line.text.clear();
+            true
+        }
+        _ => false,
+    }
+}
 
 /// Longest comment kept, in lines: a guard against a paste flooding the ledger record.
 const MAX_LINES: usize = 200;

@@ -1,7 +1,7 @@
 //! What the pure update asks the outside world to do. The client executor runs each
 //! effect (with a timeout, newest-wins per resource) and answers with `Msg`s.
 
-use crate::domain::{Action, AppKey};
+use crate::domain::{Action, AppKey, RunContext, UserInfo};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -13,44 +13,39 @@ pub enum Effect {
     LoadDetail { key: AppKey, generation: u64 },
     /// Fetch managed-resources and diff live vs desired (newest wins).
     LoadDiff { key: AppKey, generation: u64 },
-    /// Run an action and follow it, reporting steps as `Msg::RunStep`.
-    RunAction { run_id: u64, key: AppKey, action: Action, user: String },
-    /// Read the approvals ledger after `delay_ms` (0 = now), tallying each pending request
-    /// for `user` (newest wins: a new load replaces a scheduled one).
-    LoadApprovals {
-        generation: u64,
-        delay_ms: u64,
-        source: crate::domain::approvals::ApprovalSource,
-        user: crate::domain::UserInfo,
+    /// Run an action and follow it, reporting steps as `Msg::RunStep`; record it in the
+    /// trail as `user` did it, with `context` (the request it carries out, ticket, reason).
+    RunAction {
+        run_id: u64,
+        key: AppKey,
+        action: Action,
+        user: UserInfo,
+        context: RunContext,
+        /// What the trail names: service, environment, app, instance.
+        target: crate::engine::trail::Target,
     },
+    /// Read the policy and the engine after `delay_ms` (0 = now), tallying each request for
+    /// `user` (newest wins: a new load replaces a scheduled one).
+    LoadApprovals { generation: u64, delay_ms: u64, user: UserInfo },
     /// Append an approval (`approve`) or a rejection with `comment`; when the approval
-    /// satisfies the policy, claim the run (`Ledger::claim_execution`) for this console.
-    DecideApproval {
-        id: String,
-        approve: bool,
-        comment: String,
-        source: crate::domain::approvals::ApprovalSource,
-        user: crate::domain::UserInfo,
-    },
-    /// Compute the exact diff of promoting `images` into `target`'s overlay (writes nothing)
-    /// and read the policy from the GitOps repository; answers `Msg::PromotionPlanned`.
-    PlanPromotion {
-        generation: u64,
-        target: AppKey,
-        images: Vec<String>,
-        source: crate::domain::approvals::ApprovalSource,
-    },
+    /// satisfies the policy (still, as it is now), claim the run for this console.
+    DecideApproval { id: String, approve: bool, comment: String, user: UserInfo },
+    /// Withdraw one of this user's requests.
+    WithdrawRequest { id: String, user: UserInfo },
+    /// Compute the exact diff of promoting `images` into `target`'s overlay (writes nothing);
+    /// answers `Msg::PromotionPlanned`.
+    PlanPromotion { generation: u64, target: AppKey, images: Vec<String> },
     /// File an action the policy holds for approval (a promotion or any other) on `service`
-    /// as a request in the ledger of `remote`; answers `Msg::ApprovalRequested`.
+    /// as a request in the engine; answers `Msg::ApprovalRequested`.
     RequestApproval {
         run_id: u64,
-        remote: String,
-        source: crate::domain::approvals::ApprovalSource,
-        requester: crate::domain::UserInfo,
+        requester: UserInfo,
         request: crate::domain::policy::Request,
         service: String,
         action: Box<Action>,
     },
+    /// Keep a record in the trail (a refusal: the console ran nothing, but it happened).
+    Record(Box<crate::engine::TrailEvent>),
     /// Leave the console.
     Quit,
     /// Give the terminal back to the shell until resumed (ctrl-z).

@@ -1,49 +1,49 @@
-//! The policy gate of the console's action dialogs (sync, rollback, scale, restart, and the
-//! actions the policy maps to the sync rules), pure: on confirm the policy cached with the
-//! approvals decides — run as before, refuse in the dialog with the explanation, or file an
-//! approval request (`Effect::RequestApproval`, the promotion's path) whose run-log entry says
-//! what it needs. Ticket and reason inputs appear in the dialog when the policy asks for them.
-//!
-//! Which policy: with no GitOps remote at all — none in `[gitops] remote` and none the apps
-//! share (where promotions and the ledger would otherwise live, see
-//! `approvals::resolved_source`) — the open policy applies, as headless does; otherwise the
-//! one read from that repository with the last ledger load. Not read yet, or the last read
-//! failed → refuse (fail closed) rather than guess.
+//! The policy gate of every console action (sync, rollback, scale, restart, promote, and the
+//! actions the policy maps to the sync rules), pure: on confirm the one governance decision
+//! (`engine::governance::verdict`, which the headless commands call too) on the console's
+//! policy state decides — run, refuse (the dialog says why; the run log and the trail record
+//! it), or file an approval request whose run-log entry says what it needs. Ticket and reason
+//! inputs appear in the dialog when the policy asks for them, and those a freeze names may
+//! override it (ctrl-o) with a reason.
 
-use super::normal::edit_line;
-use super::promote::{log_steps, APPROVAL_STEP};
-use super::update::start_run;
+use super::editor::edit_line;
+use super::runlog::{current_user, log_refusal, log_run, log_steps, start_run, trail_target};
 use super::{Effect, Key};
-use crate::domain::model::{Dialog, DialogKind, GateFocus, GateInputs, LineInput, Mode};
-use crate::domain::policy::{self, ActionKind, Decision, Policy};
-use crate::domain::{Action, Loadable, Model, StepStatus, UserInfo};
+use crate::domain::model::{Dialog, GateFocus, GateInputs, LineInput};
+use crate::domain::policy::Ask;
+use crate::domain::{Action, AppKey, Model, RunContext, StepStatus, UserInfo};
+use crate::engine::governance::{self, Verdict};
+use crate::engine::trail::{Target, TrailEvent};
 
-/// Said while a confirm waits for the first policy read (and then confirmed by itself).
-const READING: &str = "reading the policy from the GitOps repository…";
+/// The run-log step of a request waiting for approvals (its label starts so).
+pub const APPROVAL_STEP: &str = "approval requested";
 
-/// The policy in force for the console's actions, or why none can be applied.
-pub fn policy_in_force(model: &Model) -> Result<Policy, String> {
-    if super::approvals::resolved_source(model).is_none() {
-        return Ok(Policy::open());
-    }
-    match &model.approvals.policy {
-        Loadable::Ready { value, .. } => Ok(value.clone()),
-        Loadable::Failed { failure, .. } => Err(format!(
-            "cannot read the policy from the GitOps repository ({}); nothing is sent until it can be",
-            failure.message
-        )),
-        _ => Err(READING.into()),
-    }
+/// What the dialog gathered beside the action.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Asked {
+    pub ticket: Option<String>,
+    pub reason: Option<String>,
+    pub override_freeze: bool,
 }
 
-/// The governed kind of a dialog, as [`ActionKind::of`] maps its action.
-fn kind_of(kind: &DialogKind) -> Option<ActionKind> {
-    match kind {
-        DialogKind::Sync { .. } => Some(ActionKind::Sync),
-        DialogKind::Rollback { .. } => Some(ActionKind::Rollback),
-        DialogKind::Scale { .. } => Some(ActionKind::Scale),
-        DialogKind::Confirm(a) => ActionKind::of(a),
-        DialogKind::Promote(_) => Some(ActionKind::Promote),
+/// Why a confirm did not go through; the dialog stays open and says so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hold {
+    /// The policy refused (already in the run log and the trail).
+    Refused(String),
+    /// The configured policy is still being read: confirmed by itself once it is.
+    Reading,
+    /// Argo CD has not said who we are yet.
+    WhoAreYou,
+}
+
+impl Hold {
+    pub fn text(&self) -> String {
+        match self {
+            Self::Refused(r) => r.clone(),
+            Self::Reading => governance::READING.into(),
+            Self::WhoAreYou => "still asking Argo CD who you are — try again in a moment".into(),
+        }
     }
 }
 
@@ -51,19 +51,133 @@ fn user_of(model: &Model, instance: usize) -> Option<UserInfo> {
     model.instances.get(instance).and_then(|i| i.user.value()).cloned()
 }
 
+/// The one path from a confirmed dialog to what happens: the verdict, then a run, a request
+/// filed, or a refusal logged and recorded. `Ok` closes the dialog.
+pub fn govern(
+    model: &mut Model,
+    target: AppKey,
+    service: &str,
+    env: &str,
+    action: Action,
+    asked: &Asked,
+    fx: &mut Vec<Effect>,
+) -> Result<(), Hold> {
+    let state = &model.approvals.policy;
+    // No policy runs everything whoever asks: no need to wait for userinfo then.
+    let user = match (user_of(model, target.instance), state.is_configured()) {
+        (Some(u), _) => u,
+        (None, false) => current_user(model),
+        (None, true) => return Err(Hold::WhoAreYou),
+    };
+    let ask = Ask {
+        env,
+        ticket: asked.ticket.as_deref(),
+        reason: asked.reason.as_deref(),
+        override_freeze: asked.override_freeze,
+    };
+    let (request, verdict) = governance::verdict(state, &model.envs, &action, &ask, &user, model.now);
+    let label = format!("{service}/{env}");
+    let context = RunContext { request: None, ticket: request.ticket.clone(), reason: request.reason.clone() };
+    match verdict {
+        Verdict::Reading => Err(Hold::Reading),
+        Verdict::Refused { reason } => {
+            let t = Target { service: service.into(), env: env.into(), ..trail_target(model, &target) };
+            let event = TrailEvent::refusal(model.now, &user, &action, t, &context, &reason);
+            log_refusal(model, target, label, action, &reason);
+            fx.push(Effect::Record(Box::new(event)));
+            Err(Hold::Refused(reason))
+        }
+        v @ Verdict::Run { .. } => {
+            let governed = model.approvals.policy.is_configured();
+            start_run(model, target, label, action, context, fx);
+            // The policy's go-ahead is a step of the run (with what let it through: an
+            // emergency, an override); without a policy there is nothing to say.
+            if governed {
+                log_steps(model, &[v.explain()], StepStatus::Done);
+            }
+            Ok(())
+        }
+        Verdict::NeedsApproval { needed, approvers, .. } => {
+            // A run-log entry of its own; the client files the request instead of running
+            // the action (the approver's console runs it once approved).
+            let run_id = log_run(model, target, label, action.clone());
+            log_steps(model, &[format!("{APPROVAL_STEP}: needs {needed} of {approvers}")], StepStatus::Running);
+            fx.push(Effect::RequestApproval {
+                run_id,
+                requester: user,
+                request,
+                service: service.to_string(),
+                action: Box::new(action),
+            });
+            Ok(())
+        }
+    }
+}
+
 /// The ticket and reason inputs a new dialog shows (none while the policy or the user is
 /// unknown: confirm then says so).
-pub fn inputs_for(model: &Model, kind: &DialogKind, env: &str, instance: usize) -> GateInputs {
-    let (Ok(policy), Some(user)) = (policy_in_force(model), user_of(model, instance)) else {
-        return GateInputs::default();
-    };
-    let (ticket, reason) = policy::requires(&policy, kind_of(kind), env, &user);
+pub fn inputs_for(model: &Model, action: &Action, env: &str, instance: usize) -> GateInputs {
+    let Some(user) = user_of(model, instance) else { return GateInputs::default() };
+    let (ticket, reason) = governance::asks(&model.approvals.policy, action, env, &user);
     GateInputs {
         ticket: ticket.then(LineInput::default),
         reason: reason.then(LineInput::default),
-        focus: GateFocus::Options,
-        awaiting_policy: false,
+        ..GateInputs::default()
     }
+}
+
+/// After a refusal: show the inputs the policy asks for now (it may have been read since the
+/// dialog opened), and offer the freeze override to those the freeze names.
+pub fn refresh_inputs(model: &mut Model, action: &Action) {
+    let now = model.now;
+    let Some((env, instance)) = dialog(model).map(|d| (d.env.clone(), d.target.instance)) else { return };
+    let Some(user) = user_of(model, instance) else { return };
+    let (ticket, reason) = governance::asks(&model.approvals.policy, action, &env, &user);
+    let may_override = governance::may_override_freeze(&model.approvals.policy, &env, &user, now);
+    let Some(d) = dialog_mut(model) else { return };
+    if ticket && d.gate.ticket.is_none() {
+        d.gate.ticket = Some(LineInput::default());
+    }
+    if (reason || d.gate.override_freeze) && d.gate.reason.is_none() {
+        d.gate.reason = Some(LineInput::default());
+    }
+    d.gate.may_override = may_override;
+}
+
+/// ctrl-o: override the active freeze (for those it names), which needs a reason.
+pub fn toggle_override(d: &mut Dialog) {
+    if !d.gate.may_override {
+        d.error = Some("no freeze you may override applies here".into());
+        return;
+    }
+    d.gate.override_freeze = !d.gate.override_freeze;
+    if d.gate.override_freeze && d.gate.reason.is_none() {
+        d.gate.reason = Some(LineInput::default());
+    }
+    if d.gate.override_freeze {
+        d.gate.focus = GateFocus::Reason;
+        d.typing = false;
+    }
+}
+
+fn dialog(model: &Model) -> Option<&Dialog> {
+    match &model.mode {
+        crate::domain::model::Mode::Dialog(d) => Some(d),
+        _ => None,
+    }
+}
+
+fn dialog_mut(model: &mut Model) -> Option<&mut Dialog> {
+    match &mut model.mode {
+        crate::domain::model::Mode::Dialog(d) => Some(d),
+        _ => None,
+    }
+}
+
+/// The dialog's ticket, reason and override, as given.
+pub fn asked(d: &Dialog) -> Asked {
+    let text = |l: &Option<LineInput>| l.as_ref().map(|l| l.text.trim().to_string()).filter(|t| !t.is_empty());
+    Asked { ticket: text(&d.gate.ticket), reason: text(&d.gate.reason), override_freeze: d.gate.override_freeze }
 }
 
 /// Tab: options → ticket → reason → typed name → options (skipping what is not asked).
@@ -111,101 +225,19 @@ pub fn edit_input(d: &mut Dialog, key: Key) -> bool {
     }
 }
 
-/// The dialog was confirmed with `action`: ask the policy, then run, refuse or file.
-pub fn submit(model: &mut Model, action: Action, fx: &mut Vec<Effect>) {
-    let Mode::Dialog(d) = &model.mode else { return };
-    let (target, env) = (d.target.clone(), d.env.clone());
-    let label = format!("{}/{}", d.service, d.env);
-    let service = d.service.clone();
-    let text = |l: &Option<LineInput>| l.as_ref().map(|l| l.text.trim().to_string()).filter(|t| !t.is_empty());
-    let (ticket, reason) = (text(&d.gate.ticket), text(&d.gate.reason));
-    let (ask_ticket, ask_reason) = (d.gate.ticket.is_some(), d.gate.reason.is_some());
-    let policy = match policy_in_force(model) {
-        Ok(p) => p,
-        Err(why) => {
-            // Not read yet: nothing is sent now; the answer confirms it (`policy_arrived`).
-            let waiting = why == READING;
-            refuse(model, None, why);
-            if let Mode::Dialog(d) = &mut model.mode {
-                d.gate.awaiting_policy = waiting;
-            }
-            return;
-        }
-    };
-    // The open policy runs everything whoever asks: no need to wait for userinfo then.
-    let Some(user) = user_of(model, target.instance).or_else(|| policy.open.then(UserInfo::default)) else {
-        return refuse(model, None, "still asking Argo CD who you are — try again in a moment".into());
-    };
-    let (need_ticket, need_reason) = policy::requires(&policy, ActionKind::of(&action), &env, &user);
-    // The dialog opened before the policy was known (or it changed since): show the inputs.
-    if let Mode::Dialog(d) = &mut model.mode {
-        if need_ticket && !ask_ticket {
-            d.gate.ticket = Some(LineInput::default());
-        }
-        if need_reason && !ask_reason {
-            d.gate.reason = Some(LineInput::default());
-        }
+/// What the policy needs that the dialog does not have yet, with the field to go to.
+pub fn missing(model: &Model, action: &Action, d: &Dialog, asked: &Asked) -> Option<(GateFocus, String)> {
+    let user = user_of(model, d.target.instance)?;
+    let (ticket, reason) = governance::asks(&model.approvals.policy, action, &d.env, &user);
+    if ticket && asked.ticket.is_none() {
+        return Some((
+            GateFocus::Ticket,
+            format!("the policy needs a change ticket to {} in {}", action.verb(), d.env),
+        ));
     }
-    if need_ticket && ticket.is_none() {
-        let why = format!("the policy needs a change ticket to {} in {env}", action.verb());
-        return refuse(model, Some(GateFocus::Ticket), why);
+    if (reason || asked.override_freeze) && asked.reason.is_none() {
+        let why = if asked.override_freeze { "overriding the freeze" } else { "the policy" };
+        return Some((GateFocus::Reason, format!("{why} needs a reason to {} in {}", action.verb(), d.env)));
     }
-    if need_reason && reason.is_none() {
-        let why = format!("the policy needs a reason to {} in {env}", action.verb());
-        return refuse(model, Some(GateFocus::Reason), why);
-    }
-    let ask = policy::Ask { env: &env, ticket: ticket.as_deref(), reason: reason.as_deref() };
-    let (request, decision) = policy::gate(&policy, &action, &ask, &user, model.now);
-    match decision {
-        Decision::Refused { reason } => refuse(model, None, reason),
-        Decision::Run { ref notes } => {
-            model.mode = Mode::Normal;
-            start_run(model, target, label, action, fx);
-            // Only worth a line when something let it through (an emergency, no policy).
-            if !notes.is_empty() {
-                log_steps(model, &[decision.explain()], StepStatus::Done);
-            }
-        }
-        Decision::NeedsApproval { needed, .. } => {
-            let approvers = policy::approvers(&policy, &request);
-            let source = super::approvals::resolved_source(model).unwrap_or_default();
-            let remote = source.remote.clone().unwrap_or_default();
-            model.mode = Mode::Normal;
-            // A run-log entry of its own; the client files the request instead of running
-            // the action (the approver's console runs it once approved).
-            start_run(model, target, label, action.clone(), fx);
-            let run_id = model.next_run_id;
-            fx.retain(|e| !matches!(e, Effect::RunAction { run_id: id, .. } if *id == run_id));
-            log_steps(model, &[format!("{APPROVAL_STEP}: needs {needed} of {approvers}")], StepStatus::Running);
-            fx.push(Effect::RequestApproval {
-                run_id,
-                remote,
-                source,
-                requester: user,
-                request,
-                service,
-                action: Box::new(action),
-            });
-        }
-    }
-}
-
-/// The policy was read (or could not be): a dialog confirmed while waiting for it is
-/// confirmed now, with the same inputs.
-pub fn policy_arrived(model: &mut Model, fx: &mut Vec<Effect>) {
-    let Mode::Dialog(d) = &mut model.mode else { return };
-    if std::mem::take(&mut d.gate.awaiting_policy) {
-        d.error = None;
-        super::dialog::confirm(model, fx);
-    }
-}
-
-/// Keep the dialog open with `why`, moving the keys to `focus` when it is what is missing.
-fn refuse(model: &mut Model, focus: Option<GateFocus>, why: String) {
-    let Mode::Dialog(d) = &mut model.mode else { return };
-    d.error = Some(why);
-    if let Some(f) = focus {
-        d.gate.focus = f;
-        d.typing = false;
-    }
+    None
 }

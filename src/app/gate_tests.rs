@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::app::{update, Effect, Key, Keymap, Msg};
-use crate::domain::approvals::ApprovalSource;
+use crate::domain::approvals::PolicyState;
 use crate::domain::model::{InstanceState, Mode};
 use crate::domain::policy::{self, Policy};
 use crate::domain::*;
@@ -47,7 +47,7 @@ fn dep(instance: usize, env: &str) -> Deployment {
 
 /// dev, staging, prod with one service, the ledger configured, `user` known everywhere, and
 /// `policy` as the last ledger load read it.
-fn model(user: &str, groups: &[&str], now: i64, policy: Option<Result<Policy, Failure>>) -> Model {
+fn model(user: &str, groups: &[&str], now: i64, policy: Option<PolicyState>) -> Model {
     let envs = ["dev", "staging", "prod"];
     let info = UserInfo { username: user.into(), groups: groups.iter().map(|g| g.to_string()).collect() };
     let mut m = Model {
@@ -66,17 +66,22 @@ fn model(user: &str, groups: &[&str], now: i64, policy: Option<Result<Policy, Fa
         page_rows: 10,
         ..Default::default()
     };
-    m.approvals.source = Some(ApprovalSource { remote: Some("file:///gitops.git".into()), ..Default::default() });
+    m.approvals.engine = Some("the ledger of file:///gitops.git".into());
+    m.approvals.policy = PolicyState::Reading;
+    crate::app::init(&mut m);
     for (i, e) in envs.iter().enumerate() {
         update(&mut m, Msg::AppsListed { instance: i, apps: vec![dep(i, e)], at: at(now) }, &keymap());
     }
-    if let Some(result) = policy {
+    if let Some(state) = policy {
         let generation = m.approvals.generation;
         assert!(generation > 0, "the ledger load (and with it the policy) was asked for");
-        let result = result.map(Box::new);
-        update(&mut m, Msg::PolicyLoaded { generation, result, at: at(now) }, &keymap());
+        update(&mut m, Msg::PolicyLoaded { generation, state: Box::new(state), at: at(now) }, &keymap());
     }
     m
+}
+
+fn ready() -> Option<PolicyState> {
+    Some(PolicyState::Ready(policy()))
 }
 
 fn press(m: &mut Model, keys: &str) -> Vec<Effect> {
@@ -113,7 +118,7 @@ fn nothing_sent(fx: &[Effect]) -> bool {
 
 #[test]
 fn a_prod_sync_by_dave_becomes_an_approval_request_and_nothing_runs() {
-    let mut m = model("dave", &["developers"], TUESDAY, Some(Ok(policy())));
+    let mut m = model("dave", &["developers"], TUESDAY, ready());
     press(&mut m, "l l s p");
     let Mode::Dialog(d) = &m.mode else { panic!("no dialog") };
     assert!(d.gate.ticket.is_some() && d.gate.reason.is_some(), "prod asks for ticket and reason: {:?}", d.gate);
@@ -129,15 +134,12 @@ fn a_prod_sync_by_dave_becomes_an_approval_request_and_nothing_runs() {
     let fx = press(&mut m, "enter");
     assert_eq!(m.mode, Mode::Normal, "{fx:?}");
     assert!(fx.iter().all(|e| !matches!(e, Effect::RunAction { .. })), "nothing runs before approval: {fx:?}");
-    let Some(Effect::RequestApproval { run_id, remote, requester, request, service, action, .. }) =
+    let Some(Effect::RequestApproval { run_id, requester, request, service, action, .. }) =
         fx.iter().find(|e| matches!(e, Effect::RequestApproval { .. }))
     else {
         panic!("no request filed: {fx:?}")
     };
-    assert_eq!(
-        (remote.as_str(), service.as_str(), requester.username.as_str()),
-        ("file:///gitops.git", "alpha", "dave")
-    );
+    assert_eq!((service.as_str(), requester.username.as_str()), ("alpha", "dave"));
     assert_eq!(**action, Action::Sync { prune: true, dry_run: false, force: false, apply_only: false });
     assert_eq!(request.action, Some(policy::ActionKind::Sync));
     assert_eq!((request.ticket.as_deref(), request.reason.as_deref()), (Some("CHG-7"), Some("hotfix")));
@@ -152,7 +154,7 @@ fn a_prod_sync_by_dave_becomes_an_approval_request_and_nothing_runs() {
 
 #[test]
 fn olgas_prod_sync_in_a_freeze_is_refused_with_the_freezes_sentence() {
-    let mut m = model("olga", &["sre", "on-call"], SATURDAY, Some(Ok(policy())));
+    let mut m = model("olga", &["sre", "on-call"], SATURDAY, ready());
     press(&mut m, "l l s");
     let fx = fill_prod_dialog(&mut m, "CHG-8", "tidy up");
     assert!(nothing_sent(&fx), "{fx:?}");
@@ -163,7 +165,7 @@ fn olgas_prod_sync_in_a_freeze_is_refused_with_the_freezes_sentence() {
 
 #[test]
 fn olgas_prod_rollback_is_an_emergency_that_runs_at_once_with_a_reason() {
-    let mut m = model("olga", &["sre", "on-call"], SATURDAY, Some(Ok(policy())));
+    let mut m = model("olga", &["sre", "on-call"], SATURDAY, ready());
     press(&mut m, "l l");
     let d = m.detail.as_ref().unwrap();
     let (key, generation) = (d.key.clone(), d.generation);
@@ -185,7 +187,7 @@ fn olgas_prod_rollback_is_an_emergency_that_runs_at_once_with_a_reason() {
 
 #[test]
 fn a_dev_sync_runs_at_once() {
-    let mut m = model("dave", &["developers"], TUESDAY, Some(Ok(policy())));
+    let mut m = model("dave", &["developers"], TUESDAY, ready());
     let fx = press(&mut m, "s enter");
     assert!(
         matches!(fx.as_slice(), [Effect::RunAction { action: Action::Sync { .. }, .. }]),
@@ -199,7 +201,7 @@ fn a_confirm_before_the_policy_is_read_waits_for_it_then_goes_ahead() {
     assert!(nothing_sent(&press(&mut m, "s enter")));
     assert_eq!(dialog_error(&m).as_deref(), Some("reading the policy from the GitOps repository…"));
     let generation = m.approvals.generation;
-    let msg = Msg::PolicyLoaded { generation, result: Ok(Box::new(policy())), at: at(TUESDAY + 1) };
+    let msg = Msg::PolicyLoaded { generation, state: Box::new(PolicyState::Ready(policy())), at: at(TUESDAY + 1) };
     let fx = update(&mut m, msg, &keymap());
     assert!(matches!(fx.as_slice(), [Effect::RunAction { action: Action::Sync { .. }, .. }]), "{fx:?}");
     assert_eq!(m.mode, Mode::Normal);
@@ -207,7 +209,7 @@ fn a_confirm_before_the_policy_is_read_waits_for_it_then_goes_ahead() {
     let mut m = model("dave", &["developers"], TUESDAY, None);
     press(&mut m, "s enter esc");
     let generation = m.approvals.generation;
-    let msg = Msg::PolicyLoaded { generation, result: Ok(Box::new(policy())), at: at(TUESDAY + 1) };
+    let msg = Msg::PolicyLoaded { generation, state: Box::new(PolicyState::Ready(policy())), at: at(TUESDAY + 1) };
     assert!(nothing_sent(&update(&mut m, msg, &keymap())));
 }
 
@@ -218,10 +220,14 @@ fn an_unreadable_policy_refuses_instead_of_guessing() {
     let mut m = model("alice", &["release-managers"], TUESDAY, None);
     press(&mut m, "s enter");
     let generation = m.approvals.generation;
-    update(&mut m, Msg::PolicyLoaded { generation, result: Err(failure.clone()), at: at(TUESDAY) }, &keymap());
+    update(
+        &mut m,
+        Msg::PolicyLoaded { generation, state: Box::new(PolicyState::Unreadable(failure.clone())), at: at(TUESDAY) },
+        &keymap(),
+    );
     assert!(dialog_error(&m).unwrap().starts_with("cannot read the policy"), "{:?}", dialog_error(&m));
     let failure = Failure::new(ErrorKind::Unavailable, "git fetch failed");
-    let mut m = model("alice", &["release-managers"], TUESDAY, Some(Err(failure)));
+    let mut m = model("alice", &["release-managers"], TUESDAY, Some(PolicyState::Unreadable(failure)));
     assert!(nothing_sent(&press(&mut m, "s enter")));
     let err = dialog_error(&m).unwrap();
     assert!(err.starts_with("cannot read the policy from the GitOps repository (git fetch failed)"), "{err}");

@@ -6,6 +6,7 @@ mod approvals;
 #[cfg(test)]
 mod approvals_tests;
 pub mod command;
+mod detail;
 mod dialog;
 mod editor;
 pub mod effect;
@@ -18,6 +19,7 @@ pub mod msg;
 mod normal;
 pub mod promote;
 mod rows;
+mod runlog;
 #[cfg(test)]
 mod tests;
 pub mod update;

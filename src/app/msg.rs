@@ -56,15 +56,14 @@ pub enum Msg {
     },
     /// A promotion's approval request was filed in the ledger (its id), or could not be.
     ApprovalRequested { run_id: u64, result: Result<String, Failure>, at: DateTime<Utc> },
-    /// The approvals ledger was read: the pending requests, tallied for the current user.
+    /// The engine was read: the pending requests tallied for the current user, and their own.
     ApprovalsLoaded {
         generation: u64,
-        result: Result<Vec<crate::domain::approvals::PendingRequest>, Failure>,
+        result: Result<crate::domain::approvals::EngineView, Failure>,
         at: DateTime<Utc>,
     },
-    /// The policy was read from the GitOps repository with a ledger load (same generation),
-    /// or could not be.
-    PolicyLoaded { generation: u64, result: Result<Box<crate::domain::policy::Policy>, Failure>, at: DateTime<Utc> },
+    /// The policy was read with an engine load (same generation): in force, or unreadable.
+    PolicyLoaded { generation: u64, state: Box<crate::domain::approvals::PolicyState>, at: DateTime<Utc> },
     /// An approval (`approve`) or a rejection was written to the ledger, or refused.
     ApprovalDecided {
         id: String,
@@ -72,4 +71,6 @@ pub enum Msg {
         result: Result<crate::domain::approvals::DecisionOutcome, Failure>,
         at: DateTime<Utc>,
     },
+    /// A request was withdrawn, or could not be.
+    RequestWithdrawn { id: String, result: Result<(), Failure>, at: DateTime<Utc> },
 }

@@ -1,10 +1,12 @@
 //! Keys outside dialogs: the keymap's commands in normal mode, and the small editors of
 //! the filter, the command line, help and the full-screen views.
 
-use super::update::{reload_detail, start_run};
+use super::detail::reload_detail;
+use super::editor::edit_line;
+use super::runlog::{flash_error, start_run};
 use super::{approvals, dialog, rows, Command, Effect, Key, KeyCode, Keymap};
-use crate::domain::model::{Flash, LineInput, Mode, SortMode};
-use crate::domain::{Action, Loadable, Model};
+use crate::domain::model::{LineInput, Mode, SortMode};
+use crate::domain::{Action, Loadable, Model, RunContext};
 
 /// Dispatch a key by mode.
 pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>) {
@@ -119,7 +121,7 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Refresh => {
             // Refresh changes nothing in the cluster: run it at once, no dialog.
             if let Some((key, label)) = selected_target(model) {
-                start_run(model, key, label, Action::Refresh { hard: false }, fx);
+                start_run(model, key, label, Action::Refresh { hard: false }, RunContext::default(), fx);
                 reload_detail(model, fx);
             } else {
                 flash_error(model, "no deployment in this cell");
@@ -149,26 +151,6 @@ fn ask_diff(model: &mut Model, fx: &mut Vec<Effect>) {
 /// The selected deployment's key and `service/env` label.
 pub(crate) fn selected_target(model: &Model) -> Option<(crate::domain::AppKey, String)> {
     model.selected().map(|d| (d.key.clone(), format!("{}/{}", d.service, d.env)))
-}
-
-pub(crate) fn flash_error(model: &mut Model, text: impl Into<String>) {
-    model.flash = Some(Flash { text: text.into(), error: true });
-}
-
-/// Edit one line: printable characters append, backspace deletes. True if it changed.
-pub(crate) fn edit_line(line: &mut LineInput, key: Key) -> bool {
-    match key.code {
-        KeyCode::Char(c) if !key.ctrl && !key.alt => {
-            line.text.push(c);
-            true
-        }
-        KeyCode::Backspace => line.text.pop().is_some(),
-        KeyCode::Char('u') if key.ctrl => {
-            line.text.clear();
-            true
-        }
-        _ => false,
-    }
 }
 
 fn on_filter_key(model: &mut Model, key: Key) {

@@ -2,21 +2,20 @@
 //! the next environment B (pipeline order = `model.envs`). The dialog opens at once naming
 //! A → B, the service and the versions moving, while `Effect::PlanPromotion` computes the
 //! exact diff; on confirm (typed name in protected environments, ticket and reason when the
-//! policy asks) the policy read with the plan decides: run now (`Action::Promote`), file an
-//! approval request (`Effect::RequestApproval`), or refuse with its explanation.
+//! policy asks) the one governance path decides (`gate::govern`, as for every action): run
+//! now (`Action::Promote`), file an approval request, or refuse with its explanation.
 
 use chrono::{DateTime, Utc};
 
-use super::normal::{edit_line, flash_error};
-use super::update::start_run;
+use super::editor::edit_line;
+use super::gate::{self, Asked, Hold, APPROVAL_STEP};
+use super::runlog::{current_user, flash_error};
 use super::{Effect, Key, KeyCode};
 use crate::domain::model::{Dialog, DialogKind, Flash, LineInput, Mode};
-use crate::domain::policy::{self, ActionKind, Decision};
 use crate::domain::promotion::{PromoteDialog, PromoteField, PromotionPlan};
 use crate::domain::{Action, Failure, Loadable, Model, Promotion, RunOutcome, StepStatus};
+use crate::engine::governance;
 
-/// The run-log step of a promotion waiting for approvals (its label starts so).
-pub(super) const APPROVAL_STEP: &str = "approval requested";
 /// Diff lines one page key moves.
 const PAGE_LINES: u16 = 10;
 
@@ -41,8 +40,7 @@ pub fn open(model: &mut Model, fx: &mut Vec<Effect>) {
     }
     model.promote_plans += 1;
     let generation = model.promote_plans;
-    let source = model.approvals.source.clone().unwrap_or_default();
-    fx.push(Effect::PlanPromotion { generation, target: dst.key.clone(), images: src.images.clone(), source });
+    fx.push(Effect::PlanPromotion { generation, target: dst.key.clone(), images: src.images.clone() });
     let protected = model.protected_envs.contains(&to_env);
     let kind = PromoteDialog {
         from_env: src.env.clone(),
@@ -57,6 +55,7 @@ pub fn open(model: &mut Model, fx: &mut Vec<Effect>) {
         ticket: LineInput::default(),
         reason: LineInput::default(),
         refusal: None,
+        asks: (false, false),
     };
     model.mode = Mode::Dialog(Box::new(Dialog {
         kind: DialogKind::Promote(Box::new(kind)),
@@ -70,14 +69,48 @@ pub fn open(model: &mut Model, fx: &mut Vec<Effect>) {
         typing: false,
         gate: Default::default(),
     }));
+    refresh_asks(model);
 }
 
+/// What the policy asks of this promotion: a ticket, a reason.
+fn asks(model: &Model, d: &Dialog, p: &PromoteDialog) -> (bool, bool) {
+    let user = model.instances.get(d.target.instance).and_then(|i| i.user.value()).cloned().unwrap_or_default();
+    let (ticket, reason) =
+        governance::asks(&model.approvals.policy, &promotion(d, p, &Asked::default()), &d.env, &user);
+    (ticket, reason || d.gate.override_freeze)
+}
+
+/// Keep the dialog's view of what the policy asks current (it may be read after the dialog
+/// opened, or an override may add a reason).
+pub fn refresh_asks(model: &mut Model) {
+    let Mode::Dialog(d) = &model.mode else { return };
+    let DialogKind::Promote(p) = &d.kind else { return };
+    let now = asks(model, d, p);
+    if let Mode::Dialog(d) = &mut model.mode {
+        if let DialogKind::Promote(p) = &mut d.kind {
+            p.asks = now;
+        }
+    }
+}
 /// A key in the promotion dialog.
 pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
+    let Mode::Dialog(d) = &model.mode else { return };
+    let DialogKind::Promote(p) = &d.kind else { return };
+    let (ticket, reason) = asks(model, d, p);
     let Mode::Dialog(d) = &mut model.mode else { return };
+    if key == Key::ctrl('o') {
+        gate::toggle_override(d);
+        if let DialogKind::Promote(p) = &mut d.kind {
+            if d.gate.override_freeze {
+                p.focus = PromoteField::Reason;
+            }
+        }
+        return refresh_asks(model);
+    }
+    let override_freeze = d.gate.override_freeze;
     let Dialog { kind: DialogKind::Promote(p), require_typed, typed, error, typing, .. } = &mut **d else { return };
     *error = None;
-    let fields = p.fields(require_typed.is_some());
+    let fields = p.fields(ticket, reason || override_freeze, require_typed.is_some());
     match key.code {
         KeyCode::Esc => {
             model.mode = Mode::Normal;
@@ -115,12 +148,30 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
         },
     }
     *typing = p.focus == PromoteField::Name;
+    refresh_asks(model);
 }
 
-/// Enter: check what the dialog needs, then ask the policy.
-fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
+/// The promotion the dialog describes, with what the user gave.
+fn promotion(d: &Dialog, p: &PromoteDialog, asked: &Asked) -> Action {
+    Action::Promote(Box::new(Promotion {
+        service: d.service.clone(),
+        from_env: p.from_env.clone(),
+        to_env: p.to_env.clone(),
+        images: p.images.clone(),
+        diff: p.plan.value().map(|pl| pl.diff.clone()).unwrap_or_default(),
+        ticket: asked.ticket.clone(),
+        reason: asked.reason.clone(),
+        request_id: None,
+        approved_by: Vec::new(),
+        requested_by: None,
+    }))
+}
+
+/// Enter: check what the dialog needs, then ask the one governance path.
+pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
     let Mode::Dialog(d) = &model.mode else { return };
     let DialogKind::Promote(p) = &d.kind else { return };
+    let (need_ticket, need_reason) = asks(model, d, p);
     let p: PromoteDialog = (**p).clone();
     let (target, service, want, typed) =
         (d.target.clone(), d.service.clone(), d.require_typed.clone(), d.typed.text.clone());
@@ -136,83 +187,53 @@ fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
         }
         _ => return refuse(model, None, "still computing the diff — confirm once it is shown".into()),
     };
-    let (need_ticket, need_reason) = plan.requires(&p.to_env);
-    let ticket = Some(p.ticket.text.trim().to_string()).filter(|t| !t.is_empty());
-    let reason = Some(p.reason.text.trim().to_string()).filter(|t| !t.is_empty());
-    if need_ticket && ticket.is_none() {
+    let given = |l: &LineInput| Some(l.text.trim().to_string()).filter(|t| !t.is_empty());
+    let asked = Asked { ticket: given(&p.ticket), reason: given(&p.reason), override_freeze: d.gate.override_freeze };
+    if need_ticket && asked.ticket.is_none() {
         let why = format!("the policy needs a change ticket to promote to {}", p.to_env);
         return refuse(model, Some(PromoteField::Ticket), why);
     }
-    if need_reason && reason.is_none() {
-        return refuse(
-            model,
-            Some(PromoteField::Reason),
-            format!("the policy needs a reason to promote to {}", p.to_env),
-        );
+    if need_reason && asked.reason.is_none() {
+        let why = format!("the policy needs a reason to promote to {}", p.to_env);
+        return refuse(model, Some(PromoteField::Reason), why);
     }
     if let Some(want) = want.filter(|w| typed.trim() != w) {
         return refuse(model, Some(PromoteField::Name), format!("type {want} to confirm a promotion to {}", p.to_env));
     }
-    let Some(user) = model.instances.get(target.instance).and_then(|i| i.user.value()).cloned() else {
-        return refuse(model, None, "still asking Argo CD who you are — try again in a moment".into());
-    };
-    let mut req = policy::Request::new(ActionKind::Promote, &p.to_env);
-    req.ticket = ticket.clone();
-    req.reason = reason.clone();
-    let decision = policy::decide(&plan.policy, &req, &user, model.now);
-    let promotion = Promotion {
-        service: service.clone(),
-        from_env: p.from_env.clone(),
-        to_env: p.to_env.clone(),
-        images: p.images.clone(),
-        diff: plan.diff.clone(),
-        ticket,
-        reason,
-        request_id: None,
-        approved_by: Vec::new(),
-        requested_by: None,
-    };
-    let label = format!("{service}/{}", p.to_env);
+    let action = promotion(d, &p, &asked);
     let planned = format!("diff planned: {} changed line(s)", changed_lines(&plan));
-    match decision {
-        Decision::Refused { reason } => {
+    match gate::govern(model, target, &service, &p.to_env, action, &asked, fx) {
+        Ok(()) => {
+            model.mode = Mode::Normal;
+            // The plan is the first step of what was started (a run, or a request).
+            if let Some(run) = model.runs.last_mut() {
+                run.steps.insert(
+                    0,
+                    crate::domain::Step {
+                        label: planned,
+                        status: StepStatus::Done,
+                        started_at: model.now,
+                        finished_at: Some(model.now),
+                    },
+                );
+            }
+        }
+        Err(Hold::Reading) => {
+            refuse(model, None, Hold::Reading.text());
             if let Mode::Dialog(d) = &mut model.mode {
+                d.gate.awaiting_policy = true;
+            }
+        }
+        Err(h) => {
+            let may =
+                governance::may_override_freeze(&model.approvals.policy, &p.to_env, &current_user(model), model.now);
+            if let Mode::Dialog(d) = &mut model.mode {
+                d.gate.may_override = may;
                 if let DialogKind::Promote(p) = &mut d.kind {
-                    p.refusal = Some(reason.clone());
+                    p.refusal = Some(h.text());
                 }
             }
-            refuse(model, None, reason);
-        }
-        Decision::Run { .. } => {
-            model.mode = Mode::Normal;
-            start_run(model, target, label, Action::Promote(Box::new(promotion)), fx);
-            log_steps(model, &[planned, decision.explain()], StepStatus::Done);
-        }
-        Decision::NeedsApproval { needed, .. } => {
-            let approvers = plan
-                .policy
-                .env(&req.env)
-                .and_then(|e| e.rules(ActionKind::Promote))
-                .map_or_else(|| "the approvers".to_string(), |r| policy::describe(&r.approvers));
-            let source = model.approvals.source.clone().unwrap_or_default();
-            let remote = source.remote.clone().filter(|r| !r.is_empty()).unwrap_or_else(|| plan.repo_url.clone());
-            model.mode = Mode::Normal;
-            // The request gets a run-log entry of its own; the client files it instead of
-            // running the action (the approver's console runs it once approved).
-            start_run(model, target, label, Action::Promote(Box::new(promotion.clone())), fx);
-            let run_id = model.next_run_id;
-            fx.retain(|e| !matches!(e, Effect::RunAction { run_id: id, .. } if *id == run_id));
-            log_steps(model, &[planned], StepStatus::Done);
-            log_steps(model, &[format!("{APPROVAL_STEP}: needs {needed} of {approvers}")], StepStatus::Running);
-            fx.push(Effect::RequestApproval {
-                run_id,
-                remote,
-                source,
-                requester: user,
-                request: req,
-                service: promotion.service.clone(),
-                action: Box::new(Action::Promote(Box::new(promotion))),
-            });
+            refuse(model, None, h.text());
         }
     }
 }
@@ -231,16 +252,6 @@ fn refuse(model: &mut Model, field: Option<PromoteField>, why: String) {
 fn changed_lines(plan: &PromotionPlan) -> usize {
     use crate::domain::DiffLine;
     plan.diff.iter().filter(|l| matches!(l, DiffLine::Added(_) | DiffLine::Removed(_))).count()
-}
-
-/// Add steps to the newest run (the one just started).
-pub(super) fn log_steps(model: &mut Model, labels: &[String], status: StepStatus) {
-    let at = model.now;
-    if let Some(run) = model.runs.last_mut() {
-        for l in labels {
-            run.step(l, status, at);
-        }
-    }
 }
 
 /// The plan (or the refusal) arrived; a late answer to an earlier dialog is dropped.
@@ -264,6 +275,7 @@ pub fn on_approval_requested(model: &mut Model, run_id: u64, result: Result<Stri
             if let Some(w) = &waiting {
                 run.step(w, StepStatus::Done, at);
             }
+            run.request = Some(id.clone());
             run.step(&format!("request {id} filed"), StepStatus::Done, at);
             run.finish(RunOutcome::Succeeded, at);
             let what = waiting.as_deref().and_then(|w| w.split_once(": ")).map_or("", |(_, n)| n);

@@ -87,18 +87,26 @@ fn example_policy() -> Policy {
     policy::parse(policy::EXAMPLE, std::path::Path::new("policy.toml")).unwrap()
 }
 
-fn plan(policy: Policy, lines: usize) -> PromotionPlan {
+/// The plan of a promotion with `lines` of context; `policy` becomes the console's policy in
+/// force (the open policy stands for no Flightdeck policy: Argo CD RBAC only).
+fn plan(policy: Policy, lines: usize) -> (PromotionPlan, Policy) {
     let mut diff = vec![DiffLine::Hunk("--- a/kustomization.yaml".into()), DiffLine::Hunk("+++ b/k".into())];
     for i in 0..lines {
         diff.push(DiffLine::Context(format!("line {i}")));
     }
     diff.push(DiffLine::Removed("    newTag: v2".into()));
     diff.push(DiffLine::Added("    newTag: v3".into()));
-    PromotionPlan { diff, repo_url: "file:///gitops.git".into(), path: "apps/alpha/overlays/staging".into(), policy }
+    (PromotionPlan { diff, repo_url: "file:///gitops.git".into(), path: "apps/alpha/overlays/staging".into() }, policy)
 }
 
 /// Press `p` and answer the plan request with `plan`; returns the generation asked for.
-fn open_with_plan(m: &mut Model, p: PromotionPlan) -> u64 {
+fn open_with_plan(m: &mut Model, (p, policy): (PromotionPlan, Policy)) -> u64 {
+    m.approvals.policy = if policy.open {
+        crate::domain::approvals::PolicyState::RbacOnly
+    } else {
+        m.approvals.engine = Some("the ledger of file:///gitops.git".into());
+        crate::domain::approvals::PolicyState::Ready(policy)
+    };
     let fx = press(m, "p");
     let Some(Effect::PlanPromotion { generation, .. }) = fx.iter().find(|e| matches!(e, Effect::PlanPromotion { .. }))
     else {
@@ -194,13 +202,14 @@ fn policy_run_starts_the_promotion_with_the_diff_shown() {
     let mut m = model("dave", &["developers"]);
     let shown = plan(example_policy(), 2);
     open_with_plan(&mut m, shown.clone());
+    let shown = shown.0;
     let fx = press(&mut m, "enter");
     assert_eq!(m.mode, Mode::Normal);
     let runs: Vec<_> = fx.iter().filter(|e| matches!(e, Effect::RunAction { .. })).collect();
     assert_eq!(runs.len(), 1, "{fx:?}");
     let Effect::RunAction { key, action: Action::Promote(p), user, .. } = runs[0] else { panic!("{runs:?}") };
     assert_eq!(key, &dep(1, "alpha", "staging", "v2").key);
-    assert_eq!(user, "dave");
+    assert_eq!(user.username, "dave");
     assert_eq!((p.from_env.as_str(), p.to_env.as_str(), p.service.as_str()), ("dev", "staging", "alpha"));
     assert_eq!(p.diff, shown.diff, "the run refuses if the change is no longer the one shown");
     assert_eq!(p.images, ["registry.example.com/alpha:v3"]);
@@ -233,9 +242,8 @@ fn policy_needs_approval_asks_ticket_reason_and_name_then_files_a_request() {
     assert!(fx.iter().all(|e| !matches!(e, Effect::RunAction { .. })), "nothing runs before approvals: {fx:?}");
     let asked: Vec<_> = fx.iter().filter(|e| matches!(e, Effect::RequestApproval { .. })).collect();
     assert_eq!(asked.len(), 1);
-    let Effect::RequestApproval { run_id, remote, requester, request, action, .. } = asked[0] else { unreachable!() };
+    let Effect::RequestApproval { run_id, requester, request, action, .. } = asked[0] else { unreachable!() };
     let Action::Promote(promotion) = &**action else { panic!("not a promotion: {action:?}") };
-    assert_eq!(remote, "file:///gitops.git");
     assert_eq!(requester.username, "dave");
     assert_eq!((request.ticket.as_deref(), request.reason.as_deref()), (Some("CHG-1"), Some("ship it")));
     assert_eq!((promotion.from_env.as_str(), promotion.to_env.as_str()), ("staging", "prod"));
@@ -282,12 +290,42 @@ fn policy_refusal_keeps_the_dialog_open_with_the_explanation() {
     let mut m = model("eve", &["marketing"]);
     open_with_plan(&mut m, plan(example_policy(), 1));
     let fx = press(&mut m, "enter");
-    assert!(fx.is_empty(), "nothing written: {fx:?}");
+    // Nothing written to Git or Argo CD; the refusal itself goes to the trail and the run log.
+    assert!(matches!(fx.as_slice(), [Effect::Record(e)] if e.event == "refusal" && e.actor == "eve"), "{fx:?}");
     let p = promote_dialog(&m);
     let why = p.refusal.clone().unwrap();
     assert!(why.contains("you are eve in group marketing"), "{why}");
     assert_eq!(dialog_error(&m).unwrap(), why);
-    assert!(m.runs.is_empty());
+    assert!(
+        matches!(&m.runs[..], [r] if matches!(&r.outcome, RunOutcome::Failed { message, .. } if message.contains("eve")))
+    );
+}
+
+#[test]
+fn promoting_past_the_next_environment_is_refused_naming_the_one_skipped() {
+    let mut m = model("dave", &["developers"]);
+    // Without a policy too: the configured order holds (dev → staging → prod).
+    m.approvals.policy = crate::domain::approvals::PolicyState::RbacOnly;
+    let dev = m.selected().cloned().unwrap();
+    let prod_key = dep(2, "alpha", "prod", "v1").key;
+    let promotion = Action::Promote(Box::new(Promotion {
+        service: "alpha".into(),
+        from_env: dev.env.clone(),
+        to_env: "prod".into(),
+        images: dev.images.clone(),
+        diff: Vec::new(),
+        ticket: None,
+        reason: None,
+        request_id: None,
+        approved_by: Vec::new(),
+        requested_by: None,
+    }));
+    let mut fx = Vec::new();
+    let asked = crate::app::gate::Asked::default();
+    let held = crate::app::gate::govern(&mut m, prod_key, "alpha", "prod", promotion, &asked, &mut fx);
+    let Err(crate::app::gate::Hold::Refused(why)) = held else { panic!("{held:?}") };
+    assert!(why.contains("skips staging") && why.contains("dev → staging first"), "{why}");
+    assert!(matches!(fx.as_slice(), [Effect::Record(_)]), "{fx:?}");
 }
 
 #[test]
@@ -296,7 +334,7 @@ fn confirm_waits_for_userinfo() {
     for i in &mut m.instances {
         i.user = Loadable::NotAsked;
     }
-    open_with_plan(&mut m, plan(Policy::open(), 1));
+    open_with_plan(&mut m, plan(example_policy(), 1));
     assert!(press(&mut m, "enter").is_empty());
     assert!(dialog_error(&m).unwrap().contains("who you are"));
 }

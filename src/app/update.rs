@@ -1,14 +1,14 @@
-//! The pure update function: one `Msg` in, the `Model` changed, `Effect`s out.
-//! Key handling per mode lives in `normal.rs` and `dialog.rs`; matrix rows in `rows.rs`.
+//! The pure update function: one `Msg` in, the `Model` changed, `Effect`s out. The top of
+//! `app/`: key handling per mode lives in `normal.rs` and `dialog.rs`, matrix rows in
+//! `rows.rs`, the detail's loads in `detail.rs`, the run log in `runlog.rs`; none of them
+//! calls back up here.
 
 use chrono::{DateTime, Utc};
 
-use super::{approvals, gate, normal, rows, Effect, Keymap, Msg, WatchChange};
-use crate::domain::model::{DetailState, Flash};
+use super::detail::{current_detail, follow_selection, reload_detail};
+use super::{approvals, dialog, normal, rows, Effect, Keymap, Msg, WatchChange};
+use crate::domain::model::Flash;
 use crate::domain::{Action, ConnState, Model, RunOutcome, StepStatus};
-
-/// Runs kept in the log (older ones scroll away).
-const RUNS_KEPT: usize = 200;
 
 /// Effects to run when the console starts: watch every instance and ask who we are.
 pub fn init(model: &mut Model) -> Vec<Effect> {
@@ -49,8 +49,6 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 inst.last_update = Some(at);
             }
             rows::rebuild(model);
-            // The apps may name the GitOps remote the ledger lives on.
-            approvals::ensure_loading(model, &mut fx);
         }
         Msg::AppsChanged { instance, changes, at } => {
             model.now = model.now.max(at);
@@ -133,11 +131,12 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         Msg::ApprovalRequested { run_id, result, at } => {
             super::promote::on_approval_requested(model, run_id, result, at)
         }
-        Msg::PolicyLoaded { generation, result, at } => {
+        Msg::PolicyLoaded { generation, state, at } => {
             // It gates confirms, and a confirm that waited for it goes ahead now.
             if generation == model.approvals.generation {
-                model.approvals.policy.finish(result.map(|p| *p), at);
-                gate::policy_arrived(model, &mut fx);
+                model.now = model.now.max(at);
+                model.approvals.policy = *state;
+                dialog::policy_arrived(model, &mut fx);
             }
         }
         Msg::ApprovalsLoaded { generation, result, at } => {
@@ -146,6 +145,10 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         Msg::ApprovalDecided { id, approve, result, at } => {
             model.now = model.now.max(at);
             approvals::decided(model, id, approve, result, &mut fx);
+        }
+        Msg::RequestWithdrawn { id, result, at } => {
+            model.now = model.now.max(at);
+            approvals::withdrawn(model, id, result, &mut fx);
         }
     }
     follow_selection(model, &mut fx);
@@ -193,71 +196,4 @@ fn run_verb(model: &Model, id: u64) -> &'static str {
 
 fn label_of(model: &Model, id: u64) -> String {
     model.runs.iter().find(|r| r.id == id).map(|r| r.label.clone()).unwrap_or_default()
-}
-
-/// The detail state, if it is still about `key` at `generation` (stale answers drop).
-fn current_detail<'a>(
-    model: &'a mut Model,
-    key: &crate::domain::AppKey,
-    generation: u64,
-) -> Option<&'a mut DetailState> {
-    model.detail.as_mut().filter(|d| d.key == *key && d.generation == generation)
-}
-
-/// Keep the detail pane on the selected deployment: a new selection starts a new load.
-pub(crate) fn follow_selection(model: &mut Model, fx: &mut Vec<Effect>) {
-    let Some(key) = model.selected_key().cloned() else {
-        model.detail = None;
-        return;
-    };
-    if model.detail.as_ref().is_some_and(|d| d.key == key) {
-        return;
-    }
-    let generation = model.detail.as_ref().map_or(1, |d| d.generation + 1);
-    let mut detail = DetailState { key: key.clone(), generation, ..Default::default() };
-    detail.app.start_loading();
-    detail.events.start_loading();
-    model.detail = Some(detail);
-    fx.push(Effect::LoadDetail { key, generation });
-}
-
-/// Reload the current detail (and the diff if one was asked for), keeping values shown.
-pub(crate) fn reload_detail(model: &mut Model, fx: &mut Vec<Effect>) {
-    let Some(d) = model.detail.as_mut() else { return };
-    d.generation += 1;
-    d.app.start_loading();
-    d.events.start_loading();
-    fx.push(Effect::LoadDetail { key: d.key.clone(), generation: d.generation });
-    if !matches!(d.diff, crate::domain::Loadable::NotAsked) {
-        d.diff.start_loading();
-        fx.push(Effect::LoadDiff { key: d.key.clone(), generation: d.generation });
-    }
-}
-
-/// Start a run of `action` on the selected deployment: log it and ask the client to run it.
-pub(crate) fn start_run(
-    model: &mut Model,
-    key: crate::domain::AppKey,
-    label: String,
-    action: Action,
-    fx: &mut Vec<Effect>,
-) {
-    model.next_run_id += 1;
-    let id = model.next_run_id;
-    let user = model.username().unwrap_or("unknown").to_string();
-    model.runs.push(crate::domain::Run {
-        id,
-        user: user.clone(),
-        action: action.clone(),
-        target: key.clone(),
-        label,
-        started_at: model.now,
-        finished_at: None,
-        steps: Vec::new(),
-        outcome: RunOutcome::Running,
-    });
-    if model.runs.len() > RUNS_KEPT {
-        model.runs.remove(0);
-    }
-    fx.push(Effect::RunAction { run_id: id, key, action, user });
 }

@@ -6,7 +6,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::{sha256_hex, AuditError, Entry, Record, FILE_NAME, GENESIS};
+use super::{sha256_hex, AuditError, Entry, Record, FILE_NAME, GENESIS, HEAD_FILE};
 
 /// What [`Audit::open`] had to repair: a torn last line it cut off.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,6 +155,24 @@ impl Audit {
         self.len = len + bytes.len() as u64;
         self.last_hash = sha256_hex(line.as_bytes());
         self.last_seq = record.seq;
+        // Still under the lock: the head moves with the file, never behind another writer's.
+        self.write_head()?;
         Ok(record)
+    }
+
+    /// Anchor the chain's head next to the log (`seq hash`), atomically (write a temporary
+    /// file, fsync, rename), so cutting records off the end of the log is caught by `verify`.
+    /// A crash between the append and this leaves the head one record behind, which `verify`
+    /// accepts (the log may be longer than its head, never shorter).
+    fn write_head(&self) -> Result<(), AuditError> {
+        let dir = self.path.parent().unwrap_or_else(|| Path::new("."));
+        let head = dir.join(HEAD_FILE);
+        let tmp = dir.join(format!("{HEAD_FILE}.{}", std::process::id()));
+        let io = |source| AuditError::Io { path: head.clone(), source };
+        let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(io)?;
+        f.write_all(format!("{} {}\n", self.last_seq, self.last_hash).as_bytes()).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, &head).map_err(io)?;
+        File::open(dir).and_then(|d| d.sync_all()).map_err(io)
     }
 }

@@ -7,6 +7,11 @@
 //! one machine extend one chain. A crash mid-write can only leave a torn last line (a prefix
 //! without its newline); [`Audit::open`] truncates it with a warning. Nothing appended and
 //! acknowledged (the `append` call returned) is lost.
+//!
+//! Removal of the last records is caught too: after every append the head of the chain
+//! (its seq and hash) is written atomically to `audit.head`, and `verify` checks the file
+//! still reaches it. Where a shared store is configured, the same records are kept there and
+//! the last position this machine wrote is anchored (`shared.anchor`; see `client::engine`).
 
 mod log;
 mod verify;
@@ -16,29 +21,18 @@ pub use verify::{read_records, verify, Verified};
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The file name inside the audit directory.
 pub const FILE_NAME: &str = "audit.jsonl";
+/// The chain's head (`seq hash`), rewritten atomically after every append.
+pub const HEAD_FILE: &str = "audit.head";
 
 /// The `prev` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// What happened, as the caller describes it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
-    pub at: DateTime<Utc>,
-    /// Who did it (the Argo CD user name).
-    pub actor: String,
-    /// `action`, `request`, `approval`, `rejection`, `cancellation`, `execution`, `expiry`.
-    pub event: String,
-    /// What it was about: `sync payment-service/prod`, a request id.
-    pub subject: String,
-    /// Free text: options, comment, outcome.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub detail: String,
-}
+/// What happened: the trail's one record shape (see `engine::trail`).
+pub use crate::engine::TrailEvent as Entry;
 
 /// One line of the log: the entry, its position, and the hash of the line before.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,17 +79,4 @@ pub fn record(dir: Option<&std::path::Path>, entry: Entry) -> Result<Record, Aud
     };
     let (mut log, _repair) = Audit::open(&dir)?;
     log.append(entry)
-}
-
-impl Entry {
-    /// An entry stamped now.
-    pub fn now(actor: &str, event: &str, subject: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self {
-            at: Utc::now(),
-            actor: actor.into(),
-            event: event.into(),
-            subject: subject.into(),
-            detail: detail.into(),
-        }
-    }
 }

@@ -1,9 +1,10 @@
 //! Checking the chain: every line parses, its `seq` is its position, and its `prev` is the
-//! SHA-256 of the line before. The first failure names the record that was changed.
+//! SHA-256 of the line before; and the log still reaches the head anchored in `audit.head`
+//! (records cut off the end are caught). The first failure names the record at fault.
 
 use std::path::Path;
 
-use super::{sha256_hex, AuditError, Record, FILE_NAME, GENESIS};
+use super::{sha256_hex, AuditError, Record, FILE_NAME, GENESIS, HEAD_FILE};
 
 /// The result of a check.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,7 +61,40 @@ pub fn verify(dir: &Path) -> Result<Verified, AuditError> {
         }
         prev = sha256_hex(line);
     }
-    Ok(Verified { records: lines.len() as u64, broken: None })
+    let total = lines.len() as u64;
+    if let Some((seq, hash)) = head(dir)? {
+        let reached = usize::try_from(seq).ok().and_then(|s| s.checked_sub(1)).and_then(|i| lines.get(i));
+        match reached {
+            None => {
+                let what = format!(
+                    "the log ends at record {total} but its head is record {seq}: records {}..={seq} were removed",
+                    total + 1
+                );
+                return Ok(Verified { records: total, broken: Some((total + 1, what)) });
+            }
+            Some(line) if sha256_hex(line) != hash => {
+                let what =
+                    format!("record {seq} is not the one the head anchors (changed, or the log was cut and rewritten)");
+                return Ok(Verified { records: seq.saturating_sub(1), broken: Some((seq, what)) });
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(Verified { records: total, broken: None })
+}
+
+/// The anchored head `(seq, hash)`; `None` for logs written before anchoring existed.
+fn head(dir: &Path) -> Result<Option<(u64, String)>, AuditError> {
+    let path = dir.join(HEAD_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(AuditError::Io { path, source }),
+    };
+    let mut parts = text.split_whitespace();
+    let seq = parts.next().and_then(|s| s.parse().ok());
+    let hash = parts.next().map(str::to_string);
+    Ok(seq.zip(hash))
 }
 
 /// Every record that parses, in order (for listing; use [`verify`] to check them).

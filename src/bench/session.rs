@@ -165,6 +165,8 @@ pub async fn console(
 ) -> Result<Outcome, Failure> {
     let clients = clients(cfg)?;
     let model = crate::session::model_from(cfg);
+    // The approvals poll runs as in any console on this estate (its remote is the simulator's).
+    let governance = crate::session::governance(cfg, None, Default::default());
     let (notes_tx, mut notes) = mpsc::unbounded_channel();
     let (expect_tx, expect_rx) = mpsc::unbounded_channel();
     let (input_tx, input_rx) = mpsc::unbounded_channel::<io::Result<Input>>();
@@ -188,7 +190,7 @@ pub async fn console(
     };
     let failed = |e: anyhow::Error| Failure::new(ErrorKind::Unavailable, format!("bench console: {e:#}"));
     let Some(opts) = full else {
-        let run = runtime::drive(model, ui, clients, &mut surface, input);
+        let run = runtime::drive(model, ui, clients, governance.clone(), &mut surface, input);
         let model = tokio::time::timeout(LOAD_TIMEOUT, run).await.map_err(|_| stalled("a first full frame"))?;
         let model = model.map_err(failed)?;
         let first_frame = surface.first_full.ok_or_else(|| stalled("a first full frame"))?;
@@ -221,7 +223,7 @@ pub async fn console(
         Ok((sent, idle_frames))
     };
     let (model, sent, idle_frames) = {
-        let run = runtime::drive(model, ui, clients, &mut surface, input);
+        let run = runtime::drive(model, ui, clients, governance.clone(), &mut surface, input);
         tokio::pin!(run);
         let (sent, idle_frames) = tokio::select! {
             r = &mut run => {

@@ -1,35 +1,26 @@
 //! Headless actions (`sync`, `rollback`, `scale`, `refresh`): resolve SERVICE and --env to one
-//! Application, pass the policy gate (`action_gate`: run, refuse, or file an approval
-//! request), run the action through the same client code as the console, print each step.
+//! Application, pass the one governance path (`govern`: run, refuse, or file an approval
+//! request), run the action through the same client code as the console, print each step,
+//! and record it in the trail.
 
-use std::io::Write;
 use std::time::Instant;
 
-use super::action_gate::Asked;
-use super::output::{color_stderr, paint};
-use super::status::{clients, list_all};
+use super::govern::{Asked, Gate, Headless};
+use super::status::list_all;
 use super::Sub;
-use crate::client::{run_action, StepReport};
 use crate::config::Config;
-use crate::domain::{Action, Deployment, ErrorKind, Failure, StepStatus};
+use crate::domain::{Action, Deployment, ErrorKind, Failure};
 
-pub async fn run(cfg: &Config, cmd: Sub) -> Result<(), Failure> {
-    let (service, env, wait, ticket, reason) = match &cmd {
+pub async fn run(h: &Headless, cmd: Sub) -> Result<(), Failure> {
+    let (service, env, wait, asked) = match &cmd {
         Sub::Sync { service, env, wait, why, .. }
         | Sub::Rollback { service, env, wait, why, .. }
-        | Sub::Scale { service, env, wait, why, .. } => {
-            (service.clone(), env.clone(), *wait, why.ticket.clone(), why.reason.clone())
-        }
-        Sub::Refresh { service, env, why, .. } => {
-            (service.clone(), env.clone(), false, why.ticket.clone(), why.reason.clone())
-        }
+        | Sub::Scale { service, env, wait, why, .. } => (service.clone(), env.clone(), *wait, why.asked()),
+        Sub::Refresh { service, env, .. } => (service.clone(), env.clone(), false, Asked::default()),
         _ => return Err(Failure::new(ErrorKind::Usage, "not an action")),
     };
-    let dep = resolve(cfg, &service, env.as_deref()).await?;
-    let clients = clients(cfg)?;
-    let client = clients
-        .get(dep.key.instance)
-        .ok_or_else(|| Failure::new(ErrorKind::Usage, "instance vanished from the configuration"))?;
+    let dep = resolve(&h.cfg, &service, env.as_deref()).await?;
+    let client = h.client(dep.key.instance)?;
     let action = match cmd {
         Sub::Sync { prune, dry_run, .. } => Action::Sync { prune, dry_run, force: false, apply_only: false },
         Sub::Rollback { to, pause_auto_sync, .. } => Action::Rollback { history_id: to, pause_auto_sync },
@@ -53,51 +44,16 @@ pub async fn run(cfg: &Config, cmd: Sub) -> Result<(), Failure> {
         _ => return Err(Failure::new(ErrorKind::Usage, "not an action")),
     };
     let label = format!("{}/{}", dep.service, dep.env);
-    let asked = Asked { ticket: ticket.as_deref(), reason: reason.as_deref() };
-    if !super::action_gate::allowed(cfg, client, &dep, &action, asked).await? {
-        return Ok(()); // Filed as an approval request; nothing runs now.
-    }
-    let color = color_stderr();
+    let (who, context) = match h.govern(&dep, &action, &asked).await? {
+        Gate::Run { who, context } => (who, context),
+        Gate::Filed => return Ok(()), // Filed as an approval request; nothing runs now.
+    };
     eprintln!("{} {label} ({}){}", action.verb(), dep.key.name, opts_suffix(&action));
     let started = Instant::now();
-    let mut step_started = Instant::now();
-    let mut report = |s: StepReport| {
-        let mark = match s.status {
-            StepStatus::Running => {
-                step_started = Instant::now();
-                return;
-            }
-            StepStatus::Done => paint("✓", "32", color),
-            StepStatus::Failed => paint("✗", "31", color),
-        };
-        let secs = step_started.elapsed().as_secs_f64();
-        eprintln!("  {mark} {} ({secs:.1}s)", s.label);
-        let _ = std::io::stderr().flush();
-    };
-    let result = run_action(client, &dep.key, &action, wait, &mut report).await;
-    audit(client, &action, &label, &result).await;
-    result?;
+    h.run(&dep, &action, &who, &context, wait).await?;
     let what = if wait || !action.starts_operation() { "done" } else { "requested (use --wait to follow it)" };
     println!("{} {label}: {what} in {:.1}s", action.verb(), started.elapsed().as_secs_f64());
     Ok(())
-}
-
-/// Every headless action lands in the audit trail: who (Argo CD's userinfo), what, where,
-/// with which options, and how it ended. A failure to record warns and never hides the outcome.
-async fn audit(client: &crate::client::ArgoClient, action: &Action, label: &str, result: &Result<(), Failure>) {
-    let actor = client.userinfo().await.map(|u| u.username).unwrap_or_else(|_| "unknown".into());
-    let outcome = match result {
-        Ok(()) => "succeeded".to_string(),
-        Err(f) => format!("failed: {}", f.message),
-    };
-    let options = action.options();
-    let detail = if options.is_empty() { outcome } else { format!("{options}; {outcome}") };
-    let entry = crate::audit::Entry::now(&actor, "action", format!("{} {label}", action.verb()), detail);
-    let written = tokio::task::spawn_blocking(move || crate::audit::record(None, entry)).await;
-    if let Ok(Err(e)) = written {
-        tracing::warn!(error = %e, "could not append to the audit log");
-        eprintln!("flightdeck: warning: {e}");
-    }
 }
 
 fn opts_suffix(action: &Action) -> String {
@@ -110,7 +66,7 @@ fn opts_suffix(action: &Action) -> String {
 }
 
 /// SERVICE (or an app name) and an optional environment → exactly one deployment.
-async fn resolve(cfg: &Config, service: &str, env: Option<&str>) -> Result<Deployment, Failure> {
+pub async fn resolve(cfg: &Config, service: &str, env: Option<&str>) -> Result<Deployment, Failure> {
     let (deps, failure) = list_all(cfg, env).await?;
     let mut found: Vec<Deployment> = deps
         .into_iter()

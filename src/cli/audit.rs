@@ -1,15 +1,20 @@
-//! Headless audit commands: `flightdeck audit [-o json]` lists the records, `flightdeck audit
-//! verify` checks the chain and names the first broken record, and the hidden `audit-stress`
-//! appends acknowledged records in a loop for the crash test (each `ack` line is printed only
-//! after the record is durable).
+//! Headless audit commands: `flightdeck audit [-o json]` lists the trail — the team's shared
+//! one where governance is configured (every operator's records, from any machine), else this
+//! machine's log; `flightdeck audit verify` checks this machine's chain (altered, reordered or
+//! removed records, the last ones included) and that the shared trail still holds everything
+//! this machine anchored in it; the hidden `audit-stress` appends acknowledged records in a
+//! loop for the crash test (each `ack` line is printed only after the record is durable).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::Format;
 use crate::audit::{self, Audit, Entry};
+use crate::client::engine::Governance;
+use crate::config::Config;
 use crate::domain::sanitize::clean;
 use crate::domain::{ErrorKind, Failure};
+use crate::engine::TrailEvent;
 
 fn failure(e: audit::AuditError) -> Failure {
     Failure::new(ErrorKind::Usage, e.to_string()).with_hint("check the directory exists and is writable by you")
@@ -23,28 +28,71 @@ pub fn dir_or_default(dir: Option<PathBuf>) -> Result<PathBuf, Failure> {
     }
 }
 
-/// `flightdeck audit [-o json]`.
-pub fn list(dir: &Path, output: Format) -> Result<(), Failure> {
-    let records = audit::read_records(dir).map_err(failure)?;
+/// `flightdeck audit [verify] [--local] [-o json]`.
+pub async fn run(
+    cfg: Option<&Config>,
+    dir: Option<PathBuf>,
+    verify: bool,
+    local: bool,
+    output: Format,
+) -> Result<(), Failure> {
+    let dir = dir_or_default(dir)?;
+    let source = cfg.and_then(|c| c.gitops.source()).filter(|_| !local);
+    let git_auth = cfg.and_then(|c| crate::client::git::credentials::GitAuth::from_config(&c.git, &c.vault, None));
+    let paths = crate::client::engine::embedded::LedgerPaths { audit_dir: Some(dir.clone()), ..Default::default() };
+    let gov = Governance::new(source, paths, git_auth);
+    if verify {
+        return verify_all(&dir, &gov).await;
+    }
+    match gov.shared_trail().await? {
+        Some(events) => list(events.iter().enumerate().map(|(i, e)| (i as u64 + 1, e)), output),
+        None => {
+            let records = audit::read_records(&dir).map_err(failure)?;
+            list(records.iter().map(|r| (r.seq, &r.entry)), output)
+        }
+    }
+}
+
+/// Print `(position, record)` rows as a table or JSON.
+fn list<'a>(rows: impl Iterator<Item = (u64, &'a TrailEvent)>, output: Format) -> Result<(), Failure> {
+    let rows: Vec<(u64, &TrailEvent)> = rows.collect();
     let mut out = std::io::stdout().lock();
     let res = match output {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &records).map_err(std::io::Error::other).and_then(|_| writeln!(out))
+            let json: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(seq, e)| {
+                    let mut v = serde_json::to_value(e).unwrap_or_default();
+                    if let Some(o) = v.as_object_mut() {
+                        o.insert("seq".into(), (*seq).into());
+                    }
+                    v
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &json).map_err(std::io::Error::other).and_then(|_| writeln!(out))
         }
         Format::Table => {
-            let mut r = writeln!(out, "{:>5}  {:<20}  {:<12} {:<12} SUBJECT", "SEQ", "AT", "ACTOR", "EVENT");
-            for rec in &records {
-                let e = &rec.entry;
-                let detail = if e.detail.is_empty() { String::new() } else { format!("  ({})", clean(&e.detail)) };
+            let mut r = writeln!(out, "{:>5}  {:<20}  {:<12} {:<12} WHAT", "SEQ", "AT", "ACTOR", "EVENT");
+            for (seq, e) in &rows {
+                let mut tail: Vec<String> = Vec::new();
+                for part in [&e.detail, &e.outcome] {
+                    if !part.is_empty() {
+                        tail.push(clean(part));
+                    }
+                }
+                if let Some(id) = &e.request {
+                    tail.push(clean(id));
+                }
+                let tail = if tail.is_empty() { String::new() } else { format!("  ({})", tail.join("; ")) };
                 r = r.and_then(|_| {
                     writeln!(
                         out,
-                        "{:>5}  {:<20}  {:<12} {:<12} {}{detail}",
-                        rec.seq,
+                        "{:>5}  {:<20}  {:<12} {:<12} {}{tail}",
+                        seq,
                         e.at.format("%Y-%m-%d %H:%M:%S"),
                         clean(&e.actor),
                         clean(&e.event),
-                        clean(&e.subject)
+                        clean(&e.what())
                     )
                 });
             }
@@ -54,20 +102,35 @@ pub fn list(dir: &Path, output: Format) -> Result<(), Failure> {
     res.map_err(|e| Failure::new(ErrorKind::Usage, format!("cannot write the listing: {e}")))
 }
 
-/// `flightdeck audit verify`: 0 when the chain holds, 1 naming the first broken record.
-pub fn verify(dir: &Path) -> Result<(), Failure> {
+/// `flightdeck audit verify`: 0 when this machine's chain holds up to its anchored head and
+/// the shared trail (where configured) still holds what this machine anchored; 1 naming the
+/// first broken record otherwise.
+async fn verify_all(dir: &Path, gov: &Governance) -> Result<(), Failure> {
     let v = audit::verify(dir).map_err(failure)?;
-    match v.broken {
-        None => {
-            println!("audit log {}: {} records, chain intact", dir.join(audit::FILE_NAME).display(), v.records);
-            Ok(())
-        }
-        Some((line, what)) => Err(Failure::new(
+    let file = dir.join(audit::FILE_NAME);
+    if let Some((line, what)) = v.broken {
+        return Err(Failure::new(
             ErrorKind::ActionFailed,
-            format!("audit log {}: {what} (line {line})", dir.join(audit::FILE_NAME).display()),
+            format!("audit log {}: {what} (line {line})", file.display()),
         )
-        .with_hint("the records after it cannot be trusted; compare with a backup or the Git trail")),
+        .with_hint("the records after it cannot be trusted; compare with a backup or the shared trail"));
     }
+    println!("audit log {}: {} records, chain intact", file.display(), v.records);
+    match gov.shared_intact().await? {
+        None => {}
+        Some((anchor, true)) => println!("shared trail: intact up to {}", &anchor[..anchor.len().min(12)]),
+        Some((anchor, false)) => return Err(Failure::new(
+            ErrorKind::ActionFailed,
+            format!(
+                "shared trail: the record this machine wrote at {} is gone: records were removed or rewritten",
+                &anchor[..anchor.len().min(12)]
+            ),
+        )
+        .with_hint(
+            "the shared ref was force-pushed; protect refs/flightdeck/* on the server against non-fast-forward pushes",
+        )),
+    }
+    Ok(())
 }
 
 /// Hidden `audit-stress`: append `count` records tagged `tag-N`, printing `ack tag-N` after
@@ -86,6 +149,7 @@ pub fn stress(dir: &Path, tag: &str, count: u64) -> Result<(), Failure> {
             subject: format!("{tag}-{i}"),
             // Some bulk so a kill often lands mid-write.
             detail: "x".repeat(512),
+            ..Entry::default()
         };
         log.append(entry).map_err(failure)?;
         writeln!(out, "ack {tag}-{i}")

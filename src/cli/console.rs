@@ -97,7 +97,9 @@ async fn open(mut cfg: Config, started: std::time::Instant) -> Result<(), Failur
     for (inst, source) in model.instances.iter_mut().zip(&resolved.credentials) {
         inst.credential = Some(source.clone());
     }
-    crate::runtime::run(model, Ui { theme, keymap }, clients, started)
+    let git_auth = clients.first().and_then(|c| c.git_auth().cloned());
+    let governance = crate::session::governance(&cfg, git_auth, Default::default());
+    crate::runtime::run(model, Ui { theme, keymap }, clients, governance, started)
         .await
         .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("{e:#}")))
 }

@@ -170,7 +170,7 @@ pub async fn checks(o: &Overrides, env: config::argocd_cli::Env<'_>) -> Vec<Chec
     }
     out.push(git_credential_check(&cfg, &resolved, env).await);
     // The remote (reachable, pushable) and the policy file, with the credential above.
-    out.extend(gitops::checks(&cfg, &list, resolved.vault.clone()).await);
+    out.extend(gitops::checks(&cfg, resolved.vault.clone()).await);
     out
 }
 

@@ -1,9 +1,10 @@
-//! `doctor`'s GitOps rows: the Git remote promotions and the approvals ledger use (`[gitops]
-//! remote`, else the one repository every app's desired state comes from) is reachable
-//! (`git ls-remote`) and pushable (`git push --dry-run` of the remote's own HEAD to a scratch
-//! ref: the remote checks the credential for a push and nothing is written), with the same
-//! git credential a promotion uses; and the policy file in that repository is found and
-//! valid, read exactly as the console reads it (a parse error names file:line, with the hint).
+//! `doctor`'s governance rows, decided by the one rule the console and the headless commands
+//! use (`GitopsSettings::source`): without `[gitops] remote` there is no Flightdeck policy —
+//! Argo CD's RBAC decides, and doctor says so once (information, not a failure). With it, the
+//! remote is reachable (`git ls-remote`) and pushable (`git push --dry-run` of the remote's own
+//! HEAD to a scratch ref: the remote checks the credential for a push and nothing is written),
+//! with the same git credential a promotion uses; and the policy file in that repository is
+//! found and valid, read exactly as the console reads it (a parse error names file:line).
 //!
 //! Git is a child process: the work runs on the blocking pool.
 
@@ -13,69 +14,34 @@ use super::{Check, Status};
 use crate::client::engine::embedded::{open_ledger, LedgerPaths};
 use crate::client::git::credentials::{describe, GitAuth};
 use crate::client::git::{Git, GitError, GitFailure};
-use crate::client::ArgoClient;
 use crate::config::{Config, Secret};
 use crate::domain::approvals::ApprovalSource;
 
 /// The ref a pushability probe names. `--dry-run` never creates it.
 pub const PROBE_REF: &str = "refs/flightdeck/doctor-probe";
 
-/// The remote, the push probe and the policy file: three rows.
+/// The remote, the push probe and the policy file: three rows (one without governance).
 pub(super) async fn checks(
     cfg: &Config,
-    clients: &[ArgoClient],
     vault: Option<std::sync::Arc<crate::client::vault::VaultSession>>,
 ) -> Vec<Check> {
-    let remote = match remote_of(cfg, clients).await {
-        Ok(r) => r,
-        Err(check) => {
-            return vec![*check, Check::skip("git push", "no remote"), Check::skip("policy file", "no remote")];
-        }
+    let Some(source) = cfg.gitops.source() else {
+        return vec![Check::ok(
+            "policy",
+            format!(
+                "{}: actions run as Argo CD allows (set [gitops] remote to add approvals)",
+                crate::domain::approvals::RBAC_ONLY
+            ),
+        )];
     };
+    let remote = source.remote.clone();
     // The credential a promotion would use; if it cannot be read, the "git credential" row
     // already says why, and git runs with the user's own setup.
     let auth = GitAuth::from_config(&cfg.git, &cfg.vault, vault);
     let git_env = crate::client::git::credentials::env_of(auth.as_ref()).await.unwrap_or_default();
     let how = describe(&cfg.git);
-    let source = ApprovalSource {
-        remote: Some(remote.clone()),
-        policy_path: cfg.gitops.policy_path.clone(),
-        ledger_ref: cfg.gitops.ledger_ref.clone(),
-        signing: None,
-    };
     let rows = tokio::task::spawn_blocking(move || blocking_checks(&remote, &how, git_env, &source)).await;
     rows.unwrap_or_else(|e| vec![Check::fail("git remote", format!("git task stopped: {e}"), "run doctor again")])
-}
-
-/// `[gitops] remote`, else the repository every app shares (listed from the instances that
-/// answer). `Err` is the row saying why there is none.
-async fn remote_of(cfg: &Config, clients: &[ArgoClient]) -> Result<String, Box<Check>> {
-    if let Some(r) = cfg.gitops.remote.clone().filter(|r| !r.is_empty()) {
-        return Ok(r);
-    }
-    let mut repos: Vec<String> = Vec::new();
-    for c in clients {
-        if let Ok((apps, _)) = c.list().await {
-            repos.extend(apps.into_iter().map(|d| d.repo_url).filter(|r| !r.is_empty()));
-        }
-    }
-    repos.sort();
-    repos.dedup();
-    match repos.as_slice() {
-        [one] => Ok(one.clone()),
-        [] => Err(Box::new(Check {
-            name: "git remote".into(),
-            status: Status::Warn,
-            detail: "no GitOps remote: none configured, and no app reports a Git source".into(),
-            advice: Some("set [gitops] remote = \"<url>\" to promote and use approvals".into()),
-        })),
-        many => Err(Box::new(Check {
-            name: "git remote".into(),
-            status: Status::Warn,
-            detail: format!("no GitOps remote configured, and the apps use {} repositories", many.len()),
-            advice: Some("set [gitops] remote to the repository that holds the policy and the approvals".into()),
-        })),
-    }
 }
 
 fn blocking_checks(remote: &str, how: &str, git_env: Vec<(String, Secret)>, source: &ApprovalSource) -> Vec<Check> {
@@ -146,7 +112,7 @@ fn policy_check(source: &ApprovalSource, git_env: Vec<(String, Secret)>) -> Chec
             name: "policy file".into(),
             status: Status::Warn,
             detail: format!("no {path} in the repository: every action runs without approval"),
-            advice: Some(format!("commit a {path} (start from config/policy.example.toml)")),
+            advice: Some(format!("commit a {path} (start from config/policy.example.toml), or remove [gitops] remote to let Argo CD's RBAC decide alone")),
         },
         Ok(Some(text)) => match crate::domain::policy::parse(&text, Path::new(&path)) {
             Ok(p) => Check::ok("policy file", format!("{path}: valid, environments {}", p.environments.join(" → "))),

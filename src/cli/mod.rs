@@ -2,13 +2,13 @@
 //! the console (no subcommand), `demo`, `sim`, and the headless commands on the same client.
 
 mod action;
-mod action_gate;
 mod approvals;
 mod audit;
 mod bench;
 mod console;
 mod demo;
 pub mod doctor;
+mod govern;
 mod output;
 mod promote;
 pub mod prompt;
@@ -174,16 +174,14 @@ pub enum Sub {
         /// Source environment (what runs there is promoted).
         #[arg(long, value_name = "ENV")]
         from: String,
-        /// Target environment (its overlay in Git is edited).
+        /// Target environment: the next one in the pipeline (or one a policy lane allows).
         #[arg(long, value_name = "ENV")]
         to: String,
-        #[arg(long, value_name = "TICKET")]
-        ticket: Option<String>,
-        #[arg(long)]
-        reason: Option<String>,
         /// Follow the target to its end and to health.
         #[arg(long)]
         wait: bool,
+        #[command(flatten)]
+        why: Justification,
         /// Path of the policy file in the GitOps repository (default: [gitops] policy_path,
         /// else policy.toml).
         #[arg(long, value_name = "PATH")]
@@ -200,7 +198,8 @@ pub enum Sub {
         #[command(flatten)]
         why: Justification,
     },
-    /// List the audit trail, or check its chain (`audit verify`).
+    /// List the audit trail (the team's shared one where governance is configured), or
+    /// check it (`audit verify`).
     Audit {
         #[command(subcommand)]
         command: Option<AuditSub>,
@@ -209,11 +208,24 @@ pub enum Sub {
         /// Audit directory (default: the platform data dir, ~/.local/share/flightdeck).
         #[arg(long, global = true, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Only this machine's log, even where a shared trail is configured.
+        #[arg(long, global = true)]
+        local: bool,
     },
-    /// List the approval requests waiting in the shared ledger.
+    /// List the approval requests waiting in the shared ledger (`--all`: decided ones too).
     Approvals {
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
         output: Format,
+        /// Also list decided, withdrawn, expired and run requests, with what became of each.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        ledger: LedgerArgs,
+    },
+    /// Withdraw one of your own approval requests.
+    Withdraw {
+        /// Request id, as `flightdeck approvals` lists it.
+        id: String,
         #[command(flatten)]
         ledger: LedgerArgs,
     },
@@ -269,20 +281,14 @@ pub struct LedgerArgs {
     pub policy_path: Option<String>,
 }
 
-impl LedgerArgs {
-    /// The config's `[gitops]` settings, overridden by these flags.
-    fn target(self, cfg: Option<&config::Config>) -> approvals::Target {
-        approvals::Target::new(cfg, self.remote, self.policy_path)
-    }
-}
-
 #[derive(Debug, Subcommand)]
 pub enum AuditSub {
     /// Check every record's hash chain; name the first broken record.
     Verify,
 }
 
-/// What the policy may ask of any action: a change ticket and a reason.
+/// What the policy may ask of any action: a change ticket and a reason; and the override of
+/// an active freeze, for those the freeze names.
 #[derive(Debug, Args)]
 pub struct Justification {
     /// Change ticket, when the policy asks for one.
@@ -291,6 +297,20 @@ pub struct Justification {
     /// Why, when the policy asks (an emergency always does).
     #[arg(long)]
     pub reason: Option<String>,
+    /// Override an active freeze (if the policy lets you), saying why; recorded in the trail.
+    #[arg(long, value_name = "REASON")]
+    pub override_freeze: Option<String>,
+}
+
+impl Justification {
+    fn asked(&self) -> govern::Asked {
+        let given = |s: &Option<String>| s.clone().filter(|t| !t.trim().is_empty());
+        govern::Asked {
+            ticket: given(&self.ticket),
+            reason: given(&self.reason),
+            override_freeze: given(&self.override_freeze),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -326,16 +346,16 @@ pub async fn main(cli: Cli) -> ExitCode {
         Some(Sub::Bench { apps, json, rounds, storm_secs, idle_secs }) => {
             bench::run(apps, json, rounds, storm_secs, idle_secs).await
         }
-        Some(Sub::Audit { command, output, dir }) => match audit::dir_or_default(dir) {
-            Ok(d) if command.is_some() => audit::verify(&d),
-            Ok(d) => audit::list(&d, output),
-            Err(f) => Err(f),
-        },
+        Some(Sub::Audit { command, output, dir, local }) => {
+            // The config is optional here: only its [gitops] section (the shared trail) matters.
+            let cfg = load_config(&cli.global).ok();
+            audit::run(cfg.as_ref(), dir, command.is_some(), local, output).await
+        }
         Some(Sub::AuditStress { dir, tag, count }) => audit::stress(&dir, &tag, count),
-        Some(Sub::Approvals { output, ledger }) => {
+        Some(Sub::Approvals { output, all, ledger }) => {
             // The config is optional here: only its [gitops] section matters.
             let cfg = load_config(&cli.global).ok();
-            approvals::list(ledger.target(cfg.as_ref()), output).await
+            approvals::list(cfg.as_ref(), &ledger, all, output).await
         }
         Some(Sub::Doctor) => doctor::run(&cli.global.overrides()).await,
         Some(Sub::Askpass { prompt }) => askpass(prompt.as_deref().unwrap_or("")),
@@ -358,19 +378,27 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<(), Failure> {
     let env = |k: &str| std::env::var(k).ok();
     prompt::ask_passwords(&mut cfg, true)?;
     crate::client::credentials::resolve(&mut cfg, &env).await.map_err(credential_failure)?;
+    // The ledger flags (`--remote`, `--policy-path`) move where governance lives, for the
+    // commands that have them; every command then decides with the same rule.
+    match &cmd {
+        Sub::Approve { ledger, .. } | Sub::Reject { ledger, .. } | Sub::Withdraw { ledger, .. } => {
+            cfg.gitops = ledger.gitops(Some(&cfg));
+        }
+        Sub::Promote { policy_path: Some(p), .. } => cfg.gitops.policy_path = p.clone(),
+        _ => {}
+    }
+    if let Sub::Status { output, env, service } = &cmd {
+        return status::run(&cfg, *output, env.as_deref(), service.as_deref()).await;
+    }
+    let h = govern::Headless::new(cfg)?;
     match cmd {
-        Sub::Status { output, env, service } => status::run(&cfg, output, env.as_deref(), service.as_deref()).await,
-        Sub::Approve { id, comment, wait, ledger } => {
-            approvals::decide(&cfg, ledger.target(Some(&cfg)), id, true, comment, wait).await
+        Sub::Approve { id, comment, wait, .. } => approvals::decide(&h, id, true, comment, wait).await,
+        Sub::Reject { id, comment, .. } => approvals::decide(&h, id, false, Some(comment), false).await,
+        Sub::Withdraw { id, .. } => approvals::withdraw(&h, id).await,
+        Sub::Promote { service, from, to, wait, why, .. } => {
+            promote::run(&h, promote::PromoteArgs { service, from, to, asked: why.asked(), wait }).await
         }
-        Sub::Reject { id, comment, ledger } => {
-            approvals::decide(&cfg, ledger.target(Some(&cfg)), id, false, Some(comment), false).await
-        }
-        Sub::Promote { service, from, to, ticket, reason, wait, policy_path } => {
-            let args = promote::PromoteArgs { service, from, to, ticket, reason, wait, policy_path };
-            promote::run(&cfg, args).await
-        }
-        other => action::run(&cfg, other).await,
+        other => action::run(&h, other).await,
     }
 }
 

@@ -38,3 +38,11 @@ pub fn paint(text: &str, sgr: &str, color: bool) -> String {
         text.to_string()
     }
 }
+
+/// Print `value` as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::new(crate::domain::ErrorKind::Usage, format!("cannot encode the output: {e}")))?;
+    println!("{text}");
+    Ok(())
+}

@@ -14,6 +14,7 @@ use tokio::task::AbortHandle;
 use super::actions::{run_action_with, RunOptions, StepReport, FOLLOW_TIMEOUT};
 use super::argocd::watch::{supervise, WatchOptions};
 use super::argocd::{ArgoClient, GET_TRIES};
+use super::engine::Governance;
 use crate::app::{Effect, Msg};
 use crate::domain::{ConnState, ErrorKind, Failure, RunOutcome};
 
@@ -30,8 +31,8 @@ pub struct Executor {
     tasks: Vec<AbortHandle>,
     watch: WatchOptions,
     follow_timeout: Duration,
-    /// Where the approvals ledger's clone and the audit log live (platform dirs by default).
-    ledger_paths: super::engine::embedded::LedgerPaths,
+    /// The policy, the engine and the trail (Argo CD RBAC only by default).
+    governance: Governance,
 }
 
 impl Executor {
@@ -49,13 +50,13 @@ impl Executor {
             tasks: Vec::new(),
             watch: WatchOptions::default(),
             follow_timeout: FOLLOW_TIMEOUT,
-            ledger_paths: Default::default(),
+            governance: Governance::new(None, Default::default(), None),
         }
     }
 
-    /// Override where the approvals ledger's clone and the audit log live (tests).
-    pub fn with_ledger_paths(mut self, paths: super::engine::embedded::LedgerPaths) -> Self {
-        self.ledger_paths = paths;
+    /// The session's governance (`session::governance`): policy, engine and trail.
+    pub fn with_governance(mut self, governance: Governance) -> Self {
+        self.governance = governance;
         self
     }
 
@@ -94,11 +95,6 @@ impl Executor {
             }
         }
         self.tasks.push(handle);
-    }
-
-    /// The git HTTPS credential of the estate (every client carries the same one).
-    fn git_auth(&self) -> Option<std::sync::Arc<super::git::credentials::GitAuth>> {
-        self.clients.first().and_then(|c| c.git_auth().cloned())
     }
 
     fn client(&self, instance: usize) -> Result<ArgoClient, Failure> {
@@ -161,10 +157,10 @@ impl Executor {
                     let _ = tx.send(Msg::DiffLoaded { key, generation, result, at: Utc::now() }).await;
                 })
             }
-            Effect::RunAction { run_id, key, action, user } => {
+            Effect::RunAction { run_id, key, action, user, context, target } => {
                 let client = self.client(key.instance);
                 let opts = RunOptions { wait: true, follow_timeout: self.follow_timeout };
-                let audit_dir = self.ledger_paths.audit_dir.clone();
+                let gov = self.governance.clone();
                 Box::pin(async move {
                     let result = match client {
                         Ok(c) => run_reporting(&c, run_id, &key, &action, opts, &tx).await,
@@ -174,64 +170,60 @@ impl Executor {
                         Ok(()) => RunOutcome::Succeeded,
                         Err(f) => RunOutcome::Failed { message: f.message, hint: f.hint },
                     };
-                    // Every console action lands in the audit trail, here and only here.
-                    audit_run(audit_dir, &user, &key, &action, &outcome).await;
+                    // Every console action lands in the trail, here and only here.
+                    let event = crate::engine::TrailEvent::run(Utc::now(), &user, &action, target, &context, &outcome);
+                    gov.record(event).await;
+                    if let Some(id) = &context.request {
+                        gov.finish(&user, id, &crate::engine::trail::describe_outcome(&outcome)).await;
+                    }
                     let _ = tx.send(Msg::RunFinished { run_id, outcome, at: Utc::now() }).await;
                 })
             }
-            Effect::LoadApprovals { generation, delay_ms, source, user } => {
-                let (paths, auth) = (self.ledger_paths.clone(), self.git_auth());
+            Effect::LoadApprovals { generation, delay_ms, user } => {
+                let gov = self.governance.clone();
                 Box::pin(async move {
                     // Due, not free-running: a newer load (coalesced) aborts this wait.
                     tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-                    let (policy, result) = match paths.with_git_auth(auth.as_ref()).await {
-                        Ok(paths) => super::engine::embedded::load_with_policy(source, user, paths).await,
-                        Err(f) => (Err(f.clone()), Err(f)),
-                    };
+                    let (state, result) = gov.load(&user).await;
                     // The policy first: it gates actions as soon as the pane shows the load.
-                    let result_policy = policy.map(Box::new);
-                    let _ = tx.send(Msg::PolicyLoaded { generation, result: result_policy, at: Utc::now() }).await;
+                    let _ = tx.send(Msg::PolicyLoaded { generation, state: Box::new(state), at: Utc::now() }).await;
                     let _ = tx.send(Msg::ApprovalsLoaded { generation, result, at: Utc::now() }).await;
                 })
             }
-            Effect::DecideApproval { id, approve, comment, source, user } => {
-                let (paths, auth) = (self.ledger_paths.clone(), self.git_auth());
+            Effect::DecideApproval { id, approve, comment, user } => {
+                let gov = self.governance.clone();
                 Box::pin(async move {
-                    let result = match paths.with_git_auth(auth.as_ref()).await {
-                        Ok(paths) => {
-                            super::engine::embedded::decide(source, user, id.clone(), approve, comment, paths).await
-                        }
-                        Err(f) => Err(f),
-                    };
+                    let result = gov.decide(&user, &id, approve, &comment).await;
                     let _ = tx.send(Msg::ApprovalDecided { id, approve, result, at: Utc::now() }).await;
                 })
             }
-            Effect::PlanPromotion { generation, target, images, source } => {
+            Effect::WithdrawRequest { id, user } => {
+                let gov = self.governance.clone();
+                Box::pin(async move {
+                    let result = gov.withdraw(&user, &id).await;
+                    let _ = tx.send(Msg::RequestWithdrawn { id, result, at: Utc::now() }).await;
+                })
+            }
+            Effect::PlanPromotion { generation, target, images } => {
                 let client = self.client(target.instance);
-                let paths = self.ledger_paths.clone();
                 Box::pin(async move {
                     let result = match client {
-                        Ok(c) => plan_with_git_auth(&c, &target, &images, source, paths).await.map(Box::new),
+                        Ok(c) => plan(&c, &target, &images).await.map(Box::new),
                         Err(f) => Err(f),
                     };
                     let _ = tx.send(Msg::PromotionPlanned { generation, result, at: Utc::now() }).await;
                 })
             }
-            Effect::RequestApproval { run_id, remote, source, requester, request, service, action } => {
-                let (paths, auth) = (self.ledger_paths.clone(), self.git_auth());
+            Effect::RequestApproval { run_id, requester, request, service, action } => {
+                let gov = self.governance.clone();
                 Box::pin(async move {
-                    let result = match paths.with_git_auth(auth.as_ref()).await {
-                        Ok(paths) => {
-                            let action = *action;
-                            super::git::promote_flow::request_approval(
-                                remote, source, requester, request, service, action, paths,
-                            )
-                            .await
-                        }
-                        Err(f) => Err(f),
-                    };
+                    let result = gov.file(&requester, request, &service, &action).await;
                     let _ = tx.send(Msg::ApprovalRequested { run_id, result, at: Utc::now() }).await;
                 })
+            }
+            Effect::Record(event) => {
+                let gov = self.governance.clone();
+                Box::pin(async move { gov.record(*event).await })
             }
             // The runtime's own business.
             Effect::Quit | Effect::Suspend => return None,
@@ -239,17 +231,14 @@ impl Executor {
     }
 }
 
-/// The console's promotion plan, with git's credential for the overlay clone and the ledger.
-async fn plan_with_git_auth(
+/// The console's promotion plan (the overlay clone uses the estate's git credential).
+async fn plan(
     c: &ArgoClient,
     target: &crate::domain::AppKey,
     images: &[String],
-    source: crate::domain::approvals::ApprovalSource,
-    paths: super::engine::embedded::LedgerPaths,
 ) -> Result<crate::domain::promotion::PromotionPlan, Failure> {
     let settings = super::git::promote::PromoteSettings::for_client(c).await?;
-    let paths = paths.with_git_auth(c.git_auth()).await?;
-    super::git::promote_flow::plan_for_console(c, target, images, source, &settings, paths).await
+    super::git::promote_flow::plan_promotion(c, target, images, &settings).await
 }
 
 impl Drop for Executor {
@@ -258,25 +247,6 @@ impl Drop for Executor {
             t.abort();
         }
     }
-}
-
-/// Append the finished run to the audit log (off the async threads: it fsyncs).
-async fn audit_run(
-    dir: Option<std::path::PathBuf>,
-    user: &str,
-    key: &crate::domain::AppKey,
-    action: &crate::domain::Action,
-    outcome: &RunOutcome,
-) {
-    let result = match outcome {
-        RunOutcome::Failed { message, .. } => format!("failed: {message}"),
-        RunOutcome::Succeeded => "succeeded".into(),
-        RunOutcome::Running => "running".into(),
-    };
-    let options = action.options();
-    let detail = if options.is_empty() { result } else { format!("{options}; {result}") };
-    let entry = crate::audit::Entry::now(user, "action", format!("{} {}", action.verb(), key.name), detail);
-    let _ = tokio::task::spawn_blocking(move || super::engine::embedded::audit_or_warn(dir.as_deref(), entry)).await;
 }
 
 /// A read with an overall deadline covering its retries.

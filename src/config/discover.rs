@@ -90,6 +90,10 @@ pub fn load_from(o: &Overrides, env: Env, default_path: Option<&Path>) -> Result
         }
         None => Config::default(),
     };
+    // Where the policy and the ledger live, for every command and the console alike.
+    if let Some(remote) = var("FLIGHTDECK_GITOPS_REMOTE") {
+        config.gitops.remote = Some(remote.trim().to_string());
+    }
     if !config.instances.is_empty() {
         let flags = o.single_instance_flags();
         if let (false, Some(path)) = (flags.is_empty(), &config.source) {

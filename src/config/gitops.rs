@@ -33,6 +33,22 @@ pub struct GitopsSettings {
     pub helm_tag_key: Option<String>,
 }
 
+impl GitopsSettings {
+    /// The one rule deciding where the policy and the approvals ledger live, called by the
+    /// console, every headless command and `doctor`: governance is opt-in, on exactly when a
+    /// remote is configured (`[gitops] remote`, `--remote`, `FLIGHTDECK_GITOPS_REMOTE`).
+    /// `None`: no Flightdeck policy, Argo CD's RBAC decides alone.
+    pub fn source(&self) -> Option<crate::domain::approvals::ApprovalSource> {
+        let remote = self.remote.as_deref().map(str::trim).filter(|r| !r.is_empty())?;
+        Some(crate::domain::approvals::ApprovalSource {
+            remote: remote.to_string(),
+            policy_path: self.policy_path.clone(),
+            ledger_ref: self.ledger_ref.clone(),
+            signing: self.signing.as_ref().map(|s| (s.format.clone(), s.key.clone())),
+        })
+    }
+}
+
 impl Default for GitopsSettings {
     fn default() -> Self {
         Self {

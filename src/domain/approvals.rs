@@ -14,11 +14,12 @@ use super::{Action, Loadable};
 /// How often the console re-reads the ledger while it is open (the ledger is in Git: a fetch).
 pub const APPROVALS_RELOAD_MS: u64 = 5_000;
 
-/// Where the approvals ledger and the policy live (`[gitops]` in the config).
+/// Where the policy and the approvals ledger live, when Flightdeck's governance is
+/// configured (`[gitops] remote`; see `config::GitopsSettings::source`, the one rule).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct ApprovalSource {
-    /// The GitOps remote; `None` = the repo URL the apps share, once they are listed.
-    pub remote: Option<String>,
+    /// The GitOps remote holding `policy_path` and the ledger ref.
+    pub remote: String,
     /// Path of the policy file in that repository.
     pub policy_path: String,
     /// The ref holding the records.
@@ -26,6 +27,38 @@ pub struct ApprovalSource {
     /// git's signing: `(format, key)`, e.g. `("ssh", "~/.ssh/id_ed25519.pub")`.
     pub signing: Option<(String, String)>,
 }
+
+impl ApprovalSource {
+    /// "the ledger refs/flightdeck/approvals of URL", for the header and messages.
+    pub fn describe(&self) -> String {
+        format!("policy {} and ledger {} of {}", self.policy_path, self.ledger_ref, self.remote)
+    }
+}
+
+/// Where Flightdeck's own governance stands: a policy is opt-in (`[gitops] remote`). Without
+/// one, Argo CD's RBAC decides alone; with one, nothing runs until it is read, and nothing
+/// runs while it cannot be (fail closed).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum PolicyState {
+    /// No Flightdeck policy configured: Argo CD RBAC only.
+    #[default]
+    RbacOnly,
+    /// Configured, not read yet.
+    Reading,
+    /// The policy in force.
+    Ready(crate::domain::policy::Policy),
+    /// Configured but unreadable (the remote, the file, what to do): everything is refused.
+    Unreadable(super::Failure),
+}
+
+impl PolicyState {
+    pub fn is_configured(&self) -> bool {
+        !matches!(self, Self::RbacOnly)
+    }
+}
+
+/// Said once (header, doctor) when no policy is configured.
+pub const RBAC_ONLY: &str = "no Flightdeck policy: Argo CD RBAC only";
 
 /// One approval (or rejection) of a request, as the pane shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,6 +96,12 @@ pub struct PendingRequest {
     /// Why the current user may not approve or reject it (four-eyes, not an approver);
     /// `None` when they may.
     pub refusal: Option<String>,
+    /// Where it stands: `pending`, `rejected by bob`, `executed by alice`, ….
+    pub status: String,
+    /// Still waiting for decisions (the pane lists only these unless asked for all).
+    pub open: bool,
+    /// The policy lane a promotion that skips environments goes through.
+    pub lane: Option<String>,
 }
 
 impl PendingRequest {
@@ -109,12 +148,36 @@ pub struct CommentDraft {
     pub error: Option<String>,
 }
 
+/// A request this user filed, as the engine last reported it: the console compares one
+/// report with the next and tells the requester what changed (approved, ran, failed, …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MyRequest {
+    pub id: String,
+    pub summary: String,
+    /// One line per thing that happened to it, oldest first ("approved by alice: lgtm").
+    pub events: Vec<String>,
+    /// Whether it is settled (ran, failed, rejected, withdrawn, expired, refused).
+    pub closed: bool,
+}
+
+/// What one read of the engine returns to the console.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct EngineView {
+    /// Requests waiting (and, for the requester, their own), tallied for the user.
+    pub requests: Vec<PendingRequest>,
+    /// This user's own requests, with what happened to each.
+    pub mine: Vec<MyRequest>,
+}
+
 /// The approvals side of the model.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ApprovalsState {
-    /// Where the ledger is; `None` = approvals are not configured (nothing is loaded).
-    pub source: Option<ApprovalSource>,
+    /// Where requests and the policy live ("the ledger refs/flightdeck/approvals of URL");
+    /// `None` = no Flightdeck governance configured (Argo CD RBAC only; nothing is loaded).
+    pub engine: Option<String>,
     pub pending: Loadable<Vec<PendingRequest>>,
+    /// This user's own requests as last reported (to tell them what changed).
+    pub mine: Vec<MyRequest>,
     /// Bumped on every load asked for, so stale answers are dropped.
     pub generation: u64,
     /// A load is scheduled or running (so a second one is not started).
@@ -122,9 +185,9 @@ pub struct ApprovalsState {
     pub selected: usize,
     /// A decision is being written to the ledger (its request id).
     pub deciding: Option<String>,
-    /// The policy read from the same repository with each ledger load: every action the
-    /// console runs is gated by it (`app::gate`). A failed latest load gates closed.
-    pub policy: Loadable<crate::domain::policy::Policy>,
+    /// The policy every action the console runs is gated by (`app::gate`), read with each
+    /// load of the engine. A failed latest read gates closed.
+    pub policy: PolicyState,
 }
 
 impl ApprovalsState {
@@ -157,4 +220,6 @@ pub struct ClaimedRun {
     pub service: String,
     pub env: String,
     pub action: Action,
+    /// The request, its ticket and reason: the run's trail record and outcome name them.
+    pub context: super::run::RunContext,
 }

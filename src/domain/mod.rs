@@ -21,4 +21,4 @@ pub use detail::{
 pub use failure::{ErrorKind, Failure};
 pub use loadable::Loadable;
 pub use model::{ConnState, InstanceState, Model, ServiceRow, UserInfo};
-pub use run::{Action, Promotion, Run, RunOutcome, Step, StepStatus};
+pub use run::{Action, Promotion, Run, RunContext, RunOutcome, Step, StepStatus};

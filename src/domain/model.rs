@@ -118,12 +118,18 @@ pub struct Dialog {
 /// The policy's inputs in an action dialog: each is `Some` only when the policy asks for it.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct GateInputs {
+    /// The change ticket, when the policy asks for one.
     pub ticket: Option<LineInput>,
+    /// The reason, when the policy asks for one (or a freeze is overridden).
     pub reason: Option<LineInput>,
-    /// Where keys go when not typing the name.
+    /// Which of them has the keys (options = the dialog's own keys).
     pub focus: GateFocus,
-    /// Confirmed before the policy was first read: confirm again once it arrives.
+    /// Confirmed while the policy was still being read: confirmed again once it is.
     pub awaiting_policy: bool,
+    /// The user overrides the active freeze (ctrl-o), with a reason.
+    pub override_freeze: bool,
+    /// An active freeze names this user among those who may override it.
+    pub may_override: bool,
 }
 
 /// The part of an action dialog that has the keys (besides the typed name).

@@ -1,13 +1,10 @@
 //! The console's promotion dialog: what moves (A's images) from which environment to which,
-//! the plan the client layer computed (the exact overlay diff and the policy read from the
-//! GitOps repository), and the inputs the policy may ask for (change ticket, reason).
-//!
-//! The policy travels with the plan so the pure update can call `policy::decide` on confirm
-//! (no I/O: the client layer read and parsed `policy.toml`).
+//! the plan the client layer computed (the exact overlay diff), and the inputs the policy may
+//! ask for (change ticket, reason). The policy in force is the console's one policy state;
+//! the pure update decides with it on confirm, as for every other action.
 
 use super::model::LineInput;
 use super::{AppKey, DiffLine, Failure};
-use crate::domain::policy::{ActionKind, Policy};
 
 /// What the client layer answers to `Effect::PlanPromotion`.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,18 +15,6 @@ pub struct PromotionPlan {
     pub repo_url: String,
     /// The overlay directory in that repository (`source.path`).
     pub path: String,
-    /// The policy read from the repository (`Policy::open()` when it has none).
-    pub policy: Policy,
-}
-
-impl PromotionPlan {
-    /// Whether the policy asks a change ticket / a reason to promote into `env`.
-    pub fn requires(&self, env: &str) -> (bool, bool) {
-        self.policy
-            .env(env)
-            .and_then(|e| e.rules(ActionKind::Promote))
-            .map_or((false, false), |r| (r.require_ticket, r.require_reason))
-    }
 }
 
 /// Where the promotion dialog's keys go.
@@ -67,6 +52,8 @@ pub struct PromoteDialog {
     pub reason: LineInput,
     /// The policy's answer after a confirm, when it refused (the dialog stays open).
     pub refusal: Option<String>,
+    /// What the policy in force asks of this promotion: a change ticket, a reason.
+    pub asks: (bool, bool),
 }
 
 impl PromoteDialog {
@@ -80,10 +67,9 @@ impl PromoteDialog {
         self.images.iter().map(|i| super::deployment::image_tag(i).map_or_else(|| i.clone(), str::to_string)).collect()
     }
 
-    /// The fields keys can go to, in tab order, given the plan's requirements and whether
-    /// the name must be typed.
-    pub fn fields(&self, typed_name: bool) -> Vec<PromoteField> {
-        let (ticket, reason) = self.plan.value().map_or((false, false), |p| p.requires(&self.to_env));
+    /// The fields keys can go to, in tab order, given what the policy asks (`ticket`,
+    /// `reason`) and whether the name must be typed.
+    pub fn fields(&self, ticket: bool, reason: bool, typed_name: bool) -> Vec<PromoteField> {
         let mut f = vec![PromoteField::Diff];
         if ticket {
             f.push(PromoteField::Ticket);

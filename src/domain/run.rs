@@ -50,6 +50,15 @@ pub enum Action {
     Promote(Box<Promotion>),
 }
 
+/// Why an action runs, for its trail record: the request it carries out (if any), the
+/// change ticket and the reason given.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunContext {
+    pub request: Option<String>,
+    pub ticket: Option<String>,
+    pub reason: Option<String>,
+}
+
 /// What a promotion writes and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Promotion {
@@ -173,6 +182,8 @@ pub struct Run {
     pub finished_at: Option<DateTime<Utc>>,
     pub steps: Vec<Step>,
     pub outcome: RunOutcome,
+    /// The approval request this entry follows (filed here, or run here once approved).
+    pub request: Option<String>,
 }
 
 impl Run {

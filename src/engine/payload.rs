@@ -52,6 +52,17 @@ pub fn promotion_summary(p: &Promotion) -> String {
     format!("promote {} {} → {} ({})", p.service, p.from_env, p.to_env, versions_of(&p.images))
 }
 
+/// One diff line as text, as a request keeps it (`+`, `-`, ` `, headers as they are).
+pub fn diff_text(l: &crate::domain::DiffLine) -> String {
+    use crate::domain::DiffLine;
+    match l {
+        DiffLine::Context(s) => format!(" {s}"),
+        DiffLine::Added(s) => format!("+{s}"),
+        DiffLine::Removed(s) => format!("-{s}"),
+        DiffLine::Hunk(s) => s.clone(),
+    }
+}
+
 /// The versions (image tags) of `images`, for summaries: "v1.3.0, v2.0.1".
 pub fn versions_of(images: &[String]) -> String {
     images.iter().map(|i| crate::domain::deployment::image_tag(i).unwrap_or(i)).collect::<Vec<_>>().join(", ")
@@ -149,11 +160,13 @@ mod tests {
             id: "req-1".into(),
             body,
             requester: "dave".into(),
+            requester_groups: Vec::new(),
             requested_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
             approvals: Vec::new(),
             rejections: Vec::new(),
             status: crate::engine::Status::Pending,
             votes: Vec::new(),
+            history: Vec::new(),
         }
     }
 

@@ -17,6 +17,13 @@ pub enum RecordKind {
     /// The console that got there first claims the run; later claims do not count.
     Execution,
     Expiry,
+    /// An approved request that no longer passes the policy when it would run (a freeze began,
+    /// a rule changed): closed with the reason, nothing runs.
+    Refusal,
+    /// How the run of an executed request ended (`comment`: `succeeded` or `failed: …`).
+    Outcome,
+    /// One audit-trail record kept in the shared store (`trail`); no request state.
+    Trail,
 }
 
 impl RecordKind {
@@ -28,6 +35,9 @@ impl RecordKind {
             Self::Cancellation => "cancellation",
             Self::Execution => "execution",
             Self::Expiry => "expiry",
+            Self::Refusal => "refusal",
+            Self::Outcome => "outcome",
+            Self::Trail => "trail",
         }
     }
 }
@@ -66,6 +76,9 @@ pub struct Record {
     /// Only on `request` records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<RequestBody>,
+    /// Only on `trail` records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trail: Option<super::trail::TrailEvent>,
     /// Set when read back: whether the commit's signature verified (not stored).
     #[serde(skip)]
     pub verified: bool,
@@ -92,10 +105,28 @@ pub struct Verdict {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Status {
     Pending,
-    Rejected { by: String },
-    Cancelled { by: String },
-    Executed { by: String, at: DateTime<Utc> },
+    Rejected {
+        by: String,
+    },
+    Cancelled {
+        by: String,
+    },
+    /// Claimed and running (or its outcome not recorded).
+    Executed {
+        by: String,
+        at: DateTime<Utc>,
+    },
     Expired,
+    /// Approved, but refused when it would have run.
+    Refused {
+        reason: String,
+    },
+    /// Its run ended: `ok`, and what the claimer recorded.
+    Finished {
+        by: String,
+        ok: bool,
+        detail: String,
+    },
 }
 
 /// A request folded from its records.
@@ -104,17 +135,27 @@ pub struct RequestState {
     pub id: String,
     pub body: RequestBody,
     pub requester: String,
+    /// The requester's groups when they filed it (the policy is checked again for them when
+    /// the request would run).
+    pub requester_groups: Vec<String>,
     pub requested_at: DateTime<Utc>,
     pub approvals: Vec<Verdict>,
     pub rejections: Vec<Verdict>,
     pub status: Status,
     /// The approvals' users, for the policy's tally.
     pub votes: Vec<Vote>,
+    /// What happened to it, one line per record, oldest first ("approved by alice: lgtm").
+    pub history: Vec<String>,
 }
 
 impl RequestState {
     pub fn is_pending(&self) -> bool {
         self.status == Status::Pending
+    }
+
+    /// Settled for good: nothing more will happen to it.
+    pub fn is_closed(&self) -> bool {
+        !matches!(self.status, Status::Pending | Status::Executed { .. })
     }
 
     /// How far the approvals go under `policy`.
@@ -125,7 +166,8 @@ impl RequestState {
 
 /// Fold records (in ledger order) into one state per request, in request order. Records for
 /// unknown requests, and anything after a request is closed, change nothing: the first
-/// execution wins, and an approval after a rejection does not reopen it.
+/// execution wins, and an approval after a rejection does not reopen it. The one exception:
+/// the claimer's `outcome` record finishes an executed request.
 pub fn fold(records: &[Record]) -> Vec<RequestState> {
     let mut out: Vec<RequestState> = Vec::new();
     for r in records {
@@ -135,19 +177,39 @@ pub fn fold(records: &[Record]) -> Vec<RequestState> {
                     id: r.id.clone(),
                     body: body.clone(),
                     requester: r.actor.clone(),
+                    requester_groups: r.groups.clone(),
                     requested_at: r.at,
                     approvals: Vec::new(),
                     rejections: Vec::new(),
                     status: Status::Pending,
                     votes: Vec::new(),
+                    history: vec![format!("filed by {}", r.actor)],
                 });
             }
             continue;
         }
         let Some(s) = out.iter_mut().find(|s| s.id == r.id) else { continue };
+        let comment = r.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default();
+        if let (RecordKind::Outcome, Status::Executed { by, .. }) = (r.kind, &s.status) {
+            if *by == r.actor {
+                let detail = r.comment.clone().unwrap_or_default();
+                s.history.push(detail.clone());
+                s.status = Status::Finished { by: by.clone(), ok: detail == "succeeded", detail };
+            }
+            continue;
+        }
         if !s.is_pending() {
             continue;
         }
+        s.history.push(match r.kind {
+            RecordKind::Approval => format!("approved by {}{comment}", r.actor),
+            RecordKind::Rejection => format!("rejected by {}{comment}", r.actor),
+            RecordKind::Cancellation => format!("withdrawn by {}", r.actor),
+            RecordKind::Execution => format!("running: {} claimed the run", r.actor),
+            RecordKind::Expiry => "expired: nobody decided in time".to_string(),
+            RecordKind::Refusal => format!("refused when it would have run{comment}"),
+            _ => continue,
+        });
         let verdict = Verdict { actor: r.actor.clone(), at: r.at, comment: r.comment.clone(), verified: r.verified };
         match r.kind {
             RecordKind::Approval => {
@@ -161,7 +223,8 @@ pub fn fold(records: &[Record]) -> Vec<RequestState> {
             RecordKind::Cancellation => s.status = Status::Cancelled { by: r.actor.clone() },
             RecordKind::Execution => s.status = Status::Executed { by: r.actor.clone(), at: r.at },
             RecordKind::Expiry => s.status = Status::Expired,
-            RecordKind::Request => {}
+            RecordKind::Refusal => s.status = Status::Refused { reason: r.comment.clone().unwrap_or_default() },
+            RecordKind::Request | RecordKind::Outcome | RecordKind::Trail => {}
         }
     }
     out

@@ -91,8 +91,14 @@ fn comment_editor_shows_lines_and_keys() {
 #[test]
 fn unconfigured_and_failed_ledgers_say_so() {
     let mut m = approvals_model();
-    m.approvals.source = None;
-    assert!(render(&m, &ui(), 120, 40).contains("not configured"));
+    m.approvals.engine = None;
+    m.approvals.policy = crate::domain::approvals::PolicyState::RbacOnly;
+    let text = render(&m, &ui(), 120, 40);
+    assert!(text.contains("not configured"), "{text}");
+    assert!(text.lines().next().is_some_and(|l| l.contains("no policy: RBAC only")), "the header says so: {text}");
+    let wide = render(&m, &ui(), 160, 40);
+    let header = wide.lines().next().unwrap_or_default();
+    assert!(header.contains("no Flightdeck policy: Argo CD RBAC only"), "in full where it fits: {header}");
     let mut m = approvals_model();
     m.approvals
         .pending

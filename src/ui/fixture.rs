@@ -194,6 +194,7 @@ fn run(
         finished_at: None,
         steps: vec![],
         outcome: RunOutcome::Running,
+        request: None,
     };
     for (label, status, at) in steps {
         r.step(label, StepStatus::Running, started_at);
@@ -246,6 +247,12 @@ pub fn runs() -> Vec<Run> {
 /// The normal screen: payment-service/prod selected, its detail loaded.
 pub fn fixture_model() -> Model {
     let mut m = Model { now: now(), viewport: (120, 40), ..Default::default() };
+    // A governed estate, as the demo is: the example policy in force.
+    m.approvals.engine =
+        Some("policy policy.toml and ledger refs/flightdeck/approvals of file:///srv/gitops.git".into());
+    let policy = crate::domain::policy::parse(crate::domain::policy::EXAMPLE, std::path::Path::new("policy.toml"));
+    m.approvals.policy = policy.map_or(approvals::PolicyState::RbacOnly, approvals::PolicyState::Ready);
+    m.approvals.pending = Loadable::Ready { value: Vec::new(), at: now() };
     m.envs = ENVS.iter().map(|e| e.to_string()).collect();
     m.instances = ENVS.iter().map(|e| instance(e)).collect();
     m.protected_envs.insert("prod".into());
@@ -321,6 +328,9 @@ pub fn pending_requests() -> Vec<approvals::PendingRequest> {
                 "+    newTag: v1.2.0".into(),
             ],
             refusal: None,
+            status: "pending".into(),
+            open: true,
+            lane: None,
         },
         PendingRequest {
             id: "req-9f8e7d6c5b".into(),
@@ -339,6 +349,9 @@ pub fn pending_requests() -> Vec<approvals::PendingRequest> {
             ignored: vec![],
             diff: vec![],
             refusal: Some("you asked for this rollback; staging needs someone else to approve it (four-eyes)".into()),
+            status: "pending".into(),
+            open: true,
+            lane: None,
         },
     ]
 }
@@ -346,12 +359,6 @@ pub fn pending_requests() -> Vec<approvals::PendingRequest> {
 /// The normal screen with the ledger configured and two requests waiting.
 pub fn approvals_model() -> Model {
     let mut m = fixture_model();
-    m.approvals.source = Some(approvals::ApprovalSource {
-        remote: Some("file:///srv/gitops.git".into()),
-        policy_path: "policy.toml".into(),
-        ledger_ref: "refs/flightdeck/approvals".into(),
-        signing: None,
-    });
     m.approvals.pending = Loadable::Ready { value: pending_requests(), at: ago(2) };
     m
 }

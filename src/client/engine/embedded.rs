@@ -1,20 +1,23 @@
-//! The approvals ledger for the console and the headless commands: open the ledger of the
-//! configured GitOps remote (ref, signing), read the policy from the same repository, list
-//! the pending requests tallied for one user, and append a decision — claiming the run when
-//! an approval satisfies the policy, so exactly one console runs it. Every decision and claim
-//! is appended to the audit log. Git runs on the blocking pool.
+//! The embedded engine: requests, decisions and runs on the ledger ref of the GitOps remote
+//! (`refs/flightdeck/approvals`), the team's shared audit trail on a ref beside it
+//! (`refs/flightdeck/trail`), and the policy file read from the remote's default branch. Git
+//! is synchronous (child processes), so every call runs on the blocking pool.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::ledger::{Ledger, LedgerError, Signing, DEFAULT_REF};
-use crate::audit::{self, Entry};
+use crate::client::git::credentials::GitAuth;
 use crate::client::git::Git;
-use crate::domain::approvals::{ApprovalSource, ApprovalVote, ClaimedRun, DecisionOutcome, PendingRequest};
-use crate::domain::policy::{self, ActionKind, Policy};
-use crate::domain::{Action, ErrorKind, Failure, UserInfo};
-use crate::engine::RequestState;
+use crate::domain::approvals::ApprovalSource;
+use crate::domain::policy::{self, Policy};
+use crate::domain::{ErrorKind, Failure, UserInfo};
+use crate::engine::{Engine, RequestBody, RequestState, TrailEvent};
+
+/// Where the trail's records live next to the ledger.
+pub const TRAIL_REF: &str = "refs/flightdeck/trail";
 
 /// Where the ledger's private repository and the audit log live; `Default` = the platform's
 /// cache and data directories.
@@ -23,7 +26,7 @@ pub struct LedgerPaths {
     pub cache_root: Option<PathBuf>,
     pub audit_dir: Option<PathBuf>,
     /// Extra environment for the ledger's git calls: the HTTPS credential from
-    /// `client::git_credentials` (empty = the user's own git setup).
+    /// `client::git::credentials` (empty = the user's own git setup).
     pub git_env: Vec<(String, crate::config::Secret)>,
 }
 
@@ -36,9 +39,7 @@ impl LedgerPaths {
                 .ok_or_else(|| Failure::new(ErrorKind::Usage, "no cache directory for the ledger (set HOME)")),
         }
     }
-}
 
-impl LedgerPaths {
     /// The same paths, with git's HTTPS credential from `auth` (read now) for the ledger's
     /// fetches and pushes, as promotions use it.
     pub async fn with_git_auth(
@@ -54,31 +55,37 @@ impl LedgerPaths {
 pub fn ledger_failure(e: LedgerError) -> Failure {
     match e {
         LedgerError::Refused(why) => Failure::new(ErrorKind::Forbidden, why),
+        e @ LedgerError::Closed { .. } => Failure::new(ErrorKind::Forbidden, e.to_string()),
         LedgerError::UnknownRequest(id) => Failure::new(ErrorKind::NotFound, format!("no approval request {id}"))
-            .with_hint("list them with `flightdeck approvals`"),
+            .with_hint("list them with `flightdeck approvals --all`"),
         other => {
             Failure::new(ErrorKind::Unavailable, other.to_string()).with_hint("check the GitOps remote is reachable")
         }
     }
 }
 
-/// Open the ledger `source` names (its remote must be resolved).
+/// Open the ledger (or, with `trail`, the shared trail) of `source`.
 pub fn open_ledger(source: &ApprovalSource, paths: &LedgerPaths) -> Result<Ledger, Failure> {
-    let remote = source.remote.as_deref().filter(|r| !r.is_empty()).ok_or_else(|| {
-        Failure::new(ErrorKind::Usage, "no GitOps remote for the approvals ledger")
-            .with_hint("set [gitops] remote in the config, or pass --remote URL")
-    })?;
-    let ref_name = if source.ledger_ref.is_empty() { DEFAULT_REF } else { source.ledger_ref.as_str() };
+    open_ref(source, paths, if source.ledger_ref.is_empty() { DEFAULT_REF } else { &source.ledger_ref })
+}
+
+fn open_ref(source: &ApprovalSource, paths: &LedgerPaths, ref_name: &str) -> Result<Ledger, Failure> {
     let signing = source.signing.as_ref().map(|(format, key)| Signing { format: format.clone(), key: key.clone() });
-    Ledger::open(Git::new().with_env(paths.git_env.clone()), remote, &paths.cache_root()?, ref_name)
+    Ledger::open(Git::new().with_env(paths.git_env.clone()), &source.remote, &paths.cache_root()?, ref_name)
         .map(|l| l.with_signing(signing))
         .map_err(ledger_failure)
 }
 
-/// The policy from the GitOps repository; the open policy (everything runs) when it has none.
+/// The policy from the GitOps repository; the open policy (everything runs) when the
+/// repository has no policy file. A repository that cannot be read is an error naming the
+/// remote, the file and what to do: the caller fails closed.
 pub fn load_policy(ledger: &Ledger, path: &str) -> Result<Policy, Failure> {
     let path = if path.is_empty() { "policy.toml" } else { path };
-    match ledger.remote_file(path).map_err(ledger_failure)? {
+    let text = ledger.remote_file(path).map_err(|e| {
+        Failure::new(ErrorKind::Unavailable, format!("cannot read {path} from {}: {e}", ledger.remote()))
+            .with_hint("check [gitops] remote and your git credential (`flightdeck doctor`), or remove [gitops] remote to let Argo CD's RBAC decide alone")
+    })?;
+    match text {
         Some(text) => policy::parse(&text, Path::new(path)).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string())),
         None => {
             tracing::warn!(path, "no policy file in the GitOps repository; nothing is held back");
@@ -87,154 +94,131 @@ pub fn load_policy(ledger: &Ledger, path: &str) -> Result<Policy, Failure> {
     }
 }
 
-/// One pending request as the pane shows it, tallied for `user`.
-pub fn view(s: &RequestState, policy: &Policy, user: &UserInfo) -> PendingRequest {
-    let t = s.tally(policy);
-    let refusal = if user.username.is_empty() {
-        Some("still learning who you are from Argo CD".to_string())
-    } else {
-        policy::may_approve(policy, &s.body.policy, &s.requester, user).err()
-    };
-    PendingRequest {
-        id: s.id.clone(),
-        action: s.body.policy.action.map_or("action", ActionKind::name).to_string(),
-        service: s.body.service.clone(),
-        from_env: s.body.from_env.clone(),
-        to_env: s.body.policy.env.clone(),
-        summary: s.body.summary.clone(),
-        requester: s.requester.clone(),
-        ticket: s.body.policy.ticket.clone(),
-        reason: s.body.policy.reason.clone(),
-        requested_at: s.requested_at,
-        approvals: s
-            .approvals
-            .iter()
-            .map(|a| ApprovalVote {
-                actor: a.actor.clone(),
-                at: a.at,
-                comment: a.comment.clone(),
-                verified: a.verified,
-            })
-            .collect(),
-        counted: t.counted,
-        needed: t.needed,
-        ignored: t.ignored,
-        diff: s.body.diff.clone(),
-        refusal,
-    }
-}
-
-/// Pending requests of the ledger `source` names, tallied for `user`.
-pub async fn load(source: ApprovalSource, user: UserInfo, paths: LedgerPaths) -> Result<Vec<PendingRequest>, Failure> {
-    blocking(move || {
-        let ledger = open_ledger(&source, &paths)?;
-        let policy = load_policy(&ledger, &source.policy_path)?;
-        let pending = ledger.pending().map_err(ledger_failure)?;
-        Ok(pending.iter().map(|s| view(s, &policy, &user)).collect())
-    })
-    .await
-}
-
-/// The policy and the pending requests of the ledger `source` names (tallied for `user`), for
-/// the console, which caches the policy to gate every action. The policy failing fails both.
-pub async fn load_with_policy(
+/// The embedded engine of one GitOps remote.
+#[derive(Clone)]
+pub struct EmbeddedEngine {
     source: ApprovalSource,
-    user: UserInfo,
     paths: LedgerPaths,
-) -> (Result<Policy, Failure>, Result<Vec<PendingRequest>, Failure>) {
-    let both = blocking(move || {
-        let ledger = open_ledger(&source, &paths)?;
-        let policy = load_policy(&ledger, &source.policy_path)?;
-        let pending =
-            ledger.pending().map_err(ledger_failure).map(|p| p.iter().map(|s| view(s, &policy, &user)).collect());
-        Ok((policy, pending))
-    })
-    .await;
-    match both {
-        Ok((policy, pending)) => (Ok(policy), pending),
-        Err(f) => (Err(f.clone()), Err(f)),
+    /// git's HTTPS credential, read (from Vault) for each operation.
+    git_auth: Option<Arc<GitAuth>>,
+}
+
+impl EmbeddedEngine {
+    pub fn new(source: ApprovalSource, paths: LedgerPaths, git_auth: Option<Arc<GitAuth>>) -> Self {
+        Self { source, paths, git_auth }
+    }
+
+    async fn paths(&self) -> Result<LedgerPaths, Failure> {
+        self.paths.clone().with_git_auth(self.git_auth.as_ref()).await
+    }
+
+    /// The policy file of the same remote.
+    pub async fn policy(&self) -> Result<Policy, Failure> {
+        let (source, paths) = (self.source.clone(), self.paths().await?);
+        blocking(move || load_policy(&open_ledger(&source, &paths)?, &source.policy_path)).await
+    }
+
+    /// Run `f` on the ledger, off the async threads.
+    async fn with_ledger<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Ledger) -> Result<T, LedgerError> + Send + 'static,
+    ) -> Result<T, Failure> {
+        let (source, paths) = (self.source.clone(), self.paths().await?);
+        blocking(move || f(&open_ledger(&source, &paths)?).map_err(ledger_failure)).await
+    }
+
+    async fn with_trail<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Ledger) -> Result<T, LedgerError> + Send + 'static,
+    ) -> Result<T, Failure> {
+        let (source, paths) = (self.source.clone(), self.paths().await?);
+        blocking(move || f(&open_ref(&source, &paths, TRAIL_REF)?).map_err(ledger_failure)).await
     }
 }
 
-/// The action an approved request runs, rebuilt from the request's payload (promotions and
-/// every other action: see [`crate::engine::payload`]); why not when it cannot be.
-pub fn action_of(s: &RequestState) -> Result<Action, String> {
-    crate::engine::payload::action_of(s)
-}
-
-/// Append an approval or a rejection as `user`; when an approval satisfies the policy, claim
-/// the run for this caller. Each decision (and a claim) goes to the audit log.
-pub async fn decide(
-    source: ApprovalSource,
-    user: UserInfo,
-    id: String,
-    approve: bool,
-    comment: String,
-    paths: LedgerPaths,
-) -> Result<DecisionOutcome, Failure> {
-    blocking(move || {
-        let audit_dir = paths.audit_dir.clone();
-        let result = decide_blocking(&source, &user, &id, approve, &comment, &paths);
-        let event = if approve { "approval" } else { "rejection" };
-        let detail = match &result {
-            Ok(_) => comment.clone(),
-            Err(f) => format!("refused: {}", f.message),
-        };
-        audit_or_warn(audit_dir.as_deref(), Entry::now(&user.username, event, &id, detail));
-        if let Ok(DecisionOutcome { run: Some(run), .. }) = &result {
-            let what = format!("{} {}/{}", run.action.verb(), run.service, run.env);
-            audit_or_warn(audit_dir.as_deref(), Entry::now(&user.username, "execution", &id, what));
-        }
-        result
-    })
-    .await
-}
-
-fn decide_blocking(
-    source: &ApprovalSource,
-    user: &UserInfo,
-    id: &str,
-    approve: bool,
-    comment: &str,
-    paths: &LedgerPaths,
-) -> Result<DecisionOutcome, Failure> {
-    let ledger = open_ledger(source, paths)?;
-    let policy = load_policy(&ledger, &source.policy_path)?;
-    let now = Utc::now();
-    let comment_opt = Some(comment).filter(|c| !c.trim().is_empty());
-    let state = if approve {
-        ledger.approve(&policy, id, user, comment_opt, now)
-    } else {
-        ledger.reject(&policy, id, user, comment, now)
+#[async_trait::async_trait]
+impl Engine for EmbeddedEngine {
+    fn describe(&self) -> String {
+        self.source.describe()
     }
-    .map_err(ledger_failure)?;
-    let t = state.tally(&policy);
-    let mut out =
-        DecisionOutcome { counted: t.counted, needed: t.needed, run: None, claimed_elsewhere: false, note: None };
-    if !approve || !t.satisfied() {
-        return Ok(out);
-    }
-    // Satisfied: whoever claims first runs it. Check it can run before claiming, so a claim
-    // never strands a request nobody will execute.
-    let action = match action_of(&state) {
-        Ok(a) => a,
-        Err(why) => {
-            out.note = Some(why);
-            return Ok(out);
-        }
-    };
-    if ledger.claim_execution(&policy, id, user, Utc::now()).map_err(ledger_failure)? {
-        out.run = Some(ClaimedRun { service: state.body.service.clone(), env: state.body.policy.env.clone(), action });
-    } else {
-        out.claimed_elsewhere = true;
-    }
-    Ok(out)
-}
 
-/// Append to the audit log; a failure to record is logged and never hides the outcome.
-pub fn audit_or_warn(dir: Option<&Path>, entry: Entry) {
-    if let Err(e) = audit::record(dir, entry) {
-        tracing::warn!(error = %e, "could not append to the audit log");
+    async fn requests(&self) -> Result<Vec<RequestState>, Failure> {
+        self.with_ledger(|l| l.states()).await
+    }
+
+    async fn file(&self, who: &UserInfo, body: RequestBody, at: DateTime<Utc>) -> Result<RequestState, Failure> {
+        let who = who.clone();
+        self.with_ledger(move |l| l.request(&who, body, at)).await
+    }
+
+    async fn approve(
+        &self,
+        policy: &Policy,
+        id: &str,
+        who: &UserInfo,
+        comment: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<RequestState, Failure> {
+        let (p, id, who, c) = (policy.clone(), id.to_string(), who.clone(), comment.map(str::to_string));
+        self.with_ledger(move |l| l.approve(&p, &id, &who, c.as_deref(), at)).await
+    }
+
+    async fn reject(
+        &self,
+        policy: &Policy,
+        id: &str,
+        who: &UserInfo,
+        comment: &str,
+        at: DateTime<Utc>,
+    ) -> Result<RequestState, Failure> {
+        let (p, id, who, c) = (policy.clone(), id.to_string(), who.clone(), comment.to_string());
+        self.with_ledger(move |l| l.reject(&p, &id, &who, &c, at)).await
+    }
+
+    async fn withdraw(&self, id: &str, who: &UserInfo, at: DateTime<Utc>) -> Result<RequestState, Failure> {
+        let (id, who) = (id.to_string(), who.clone());
+        self.with_ledger(move |l| l.cancel(&id, &who, at)).await
+    }
+
+    async fn expire(
+        &self,
+        id: &str,
+        who: &UserInfo,
+        ttl: chrono::Duration,
+        at: DateTime<Utc>,
+    ) -> Result<RequestState, Failure> {
+        let (id, who) = (id.to_string(), who.clone());
+        self.with_ledger(move |l| l.expire(&id, &who, ttl, at)).await
+    }
+
+    async fn claim(&self, policy: &Policy, id: &str, who: &UserInfo, at: DateTime<Utc>) -> Result<bool, Failure> {
+        let (p, id, who) = (policy.clone(), id.to_string(), who.clone());
+        self.with_ledger(move |l| l.claim_execution(&p, &id, &who, at)).await
+    }
+
+    async fn refuse(&self, id: &str, who: &UserInfo, reason: &str, at: DateTime<Utc>) -> Result<RequestState, Failure> {
+        let (id, who, reason) = (id.to_string(), who.clone(), reason.to_string());
+        self.with_ledger(move |l| l.refuse(&id, &who, &reason, at)).await
+    }
+
+    async fn finish(&self, id: &str, who: &UserInfo, outcome: &str, at: DateTime<Utc>) -> Result<(), Failure> {
+        let (id, who, outcome) = (id.to_string(), who.clone(), outcome.to_string());
+        self.with_ledger(move |l| l.finish(&id, &who, &outcome, at)).await
+    }
+
+    async fn record(&self, event: &TrailEvent) -> Result<String, Failure> {
+        let event = event.clone();
+        let who = UserInfo { username: event.actor.clone(), groups: event.groups.clone() };
+        self.with_trail(move |l| l.append_trail(&who, &event)).await
+    }
+
+    async fn trail(&self) -> Result<Vec<TrailEvent>, Failure> {
+        self.with_trail(|l| l.trail()).await
+    }
+
+    async fn anchored(&self, anchor: &str) -> Result<bool, Failure> {
+        let anchor = anchor.to_string();
+        self.with_trail(move |l| l.contains(&anchor)).await
     }
 }
 

@@ -35,6 +35,9 @@ pub enum LedgerError {
     Git(#[from] GitError),
     #[error("no approval request {0} in the ledger")]
     UnknownRequest(String),
+    /// The request is no longer pending (decided, withdrawn, expired, run).
+    #[error("request {id} is {}", describe_status(status))]
+    Closed { id: String, status: Status },
     /// The policy or the request's state refuses it; the text says why.
     #[error("{0}")]
     Refused(String),
@@ -90,6 +93,11 @@ impl Ledger {
             signers_path: "allowed_signers".into(),
             empty_tree,
         })
+    }
+
+    /// The remote this ledger lives on.
+    pub fn remote(&self) -> &str {
+        &self.remote
     }
 
     /// Sign every record this ledger appends.
@@ -203,6 +211,50 @@ impl Ledger {
     where
         F: Fn(&[Record]) -> Result<Record, LedgerError>,
     {
+        let (record, _, records) = self.append_record(who, make)?;
+        let id = record.id.clone();
+        let state = fold(&records).into_iter().find(|s| s.id == id).ok_or(LedgerError::UnknownRequest(id))?;
+        Ok((record, state))
+    }
+
+    /// Append one audit-trail record (kind `trail`); returns the commit it landed as, the
+    /// anchor `contains` checks later.
+    pub fn append_trail(&self, who: &UserInfo, event: &crate::engine::TrailEvent) -> Result<String, LedgerError> {
+        let record = Record {
+            kind: RecordKind::Trail,
+            id: "trail".into(),
+            actor: who.username.clone(),
+            groups: who.groups.clone(),
+            at: event.at,
+            comment: None,
+            request: None,
+            trail: Some(event.clone()),
+            verified: false,
+            commit: String::new(),
+        };
+        Ok(self.append_record(who, |_| Ok(record.clone()))?.1)
+    }
+
+    /// The trail records on this ref, oldest first.
+    pub fn trail(&self) -> Result<Vec<crate::engine::TrailEvent>, LedgerError> {
+        Ok(self.records()?.into_iter().filter_map(|r| r.trail).collect())
+    }
+
+    /// Whether `commit` is still in the ref's history (fetched now): a record removed or
+    /// rewritten since `commit` was written makes it fall out.
+    pub fn contains(&self, commit: &str) -> Result<bool, LedgerError> {
+        let Some(tip) = self.fetch()? else { return Ok(false) };
+        if !commit.chars().all(|c| c.is_ascii_hexdigit()) || commit.is_empty() {
+            return Ok(false);
+        }
+        Ok(self.git.run(&self.dir, &["merge-base", "--is-ancestor", commit, &tip]).is_ok())
+    }
+
+    /// The CAS append itself: the record, the commit it landed as, and every record after it.
+    fn append_record<F>(&self, who: &UserInfo, make: F) -> Result<(Record, String, Vec<Record>), LedgerError>
+    where
+        F: Fn(&[Record]) -> Result<Record, LedgerError>,
+    {
         let email = format!("{}@flightdeck.invalid", who.username);
         let git = self.git.clone().with_identity(&who.username, &email);
         for attempt in 1..=MAX_ATTEMPTS {
@@ -233,11 +285,8 @@ impl Ledger {
             let spec = format!("{commit}:{}", self.ref_name);
             match git.run(&self.dir, &["push", "-q", &self.remote, &spec]) {
                 Ok(_) => {
-                    let id = record.id.clone();
-                    records.push(Record { commit, verified: false, ..record.clone() });
-                    let state =
-                        fold(&records).into_iter().find(|s| s.id == id).ok_or(LedgerError::UnknownRequest(id))?;
-                    return Ok((record, state));
+                    records.push(Record { commit: commit.clone(), verified: false, ..record.clone() });
+                    return Ok((record, commit, records));
                 }
                 Err(e) if lost_race(&e) => {
                     tracing::debug!(attempt, "ledger push lost a race; re-applying on the new tip");
@@ -260,6 +309,7 @@ impl Ledger {
             at: now,
             comment: None,
             request: Some(body),
+            trail: None,
             verified: false,
             commit: String::new(),
         };
@@ -279,7 +329,7 @@ impl Ledger {
             let state =
                 fold(records).into_iter().find(|s| s.id == id).ok_or_else(|| LedgerError::UnknownRequest(id.into()))?;
             if !state.is_pending() {
-                return Err(LedgerError::Refused(format!("request {id} is {}", describe_status(&state.status))));
+                return Err(LedgerError::Closed { id: id.to_string(), status: state.status });
             }
             check(&state)?;
             Ok(Record {
@@ -290,6 +340,7 @@ impl Ledger {
                 at: now,
                 comment: comment.map(str::to_string).filter(|c| !c.trim().is_empty()),
                 request: None,
+                trail: None,
                 verified: false,
                 commit: String::new(),
             })
@@ -379,9 +430,46 @@ impl Ledger {
         });
         match result {
             Ok(state) => Ok(matches!(&state.status, Status::Executed { by, .. } if *by == who.username)),
-            Err(LedgerError::Refused(why)) if why.contains(" is executed") => Ok(false),
+            Err(LedgerError::Closed { status: Status::Executed { .. } | Status::Finished { .. }, .. }) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+}
+
+impl Ledger {
+    /// Close an approved (still pending) request that no longer passes the policy.
+    pub fn refuse(
+        &self,
+        id: &str,
+        who: &UserInfo,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RequestState, LedgerError> {
+        self.decision(RecordKind::Refusal, id, who, Some(reason), now, |_| Ok(()))
+    }
+
+    /// Record how the run `who` claimed ended; only the claimer's outcome counts.
+    pub fn finish(&self, id: &str, who: &UserInfo, outcome: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {
+        let make = |records: &[Record]| {
+            let state =
+                fold(records).into_iter().find(|s| s.id == id).ok_or_else(|| LedgerError::UnknownRequest(id.into()))?;
+            match &state.status {
+                Status::Executed { by, .. } if *by == who.username => Ok(Record {
+                    kind: RecordKind::Outcome,
+                    id: id.to_string(),
+                    actor: who.username.clone(),
+                    groups: who.groups.clone(),
+                    at: now,
+                    comment: Some(outcome.to_string()),
+                    request: None,
+                    trail: None,
+                    verified: false,
+                    commit: String::new(),
+                }),
+                other => Err(LedgerError::Refused(format!("request {id} is {}", describe_status(other)))),
+            }
+        };
+        self.append_record(who, make).map(|_| ())
     }
 }
 
@@ -402,16 +490,7 @@ fn lost_race(e: &GitError) -> bool {
     }
 }
 
-/// "pending", "rejected by bob", "executed by alice".
-pub fn describe_status(s: &Status) -> String {
-    match s {
-        Status::Pending => "pending".into(),
-        Status::Rejected { by } => format!("rejected by {by}"),
-        Status::Cancelled { by } => format!("cancelled by {by}"),
-        Status::Executed { by, .. } => format!("executed by {by}"),
-        Status::Expired => "expired".into(),
-    }
-}
+pub use crate::engine::view::describe_status;
 
 /// An exclusive advisory lock on `<dir>.lock`, blocking until the other holder is done (callers
 /// run on blocking threads).

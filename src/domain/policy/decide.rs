@@ -48,8 +48,13 @@ fn present(s: &Option<String>) -> bool {
     s.as_deref().is_some_and(|t| !t.trim().is_empty())
 }
 
-/// Find the rules for a request, or the refusal that explains why there are none.
-fn rules_for<'p>(policy: &'p Policy, kind: ActionKind, env: &str) -> Result<&'p Rules, String> {
+/// Find the rules for a request (its lane's, or its environment's), or the refusal that
+/// explains why there are none.
+fn rules_for<'p>(policy: &'p Policy, kind: ActionKind, req: &Request) -> Result<&'p Rules, String> {
+    let env = req.env.as_str();
+    if let Some(lane) = req.lane.as_deref().filter(|_| kind == ActionKind::Promote) {
+        return policy.rules_for(req).ok_or_else(|| format!("the policy has no lane {lane:?}"));
+    }
     let e = policy.env(env).ok_or_else(|| {
         format!(
             "the policy has no environment {env:?} (it knows {}); add it to `environments` in policy.toml",
@@ -62,13 +67,13 @@ fn rules_for<'p>(policy: &'p Policy, kind: ActionKind, env: &str) -> Result<&'p 
 /// May `user` do `req` at `now`, and does it need approvals first?
 pub fn decide(policy: &Policy, req: &Request, user: &UserInfo, now: DateTime<Utc>) -> Decision {
     if policy.open {
-        return Decision::Run { notes: vec!["no policy file configured".into()] };
+        return Decision::Run { notes: Vec::new() };
     }
     let Some(kind) = req.action else {
         return Decision::Run { notes: Vec::new() };
     };
     let env = req.env.as_str();
-    let rules = match rules_for(policy, kind, env) {
+    let rules = match rules_for(policy, kind, req) {
         Ok(r) => r,
         Err(reason) => return Decision::Refused { reason },
     };
@@ -146,7 +151,7 @@ pub fn may_approve(policy: &Policy, req: &Request, requester: &str, approver: &U
         return Ok(());
     }
     let Some(kind) = req.action else { return Ok(()) };
-    let rules = rules_for(policy, kind, &req.env)?;
+    let rules = rules_for(policy, kind, req)?;
     if approver.username == requester && !rules.self_approve {
         return Err(format!("you asked for this {kind}; {} needs someone else to approve it (four-eyes)", req.env));
     }
@@ -181,7 +186,7 @@ impl Tally {
 
 /// Count the approvals that satisfy the policy (each approver once).
 pub fn tally(policy: &Policy, req: &Request, requester: &str, votes: &[Vote]) -> Tally {
-    let rules = req.action.and_then(|k| rules_for(policy, k, &req.env).ok());
+    let rules = req.action.and_then(|k| rules_for(policy, k, req).ok());
     let needed = if policy.open { 0 } else { rules.map_or(0, |r| r.approvals) };
     let mut counted_users: Vec<&str> = Vec::new();
     let mut ignored = Vec::new();

@@ -173,14 +173,43 @@ impl EnvPolicy {
     }
 }
 
+/// A promotion the policy allows to skip environments of the pipeline (a hotfix lane), with
+/// rules of its own: the target environment's promote rules, overridden by the lane's keys.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lane {
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    pub rules: Rules,
+}
+
+/// How long a request waits for its approvals before it expires, when the policy says nothing.
+pub const DEFAULT_REQUEST_TTL: chrono::Duration = chrono::Duration::hours(72);
+
 /// The whole policy.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     /// Environments in pipeline order (promotion goes from one to the next).
     pub environments: Vec<String>,
     pub envs: Vec<EnvPolicy>,
+    /// Promotions allowed to skip environments, each with its own rules.
+    pub lanes: Vec<Lane>,
+    /// A request not decided within this time expires.
+    pub request_ttl: chrono::Duration,
     /// True for the built-in "no policy file" policy: everything runs at once.
     pub open: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            environments: Vec::new(),
+            envs: Vec::new(),
+            lanes: Vec::new(),
+            request_ttl: DEFAULT_REQUEST_TTL,
+            open: false,
+        }
+    }
 }
 
 impl Policy {
@@ -199,6 +228,20 @@ impl Policy {
         let i = self.environments.iter().position(|e| e == env)?;
         self.environments.get(i + 1).map(String::as_str)
     }
+
+    /// The lane that allows promoting `from` straight to `to`.
+    pub fn lane(&self, from: &str, to: &str) -> Option<&Lane> {
+        self.lanes.iter().find(|l| l.from == from && l.to == to)
+    }
+
+    /// The rules that govern `req`: its lane's when it names one, else its environment's.
+    pub fn rules_for(&self, req: &Request) -> Option<&Rules> {
+        let kind = req.action?;
+        match &req.lane {
+            Some(name) if kind == ActionKind::Promote => self.lanes.iter().find(|l| &l.name == name).map(|l| &l.rules),
+            _ => self.env(&req.env).and_then(|e| e.rules(kind)),
+        }
+    }
 }
 
 /// What someone asks to do, as the policy sees it.
@@ -216,6 +259,12 @@ pub struct Request {
     /// The requester invokes the emergency rule (needs a reason and a named principal).
     #[serde(default)]
     pub emergency: bool,
+    /// Where a promotion comes from (its target is `env`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_env: Option<String>,
+    /// The policy lane a promotion that skips environments goes through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lane: Option<String>,
 }
 
 impl Request {

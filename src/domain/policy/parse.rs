@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{ActionKind, Cron, EnvPolicy, Freeze, FreezeWhen, Policy, Principal, Rules};
+use super::{ActionKind, Cron, EnvPolicy, Freeze, FreezeWhen, Lane, Policy, Principal, Rules};
 use crate::domain::config_error::ConfigError;
 
 const SCHEMA_HINT: &str = "see config/policy.example.toml for every key";
@@ -19,8 +19,30 @@ const SCHEMA_HINT: &str = "see config/policy.example.toml for every key";
 struct RawPolicy {
     /// Pipeline order.
     environments: Spanned<Vec<String>>,
+    /// How long a request waits for approvals before it expires: "72h", "3d", "90m".
+    request_ttl: Option<Spanned<String>>,
     #[serde(default)]
     env: std::collections::BTreeMap<String, Spanned<RawEnv>>,
+    /// Promotions allowed to skip environments (a hotfix lane), with rules of their own.
+    #[serde(default)]
+    lane: Vec<Spanned<RawLane>>,
+}
+
+/// `[[lane]]`: a named promotion route that skips environments; its rule keys override the
+/// target environment's promote rules.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLane {
+    name: String,
+    from: Spanned<String>,
+    to: Spanned<String>,
+    requesters: Option<Vec<Spanned<String>>>,
+    approvals: Option<Spanned<u32>>,
+    approvers: Option<Vec<Spanned<String>>>,
+    self_approve: Option<bool>,
+    require_ticket: Option<bool>,
+    require_reason: Option<bool>,
+    count_unverified: Option<bool>,
 }
 
 /// Rule keys shared by the environment table (its defaults) and its action tables.
@@ -279,7 +301,86 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
         }
     }
     envs.sort_by_key(|e| order.iter().position(|o| *o == e.name));
-    Ok(Policy { environments: order.clone(), envs, open: false })
+    let lanes = raw.lane.iter().map(|l| cx.lane(l, order, &envs)).collect::<Result<Vec<_>, _>>()?;
+    let request_ttl = match &raw.request_ttl {
+        None => super::DEFAULT_REQUEST_TTL,
+        Some(t) => parse_duration(t.get_ref()).ok_or_else(|| {
+            cx.err(
+                t.span(),
+                format!("request_ttl {:?} is not a duration", t.get_ref()),
+                "write e.g. \"72h\", \"3d\" or \"90m\"",
+            )
+        })?,
+    };
+    Ok(Policy { environments: order.clone(), envs, lanes, request_ttl, open: false })
+}
+
+/// "90m", "72h", "3d" → a positive duration.
+fn parse_duration(s: &str) -> Option<chrono::Duration> {
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = n.parse().ok().filter(|n| *n > 0)?;
+    match unit.trim() {
+        "m" | "min" => chrono::Duration::try_minutes(n),
+        "h" => chrono::Duration::try_hours(n),
+        "d" => chrono::Duration::try_days(n),
+        _ => None,
+    }
+}
+
+impl Ctx<'_> {
+    /// A `[[lane]]`: both ends known, forward, skipping at least one environment; its rules
+    /// layered on the target's promote rules.
+    fn lane(&self, raw: &Spanned<RawLane>, order: &[String], envs: &[EnvPolicy]) -> Result<Lane, ConfigError> {
+        let l = raw.get_ref();
+        let pos = |e: &Spanned<String>| {
+            order.iter().position(|o| o == e.get_ref()).ok_or_else(|| {
+                self.err(
+                    e.span(),
+                    format!("lane {:?}: {:?} is not in `environments`", l.name, e.get_ref()),
+                    format!("use one of {}", order.join(", ")),
+                )
+            })
+        };
+        let (from, to) = (pos(&l.from)?, pos(&l.to)?);
+        if to <= from + 1 {
+            return Err(self.err(
+                raw.span(),
+                format!(
+                    "lane {:?} skips nothing: {} → {} is not a skip forward",
+                    l.name,
+                    l.from.get_ref(),
+                    l.to.get_ref()
+                ),
+                "a lane names a later environment than the next one, e.g. from = \"dev\", to = \"prod\"",
+            ));
+        }
+        let base = envs
+            .iter()
+            .find(|e| &e.name == l.to.get_ref())
+            .and_then(|e| e.rules(ActionKind::Promote))
+            .cloned()
+            .unwrap_or_default();
+        let own = RawRules {
+            requesters: l.requesters.clone(),
+            approvals: l.approvals.clone(),
+            approvers: l.approvers.clone(),
+            self_approve: l.self_approve,
+            require_ticket: l.require_ticket,
+            require_reason: l.require_reason,
+            count_unverified: l.count_unverified,
+            emergency: None,
+        };
+        let rules = self.layer(&base, &own)?;
+        if rules.approvals > 0 && rules.approvers.is_empty() {
+            return Err(self.err(
+                raw.span(),
+                format!("lane {:?} needs approvals but names no approvers", l.name),
+                "set `approvers`",
+            ));
+        }
+        Ok(Lane { name: l.name.clone(), from: l.from.get_ref().clone(), to: l.to.get_ref().clone(), rules })
+    }
 }
 
 /// The example policy shipped in `config/`, compiled in so tests and the simulator use it.

@@ -19,7 +19,7 @@ use crate::ui::widgets::{age, put_lines, rule, spinner, truncate};
 /// The folded form, for the detail pane's rule.
 pub fn summary(model: &Model) -> String {
     let a = &model.approvals;
-    if a.source.is_none() {
+    if a.engine.is_none() {
         return "approvals: off".into();
     }
     match a.count() {
@@ -44,7 +44,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, theme: &Theme, side: bo
     let a = &model.approvals;
     let title = format!("Approvals ({})", a.count());
     let note = if focused(model) {
-        Some("a approve · x reject · tab back".to_string())
+        Some("a approve · x reject · w withdraw · tab back".to_string())
     } else if a.pending.is_loading() && a.pending.value().is_none() {
         Some(format!("{} loading", spinner(model.now)))
     } else {
@@ -75,11 +75,11 @@ fn lines(model: &Model, theme: &Theme, cells: usize) -> Vec<Line<'static>> {
     let a = &model.approvals;
     let dim = theme.style(Role::Dim);
     let text = |s: String, st: Style| Line::styled(truncate(&s, cells), st);
-    if a.source.is_none() {
+    if a.engine.is_none() {
         return vec![
-            text("not configured".into(), dim),
-            text("set [gitops] remote in the config to".into(), dim),
-            text("see the team's approval requests".into(), dim),
+            text("approvals not configured: Argo CD's".into(), dim),
+            text("RBAC decides; set [gitops] remote to".into(), dim),
+            text("use a policy and approval requests".into(), dim),
         ];
     }
     let mut out = Vec::new();

@@ -1,6 +1,7 @@
 //! The one-line header: counts of instances, services, degraded and out-of-sync apps, the
-//! connection state of each instance, and who you are. Segments fall away by importance when
-//! the terminal is narrow.
+//! connection state of each instance, where governance stands (no Flightdeck policy, or a
+//! policy that cannot be read), and who you are. Segments fall away by importance when the
+//! terminal is narrow.
 
 use std::collections::HashSet;
 
@@ -9,6 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use crate::domain::approvals::{PolicyState, RBAC_ONLY};
 use crate::domain::{ConnState, InstanceState, Model};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::{truncate, width};
@@ -20,14 +22,16 @@ struct Level {
     services: bool,
     user: bool,
     long_conn: bool,
+    long_policy: bool,
 }
 
-const LEVELS: [Level; 5] = [
-    Level { instances: true, services: true, user: true, long_conn: true },
-    Level { instances: false, services: true, user: true, long_conn: true },
-    Level { instances: false, services: false, user: true, long_conn: true },
-    Level { instances: false, services: false, user: false, long_conn: true },
-    Level { instances: false, services: false, user: false, long_conn: false },
+const LEVELS: [Level; 6] = [
+    Level { instances: true, services: true, user: true, long_conn: true, long_policy: true },
+    Level { instances: false, services: true, user: true, long_conn: true, long_policy: true },
+    Level { instances: false, services: true, user: true, long_conn: true, long_policy: false },
+    Level { instances: false, services: false, user: true, long_conn: true, long_policy: false },
+    Level { instances: false, services: false, user: false, long_conn: true, long_policy: false },
+    Level { instances: false, services: false, user: false, long_conn: false, long_policy: false },
 ];
 
 pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, theme: &Theme) {
@@ -80,6 +84,14 @@ fn build(model: &Model, theme: &Theme, level: Level) -> (Vec<Span<'static>>, Vec
     for inst in &model.instances {
         left.push(Span::raw(" "));
         left.extend(conn_spans(inst, theme, level.long_conn));
+    }
+    match (&model.approvals.policy, level.long_policy) {
+        (PolicyState::RbacOnly, true) => left.extend([sep(), Span::styled(RBAC_ONLY, dim)]),
+        (PolicyState::RbacOnly, false) => left.extend([sep(), Span::styled("no policy: RBAC only", dim)]),
+        (PolicyState::Unreadable(_), _) => {
+            left.extend([sep(), Span::styled("policy unreadable: actions refused", theme.style(Role::Error))])
+        }
+        _ => {}
     }
     let mut right = Vec::new();
     if level.user {

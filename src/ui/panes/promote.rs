@@ -37,7 +37,7 @@ pub fn body(
         Span::styled(truncate(&versions, cells / 2), t.style(Role::Header)),
         Span::styled(truncate(&format!("  ({} runs {} now)", p.to_env, p.target_version), cells / 2), dim),
     ]));
-    let inputs = p.fields(dialog.require_typed.is_some());
+    let inputs = p.fields(p.asks.0, p.asks.1, dialog.require_typed.is_some());
     let asks = inputs.iter().filter(|f| matches!(f, PromoteField::Ticket | PromoteField::Reason)).count();
     // Everything else the dialog shows: borders 2, first line and blank 2, route 1, diff
     // rule 1, inputs, blank + typed name 2, error 1, blank + keys 2.

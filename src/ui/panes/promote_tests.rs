@@ -34,15 +34,6 @@ fn overlay_diff() -> Vec<DiffLine> {
 /// Promote payment-service staging → prod: plan ready, the example policy (ticket, reason).
 fn promote_model(plan: Loadable<PromotionPlan>) -> Model {
     let mut m = fixture_model();
-    let policy =
-        crate::domain::policy::parse(crate::domain::policy::EXAMPLE, std::path::Path::new("policy.toml")).unwrap();
-    let plan = match plan {
-        Loadable::Ready { mut value, at } => {
-            value.policy = policy;
-            Loadable::Ready { value, at }
-        }
-        other => other,
-    };
     let p = PromoteDialog {
         from_env: "staging".into(),
         to_env: "prod".into(),
@@ -56,6 +47,8 @@ fn promote_model(plan: Loadable<PromotionPlan>) -> Model {
         ticket: LineInput { text: "CHG-12345".into() },
         reason: LineInput { text: "fixes the checkout timeout".into() },
         refusal: None,
+        // The example policy asks a ticket and a reason to promote to prod.
+        asks: (true, true),
     };
     m.mode = Mode::Dialog(Box::new(Dialog {
         kind: DialogKind::Promote(Box::new(p)),
@@ -77,7 +70,6 @@ fn ready() -> Loadable<PromotionPlan> {
         diff: overlay_diff(),
         repo_url: "https://git.example.com/platform/gitops.git".into(),
         path: "apps/payment-service/overlays/prod".into(),
-        policy: crate::domain::policy::Policy::open(),
     };
     Loadable::Ready { value: plan, at: fixture::now() }
 }

@@ -1,0 +1,155 @@
+//! The headless side of the one governance path: a session on the configured estate (its
+//! clients and its governance), the decision for an action (`engine::governance::verdict`,
+//! exactly as the console's update calls it), and running an allowed action with its trail
+//! record. Refused → exit 3 with the rule (and a trail record); needs approval → the request
+//! is filed, its id and what it needs are printed, exit 0; run → the caller runs it here.
+
+use chrono::Utc;
+
+use super::output::{color_stderr, paint};
+use crate::client::engine::Governance;
+use crate::client::{run_action, ArgoClient, StepReport};
+use crate::config::Config;
+use crate::domain::policy::{ActionKind, Ask};
+use crate::domain::{Action, Deployment, ErrorKind, Failure, RunContext, RunOutcome, StepStatus, UserInfo};
+use crate::engine::governance::{verdict, Verdict};
+use crate::engine::trail::{describe_outcome, Target};
+use crate::engine::TrailEvent;
+
+/// One headless command's session: the configured estate's clients and governance.
+pub struct Headless {
+    pub cfg: Config,
+    pub clients: Vec<ArgoClient>,
+    pub governance: Governance,
+    /// The configured environment order (promotions keep it without a policy).
+    pub pipeline: Vec<String>,
+}
+
+/// What `--ticket`, `--reason` and `--override-freeze` gave.
+#[derive(Clone, Debug, Default)]
+pub struct Asked {
+    pub ticket: Option<String>,
+    pub reason: Option<String>,
+    /// The freeze override's reason (it is also the request's reason).
+    pub override_freeze: Option<String>,
+}
+
+/// What the governance said.
+pub enum Gate {
+    /// Run it here, as `who`, with this context for the trail.
+    Run { who: UserInfo, context: RunContext },
+    /// Filed as a request (its id); nothing runs now.
+    Filed,
+}
+
+impl Headless {
+    pub fn new(cfg: Config) -> Result<Self, Failure> {
+        let clients = super::status::clients(&cfg)?;
+        let git_auth = clients.first().and_then(|c| c.git_auth().cloned());
+        let governance = crate::session::governance(&cfg, git_auth, Default::default());
+        let pipeline = crate::session::pipeline(&cfg);
+        Ok(Self { cfg, clients, governance, pipeline })
+    }
+
+    pub fn client(&self, instance: usize) -> Result<&ArgoClient, Failure> {
+        self.clients
+            .get(instance)
+            .ok_or_else(|| Failure::new(ErrorKind::Usage, "instance vanished from the configuration"))
+    }
+
+    /// Who we are on Argo CD (its first instance: one identity across the estate).
+    pub async fn who(&self) -> Result<UserInfo, Failure> {
+        let first =
+            self.clients.first().ok_or_else(|| Failure::new(ErrorKind::Usage, "no Argo CD instance configured"))?;
+        first.userinfo().await.map_err(|e| e.to_failure())
+    }
+
+    /// Whether `action` on `dep` may run now, as the console would decide it.
+    pub async fn govern(&self, dep: &Deployment, action: &Action, asked: &Asked) -> Result<Gate, Failure> {
+        let client = self.client(dep.key.instance)?;
+        let who = client.userinfo().await.map_err(|e| e.to_failure())?;
+        let context = RunContext { request: None, ticket: asked.ticket.clone(), reason: asked.reason.clone() };
+        // Refresh changes nothing in the cluster: never held back, nothing to read.
+        if ActionKind::of(action).is_none() {
+            return Ok(Gate::Run { who, context });
+        }
+        let state = self.governance.policy_state().await;
+        let reason = asked.reason.clone().or_else(|| asked.override_freeze.clone());
+        let ask = Ask {
+            env: &dep.env,
+            ticket: asked.ticket.as_deref(),
+            reason: reason.as_deref(),
+            override_freeze: asked.override_freeze.is_some(),
+        };
+        let (request, v) = verdict(&state, &self.pipeline, action, &ask, &who, Utc::now());
+        let context = RunContext { request: None, ticket: request.ticket.clone(), reason: request.reason.clone() };
+        let summary = crate::engine::payload::summary_of(&dep.service, &dep.env, action);
+        match v {
+            v @ Verdict::Run { .. } => {
+                // Say what let it through when it is worth knowing (an emergency, an override).
+                if matches!(&v, Verdict::Run { notes } if !notes.is_empty()) {
+                    eprintln!("{summary}: {}", v.explain());
+                }
+                Ok(Gate::Run { who, context })
+            }
+            Verdict::Refused { reason } => {
+                let event = TrailEvent::refusal(Utc::now(), &who, action, self.target(dep), &context, &reason);
+                self.governance.record(event).await;
+                Err(Failure::new(ErrorKind::Forbidden, reason))
+            }
+            Verdict::Reading => Err(Failure::new(ErrorKind::Unavailable, "the policy could not be read")),
+            Verdict::NeedsApproval { explanation, .. } => {
+                let id = self.governance.file(&who, request, &dep.service, action).await?;
+                println!("{summary}: approval request {id} filed; {explanation}");
+                Ok(Gate::Filed)
+            }
+        }
+    }
+
+    /// The trail's name for `dep`.
+    pub fn target(&self, dep: &Deployment) -> Target {
+        Target {
+            service: dep.service.clone(),
+            env: dep.env.clone(),
+            app: dep.key.name.clone(),
+            instance: self.clients.get(dep.key.instance).map(|c| c.config().name.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// Run `action` on `dep` as `who`, printing each finished step on stderr, then record it
+    /// in the trail (and, for a request, its outcome in the engine).
+    pub async fn run(
+        &self,
+        dep: &Deployment,
+        action: &Action,
+        who: &UserInfo,
+        context: &RunContext,
+        wait: bool,
+    ) -> Result<(), Failure> {
+        let client = self.client(dep.key.instance)?;
+        let color = color_stderr();
+        let mut step_started = std::time::Instant::now();
+        let mut report = |s: StepReport| {
+            let mark = match s.status {
+                StepStatus::Running => {
+                    step_started = std::time::Instant::now();
+                    return;
+                }
+                StepStatus::Done => paint("✓", "32", color),
+                StepStatus::Failed => paint("✗", "31", color),
+            };
+            eprintln!("  {mark} {} ({:.1}s)", s.label, step_started.elapsed().as_secs_f64());
+        };
+        let result = run_action(client, &dep.key, action, wait, &mut report).await;
+        let outcome = match &result {
+            Ok(()) => RunOutcome::Succeeded,
+            Err(f) => RunOutcome::Failed { message: f.message.clone(), hint: f.hint.clone() },
+        };
+        let event = TrailEvent::run(Utc::now(), who, action, self.target(dep), context, &outcome);
+        self.governance.record(event).await;
+        if let Some(id) = &context.request {
+            self.governance.finish(who, id, &describe_outcome(&outcome)).await;
+        }
+        result
+    }
+}
