@@ -178,6 +178,41 @@ fn http_lives_only_in_the_client_layer() {
 }
 
 #[test]
+fn the_modules_of_the_update_call_downwards_only() {
+    // Inside `app/`: key handling goes down into dialogs, the gate and the run log, never back
+    // up to `update` (which used to hand out runs its callers then took back).
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (module, path, code) in &tree().files {
+        if module != "app" {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let deps = graph.entry(name.clone()).or_default();
+        let mut rest = code.as_str();
+        while let Some(i) = rest.find("super::") {
+            let after = &rest[i + "super::".len()..];
+            // `super::{a, b}` and `super::a`.
+            let names: Vec<String> = match after.strip_prefix('{') {
+                Some(list) => {
+                    list.split('}').next().unwrap_or_default().split(',').map(|n| n.trim().to_string()).collect()
+                }
+                None => vec![after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()],
+            };
+            for n in names {
+                let n = n.split("::").next().unwrap_or_default().to_string();
+                if !n.is_empty() && n.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && n != name {
+                    deps.insert(n);
+                }
+            }
+            rest = after;
+        }
+    }
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!("import circle inside app/: {}", cycle.join(" → "));
+    }
+}
+
+#[test]
 fn the_checker_sees_a_circle_when_there_is_one() {
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     g.entry("a".into()).or_default().insert("b".into());

@@ -77,7 +77,8 @@ pub fn govern(
     };
     let (request, verdict) = governance::verdict(state, &model.envs, &action, &ask, &user, model.now);
     let label = format!("{service}/{env}");
-    let context = RunContext { request: None, ticket: request.ticket.clone(), reason: request.reason.clone() };
+    let mut context =
+        RunContext { ticket: request.ticket.clone(), reason: request.reason.clone(), ..RunContext::default() };
     match verdict {
         Verdict::Reading => Err(Hold::Reading),
         Verdict::Refused { reason } => {
@@ -89,6 +90,9 @@ pub fn govern(
         }
         v @ Verdict::Run { .. } => {
             let governed = model.approvals.policy.is_configured();
+            if let Verdict::Run { notes } = &v {
+                context.note = Some(notes.join("; ")).filter(|n| !n.is_empty());
+            }
             start_run(model, target, label, action, context, fx);
             // The policy's go-ahead is a step of the run (with what let it through: an
             // emergency, an override); without a policy there is nothing to say.

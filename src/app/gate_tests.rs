@@ -161,6 +161,36 @@ fn olgas_prod_sync_in_a_freeze_is_refused_with_the_freezes_sentence() {
     let err = dialog_error(&m).unwrap();
     assert!(err.starts_with("prod is frozen: Friday evening and weekend ("), "{err}");
     assert!(err.ends_with("; sre may override it with a reason"), "{err}");
+    // The refusal reaches the run log and the trail.
+    assert!(fx.iter().any(|e| matches!(e, Effect::Record(r) if r.event == "refusal" && r.actor == "olga")), "{fx:?}");
+    assert!(
+        matches!(&m.runs.last().unwrap().outcome, RunOutcome::Failed { message, .. } if message.contains("frozen"))
+    );
+}
+
+#[test]
+fn olga_overrides_the_freeze_with_ctrl_o_and_a_reason_and_the_run_says_so() {
+    let mut m = model("olga", &["sre", "on-call"], SATURDAY, ready());
+    press(&mut m, "l l s");
+    fill_prod_dialog(&mut m, "CHG-8", "tidy up");
+    let Mode::Dialog(d) = &m.mode else { panic!("no dialog") };
+    assert!(d.gate.may_override, "the freeze names sre: the dialog offers the override");
+    press(&mut m, "ctrl-o");
+    let Mode::Dialog(d) = &m.mode else { panic!("no dialog") };
+    assert!(d.gate.override_freeze);
+    // The freeze no longer stops it; prod's approval still applies, and the request carries
+    // the override (checked again, with it, when the approved request runs).
+    let fx = press(&mut m, "enter");
+    let Some(Effect::RequestApproval { request, .. }) = fx.iter().find(|e| matches!(e, Effect::RequestApproval { .. }))
+    else {
+        panic!("no request: {fx:?} {:?}", m.mode)
+    };
+    assert!(request.override_freeze);
+    assert_eq!(request.reason.as_deref(), Some("tidy up"));
+    // dave is not named by the freeze: ctrl-o says so and changes nothing.
+    let mut m = model("dave", &["developers"], SATURDAY, ready());
+    press(&mut m, "s ctrl-o");
+    assert_eq!(dialog_error(&m).as_deref(), Some("no freeze you may override applies here"));
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Headless actions (`sync`, `rollback`, `scale`, `refresh`): resolve SERVICE and --env to one
+//! Headless actions (`sync`, `rollback`, `scale`, `restart`, `refresh`): resolve SERVICE and --env to one
 //! Application, pass the one governance path (`govern`: run, refuse, or file an approval
 //! request), run the action through the same client code as the console, print each step,
 //! and record it in the trail.
@@ -15,7 +15,8 @@ pub async fn run(h: &Headless, cmd: Sub) -> Result<(), Failure> {
     let (service, env, wait, asked) = match &cmd {
         Sub::Sync { service, env, wait, why, .. }
         | Sub::Rollback { service, env, wait, why, .. }
-        | Sub::Scale { service, env, wait, why, .. } => (service.clone(), env.clone(), *wait, why.asked()),
+        | Sub::Scale { service, env, wait, why, .. }
+        | Sub::Restart { service, env, wait, why } => (service.clone(), env.clone(), *wait, why.asked()),
         Sub::Refresh { service, env, .. } => (service.clone(), env.clone(), false, Asked::default()),
         _ => return Err(Failure::new(ErrorKind::Usage, "not an action")),
     };
@@ -27,18 +28,23 @@ pub async fn run(h: &Headless, cmd: Sub) -> Result<(), Failure> {
         Sub::Refresh { hard, .. } => Action::Refresh { hard },
         Sub::Scale { replicas, .. } => {
             let (detail, _) = client.get(&dep.key, None).await.map_err(|e| e.to_failure())?;
-            let w = detail.workload().ok_or_else(|| {
-                Failure::new(
-                    ErrorKind::Usage,
-                    format!("{} has no Deployment, StatefulSet or Rollout to scale", dep.key.name),
-                )
-            })?;
+            let w = detail.workload().ok_or_else(|| no_workload(&dep, "scale"))?;
             Action::Scale {
                 kind: w.kind.clone(),
                 group: w.group.clone(),
                 name: w.name.clone(),
                 namespace: w.namespace.clone(),
                 replicas,
+            }
+        }
+        Sub::Restart { .. } => {
+            let (detail, _) = client.get(&dep.key, None).await.map_err(|e| e.to_failure())?;
+            let w = detail.workload().ok_or_else(|| no_workload(&dep, "restart"))?;
+            Action::Restart {
+                kind: w.kind.clone(),
+                group: w.group.clone(),
+                name: w.name.clone(),
+                namespace: w.namespace.clone(),
             }
         }
         _ => return Err(Failure::new(ErrorKind::Usage, "not an action")),
@@ -54,6 +60,10 @@ pub async fn run(h: &Headless, cmd: Sub) -> Result<(), Failure> {
     let what = if wait || !action.starts_operation() { "done" } else { "requested (use --wait to follow it)" };
     println!("{} {label}: {what} in {:.1}s", action.verb(), started.elapsed().as_secs_f64());
     Ok(())
+}
+
+fn no_workload(dep: &Deployment, verb: &str) -> Failure {
+    Failure::new(ErrorKind::Usage, format!("{} has no Deployment, StatefulSet or Rollout to {verb}", dep.key.name))
 }
 
 fn opts_suffix(action: &Action) -> String {

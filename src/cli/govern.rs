@@ -10,6 +10,7 @@ use super::output::{color_stderr, paint};
 use crate::client::engine::Governance;
 use crate::client::{run_action, ArgoClient, StepReport};
 use crate::config::Config;
+use crate::domain::approvals::PolicyState;
 use crate::domain::policy::{ActionKind, Ask};
 use crate::domain::{Action, Deployment, ErrorKind, Failure, RunContext, RunOutcome, StepStatus, UserInfo};
 use crate::engine::governance::{verdict, Verdict};
@@ -68,7 +69,8 @@ impl Headless {
     pub async fn govern(&self, dep: &Deployment, action: &Action, asked: &Asked) -> Result<Gate, Failure> {
         let client = self.client(dep.key.instance)?;
         let who = client.userinfo().await.map_err(|e| e.to_failure())?;
-        let context = RunContext { request: None, ticket: asked.ticket.clone(), reason: asked.reason.clone() };
+        let context =
+            RunContext { ticket: asked.ticket.clone(), reason: asked.reason.clone(), ..RunContext::default() };
         // Refresh changes nothing in the cluster: never held back, nothing to read.
         if ActionKind::of(action).is_none() {
             return Ok(Gate::Run { who, context });
@@ -82,12 +84,16 @@ impl Headless {
             override_freeze: asked.override_freeze.is_some(),
         };
         let (request, v) = verdict(&state, &self.pipeline, action, &ask, &who, Utc::now());
-        let context = RunContext { request: None, ticket: request.ticket.clone(), reason: request.reason.clone() };
+        let mut context =
+            RunContext { ticket: request.ticket.clone(), reason: request.reason.clone(), ..RunContext::default() };
         let summary = crate::engine::payload::summary_of(&dep.service, &dep.env, action);
         match v {
             v @ Verdict::Run { .. } => {
-                // Say what let it through when it is worth knowing (an emergency, an override).
-                if matches!(&v, Verdict::Run { notes } if !notes.is_empty()) {
+                // Say (and record) what let it through when it is worth knowing.
+                if let Verdict::Run { notes } = &v {
+                    context.note = Some(notes.join("; ")).filter(|n| !n.is_empty());
+                }
+                if context.note.is_some() {
                     eprintln!("{summary}: {}", v.explain());
                 }
                 Ok(Gate::Run { who, context })
@@ -104,6 +110,24 @@ impl Headless {
                 Ok(Gate::Filed)
             }
         }
+    }
+
+    /// Whether `promotion` (into `dep`) keeps the pipeline order: the gate's own check, made
+    /// before planning so a skip is refused (and recorded) before anything is cloned.
+    pub async fn route(&self, dep: &Deployment, promotion: &Action) -> Result<(), Failure> {
+        let Action::Promote(p) = promotion else { return Ok(()) };
+        let (policy, order) = match self.governance.policy_state().await {
+            PolicyState::Ready(p) => {
+                let order = p.environments.clone();
+                (p, order)
+            }
+            _ => (crate::domain::policy::Policy::open(), self.pipeline.clone()),
+        };
+        let Err(why) = crate::domain::policy::route(&policy, &order, &p.from_env, &p.to_env) else { return Ok(()) };
+        let who = self.client(dep.key.instance)?.userinfo().await.map_err(|e| e.to_failure())?;
+        let event = TrailEvent::refusal(Utc::now(), &who, promotion, self.target(dep), &RunContext::default(), &why);
+        self.governance.record(event).await;
+        Err(Failure::new(ErrorKind::Forbidden, why))
     }
 
     /// The trail's name for `dep`.

@@ -150,6 +150,17 @@ pub enum Sub {
         #[command(flatten)]
         why: Justification,
     },
+    /// Restart a service's workload (a rolling restart, as `kubectl rollout restart`).
+    Restart {
+        service: String,
+        #[arg(long)]
+        env: Option<String>,
+        /// Follow the app to health afterwards.
+        #[arg(long)]
+        wait: bool,
+        #[command(flatten)]
+        why: Justification,
+    },
     /// Measure fleet-scale figures on an in-process simulated estate (load, frames, storm).
     Bench {
         /// Estate sizes: total apps, spread over 3 simulated instances.

@@ -30,11 +30,24 @@ pub async fn run(h: &Headless, a: PromoteArgs) -> Result<(), Failure> {
         )
     };
     let (src, dst) = (find(&a.from)?, find(&a.to)?);
+    let mut promotion = Promotion {
+        service: a.service.clone(),
+        from_env: a.from.clone(),
+        to_env: a.to.clone(),
+        images: Vec::new(),
+        diff: Vec::new(),
+        ticket: a.asked.ticket.clone(),
+        reason: a.asked.reason.clone().or_else(|| a.asked.override_freeze.clone()),
+        request_id: None,
+        approved_by: Vec::new(),
+        requested_by: None,
+    };
+    h.route(&dst, &Action::Promote(Box::new(promotion.clone()))).await?;
     let (sc, dc) = (h.client(src.key.instance)?, h.client(dst.key.instance)?);
     let source_app = sc.get_app(&src.key, None).await.map_err(|e| e.to_failure())?;
-    let images = source_app.status.summary.images.clone();
+    promotion.images = source_app.status.summary.images.clone();
     let settings = PromoteSettings::for_client(dc).await?;
-    let plan = match plan_promotion(dc, &dst.key, &images, &settings).await {
+    let plan = match plan_promotion(dc, &dst.key, &promotion.images, &settings).await {
         Ok(p) => p,
         // "Nothing to do" is an answer, said as such (exit 0).
         Err(f) if f.message.starts_with("nothing to do") => {
@@ -46,18 +59,7 @@ pub async fn run(h: &Headless, a: PromoteArgs) -> Result<(), Failure> {
     for l in &plan.diff {
         println!("{}", crate::engine::payload::diff_text(l));
     }
-    let promotion = Promotion {
-        service: a.service.clone(),
-        from_env: a.from.clone(),
-        to_env: a.to.clone(),
-        images,
-        diff: plan.diff,
-        ticket: a.asked.ticket.clone(),
-        reason: a.asked.reason.clone().or_else(|| a.asked.override_freeze.clone()),
-        request_id: None,
-        approved_by: Vec::new(),
-        requested_by: None,
-    };
+    promotion.diff = plan.diff;
     let action = Action::Promote(Box::new(promotion));
     let (who, context) = match h.govern(&dst, &action, &a.asked).await? {
         Gate::Run { who, context } => (who, context),

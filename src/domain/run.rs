@@ -57,6 +57,8 @@ pub struct RunContext {
     pub request: Option<String>,
     pub ticket: Option<String>,
     pub reason: Option<String>,
+    /// What let it through when that is worth recording (an emergency, a freeze override).
+    pub note: Option<String>,
 }
 
 /// What a promotion writes and why.

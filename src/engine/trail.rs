@@ -73,7 +73,11 @@ impl TrailEvent {
             self.from = Some(p.from_env.clone());
             self.to = Some(p.to_env.clone());
         }
-        self.detail = action.options();
+        self.detail = match &cx.note {
+            Some(n) if action.options().is_empty() => n.clone(),
+            Some(n) => format!("{}; {n}", action.options()),
+            None => action.options(),
+        };
         self.target = Some(target);
         self.request = cx.request.clone();
         self.ticket = cx.ticket.clone();

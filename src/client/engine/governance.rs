@@ -215,6 +215,7 @@ impl Governance {
                 request: Some(state.id.clone()),
                 ticket: state.body.policy.ticket.clone(),
                 reason: state.body.policy.reason.clone(),
+                note: None,
             };
             out.run = Some(ClaimedRun {
                 service: state.body.service.clone(),

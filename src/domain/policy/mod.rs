@@ -15,7 +15,7 @@ mod parse;
 pub use cron::Cron;
 pub use decide::{decide, may_approve, tally, Decision, Tally, Vote};
 pub use freeze::{Freeze, FreezeWhen};
-pub use gate::{approvers, gate, requires, Ask};
+pub use gate::{approvers, gate, requires, route, Ask};
 pub use parse::{parse, EXAMPLE};
 
 use serde::{Deserialize, Serialize};

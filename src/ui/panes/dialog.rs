@@ -126,6 +126,13 @@ fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize, rows: usize
             Span::styled(if dialog.require_typed.is_some() { " options ⇄ name" } else { " next field" }, dim),
         ]);
     }
+    // Those a freeze names may override it, with a reason (recorded in the trail).
+    if dialog.gate.may_override || dialog.gate.override_freeze {
+        let last = out.len() - 1;
+        let what =
+            if dialog.gate.override_freeze { " freeze overridden (give a reason)" } else { " override the freeze" };
+        out[last].spans.extend([Span::styled(" · ", dim), Span::styled("ctrl-o", key), Span::styled(what, dim)]);
+    }
     out
 }
 
