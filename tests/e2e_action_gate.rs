@@ -92,6 +92,18 @@ async fn daves_prod_sync_is_filed_and_alices_approval_runs_it_once() {
     let after_run = operation_of(&sim, &prod_app);
     assert_ne!(after_run.1, before.1, "the sync operation ran");
 
+    // Decided requests leave the pending list; `--all` still shows what became of it.
+    let pending = common::run_as(home, "dave", &["approvals", "-o", "json"]).await;
+    assert!(!String::from_utf8_lossy(&pending.stdout).contains(&id), "{}", both(&pending));
+    let all = common::run_as(home, "dave", &["approvals", "--all", "-o", "json"]).await;
+    let rows: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    let row = rows.as_array().unwrap().iter().find(|r| r["id"] == id.as_str()).expect("listed with --all").clone();
+    assert_eq!(
+        (row["pending"].as_bool(), row["status"].as_str()),
+        (Some(false), Some("run by alice: succeeded")),
+        "{row}"
+    );
+
     // Once: a late approval is refused and sends nothing.
     let late = common::run_as(home, "olga", &["approve", &id]).await;
     assert_ne!(late.status.code(), Some(0), "{}", both(&late));

@@ -273,17 +273,8 @@ fn representative(kind: &DialogKind) -> Action {
             replicas: 0,
         },
         DialogKind::Confirm(a) => a.clone(),
-        DialogKind::Promote(p) => Action::Promote(Box::new(crate::domain::Promotion {
-            service: String::new(),
-            from_env: p.from_env.clone(),
-            to_env: p.to_env.clone(),
-            images: p.images.clone(),
-            diff: Vec::new(),
-            ticket: None,
-            reason: None,
-            request_id: None,
-            approved_by: Vec::new(),
-            requested_by: None,
-        })),
+        DialogKind::Promote(p) => {
+            Action::Promote(Box::new(crate::domain::Promotion::new("", &p.from_env, &p.to_env, p.images.clone())))
+        }
     }
 }

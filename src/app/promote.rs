@@ -154,16 +154,10 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
 /// The promotion the dialog describes, with what the user gave.
 fn promotion(d: &Dialog, p: &PromoteDialog, asked: &Asked) -> Action {
     Action::Promote(Box::new(Promotion {
-        service: d.service.clone(),
-        from_env: p.from_env.clone(),
-        to_env: p.to_env.clone(),
-        images: p.images.clone(),
         diff: p.plan.value().map(|pl| pl.diff.clone()).unwrap_or_default(),
         ticket: asked.ticket.clone(),
         reason: asked.reason.clone(),
-        request_id: None,
-        approved_by: Vec::new(),
-        requested_by: None,
+        ..Promotion::new(&d.service, &p.from_env, &p.to_env, p.images.clone())
     }))
 }
 

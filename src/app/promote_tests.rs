@@ -308,18 +308,7 @@ fn promoting_past_the_next_environment_is_refused_naming_the_one_skipped() {
     m.approvals.policy = crate::domain::approvals::PolicyState::RbacOnly;
     let dev = m.selected().cloned().unwrap();
     let prod_key = dep(2, "alpha", "prod", "v1").key;
-    let promotion = Action::Promote(Box::new(Promotion {
-        service: "alpha".into(),
-        from_env: dev.env.clone(),
-        to_env: "prod".into(),
-        images: dev.images.clone(),
-        diff: Vec::new(),
-        ticket: None,
-        reason: None,
-        request_id: None,
-        approved_by: Vec::new(),
-        requested_by: None,
-    }));
+    let promotion = Action::Promote(Box::new(Promotion::new("alpha", &dev.env, "prod", dev.images.clone())));
     let mut fx = Vec::new();
     let asked = crate::app::gate::Asked::default();
     let held = crate::app::gate::govern(&mut m, prod_key, "alpha", "prod", promotion, &asked, &mut fx);

@@ -83,7 +83,6 @@ pub fn log_refusal(model: &mut Model, key: AppKey, label: String, action: Action
     log_run(model, key, label, action);
     let at = model.now;
     if let Some(run) = model.runs.last_mut() {
-        run.step(&format!("refused: {reason}"), StepStatus::Failed, at);
         run.finish(RunOutcome::Failed { message: format!("refused: {reason}"), hint: None }, at);
     }
 }

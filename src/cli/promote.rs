@@ -31,16 +31,9 @@ pub async fn run(h: &Headless, a: PromoteArgs) -> Result<(), Failure> {
     };
     let (src, dst) = (find(&a.from)?, find(&a.to)?);
     let mut promotion = Promotion {
-        service: a.service.clone(),
-        from_env: a.from.clone(),
-        to_env: a.to.clone(),
-        images: Vec::new(),
-        diff: Vec::new(),
         ticket: a.asked.ticket.clone(),
         reason: a.asked.reason.clone().or_else(|| a.asked.override_freeze.clone()),
-        request_id: None,
-        approved_by: Vec::new(),
-        requested_by: None,
+        ..Promotion::new(&a.service, &a.from, &a.to, Vec::new())
     };
     h.route(&dst, &Action::Promote(Box::new(promotion.clone()))).await?;
     let (sc, dc) = (h.client(src.key.instance)?, h.client(dst.key.instance)?);

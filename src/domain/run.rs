@@ -82,6 +82,25 @@ pub struct Promotion {
     pub requested_by: Option<String>,
 }
 
+impl Promotion {
+    /// Promote `images` of `service` from `from_env` to `to_env`; no diff, ticket, reason or
+    /// request yet.
+    pub fn new(service: &str, from_env: &str, to_env: &str, images: Vec<String>) -> Self {
+        Self {
+            service: service.to_string(),
+            from_env: from_env.to_string(),
+            to_env: to_env.to_string(),
+            images,
+            diff: Vec::new(),
+            ticket: None,
+            reason: None,
+            request_id: None,
+            approved_by: Vec::new(),
+            requested_by: None,
+        }
+    }
+}
+
 impl Action {
     /// The verb shown in the run log and dialogs.
     pub fn verb(&self) -> &'static str {

@@ -30,8 +30,7 @@ impl Verdict {
     /// One line for the run log, a dialog or stderr.
     pub fn explain(&self) -> String {
         match self {
-            Self::Run { notes } if notes.is_empty() => "allowed by policy".into(),
-            Self::Run { notes } => format!("allowed by policy: {}", notes.join("; ")),
+            Self::Run { notes } => Decision::Run { notes: notes.clone() }.explain(),
             Self::NeedsApproval { explanation, .. } => explanation.clone(),
             Self::Refused { reason } => reason.clone(),
             Self::Reading => READING.into(),
@@ -106,18 +105,7 @@ mod tests {
     }
 
     fn promote(from: &str, to: &str) -> Action {
-        Action::Promote(Box::new(Promotion {
-            service: "alpha".into(),
-            from_env: from.into(),
-            to_env: to.into(),
-            images: vec!["alpha:v2".into()],
-            diff: Vec::new(),
-            ticket: None,
-            reason: None,
-            request_id: None,
-            approved_by: Vec::new(),
-            requested_by: None,
-        }))
+        Action::Promote(Box::new(Promotion::new("alpha", from, to, vec!["alpha:v2".into()])))
     }
 
     fn order() -> Vec<String> {
