@@ -4,6 +4,7 @@
 //! console's executor and every headless command call (policy, requests, decisions, the
 //! trail).
 
+mod decisions;
 pub mod embedded;
 pub mod governance;
 pub mod ledger;
