@@ -61,7 +61,7 @@ async fn vault_token_file_with_a_trailing_newline_works() {
     let v = VaultSession::connect(&settings(&sim, VaultAuth::Token), &env_of(&[("HOME", &h)])).await.expect("connect");
     assert!(v.token_source().ends_with(".vault-token"));
     assert_eq!(v.read(&reference("secret/argocd/dev")).await.expect("read").expose(), "t-dev");
-    // A token with an embedded control character is refused before it reaches vaultrs.
+    // A token with an embedded control character is refused before it reaches a header.
     let bad = VaultSession::connect(&settings(&sim, VaultAuth::Token), &env_of(&[("VAULT_TOKEN", "a\u{7f}b")])).await;
     assert!(matches!(bad, Err(VaultError::BadToken(_))), "{bad:?}");
     let none = VaultSession::connect(&settings(&sim, VaultAuth::Token), &env_of(&[])).await;
