@@ -117,7 +117,8 @@ impl Http {
             b = b.danger_accept_invalid_certs(true);
         }
         if let Some(ca) = s.ca_cert.as_ref().filter(|_| url.scheme() == "https") {
-            let pem = std::fs::read(ca).map_err(|e| VaultError::Config(format!("cannot read {}: {e}", ca.display())))?;
+            let pem =
+                std::fs::read(ca).map_err(|e| VaultError::Config(format!("cannot read {}: {e}", ca.display())))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
                 .map_err(|e| VaultError::Config(format!("{} is not PEM: {e}", ca.display())))?;
             for c in certs {
@@ -281,7 +282,11 @@ impl VaultSession {
                     VaultError::BadToken(format!("cannot read the service-account token {}: {e}", jwt_file.display()))
                 })?;
                 let jwt = checked(&raw, "service-account token").map_err(VaultError::BadToken)?;
-                (mount, json!({ "role": role, "jwt": jwt.expose() }), format!("kubernetes login ({mount}, role {role})"))
+                (
+                    mount,
+                    json!({ "role": role, "jwt": jwt.expose() }),
+                    format!("kubernetes login ({mount}, role {role})"),
+                )
             }
         };
         let path = format!("auth/{mount}/login");
@@ -395,12 +400,10 @@ impl VaultSession {
         let token = self.token().await;
         let env: Envelope<KvWire> = self.http.call(Method::GET, &format!("{path}{query}"), Some(&token), None).await?;
         let kv = env.data.ok_or_else(|| VaultError::NotFound { path: format!("{}/{}", r.mount, r.path) })?;
-        let value = kv
-            .data
-            .as_ref()
-            .and_then(|d| d.get(&r.key))
-            .and_then(Value::as_str)
-            .ok_or_else(|| VaultError::KeyMissing { path: format!("{}/{}", r.mount, r.path), key: r.key.clone() })?;
+        let value =
+            kv.data.as_ref().and_then(|d| d.get(&r.key)).and_then(Value::as_str).ok_or_else(|| {
+                VaultError::KeyMissing { path: format!("{}/{}", r.mount, r.path), key: r.key.clone() }
+            })?;
         let value = checked(value, &format!("value of {r}")).map_err(VaultError::BadToken)?;
         Ok(Versioned { value, version: kv.metadata.and_then(|m| m.version).unwrap_or(0) })
     }

@@ -132,7 +132,10 @@ mod tests {
         assert!(matches!(from_status(403, vault_bad, "a/data/b"), VaultError::InvalidToken { .. }));
         assert!(matches!(from_status(403, openbao_bad, "a/data/b"), VaultError::InvalidToken { .. }));
         assert!(matches!(from_status(403, denied, "a/data/b"), VaultError::PolicyDenied { .. }));
-        assert_eq!(from_status(404, br#"{"errors":[]}"#, "s/data/x?version=3"), VaultError::NotFound { path: "s/x".into() });
+        assert_eq!(
+            from_status(404, br#"{"errors":[]}"#, "s/data/x?version=3"),
+            VaultError::NotFound { path: "s/x".into() }
+        );
         assert_eq!(from_status(503, br#"{"errors":["Vault is sealed"]}"#, "x"), VaultError::Sealed);
         assert_eq!(from_status(307, b"", "x"), VaultError::Redirect { code: 307 });
     }
