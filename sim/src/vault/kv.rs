@@ -77,12 +77,13 @@ pub(super) fn metadata(vault: &Vault, headers: &HeaderMap, mount: &str, secret: 
         let data = json!({
             "cas_required": false,
             "created_time": stamp(&first.created),
-            // Not in Vault 1.15's spec; OpenBao 2.7 sends it (0 until metadata is written).
+            // These two are not in Vault 1.15's spec; OpenBao 2.7 sends them.
             "current_metadata_version": 0,
             "current_version": versions.len(),
             "custom_metadata": null,
             "delete_version_after": "0s",
             "max_versions": 0,
+            "metadata_cas_required": false,
             "oldest_version": 0,
             "updated_time": stamp(&last.created),
             "versions": each,
