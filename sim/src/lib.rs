@@ -339,6 +339,14 @@ impl Sim {
         let _ = rx.wait_for(|c| *c >= n).await;
     }
 
+    /// Wait until `n` resource-tree streams are open on `instance`.
+    pub async fn wait_tree_watchers(&self, instance: usize, n: usize) {
+        let Some(slot) = self.slot(instance) else { return };
+        let mut rx = lock(&slot.inst).tree_watch_count.subscribe();
+        // The sender lives as long as the instance, so this only errors on shutdown.
+        let _ = rx.wait_for(|c| *c >= n).await;
+    }
+
     /// The simulated Vault's address (`VAULT_ADDR`): the same listener, routes under `/v1`.
     pub fn vault_addr(&self) -> String {
         format!("http://{}", self.addr)
