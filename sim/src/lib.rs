@@ -86,6 +86,8 @@ pub(crate) struct Slot {
     pub requests: Mutex<HashMap<String, u64>>,
     /// Pending injected failures: (remaining count, HTTP status).
     pub fail: Mutex<Option<(u32, u16)>>,
+    /// Answer the resource-tree stream route 404 text/plain, as a server without it does.
+    pub refuse_tree_streams: std::sync::atomic::AtomicBool,
 }
 
 pub(crate) struct Shared {
@@ -171,6 +173,7 @@ impl Sim {
                     inst: Mutex::new(inst),
                     requests: Mutex::new(HashMap::new()),
                     fail: Mutex::new(None),
+                    refuse_tree_streams: std::sync::atomic::AtomicBool::new(false),
                 }
             })
             .collect();
@@ -283,6 +286,14 @@ impl Sim {
     pub fn fail_next(&self, instance: usize, count: u32, status: u16) {
         if let Some(slot) = self.slot(instance) {
             *lock(&slot.fail) = (count > 0).then_some((count, status));
+        }
+    }
+
+    /// Make `instance` answer the resource-tree stream with 404 text/plain (a server without
+    /// the route), so clients must fall back to one-shot GETs.
+    pub fn refuse_tree_streams(&self, instance: usize, refuse: bool) {
+        if let Some(slot) = self.slot(instance) {
+            slot.refuse_tree_streams.store(refuse, std::sync::atomic::Ordering::Relaxed);
         }
     }
 

@@ -112,6 +112,12 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 d.app.finish(result, at);
             }
         }
+        Msg::TreeChanged { key, result, at } => {
+            // One stream per selection, whatever the detail's generation (reloads keep it).
+            if let Some(d) = model.detail.as_mut().filter(|d| d.key == key) {
+                d.tree.finish(result, at);
+            }
+        }
         Msg::EventsLoaded { key, generation, result, at } => {
             if let Some(d) = current_detail(model, &key, generation) {
                 d.events.finish(result, at);
@@ -217,8 +223,10 @@ pub(crate) fn follow_selection(model: &mut Model, fx: &mut Vec<Effect>) {
     let mut detail = DetailState { key: key.clone(), generation, ..Default::default() };
     detail.app.start_loading();
     detail.events.start_loading();
+    detail.tree.start_loading();
     model.detail = Some(detail);
-    fx.push(Effect::LoadDetail { key, generation });
+    fx.push(Effect::LoadDetail { key: key.clone(), generation });
+    fx.push(Effect::WatchTree { key });
 }
 
 /// Reload the current detail (and the diff if one was asked for), keeping values shown.

@@ -21,6 +21,7 @@ pub mod promote;
 pub mod promote_flow;
 pub mod request_payload;
 pub mod stream;
+pub mod tree;
 pub mod vault;
 pub mod vault_error;
 pub mod watch;

@@ -129,6 +129,10 @@ async fn guard(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
             _ => None,
         }
     };
+    let refusing = ctx.slot().refuse_tree_streams.load(std::sync::atomic::Ordering::Relaxed);
+    if refusing && path.starts_with("/api/v1/stream/applications/") && path.ends_with("/resource-tree") {
+        return plain(StatusCode::NOT_FOUND, "Not Found");
+    }
     if let Some(status) = injected {
         let err = ApiError::new(code_for_status(status), injected_message(status));
         let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
