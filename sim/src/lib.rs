@@ -235,6 +235,11 @@ impl Sim {
             .collect()
     }
 
+    /// The local users an outside client logs in as: `(name, password)`.
+    pub fn users(&self) -> Vec<(&'static str, &'static str)> {
+        auth::USERS.iter().map(|u| (u.name, u.password)).collect()
+    }
+
     /// A session token for `user` (e.g. `alice`, `bob`, `dave`, `olga`) on `instance`;
     /// `None` when either is unknown.
     pub fn token_for(&self, instance: usize, user: &str) -> Option<String> {

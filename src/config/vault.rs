@@ -226,6 +226,26 @@ pub(super) fn settings(
     Ok(s)
 }
 
+/// The `[vault]` table of an AppRole login whose secret id is kept in `secret_id_file`
+/// (relative paths are read beside the config file), as TOML text to append to a config.
+pub fn approle_toml(address: &str, mount: &str, role_id: &str, secret_id_file: &str) -> String {
+    #[derive(serde::Serialize)]
+    struct Out<'a> {
+        vault: OutVault<'a>,
+    }
+    #[derive(serde::Serialize)]
+    struct OutVault<'a> {
+        address: &'a str,
+        auth: &'a str,
+        mount: &'a str,
+        role_id: &'a str,
+        secret_id_file: &'a str,
+    }
+    let out = Out { vault: OutVault { address, auth: "approle", mount, role_id, secret_id_file } };
+    // Plain strings cannot fail to serialize; say so in the file if it ever does.
+    toml::to_string(&out).unwrap_or_else(|e| format!("# Flightdeck could not write the [vault] table: {e}\n"))
+}
+
 fn check_addr(a: &str) -> Result<(), String> {
     match url::Url::parse(a) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
