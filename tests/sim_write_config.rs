@@ -3,6 +3,8 @@
 //! config reads its tokens from the simulator's Vault by AppRole (the secret id in a 0600 file
 //! beside it, no token inline), `doctor` passes on it, and its identity promotes dev → staging.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -63,23 +65,7 @@ fn start(config: &Path) -> (SimProcess, String) {
 }
 
 fn flightdeck(cfg: &Path, home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flightdeck"))
-        .arg("--config")
-        .arg(cfg)
-        .args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("GIT_AUTHOR_NAME", "Dave")
-        .env("GIT_AUTHOR_EMAIL", "dave@example.com")
-        .env("GIT_COMMITTER_NAME", "Dave")
-        .env("GIT_COMMITTER_EMAIL", "dave@example.com")
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run flightdeck")
+    common::headless(cfg, home, args).output().expect("run flightdeck")
 }
 
 fn text(o: &Output) -> String {

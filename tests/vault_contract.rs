@@ -6,7 +6,6 @@
 
 mod vault_support;
 
-use reqwest::Method;
 use serde_json::{json, Map, Value};
 use vault_support::World;
 
@@ -31,18 +30,7 @@ fn digest(status: u16, body: &Value) -> Value {
 }
 
 async fn call(w: &World, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Value {
-    let http = reqwest::Client::new();
-    let mut req =
-        http.request(Method::from_bytes(method.as_bytes()).expect("method"), format!("{}/v1/{path}", w.addr()));
-    if let Some(t) = token {
-        req = req.header("X-Vault-Token", t);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.expect("answers");
-    let status = resp.status().as_u16();
-    let body = serde_json::from_str(&resp.text().await.unwrap_or_default()).unwrap_or(Value::Null);
+    let (status, body) = vault_support::raw_call(&w.addr(), method, path, token, body).await;
     digest(status, &body)
 }
 
@@ -53,13 +41,7 @@ async fn answers(w: &World) -> Vec<(&'static str, Value)> {
     w.put("other/thing", &[("token", "x")]).await;
     let (role_id, secret_id) = w.approle().await;
     let login = json!({ "role_id": role_id, "secret_id": secret_id });
-    let raw = reqwest::Client::new()
-        .post(format!("{}/v1/auth/approle/login", w.addr()))
-        .json(&login)
-        .send()
-        .await
-        .expect("login");
-    let auth: Value = raw.json().await.expect("json");
+    let (_, auth) = vault_support::raw_call(&w.addr(), "POST", "auth/approle/login", None, Some(login.clone())).await;
     let app = auth["auth"]["client_token"].as_str().expect("token").to_string();
     let narrow = w.token(&["secret/data/argocd/"], 3600, true).await;
     let root = w.root();

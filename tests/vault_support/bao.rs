@@ -125,19 +125,8 @@ impl Bao {
 
     /// One API call with `token` (None: no token header).
     pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
-        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         *self.own.lock().expect("lock").entry(path.to_string()).or_insert(0) += 1;
-        let mut req = self.http.request(m, format!("{}/v1/{path}", self.addr));
-        if let Some(t) = token {
-            req = req.header("X-Vault-Token", t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.expect("bao answers");
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        super::raw_call(&self.addr, method, path, token, body).await
     }
 
     async fn ok(&self, method: &str, path: &str, body: Value) -> Value {

@@ -23,6 +23,23 @@ pub fn say_once(line: &str) {
     }
 }
 
+/// One raw Vault API call: `method` `/v1/<path>` with `token` (None: no token header).
+/// Returns the status and the JSON body (Null when there is none).
+pub async fn raw_call(addr: &str, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = reqwest::Client::new().request(m, format!("{addr}/v1/{path}"));
+    if let Some(t) = token {
+        req = req.header("X-Vault-Token", t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.expect("Vault answers");
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
 pub enum Vault {
     Sim(Arc<Sim>),
     Bao(bao::Bao),

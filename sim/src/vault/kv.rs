@@ -22,14 +22,28 @@ fn mounted(vault: &Vault, mount: &str) -> bool {
     vault.state().mounts.iter().any(|m| m == mount)
 }
 
-/// `GET {mount}/data/{secret}[?version=N]`.
-pub(super) fn read(vault: &Vault, headers: &HeaderMap, mount: &str, secret: &str, version: Option<&str>) -> Response {
-    let api_path = format!("{mount}/data/{secret}");
+/// Under a token allowed `{mount}/{what}/{secret}` on a known mount, `f` with the secret's
+/// versions (oldest first; none for a missing secret).
+fn with_versions(
+    vault: &Vault,
+    headers: &HeaderMap,
+    (mount, what, secret): (&str, &str, &str),
+    f: impl FnOnce(Vec<Version>) -> Response,
+) -> Response {
+    let api_path = format!("{mount}/{what}/{secret}");
     with_token(vault, headers, &api_path, |_, _| {
         if !mounted(vault, mount) {
             return no_route(&api_path);
         }
+        // Bound first: the state lock must be released before `f` (it takes it again).
         let versions = vault.state().kv.get(&(mount.to_string(), secret.to_string())).cloned().unwrap_or_default();
+        f(versions)
+    })
+}
+
+/// `GET {mount}/data/{secret}[?version=N]`.
+pub(super) fn read(vault: &Vault, headers: &HeaderMap, mount: &str, secret: &str, version: Option<&str>) -> Response {
+    with_versions(vault, headers, (mount, "data", secret), |versions| {
         // `version=0` (or none) means the newest; an unknown version is a 404 with no errors,
         // as for a missing secret (observed from OpenBao; examples/list-empty-404.json).
         let wanted = match version.filter(|v| !v.is_empty()).map(str::parse::<usize>) {
@@ -57,12 +71,7 @@ pub(super) fn read(vault: &Vault, headers: &HeaderMap, mount: &str, secret: &str
 
 /// `GET {mount}/metadata/{secret}`.
 pub(super) fn metadata(vault: &Vault, headers: &HeaderMap, mount: &str, secret: &str) -> Response {
-    let api_path = format!("{mount}/metadata/{secret}");
-    with_token(vault, headers, &api_path, |_, _| {
-        if !mounted(vault, mount) {
-            return no_route(&api_path);
-        }
-        let versions = vault.state().kv.get(&(mount.to_string(), secret.to_string())).cloned().unwrap_or_default();
+    with_versions(vault, headers, (mount, "metadata", secret), |versions| {
         let (Some(first), Some(last)) = (versions.first(), versions.last()) else {
             return errors(StatusCode::NOT_FOUND, &[]);
         };
