@@ -6,27 +6,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use flightdeck::client::git::Git;
 use flightdeck::config::{self, Auth, Secret};
 
 fn flightdeck(cfg: &Path, home: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));
-    c.arg("--config").arg(cfg).args(args);
-    c.env_clear()
-        .env("HOME", home)
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("GIT_AUTHOR_NAME", "Dave")
-        .env("GIT_AUTHOR_EMAIL", "dave@example.com")
-        .env("GIT_COMMITTER_NAME", "Dave")
-        .env("GIT_COMMITTER_EMAIL", "dave@example.com")
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    c
+    common::headless(cfg, home, args)
 }
 
 async fn output(mut c: Command) -> Output {

@@ -86,6 +86,8 @@ pub(crate) struct Slot {
     pub requests: Mutex<HashMap<String, u64>>,
     /// Pending injected failures: (remaining count, HTTP status).
     pub fail: Mutex<Option<(u32, u16)>>,
+    /// Answer the resource-tree stream route 404 text/plain, as a server without it does.
+    pub refuse_tree_streams: std::sync::atomic::AtomicBool,
 }
 
 pub(crate) struct Shared {
@@ -171,6 +173,7 @@ impl Sim {
                     inst: Mutex::new(inst),
                     requests: Mutex::new(HashMap::new()),
                     fail: Mutex::new(None),
+                    refuse_tree_streams: std::sync::atomic::AtomicBool::new(false),
                 }
             })
             .collect();
@@ -232,6 +235,11 @@ impl Sim {
             .collect()
     }
 
+    /// The local users an outside client logs in as: `(name, password)`.
+    pub fn users(&self) -> Vec<(&'static str, &'static str)> {
+        auth::USERS.iter().map(|u| (u.name, u.password)).collect()
+    }
+
     /// A session token for `user` (e.g. `alice`, `bob`, `dave`, `olga`) on `instance`;
     /// `None` when either is unknown.
     pub fn token_for(&self, instance: usize, user: &str) -> Option<String> {
@@ -286,6 +294,14 @@ impl Sim {
         }
     }
 
+    /// Make `instance` answer the resource-tree stream with 404 text/plain (a server without
+    /// the route), so clients must fall back to one-shot GETs.
+    pub fn refuse_tree_streams(&self, instance: usize, refuse: bool) {
+        if let Some(slot) = self.slot(instance) {
+            slot.refuse_tree_streams.store(refuse, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
     pub fn drop_watches(&self, instance: usize) {
         if let Some(slot) = self.slot(instance) {
             lock(&slot.inst).drop_watchers();
@@ -335,6 +351,14 @@ impl Sim {
     pub async fn wait_watchers(&self, instance: usize, n: usize) {
         let Some(slot) = self.slot(instance) else { return };
         let mut rx = lock(&slot.inst).watch_count.subscribe();
+        // The sender lives as long as the instance, so this only errors on shutdown.
+        let _ = rx.wait_for(|c| *c >= n).await;
+    }
+
+    /// Wait until `n` resource-tree streams are open on `instance`.
+    pub async fn wait_tree_watchers(&self, instance: usize, n: usize) {
+        let Some(slot) = self.slot(instance) else { return };
+        let mut rx = lock(&slot.inst).tree_watch_count.subscribe();
         // The sender lives as long as the instance, so this only errors on shutdown.
         let _ = rx.wait_for(|c| *c >= n).await;
     }

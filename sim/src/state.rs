@@ -86,6 +86,13 @@ pub struct Watcher {
     pub filter: AppFilter,
 }
 
+/// A resource-tree stream of one app: gets the whole tree after every change of the app.
+pub struct TreeWatcher {
+    pub id: u64,
+    pub app: String,
+    pub tx: mpsc::Sender<Arc<Value>>,
+}
+
 /// Health and sync before a mutation, to emit ResourceUpdated events for transitions.
 #[derive(Debug, Clone, Copy)]
 pub struct Before {
@@ -108,6 +115,9 @@ pub struct Instance {
     pub watchers: Vec<Watcher>,
     pub next_watcher: u64,
     pub watch_count: watch::Sender<usize>,
+    pub tree_watchers: Vec<TreeWatcher>,
+    /// Open resource-tree streams (tests wait on it before changing an app).
+    pub tree_watch_count: watch::Sender<usize>,
     /// Where the Applications' desired state lives (`spec.source.repoURL`).
     pub repo_url: String,
 }
@@ -123,6 +133,7 @@ impl Instance {
     ) -> Instance {
         let index = apps.iter().enumerate().map(|(i, a)| (a.name.clone(), i)).collect();
         let (watch_count, _) = watch::channel(0);
+        let (tree_watch_count, _) = watch::channel(0);
         let mut inst = Instance {
             env,
             services,
@@ -138,6 +149,8 @@ impl Instance {
             watchers: Vec::new(),
             next_watcher: 1,
             watch_count,
+            tree_watchers: Vec::new(),
+            tree_watch_count,
             repo_url: render::REPO_URL.to_string(),
         };
         // Every app starts at the instance's initial resourceVersion.
@@ -223,6 +236,7 @@ impl Instance {
 
     /// Push the current state of app `idx` to matching watchers (dropping when a buffer is full).
     pub fn broadcast(&mut self, idx: usize, kind: &'static str) {
+        self.broadcast_tree(idx);
         let before = self.watchers.len();
         self.watchers.retain(|w| !w.tx.is_closed());
         if self.watchers.len() != before {
@@ -266,6 +280,37 @@ impl Instance {
     pub fn drop_watchers(&mut self) {
         self.watchers.clear();
         self.watch_count.send_replace(0);
+        self.tree_watchers.clear();
+        self.tree_watch_count.send_replace(0);
+    }
+
+    /// The app's tree to each of its resource-tree streams (dropped when a buffer is full,
+    /// like app events: the next change sends the whole tree again).
+    fn broadcast_tree(&mut self, idx: usize) {
+        let name = &self.apps[idx].name;
+        if !self.tree_watchers.iter().any(|w| &w.app == name) {
+            return;
+        }
+        let tree = Arc::new(crate::objects::tree(&self.apps[idx], self.env_of(idx)));
+        for w in self.tree_watchers.iter().filter(|w| &w.app == name) {
+            let _ = w.tx.try_send(tree.clone());
+        }
+    }
+
+    /// Register a resource-tree stream of app `app`; returns its id and receiver.
+    pub fn add_tree_watcher(&mut self, app: &str) -> (u64, mpsc::Receiver<Arc<Value>>) {
+        let (tx, rx) = mpsc::channel(WATCH_BUFFER);
+        let id = self.next_watcher;
+        self.next_watcher += 1;
+        self.tree_watchers.retain(|w| !w.tx.is_closed());
+        self.tree_watchers.push(TreeWatcher { id, app: app.to_string(), tx });
+        self.tree_watch_count.send_replace(self.tree_watchers.len());
+        (id, rx)
+    }
+
+    pub fn remove_tree_watcher(&mut self, id: u64) {
+        self.tree_watchers.retain(|w| w.id != id && !w.tx.is_closed());
+        self.tree_watch_count.send_replace(self.tree_watchers.len());
     }
 
     pub fn live_watchers(&mut self) -> usize {

@@ -98,7 +98,26 @@ async fn existence_rules_content_type_selector_and_version() {
     let (_, b) = get(base, tok, "/api/version").await;
     assert!(b["GitCommit"].is_string() && b["KubectlVersion"].is_string());
 
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn unknown_api_routes_answer_the_gateways_json_error() {
+    let sim = manual_sim(3).await;
+    let inst = &sim.instances()[0];
+    let (base, tok) = (&inst.base_url, &inst.token);
     let r = client().get(format!("{base}/api/v1/nothing-here")).bearer_auth(tok).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body, json!({"error": "Not Found", "code": 5, "message": "Not Found"}));
+    // A known route with a method it does not have: Unimplemented.
+    let r = client().put(format!("{base}/api/v1/clusters")).bearer_auth(tok).json(&json!({})).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 501);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!((body["code"].as_u64(), body["message"].as_str()), (Some(12), Some("Not Implemented")));
+    // Outside the API (the UI's paths) a 404 stays plain text.
+    let r = client().get(format!("{base}/nothing-here")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 404);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
     sim.shutdown().await;

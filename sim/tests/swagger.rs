@@ -25,6 +25,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/settings"),
     ("get", "/api/v1/account/can-i/{}/{}/{}"),
     ("get", "/api/v1/projects"),
+    ("get", "/api/v1/projects/{}"),
+    ("get", "/api/v1/clusters"),
+    ("get", "/api/v1/repositories"),
     ("get", "/api/v1/applications"),
     ("get", "/api/v1/applications/{}"),
     ("patch", "/api/v1/applications/{}"),
@@ -42,6 +45,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/applications/{}/events"),
     ("get", "/api/v1/applications/{}/syncwindows"),
     ("get", "/api/v1/stream/applications"),
+    ("get", "/api/v1/stream/applications/{}/resource-tree"),
 ];
 
 fn normalize(p: &str) -> String {
@@ -207,6 +211,10 @@ async fn responses_use_only_swagger_properties() {
         ("/api/v1/account/can-i/applications/sync/web/x".to_string(), "/api/v1/account/can-i/{}/{}/{}"),
         ("/api/v1/settings".to_string(), "/api/v1/settings"),
         ("/api/version".to_string(), "/api/version"),
+        ("/api/v1/projects".to_string(), "/api/v1/projects"),
+        ("/api/v1/projects/default".to_string(), "/api/v1/projects/{}"),
+        ("/api/v1/clusters".to_string(), "/api/v1/clusters"),
+        ("/api/v1/repositories".to_string(), "/api/v1/repositories"),
     ];
     for (url, route) in checks {
         let (s, v) = get(base, tok, &url).await;
@@ -216,6 +224,35 @@ async fn responses_use_only_swagger_properties() {
     }
     let (_, ev) = get(base, tok, &format!("/api/v1/applications/{app}/events")).await;
     assert!(ev["items"].as_array().is_some_and(|i| !i.is_empty()));
+    // The catalog is the estate's: the apps' cluster, repository and projects.
+    let (_, app_json) = get(base, tok, &format!("/api/v1/applications/{app}")).await;
+    let (_, clusters) = get(base, tok, "/api/v1/clusters").await;
+    assert_eq!(clusters["items"][0]["server"], app_json["spec"]["destination"]["server"]);
+    assert_eq!(clusters["items"][0]["info"]["applicationsCount"], names.len());
+    let (_, repos) = get(base, tok, "/api/v1/repositories").await;
+    assert_eq!(repos["items"][0]["repo"], app_json["spec"]["source"]["repoURL"]);
+    let project = app_json["spec"]["project"].as_str().unwrap();
+    let (s, p) = get(base, tok, &format!("/api/v1/projects/{project}")).await;
+    assert_eq!((s, p["metadata"]["name"].as_str()), (200, Some(project)));
+    let (s, p) = get(base, tok, "/api/v1/projects/nope").await;
+    assert_eq!((s, p["message"].as_str()), (404, Some("appprojects.argoproj.io \"nope\" not found")));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_tree_stream_message_fits_swagger() {
+    let sw = swagger();
+    let sim = manual_sim(3).await;
+    let inst = &sim.instances()[0];
+    let app = sim.app_names(0)[0].clone();
+    let url = format!("{}/api/v1/stream/applications/{app}/resource-tree", inst.base_url);
+    let resp = common::client().get(url).bearer_auth(&inst.token).send().await.unwrap();
+    let mut s = common::StreamReader::new(resp);
+    sim.wait_tree_watchers(0, 1).await;
+    sim.set_health(0, &app, "Degraded", "x");
+    let msg = s.next_json().await.expect("a message");
+    assert!(msg["result"]["nodes"].as_array().is_some_and(|n| !n.is_empty()));
+    assert_fits(&sw, response_schema(&sw, "get", "/api/v1/stream/applications/{}/resource-tree"), &msg, "tree stream");
     sim.shutdown().await;
 }
 

@@ -28,8 +28,11 @@ pub fn follow_selection(model: &mut Model, fx: &mut Vec<Effect>) {
     let mut detail = DetailState { key: key.clone(), generation, ..Default::default() };
     detail.app.start_loading();
     detail.events.start_loading();
+    detail.tree.start_loading();
     model.detail = Some(detail);
-    fx.push(Effect::LoadDetail { key, generation });
+    fx.push(Effect::LoadDetail { key: key.clone(), generation });
+    // The resources follow the app's tree stream live (newest selection wins).
+    fx.push(Effect::WatchTree { key });
 }
 
 /// Reload the current detail (and the diff if one was asked for), keeping values shown.

@@ -11,6 +11,9 @@ pub enum Effect {
     LoadUser { instance: usize },
     /// Fetch the full app and its events for the detail pane (newest wins).
     LoadDetail { key: AppKey, generation: u64 },
+    /// Follow the app's live resource tree for the detail pane, answering
+    /// `Msg::TreeChanged` on every change, until a newer one replaces it (newest wins).
+    WatchTree { key: AppKey },
     /// Fetch managed-resources and diff live vs desired (newest wins).
     LoadDiff { key: AppKey, generation: u64 },
     /// Run an action and follow it, reporting steps as `Msg::RunStep`; record it in the
@@ -59,6 +62,7 @@ impl Effect {
             // The detail pane shows one app: a newer selection makes older loads moot.
             Self::LoadDetail { .. } => Some("detail".into()),
             Self::LoadDiff { .. } => Some("diff".into()),
+            Self::WatchTree { .. } => Some("tree".into()),
             // One ledger read at a time: a new one (now) replaces a scheduled one (later).
             Self::LoadApprovals { .. } => Some("approvals".into()),
             _ => None,

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::Key;
 use crate::domain::{
-    AppDetail, AppKey, ConnState, Deployment, Failure, KubeEvent, ResourceDiff, RunOutcome, StepStatus, UserInfo,
+    AppDetail, AppKey, ConnState, Deployment, Failure, KubeEvent, ResourceDiff, ResourceTree, RunOutcome, StepStatus,
+    UserInfo,
 };
 
 /// One change from an instance's watch stream.
@@ -35,6 +36,9 @@ pub enum Msg {
     UserLoaded { instance: usize, result: Result<UserInfo, Failure>, at: DateTime<Utc> },
     /// The full app for the detail pane arrived.
     DetailLoaded { key: AppKey, generation: u64, result: Result<AppDetail, Failure>, at: DateTime<Utc> },
+    /// The selected app's resource tree arrived or changed (its stream, or a GET where the
+    /// server has none), or following it failed.
+    TreeChanged { key: AppKey, result: Result<ResourceTree, Failure>, at: DateTime<Utc> },
     /// The app's events arrived.
     EventsLoaded { key: AppKey, generation: u64, result: Result<Vec<KubeEvent>, Failure>, at: DateTime<Utc> },
     /// The live-vs-desired diff arrived.

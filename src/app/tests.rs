@@ -89,8 +89,30 @@ fn listing_builds_sorted_rows_and_loads_detail_of_the_selection() {
     );
     let names: Vec<_> = m.rows.iter().map(|r| r.service.as_str()).collect();
     assert_eq!(names, ["alpha", "zulu"]);
-    assert_eq!(fx, vec![Effect::LoadDetail { key: dep(0, "alpha", "dev").key, generation: 1 }]);
+    let key = dep(0, "alpha", "dev").key;
+    assert_eq!(fx, vec![Effect::LoadDetail { key: key.clone(), generation: 1 }, Effect::WatchTree { key }]);
     assert!(m.detail.as_ref().unwrap().app.is_loading());
+}
+
+#[test]
+fn the_tree_follows_the_selection_across_reloads_and_drops_other_apps() {
+    use crate::domain::{ResourceTree, TreeNode};
+    let mut m = model();
+    let key = m.detail.as_ref().unwrap().key.clone();
+    let tree = |h: Health| ResourceTree {
+        nodes: vec![TreeNode { kind: "Pod".into(), name: "p".into(), health: Some(h), ..Default::default() }],
+    };
+    // A reload bumps the generation; the tree of the same selection still lands.
+    detail_ready(&mut m, AppDetail::default());
+    update(&mut m, Msg::TreeChanged { key: key.clone(), result: Ok(tree(Health::Degraded)), at: t(6) }, &keymap());
+    assert_eq!(m.detail.as_ref().unwrap().tree.value(), Some(&tree(Health::Degraded)));
+    // Another app's tree (a stream not yet replaced) is ignored.
+    let other = dep(0, "zulu", "dev").key;
+    update(&mut m, Msg::TreeChanged { key: other, result: Ok(tree(Health::Healthy)), at: t(7) }, &keymap());
+    assert_eq!(m.detail.as_ref().unwrap().tree.value(), Some(&tree(Health::Degraded)));
+    // A new selection asks for its own tree.
+    let fx = press(&mut m, "j");
+    assert!(fx.iter().any(|f| matches!(f, Effect::WatchTree { key: k } if *k != key)));
 }
 
 #[test]

@@ -110,6 +110,12 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 d.app.finish(result, at);
             }
         }
+        Msg::TreeChanged { key, result, at } => {
+            // One stream per selection, whatever the detail's generation (reloads keep it).
+            if let Some(d) = model.detail.as_mut().filter(|d| d.key == key) {
+                d.tree.finish(result, at);
+            }
+        }
         Msg::EventsLoaded { key, generation, result, at } => {
             if let Some(d) = current_detail(model, &key, generation) {
                 d.events.finish(result, at);

@@ -44,7 +44,7 @@ pub async fn run_demo(services: usize, seed: u64, user: Option<String>) -> Resul
 /// The demo the real way: the simulator's Vault holds each instance's Argo CD token at
 /// `secret/argocd/<env>#token`, Flightdeck logs in to Vault with AppRole and reads them.
 /// `user`'s own Argo CD token on every instance, instead of a password login.
-fn tokens_for(sim: &flightdeck_sim::Sim, mut cfg: Config, user: &str) -> Config {
+pub(super) fn tokens_for(sim: &flightdeck_sim::Sim, mut cfg: Config, user: &str) -> Config {
     for (i, inst) in cfg.instances.iter_mut().enumerate() {
         if let Some(token) = sim.token_for(i, user) {
             inst.auth = Auth::Token(Secret::new(token));
@@ -53,7 +53,9 @@ fn tokens_for(sim: &flightdeck_sim::Sim, mut cfg: Config, user: &str) -> Config 
     cfg
 }
 
-fn vault_for_sim(sim: &flightdeck_sim::Sim, mut cfg: Config) -> Config {
+/// The demo the real way: the simulator's Vault holds each instance's Argo CD token at
+/// `secret/argocd/<env>#token`, Flightdeck logs in to Vault with AppRole and reads them.
+pub(super) fn vault_for_sim(sim: &flightdeck_sim::Sim, mut cfg: Config) -> Config {
     for inst in &mut cfg.instances {
         if let Auth::Token(t) = &inst.auth {
             let path = format!("argocd/{}", inst.name);

@@ -1,10 +1,16 @@
-//! `flightdeck sim`: the simulator standalone, with a Flightdeck config that points at it, so
-//! a second terminal, a script, or any Argo CD client can talk to it.
+//! `flightdeck sim`: the simulator standalone, with configs that point at it, so a second
+//! terminal, a script, or any Argo CD or Vault client can talk to it.
+//!
+//! `--write-config FILE` writes what works for every flow: FILE logs in to the simulator's
+//! Vault with AppRole (the secret id in a 0600 file beside it) and reads there the Argo CD
+//! tokens of the developer `dave`, whom the example policy lets sync and promote in dev and
+//! staging; `FILE`-alice/bob/dave/olga log in as each demo operator. It prints what an outside
+//! client needs: the Vault address, role id and secret-id file, and the Argo CD users.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::config;
+use crate::config::{self, Config};
 use crate::domain::{ErrorKind, Failure};
 
 pub async fn run(
@@ -20,28 +26,63 @@ pub async fn run(
             .with_hint("pick another address with --listen")
     })?;
     let cfg = crate::session::config_for_sim(&sim);
+    let user = super::demo::DEFAULT_USER;
+    // The default identity's tokens go into the simulator's Vault; the config reads them there.
+    let mine =
+        super::console::vault_for_sim(&sim, super::console::tokens_for(&sim, as_operator(cfg.clone(), user), user));
     match &write_config {
         Some(path) => {
-            config::write_file(path, &cfg)
-                .map_err(|e| Failure::new(ErrorKind::Usage, format!("cannot write {}: {e}", path.display())))?;
-            eprintln!("flightdeck sim: config written to {} (mode 0600)", path.display());
-            eprintln!("  open the console with: flightdeck --config {}", path.display());
-            // One config per demo operator, so two terminals are two people on one estate.
-            for user in OPERATORS {
-                let p = operator_path(path, user);
-                config::write_file(&p, &as_operator(cfg.clone(), user))
-                    .map_err(|e| Failure::new(ErrorKind::Usage, format!("cannot write {}: {e}", p.display())))?;
-                eprintln!("  as {user}: flightdeck --config {}", p.display());
+            if let Err(f) = write_all(&sim, path, &cfg, &mine) {
+                sim.shutdown().await;
+                return Err(f);
             }
         }
-        None => print!("{}", config::to_toml(&cfg)),
+        // No file for a secret id: the same identity with its tokens inline.
+        None => print!("{}", config::to_toml(&super::console::tokens_for(&sim, as_operator(cfg.clone(), user), user))),
     }
     for i in sim.instances() {
-        eprintln!("flightdeck sim: {} at {} (users admin/password, viewer/viewer)", i.env, i.base_url);
+        eprintln!("flightdeck sim: {} at {}", i.env, i.base_url);
     }
+    let users: Vec<String> = sim.users().iter().map(|(u, p)| format!("{u}/{p}")).collect();
+    eprintln!("  Argo CD users (name/password): {}", users.join(", "));
+    eprintln!(
+        "flightdeck sim: Vault at {} (KV v2 mount secret, Argo CD tokens at secret/argocd/<env>)",
+        sim.vault_addr()
+    );
+    eprintln!("  AppRole: mount approle, role id {}", flightdeck_sim::vault::ROLE_ID);
     eprintln!("flightdeck sim: serving {services} services; ctrl-c to stop");
     let _ = tokio::signal::ctrl_c().await;
     sim.shutdown().await;
+    Ok(())
+}
+
+/// `sim.toml` → `sim.secret-id`, beside it.
+fn secret_id_path(path: &Path) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sim".into());
+    path.with_file_name(format!("{stem}.secret-id"))
+}
+
+/// FILE (Vault, as `dave`), its secret-id file, and one config per demo operator.
+fn write_all(sim: &flightdeck_sim::Sim, path: &Path, cfg: &Config, mine: &Config) -> Result<(), Failure> {
+    let io = |p: &Path, e: std::io::Error| Failure::new(ErrorKind::Usage, format!("cannot write {}: {e}", p.display()));
+    let secret_file = secret_id_path(path);
+    let (role_id, secret_id) = sim.vault_approle();
+    config::write_private(&secret_file, &format!("{secret_id}\n")).map_err(|e| io(&secret_file, e))?;
+    let file_name = secret_file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let vault = config::approle_toml(&sim.vault_addr(), "approle", &role_id, &file_name);
+    let text = format!("{}\n{vault}", config::to_toml(mine));
+    config::write_private(path, &text).map_err(|e| io(path, e))?;
+    let shown = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()).display().to_string();
+    eprintln!("flightdeck sim: config written to {} (mode 0600)", shown(path));
+    eprintln!("  you are {}: tokens from the simulator's Vault by AppRole", super::demo::DEFAULT_USER);
+    eprintln!("  AppRole secret id in {} (mode 0600)", shown(&secret_file));
+    eprintln!("  open the console with: flightdeck --config {}", path.display());
+    // One config per demo operator, so two terminals are two people on one estate.
+    for user in OPERATORS {
+        let p = operator_path(path, user);
+        config::write_file(&p, &as_operator(cfg.clone(), user)).map_err(|e| io(&p, e))?;
+        eprintln!("  as {user}: flightdeck --config {}", p.display());
+    }
     Ok(())
 }
 

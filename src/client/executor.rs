@@ -147,6 +147,16 @@ impl Executor {
                     }
                 })
             }
+            Effect::WatchTree { key } => {
+                let client = self.client(key.instance);
+                let backoff = self.watch.reconnect;
+                Box::pin(async move {
+                    match client {
+                        Ok(c) => super::argocd::tree::follow_tree(c, key, tx, backoff).await,
+                        Err(f) => drop(tx.send(Msg::TreeChanged { key, result: Err(f), at: Utc::now() }).await),
+                    }
+                })
+            }
             Effect::LoadDiff { key, generation } => {
                 let client = self.client(key.instance);
                 Box::pin(async move {

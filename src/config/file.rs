@@ -435,6 +435,8 @@ struct OutInstance<'a> {
     username: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     password: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vault: Option<String>,
     insecure: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     ca_file: Option<String>,
@@ -490,6 +492,7 @@ fn out_instance(i: &InstanceConfig) -> OutInstance<'_> {
         token,
         username,
         password,
+        vault: i.vault.as_ref().map(ToString::to_string),
         insecure: i.insecure,
         ca_file: i.ca_file.as_ref().map(|p| p.to_string_lossy().into_owned()),
         mapping,
@@ -504,6 +507,11 @@ fn out_instance(i: &InstanceConfig) -> OutInstance<'_> {
 
 /// Write `to_toml(config)` to `path`, readable by the owner only (it may hold tokens).
 pub fn write_file(path: &Path, config: &Config) -> std::io::Result<()> {
+    write_private(path, &to_toml(config))
+}
+
+/// Write `text` to `path`, readable by the owner only (mode 0600, also when it existed).
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
@@ -520,6 +528,6 @@ pub fn write_file(path: &Path, config: &Config) -> std::io::Result<()> {
         }
     }
     let mut f = opts.open(path)?;
-    f.write_all(to_toml(config).as_bytes())?;
+    f.write_all(text.as_bytes())?;
     f.sync_all()
 }

@@ -109,6 +109,39 @@ impl AppDetail {
     }
 }
 
+/// One node of the app's resource tree (`…/resource-tree` and its stream): managed
+/// resources and what they own (ReplicaSets, Pods), each with its live health.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct TreeNode {
+    pub group: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub health: Option<Health>,
+    pub health_message: Option<String>,
+}
+
+/// The app's live resource tree.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ResourceTree {
+    pub nodes: Vec<TreeNode>,
+}
+
+impl ResourceTree {
+    /// The node of managed resource `r`, if the tree has it.
+    pub fn node_of(&self, r: &ResourceStatus) -> Option<&TreeNode> {
+        self.nodes
+            .iter()
+            .find(|n| n.kind == r.kind && n.group == r.group && n.name == r.name && n.namespace == r.namespace)
+    }
+
+    /// Pods in the tree: (healthy, all).
+    pub fn pods(&self) -> (usize, usize) {
+        let pods = self.nodes.iter().filter(|n| n.kind == "Pod" && n.group.is_empty());
+        pods.fold((0, 0), |(ok, all), p| (ok + usize::from(p.health == Some(Health::Healthy)), all + 1))
+    }
+}
+
 /// Line diff of two texts with three lines of context, pure.
 pub fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
     let diff = similar::TextDiff::from_lines(old, new);

@@ -16,7 +16,8 @@ pub mod sanitize;
 
 pub use deployment::{AppKey, Deployment, Health, OpPhase, SyncStatus};
 pub use detail::{
-    AppDetail, Condition, DiffLine, HistoryEntry, KubeEvent, OperationInfo, ResourceDiff, ResourceStatus,
+    AppDetail, Condition, DiffLine, HistoryEntry, KubeEvent, OperationInfo, ResourceDiff, ResourceStatus, ResourceTree,
+    TreeNode,
 };
 pub use failure::{ErrorKind, Failure};
 pub use loadable::Loadable;

@@ -72,6 +72,8 @@ pub struct DetailState {
     pub app: Loadable<AppDetail>,
     pub events: Loadable<Vec<KubeEvent>>,
     pub diff: Loadable<Vec<ResourceDiff>>,
+    /// The live resource tree (its stream, or one-shot GETs where the server has none).
+    pub tree: Loadable<super::ResourceTree>,
 }
 
 /// An editable line of text (filter, command line, typed confirmation, numbers).

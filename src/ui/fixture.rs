@@ -291,6 +291,7 @@ pub fn fixture_model() -> Model {
         app: Loadable::Ready { value: app_detail(), at: ago(1) },
         events: Loadable::Ready { value: events(), at: ago(1) },
         diff: Loadable::Ready { value: diffs(), at: ago(1) },
+        tree: Loadable::NotAsked,
     });
     m.runs = runs();
     m

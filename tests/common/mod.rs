@@ -86,3 +86,23 @@ pub async fn run_as(home: &Path, user: &str, args: &[&str]) -> std::process::Out
     let out = tokio::task::spawn_blocking(move || c.output());
     tokio::time::timeout(RUN_LIMIT, out).await.expect("flightdeck finishes").expect("join").expect("runs")
 }
+
+/// The real binary with `--config cfg` and `args`, in a clean environment under `home` with a
+/// git identity (dave's), stdin closed and output captured.
+pub fn headless(cfg: &Path, home: &Path, args: &[&str]) -> std::process::Command {
+    use std::process::Stdio;
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_flightdeck"));
+    c.arg("--config").arg(cfg).args(args);
+    c.env_clear()
+        .env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("GIT_AUTHOR_NAME", "Dave")
+        .env("GIT_AUTHOR_EMAIL", "dave@example.com")
+        .env("GIT_COMMITTER_NAME", "Dave")
+        .env("GIT_COMMITTER_EMAIL", "dave@example.com")
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c
+}

@@ -1,10 +1,9 @@
-//! Session, version, settings, can-i and projects endpoints.
+//! Session, version, settings and can-i endpoints.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
-use axum::response::IntoResponse;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::{empty_ok, json_ok, parse_body, ApiResult, Ctx};
 use crate::auth::{self, token_of};
@@ -110,26 +109,4 @@ pub async fn can_i(
     }
     let yes = c.allows(&action);
     Ok(json_ok(&json!({"value": if yes { "yes" } else { "no" }})))
-}
-
-pub async fn projects(State(ctx): State<Ctx>, headers: HeaderMap) -> ApiResult {
-    ctx.auth(&headers)?;
-    let inst = ctx.inst();
-    let mut teams: Vec<&str> = inst.services.iter().map(|s| s.team).collect();
-    teams.push("default");
-    teams.sort_unstable();
-    teams.dedup();
-    let items: Vec<Value> = teams
-        .iter()
-        .map(|t| {
-            json!({"metadata": {"name": t, "namespace": "argocd"},
-                "spec": {"sourceRepos": ["*"], "destinations": [{"server": "*", "namespace": "*"}],
-                    "clusterResourceWhitelist": [{"group": "*", "kind": "*"}]}})
-        })
-        .collect();
-    Ok((
-        [(header::CONTENT_TYPE, "application/json")],
-        json!({"metadata": {"resourceVersion": inst.rv.to_string()}, "items": items}).to_string(),
-    )
-        .into_response())
 }

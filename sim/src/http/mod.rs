@@ -3,9 +3,11 @@
 //! shared request context handlers use.
 
 mod apps;
+mod catalog;
 mod misc;
 mod ops;
 mod resources;
+mod tree_watch;
 mod watch;
 
 use std::sync::{Arc, MutexGuard};
@@ -127,6 +129,10 @@ async fn guard(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
             _ => None,
         }
     };
+    let refusing = ctx.slot().refuse_tree_streams.load(std::sync::atomic::Ordering::Relaxed);
+    if refusing && path.starts_with("/api/v1/stream/applications/") && path.ends_with("/resource-tree") {
+        return plain(StatusCode::NOT_FOUND, "Not Found");
+    }
     if let Some(status) = injected {
         let err = ApiError::new(code_for_status(status), injected_message(status));
         let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -161,8 +167,20 @@ fn injected_message(status: u16) -> String {
     }
 }
 
-async fn not_found() -> Response {
+/// An unknown route: under `/api/` the gRPC gateway's JSON error (`runtimeError` in the
+/// swagger: `error`, `code` 5 NotFound, `message`), elsewhere plain text (the UI's server).
+/// API-NOTES §1 records grpc-gateway v1.16's plain-text default here; a real third-party
+/// client against a real Argo CD was seen to get the JSON body (issue 9), so JSON it is.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().contains("/api/") {
+        return ApiError::new(5, "Not Found").into_response();
+    }
     plain(StatusCode::NOT_FOUND, "Not Found")
+}
+
+/// A known route with another method: the gateway's `Unimplemented` (12 → HTTP 501).
+async fn method_not_allowed() -> Response {
+    ApiError::new(12, "Not Implemented").into_response()
 }
 
 fn instance_router(ctx: Ctx) -> Router {
@@ -172,7 +190,10 @@ fn instance_router(ctx: Ctx) -> Router {
         .route("/api/v1/session/userinfo", get(misc::userinfo))
         .route("/api/v1/settings", get(misc::settings))
         .route("/api/v1/account/can-i/{resource}/{action}/{*subresource}", get(misc::can_i))
-        .route("/api/v1/projects", get(misc::projects))
+        .route("/api/v1/projects", get(catalog::projects))
+        .route("/api/v1/projects/{name}", get(catalog::project_get))
+        .route("/api/v1/clusters", get(catalog::clusters))
+        .route("/api/v1/repositories", get(catalog::repositories))
         .route("/api/v1/applications", get(apps::list))
         .route("/api/v1/applications/{name}", get(apps::get_app).patch(apps::patch_app))
         .route("/api/v1/applications/{name}/sync", post(ops::sync))
@@ -194,8 +215,15 @@ fn instance_router(ctx: Ctx) -> Router {
         // gzip only for unary routes: Argo CD skips SSE, and compressing the NDJSON watch would
         // buffer events inside the encoder, which a live console cannot afford.
         .layer(CompressionLayer::new());
-    let streams = Router::new().route("/api/v1/stream/applications", get(watch::watch));
-    unary.merge(streams).fallback(not_found).layer(middleware::from_fn_with_state(ctx.clone(), guard)).with_state(ctx)
+    let streams = Router::new()
+        .route("/api/v1/stream/applications", get(watch::watch))
+        .route("/api/v1/stream/applications/{name}/resource-tree", get(tree_watch::watch_tree));
+    unary
+        .merge(streams)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(ctx.clone(), guard))
+        .with_state(ctx)
 }
 
 pub fn router(shared: Arc<Shared>) -> Router {

@@ -23,13 +23,13 @@ use crate::errors::ApiError;
 use crate::fields::{self, Fields};
 
 /// `forwarders.go` keep-alive period for SSE.
-const KEEPALIVE_EVERY: Duration = Duration::from_secs(15);
+pub const KEEPALIVE_EVERY: Duration = Duration::from_secs(15);
 
 pub fn wants_sse(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/event-stream"))
 }
 
-fn frame(payload: &str, sse: bool) -> Bytes {
+pub fn frame(payload: &str, sse: bool) -> Bytes {
     if sse {
         Bytes::from(format!("data: {payload} \n\n\n"))
     } else {
@@ -55,7 +55,7 @@ struct Conn {
     sse: bool,
     fields: Option<Fields>,
     last: HashMap<String, u64>,
-    out: mpsc::Sender<Result<Bytes, Infallible>>,
+    out: Out,
 }
 
 impl Conn {
@@ -106,7 +106,7 @@ pub async fn watch(State(ctx): State<Ctx>, headers: HeaderMap, q: Q) -> Response
         let (id, rx) = inst.add_watcher(filter);
         (id, rx, initial)
     };
-    let (tx, body_rx) = mpsc::channel::<Result<Bytes, Infallible>>(64);
+    let (tx, resp) = open(sse);
     let task_ctx = ctx.clone();
     tokio::spawn(async move {
         let mut conn = Conn { sse, fields, last: HashMap::new(), out: tx };
@@ -146,8 +146,17 @@ pub async fn watch(State(ctx): State<Ctx>, headers: HeaderMap, q: Q) -> Response
         }
         task_ctx.inst().remove_watcher(id);
     });
+    resp
+}
+
+/// The sending half of a stream's body.
+pub type Out = mpsc::Sender<Result<Bytes, Infallible>>;
+
+/// A streaming 200 response in the framing asked for, fed through the returned sender.
+pub fn open(sse: bool) -> (Out, Response) {
+    let (tx, body_rx) = mpsc::channel::<Result<Bytes, Infallible>>(64);
     let body = Body::from_stream(ReceiverStream::new(body_rx));
     let mut resp = (StatusCode::OK, [(header::CONTENT_TYPE, content_type(sse))], body).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-cache"));
-    resp
+    (tx, resp)
 }

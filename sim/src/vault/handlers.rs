@@ -2,9 +2,8 @@
 //! mount, so a path table would fight the `{mount}/data/{path}` shape), the injected 307, the
 //! sealed rule, token checks and the response envelope.
 //!
-//! Where `shared/reference/vault/` is silent the simulator says so next to the choice: the
-//! 400 texts for a bad AppRole/Kubernetes login and a non-renewable token are Vault's usual
-//! wording, not copied from a reference file.
+//! Where `shared/reference/vault/` is silent the simulator says so next to the choice; the
+//! 400 texts for a bad AppRole login and a non-renewable token are OpenBao 2.7's (observed).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,9 +16,12 @@ use axum::routing::any;
 use axum::Router;
 use serde_json::{json, Value};
 
-use super::{now_secs, TokenInfo, Vault};
+use super::{kv, now_secs, TokenInfo, Vault};
 
-const INVALID_TOKEN: &str = "2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n";
+/// A missing, unknown or expired token. Vault 1.x answers "2 errors occurred: … permission
+/// denied … invalid token" (examples/error-403-invalid-or-expired-token.json); OpenBao 2.7, the
+/// real server the tests run, answers this bare text, so the simulator does too.
+const BAD_TOKEN: &str = "permission denied";
 const POLICY_DENIED: &str = "1 error occurred:\n\t* permission denied\n\n";
 const SEALED: &str = "Vault is sealed";
 
@@ -27,16 +29,16 @@ pub(super) fn router(vault: Arc<Vault>) -> Router {
     Router::new().route("/v1/{*rest}", any(dispatch)).with_state(vault)
 }
 
-fn errors(status: StatusCode, msgs: &[&str]) -> Response {
+pub(super) fn errors(status: StatusCode, msgs: &[&str]) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], json!({ "errors": msgs }).to_string()).into_response()
 }
 
-fn json_resp(status: StatusCode, v: &Value) -> Response {
+pub(super) fn json_resp(status: StatusCode, v: &Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
 }
 
-/// The envelope every Vault JSON answer has (vaultrs requires the first four fields).
-fn envelope(vault: &Vault, data: Value, auth: Value) -> Value {
+/// The envelope every Vault JSON answer has (Vault and OpenBao send all eight fields).
+pub(super) fn envelope(vault: &Vault, data: Value, auth: Value) -> Value {
     let n = {
         let mut st = vault.state();
         st.counter += 1;
@@ -83,6 +85,11 @@ async fn dispatch(State(vault): State<Arc<Vault>>, req: Request) -> Response {
             return (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, location)]).into_response();
         }
     }
+    let query = req.uri().query().unwrap_or("").to_string();
+    let param = |k: &str| {
+        query.split('&').filter_map(|kv| kv.split_once('=')).find(|(key, _)| *key == k).map(|(_, v)| v.to_string())
+    };
+    let (version, list) = (param("version"), param("list").is_some_and(|v| v == "true"));
     let body = axum::body::to_bytes(req.into_body(), 1 << 20).await.unwrap_or_default();
     if path == "sys/health" {
         return health(&vault);
@@ -90,6 +97,7 @@ async fn dispatch(State(vault): State<Arc<Vault>>, req: Request) -> Response {
     if vault.state().sealed {
         return errors(StatusCode::SERVICE_UNAVAILABLE, &[SEALED]);
     }
+    let listing = method.as_str() == "LIST" || (method == Method::GET && list);
     match (method, path.as_str()) {
         (Method::POST | Method::PUT, p) if p.starts_with("auth/") && p.ends_with("/login") => login(&vault, p, &body),
         (Method::GET, "auth/token/lookup-self") => with_token(&vault, &headers, "", |t, info| lookup(&vault, t, info)),
@@ -97,50 +105,57 @@ async fn dispatch(State(vault): State<Arc<Vault>>, req: Request) -> Response {
             let token = token_of(&headers);
             with_token(&vault, &headers, "", |_, info| renew(&vault, token.as_deref().unwrap_or(""), info, &body))
         }
-        (Method::GET, p) => match p.split_once("/data/") {
-            Some((mount, secret)) => kv_read(&vault, &headers, mount, secret),
+        (_, p) if listing => match p.split_once("/metadata") {
+            Some((mount, rest)) => kv::list(&vault, &headers, mount, rest.trim_start_matches('/')),
             None => no_route(p),
+        },
+        (Method::GET, p) => match (p.split_once("/data/"), p.split_once("/metadata/")) {
+            (Some((mount, secret)), _) => kv::read(&vault, &headers, mount, secret, version.as_deref()),
+            (None, Some((mount, secret))) => kv::metadata(&vault, &headers, mount, secret),
+            _ => no_route(p),
         },
         (_, p) => no_route(p),
     }
 }
 
-fn no_route(p: &str) -> Response {
+pub(super) fn no_route(p: &str) -> Response {
     errors(StatusCode::NOT_FOUND, &[&format!("no handler for route \"{p}\". route entry not found.")])
 }
 
+/// `sys/health` as OpenBao 2.7 answers: no `performance_standby` (a Vault Enterprise field),
+/// and when sealed `standby: true`, replication modes "unknown" and no cluster fields.
 fn health(vault: &Vault) -> Response {
     let sealed = vault.state().sealed;
-    let body = json!({
+    let mut body = json!({
         "initialized": true,
         "sealed": sealed,
-        "standby": false,
-        "performance_standby": false,
-        "replication_performance_mode": "disabled",
-        "replication_dr_mode": "disabled",
+        "standby": sealed,
+        "replication_performance_mode": if sealed { "unknown" } else { "disabled" },
+        "replication_dr_mode": if sealed { "unknown" } else { "disabled" },
         "server_time_utc": now_secs(),
-        "version": "1.15.0",
-        "cluster_name": "vault-cluster-flightdeck-sim",
-        "cluster_id": "00af5aa8-c87d-b5fc-e82e-97cd8dfaf731"
+        "version": "2.7.2",
     });
+    if !sealed {
+        body["cluster_name"] = json!("vault-cluster-flightdeck-sim");
+        body["cluster_id"] = json!("00af5aa8-c87d-b5fc-e82e-97cd8dfaf731");
+    }
     let status = if sealed { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
     json_resp(status, &body)
 }
 
 /// Check the request's token (valid, unexpired, allowed `api_path`) and run `f`.
-fn with_token(
+pub(super) fn with_token(
     vault: &Vault,
     headers: &HeaderMap,
     api_path: &str,
     f: impl FnOnce(&str, &TokenInfo) -> Response,
 ) -> Response {
     let Some(token) = token_of(headers) else {
-        // The reference has no body for a missing token; Vault treats it as an invalid one.
-        return errors(StatusCode::FORBIDDEN, &[INVALID_TOKEN]);
+        return errors(StatusCode::FORBIDDEN, &[BAD_TOKEN]);
     };
     let info = vault.state().tokens.get(&token).cloned();
     let Some(info) = info.filter(|i| i.expires_at_secs.is_none_or(|e| e > now_secs())) else {
-        return errors(StatusCode::FORBIDDEN, &[INVALID_TOKEN]);
+        return errors(StatusCode::FORBIDDEN, &[BAD_TOKEN]);
     };
     if !api_path.is_empty() && !info.allowed.iter().any(|a| api_path.starts_with(a.as_str())) {
         return errors(StatusCode::FORBIDDEN, &[POLICY_DENIED]);
@@ -148,58 +163,27 @@ fn with_token(
     f(&token, &info)
 }
 
-fn kv_read(vault: &Vault, headers: &HeaderMap, mount: &str, secret: &str) -> Response {
-    let api_path = format!("{mount}/data/{secret}");
-    with_token(vault, headers, &api_path, |_, _| {
-        let found = {
-            let st = vault.state();
-            if !st.mounts.iter().any(|m| m == mount) {
-                drop(st);
-                return no_route(&api_path);
-            }
-            st.kv.get(&(mount.to_string(), secret.to_string())).map(|v| (v.len(), v.last().cloned()))
-        };
-        let Some((n, Some(version))) = found else {
-            // A missing secret answers 404 with an empty error list (examples/list-empty-404.json).
-            return errors(StatusCode::NOT_FOUND, &[]);
-        };
-        let created = chrono::DateTime::from_timestamp(version.created_secs, 0).unwrap_or_default();
-        let data = json!({
-            "data": version.data,
-            "metadata": {
-                "created_time": created.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
-                "custom_metadata": null,
-                "deletion_time": "",
-                "destroyed": false,
-                "version": n,
-            }
-        });
-        let mut env = envelope(vault, data, Value::Null);
-        env["mount_type"] = json!("kv");
-        json_resp(StatusCode::OK, &env)
-    })
-}
-
 fn lookup(vault: &Vault, token: &str, info: &TokenInfo) -> Response {
-    let now = now_secs();
-    let ttl = info.expires_at_secs.map_or(0, |e| (e - now).max(0));
-    let expire_time = info
-        .expires_at_secs
-        .and_then(|e| chrono::DateTime::from_timestamp(e, 0))
-        .map(|t| json!(t.to_rfc3339()))
-        .unwrap_or(Value::Null);
+    let ttl = info.expires_at_secs.map_or(0, |e| (e - now_secs()).max(0));
+    let at = |secs: i64| {
+        chrono::DateTime::from_timestamp(secs, 0)
+            .map(|t| json!(t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)))
+            .unwrap_or(Value::Null)
+    };
+    // A login's token is named after its auth method, as OpenBao does ("approle").
+    let display = info.path.strip_prefix("auth/").and_then(|p| p.strip_suffix("/login")).unwrap_or("token");
+    // No `identity_policies`: OpenBao 2.7 sends it only for tokens whose entity has policies.
     let data = json!({
         "accessor": info.accessor,
-        "creation_time": now,
+        "creation_time": info.created_secs,
         "creation_ttl": info.creation_ttl_secs,
-        "display_name": "token",
+        "display_name": display,
         "entity_id": "",
-        "expire_time": expire_time,
+        "expire_time": info.expires_at_secs.map_or(Value::Null, at),
         "explicit_max_ttl": 0,
         "id": token,
-        "identity_policies": [],
-        "issue_time": chrono::DateTime::from_timestamp(now, 0).unwrap_or_default().to_rfc3339(),
-        "meta": null,
+        "issue_time": at(info.created_secs),
+        "meta": info.metadata,
         "num_uses": 0,
         "orphan": true,
         "path": info.path,
@@ -244,35 +228,48 @@ fn renew(vault: &Vault, token: &str, info: &TokenInfo, body: &Bytes) -> Response
     json_resp(StatusCode::OK, &envelope(vault, Value::Null, auth_block(token, info, ttl)))
 }
 
+/// The `auth` block of a login or renewal (examples/login-approle-200.json), plus the
+/// `mfa_requirement` and `num_uses` that OpenBao 2.7 (and Vault ≥ 1.10) send.
 fn auth_block(token: &str, info: &TokenInfo, ttl: u64) -> Value {
     json!({
         "client_token": token,
         "accessor": info.accessor,
         "policies": info.policies,
         "token_policies": info.policies,
-        "metadata": {},
+        "metadata": info.metadata,
         "lease_duration": ttl,
         "renewable": info.renewable,
         "entity_id": "",
         "token_type": "service",
         "orphan": true,
+        "mfa_requirement": null,
+        "num_uses": 0,
     })
 }
 
 fn login(vault: &Vault, path: &str, body: &Bytes) -> Response {
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let field = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    let ok = match path {
-        "auth/approle/login" => field("role_id") == vault.role_id && field("secret_id") == vault.secret_id,
-        "auth/kubernetes/login" => field("role") == vault.k8s_role && field("jwt") == vault.k8s_jwt,
-        other => return no_route(other),
+    let (ok, metadata) = match path {
+        "auth/approle/login" => (
+            field("role_id") == vault.role_id && field("secret_id") == vault.secret_id,
+            Some(super::handlers::to_map([("role_name", super::ROLE_NAME)])),
+        ),
+        "auth/kubernetes/login" => (field("role") == vault.k8s_role && field("jwt") == vault.k8s_jwt, None),
+        // An auth mount that does not exist: OpenBao answers 403 (unauthenticated paths are
+        // checked like any other), not the "no handler" 404.
+        _ => return errors(StatusCode::FORBIDDEN, &[BAD_TOKEN]),
     };
     if !ok {
-        // Not in the reference: Vault's wording for rejected login credentials.
-        let msg = if path.contains("approle") { "invalid role or secret ID" } else { "permission denied" };
-        return errors(StatusCode::BAD_REQUEST, &[msg]);
+        // AppRole: OpenBao 2.7's 400 text. Kubernetes cannot run here; Vault's plugin refuses
+        // a bad JWT or role with 403 "permission denied" (not checked against a server).
+        return if path.contains("approle") {
+            errors(StatusCode::BAD_REQUEST, &["invalid role or secret ID"])
+        } else {
+            errors(StatusCode::FORBIDDEN, &[BAD_TOKEN])
+        };
     }
-    let (token, info) = vault.login_token(path);
+    let (token, info) = vault.login_token(path, metadata);
     let ttl = info.creation_ttl_secs;
     json_resp(StatusCode::OK, &envelope(vault, Value::Null, auth_block(&token, &info, ttl)))
 }

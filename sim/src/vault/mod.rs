@@ -1,12 +1,16 @@
-//! A loopback Vault on the simulator's own listener, under `/v1/...`: KV v2 read, token
-//! lookup-self / renew-self, AppRole and Kubernetes login, and `sys/health`, with the response
-//! envelopes and error bodies of `shared/reference/vault/examples/` (vaultrs 0.8 needs the full
-//! envelope). Tests steer it: seal, expire a token, put a secret, answer one 307 redirect.
+//! A loopback Vault on the simulator's own listener, under `/v1/...`: KV v2 (read, read by
+//! version, metadata read and list), token lookup-self / renew-self, AppRole and Kubernetes
+//! login, and `sys/health`, with the response envelopes of `shared/reference/vault/examples/`.
+//! Where that reference and a real server disagree, the simulator answers as OpenBao 2.7 does
+//! (it runs here and the tests compare the two, `tests/vault_contract.rs`): no
+//! `performance_standby` or `mount_type`, a bare "permission denied" for a missing or bad
+//! token. Tests steer it: seal, expire a token, put a secret, answer one 307 redirect.
 //!
 //! Time is wall-clock seconds: token TTLs are short-lived facts a test sets directly
 //! (`set_ttl`, `expire`), so no simulated clock is needed here.
 
 mod handlers;
+mod kv;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,13 +30,17 @@ pub(crate) struct TokenInfo {
     pub renewable: bool,
     pub accessor: String,
     pub path: String,
+    /// Unix seconds of creation (lookup's `creation_time`).
+    pub created_secs: i64,
+    /// The login's `auth.metadata` (AppRole: `role_name`); `None` = JSON null.
+    pub metadata: Option<BTreeMap<String, String>>,
 }
 
 /// One version of a KV v2 secret.
 #[derive(Debug, Clone)]
 pub(crate) struct Version {
     pub data: BTreeMap<String, String>,
-    pub created_secs: i64,
+    pub created: chrono::DateTime<chrono::Utc>,
 }
 
 /// What the simulated Vault holds.
@@ -68,8 +76,15 @@ pub struct Vault {
     pub(crate) login_ttl_secs: u64,
 }
 
-/// What AppRole and Kubernetes logins may read: the KV v2 mount `secret`.
-const LOGIN_ALLOWED: &str = "secret/data/";
+/// What AppRole and Kubernetes logins may read: the KV v2 mount `secret`, its data and its
+/// metadata (read and list), as the policy `argocd-read` of the OpenBao tests grants.
+const LOGIN_ALLOWED: [&str; 2] = ["secret/data/", "secret/metadata/"];
+
+/// The simulator's published AppRole role id (a role id is an identifier, not a secret; the
+/// secret id is). `flightdeck sim` prints it for outside clients.
+pub const ROLE_ID: &str = "flightdeck";
+/// The AppRole role's name (`auth.metadata.role_name` of its logins).
+pub const ROLE_NAME: &str = "flightdeck";
 
 pub(crate) fn now_secs() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
@@ -85,7 +100,7 @@ impl Vault {
         let root_token = id("hvs.root");
         let v = Vault {
             state: Mutex::new(State { mounts: vec!["secret".into()], ..State::default() }),
-            role_id: id("role-"),
+            role_id: ROLE_ID.into(),
             secret_id: id("secret-"),
             k8s_role: "flightdeck".into(),
             k8s_jwt: format!("eyJhbGciOiJSUzI1NiJ9.{}.sig", id("sa-")),
@@ -103,6 +118,8 @@ impl Vault {
                 renewable: false,
                 accessor: id("acc-"),
                 path: "auth/token/root".into(),
+                created_secs: now_secs(),
+                metadata: None,
             },
         );
         Arc::new(v)
@@ -133,14 +150,22 @@ impl Vault {
             renewable,
             accessor: format!("acc{n:x}"),
             path: path.to_string(),
+            created_secs: now_secs(),
+            metadata: None,
         };
         st.tokens.insert(token.clone(), info.clone());
         (token, info)
     }
 
-    pub(crate) fn login_token(&self, path: &str) -> (String, TokenInfo) {
-        let policies = vec!["default".into(), "argocd-read".into()];
-        self.issue(vec![LOGIN_ALLOWED.into()], policies, self.login_ttl_secs, true, path)
+    pub(crate) fn login_token(&self, path: &str, metadata: Option<BTreeMap<String, String>>) -> (String, TokenInfo) {
+        let policies = vec!["argocd-read".into(), "default".into()];
+        let allowed = LOGIN_ALLOWED.iter().map(|a| a.to_string()).collect();
+        let (token, mut info) = self.issue(allowed, policies, self.login_ttl_secs, true, path);
+        info.metadata = metadata;
+        if let Some(t) = self.state().tokens.get_mut(&token) {
+            t.metadata = info.metadata.clone();
+        }
+        (token, info)
     }
 
     pub(crate) fn put(&self, mount: &str, path: &str, data: BTreeMap<String, String>) {
@@ -151,7 +176,7 @@ impl Vault {
         st.kv
             .entry((mount.to_string(), path.to_string()))
             .or_default()
-            .push(Version { data, created_secs: now_secs() });
+            .push(Version { data, created: chrono::Utc::now() });
     }
 }
 

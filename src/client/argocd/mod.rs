@@ -10,6 +10,7 @@ pub mod diff;
 pub mod follow;
 pub mod framing;
 pub mod stream;
+pub mod tree;
 pub mod watch;
 pub mod wire;
 

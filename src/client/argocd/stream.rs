@@ -1,6 +1,7 @@
-//! An open `GET /api/v1/stream/applications` response, read as batches of events: each
+//! An open streaming response (`GET /api/v1/stream/…`), read as batches of messages: each
 //! read waits for the next chunk, then drains every chunk already buffered, so a burst
-//! becomes one message to the UI. Error chunks (`{"error":{…}}`) become typed errors.
+//! becomes one message to the UI. [`WatchStream`] decodes the application watch; error
+//! chunks (`{"error":{…}}`) become typed errors (`chunk_error`, shared with the tree stream).
 
 use std::pin::Pin;
 
@@ -33,44 +34,38 @@ impl WatchEvent {
     }
 }
 
-/// An open watch.
-pub struct WatchStream {
+/// An open stream's raw messages (JSON texts), framing undone.
+pub(crate) struct Messages {
     body: BodyStream,
     parser: FrameParser,
-    what: String,
+    pub(crate) what: String,
     ended: bool,
 }
 
-impl std::fmt::Debug for WatchStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WatchStream").field("what", &self.what).field("ended", &self.ended).finish()
-    }
-}
-
-impl WatchStream {
-    /// The next batch of events: `Ok(None)` when the server closed the stream.
-    pub async fn next_batch(&mut self) -> Result<Option<Vec<WatchEvent>>, ClientError> {
+impl Messages {
+    /// The next batch of messages: `Ok(None)` when the server closed the stream.
+    pub(crate) async fn next_batch(&mut self) -> Result<Option<Vec<String>>, ClientError> {
         loop {
             if self.ended {
                 return Ok(None);
             }
-            let mut events = Vec::new();
+            let mut out = Vec::new();
             let first = self.body.next().await;
-            self.take(first, &mut events)?;
+            self.take(first, &mut out)?;
             // Drain what is already here without waiting.
             while !self.ended {
                 match self.body.next().now_or_never() {
-                    Some(item) => self.take(item, &mut events)?,
+                    Some(item) => self.take(item, &mut out)?,
                     None => break,
                 }
             }
-            if !events.is_empty() {
-                return Ok(Some(events));
+            if !out.is_empty() {
+                return Ok(Some(out));
             }
         }
     }
 
-    fn take(&mut self, item: Option<reqwest::Result<Vec<u8>>>, out: &mut Vec<WatchEvent>) -> Result<(), ClientError> {
+    fn take(&mut self, item: Option<reqwest::Result<Vec<u8>>>, out: &mut Vec<String>) -> Result<(), ClientError> {
         let chunk = match item {
             None => {
                 self.ended = true;
@@ -85,10 +80,44 @@ impl WatchStream {
             what: self.what.clone(),
             detail: "message larger than the limit".into(),
         })?;
-        for m in messages {
-            out.extend(self.decode(&m)?);
-        }
+        out.extend(messages);
         Ok(())
+    }
+}
+
+/// The typed error of a stream-error chunk (`{"error":{"http_code",…}}`), if `error` is one.
+pub(crate) fn chunk_error(error: Option<serde_json::Value>) -> Option<ClientError> {
+    let error = error.map(|e| serde_json::json!({ "error": e }));
+    let (code, message) = error.as_ref().and_then(stream_error)?;
+    let status = if code == 0 { 500 } else { code };
+    let body = serde_json::json!({ "message": message }).to_string();
+    Some(ClientError::from_body(status, body.as_bytes(), Ctx::new("get", None)))
+}
+
+/// An open application watch.
+pub struct WatchStream {
+    messages: Messages,
+}
+
+impl std::fmt::Debug for WatchStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WatchStream").field("what", &self.messages.what).field("ended", &self.messages.ended).finish()
+    }
+}
+
+impl WatchStream {
+    /// The next batch of events: `Ok(None)` when the server closed the stream.
+    pub async fn next_batch(&mut self) -> Result<Option<Vec<WatchEvent>>, ClientError> {
+        loop {
+            let Some(batch) = self.messages.next_batch().await? else { return Ok(None) };
+            let mut events = Vec::new();
+            for m in batch {
+                events.extend(self.decode(&m)?);
+            }
+            if !events.is_empty() {
+                return Ok(Some(events));
+            }
+        }
     }
 
     fn decode(&self, message: &str) -> Result<Option<WatchEvent>, ClientError> {
@@ -97,18 +126,12 @@ impl WatchStream {
             Ok(v) => v,
             Err(e) => {
                 // One bad message must not kill a healthy stream; the periodic re-list heals it.
-                tracing::warn!(what = %self.what, error = %e, "skipping undecodable watch message");
+                tracing::warn!(what = %self.messages.what, error = %e, "skipping undecodable watch message");
                 return Ok(None);
             }
         };
-        let error = env.error.map(|e| serde_json::json!({ "error": e }));
-        if let Some((code, message)) = error.as_ref().and_then(stream_error) {
-            let status = if code == 0 { 500 } else { code };
-            return Err(ClientError::from_body(
-                status,
-                serde_json::json!({ "message": message }).to_string().as_bytes(),
-                Ctx::new("get", None),
-            ));
+        if let Some(e) = chunk_error(env.error) {
+            return Err(e);
         }
         Ok(env.result.map(|r| {
             if r.kind == "DELETED" {
@@ -121,17 +144,18 @@ impl WatchStream {
 }
 
 impl ArgoClient {
-    async fn open_watch(&self, req: Req) -> Result<WatchStream, ClientError> {
+    /// Open a streaming request; its framing follows the answer's Content-Type.
+    pub(crate) async fn open_stream(&self, req: Req) -> Result<Messages, ClientError> {
         let what = format!("GET {}", req.path);
         let resp = self.execute(&req).await?;
         let ct = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
         let body: BodyStream = Box::pin(resp.bytes_stream().map(|r| r.map(|b| b.to_vec())));
-        Ok(WatchStream {
-            body,
-            parser: FrameParser::new(Framing::from_content_type(ct.as_deref())),
-            what,
-            ended: false,
-        })
+        let parser = FrameParser::new(Framing::from_content_type(ct.as_deref()));
+        Ok(Messages { body, parser, what, ended: false })
+    }
+
+    async fn open_watch(&self, req: Req) -> Result<WatchStream, ClientError> {
+        Ok(WatchStream { messages: self.open_stream(req).await? })
     }
 
     /// Watch every app (fields-filtered, server-side filters applied) from `resource_version`:

@@ -1,7 +1,8 @@
 //! The selected deployment: health and sync, the pinned banner, operation state with its
-//! message, resources with health, history, conditions, events and a diff summary. While it
-//! reloads or after a failure the last value stays, with its age. The same lines, in full,
-//! make the full-screen detail.
+//! message, resources with health (live from the resource tree when it has arrived, with the
+//! pods it counts), history, conditions, events and a diff summary. While it reloads or after
+//! a failure the last value stays, with its age. The same lines, in full, make the
+//! full-screen detail.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -10,7 +11,8 @@ use ratatui::text::{Line, Span};
 use crate::app::Command;
 use crate::domain::model::DetailState;
 use crate::domain::{
-    deployment::short_revision, AppDetail, Deployment, Health, Loadable, Model, OpPhase, ResourceDiff,
+    deployment::short_revision, AppDetail, Deployment, Health, Loadable, Model, OpPhase, ResourceDiff, ResourceStatus,
+    ResourceTree,
 };
 use crate::ui::theme::Role;
 use crate::ui::widgets::{
@@ -94,7 +96,7 @@ pub fn body(model: &Model, ui: &Ui, compact: bool, cells: usize) -> Vec<Line<'st
         let (glyph, role) = if c.is_error() { (glyphs::FAILED, Role::Error) } else { ("⚠", Role::Warning) };
         out.push(Line::styled(truncate(&format!("{glyph} {}: {}", c.kind, c.message), cells), t.style(role)));
     }
-    resources(&mut out, ui, app, compact, cells);
+    resources(&mut out, ui, app, ds.and_then(|d| d.tree.value()), compact, cells);
     history(&mut out, model, ui, app, compact, cells);
     events(&mut out, model, ui, ds, compact, cells);
     if dep.sync == crate::domain::SyncStatus::OutOfSync || app.sync == crate::domain::SyncStatus::OutOfSync {
@@ -145,26 +147,47 @@ fn operation_line(model: &Model, ui: &Ui, app: &AppDetail, cells: usize) -> Opti
     Some(Line::styled(truncate(&text, cells), t.style(role)))
 }
 
-fn resources(out: &mut Vec<Line<'static>>, ui: &Ui, app: &AppDetail, compact: bool, cells: usize) {
+/// Health and its message of `r`: the live tree's when it has the node, else the app's.
+fn live_health<'a>(r: &'a ResourceStatus, tree: Option<&'a ResourceTree>) -> (Option<Health>, Option<&'a str>) {
+    match tree.and_then(|t| t.node_of(r)) {
+        Some(n) => (n.health, n.health_message.as_deref()),
+        None => (r.health, r.health_message.as_deref()),
+    }
+}
+
+fn resources(
+    out: &mut Vec<Line<'static>>,
+    ui: &Ui,
+    app: &AppDetail,
+    tree: Option<&ResourceTree>,
+    compact: bool,
+    cells: usize,
+) {
     let t = &ui.theme;
+    let (pods_ok, pods) = tree.map_or((0, 0), ResourceTree::pods);
+    let pods_role = if pods_ok == pods { Role::Ok } else { Role::Warning };
     if compact {
-        // As many resources as fit on one line, then how many more.
+        // As many resources as fit on one line, then how many more; the pods last.
         let mut line = Line::default();
         for (i, r) in app.resources.iter().enumerate() {
-            let h = r.health.unwrap_or(Health::Unknown);
-            let word = if r.health.is_some() { h.as_str() } else { "—" };
+            let (health, _) = live_health(r, tree);
+            let h = health.unwrap_or(Health::Unknown);
+            let word = if health.is_some() { h.as_str() } else { "—" };
             let item = [
                 Span::raw(format!("{} {} ", r.kind, r.name)),
                 Span::styled(format!("{} {word}", health_glyph(h)), t.style(health_role(h))),
                 Span::raw("  "),
             ];
             let rest = app.resources.len() - i - 1;
-            let more_w = if rest > 0 { 10 } else { 0 };
+            let more_w = if rest > 0 || pods > 0 { 10 } else { 0 };
             if line.width() + item.iter().map(Span::width).sum::<usize>() + more_w > cells {
                 line.spans.push(Span::styled(format!("+{} more", app.resources.len() - i), t.style(Role::Dim)));
                 break;
             }
             line.spans.extend(item);
+        }
+        if pods > 0 && line.width() + 10 <= cells {
+            line.spans.push(Span::styled(format!("pods {pods_ok}/{pods}"), t.style(pods_role)));
         }
         if !line.spans.is_empty() {
             out.push(line);
@@ -173,17 +196,29 @@ fn resources(out: &mut Vec<Line<'static>>, ui: &Ui, app: &AppDetail, compact: bo
     }
     out.push(Line::styled(format!("resources ({})", app.resources.len()), t.style(Role::Title)));
     for r in &app.resources {
-        let h = r.health.unwrap_or(Health::Unknown);
+        let (health, message) = live_health(r, tree);
+        let h = health.unwrap_or(Health::Unknown);
         let kind = if r.group.is_empty() { r.kind.clone() } else { format!("{}/{}", r.group, r.kind) };
-        let msg = r.health_message.as_deref().map(|m| format!("  {m}")).unwrap_or_default();
+        let msg = message.map(|m| format!("  {m}")).unwrap_or_default();
         out.push(Line::from(vec![
             Span::styled(
-                format!("  {} {:<12}", health_glyph(h), if r.health.is_some() { h.as_str() } else { "—" }),
+                format!("  {} {:<12}", health_glyph(h), if health.is_some() { h.as_str() } else { "—" }),
                 t.style(health_role(h)),
             ),
             Span::styled(format!("{} {:<10}", sync_glyph(r.status), r.status.as_str()), t.style(sync_role(r.status))),
             Span::raw(truncate(&format!("{kind} {}/{}{msg}", r.namespace, r.name), cells.saturating_sub(27))),
         ]));
+    }
+    if pods > 0 {
+        out.push(Line::styled(format!("pods ({pods_ok}/{pods} healthy)"), t.style(Role::Title)));
+        for n in tree.into_iter().flat_map(|t| &t.nodes).filter(|n| n.kind == "Pod" && n.group.is_empty()) {
+            let h = n.health.unwrap_or(Health::Unknown);
+            let msg = n.health_message.as_deref().map(|m| format!("  {m}")).unwrap_or_default();
+            out.push(Line::from(vec![
+                Span::styled(format!("  {} {:<12}", health_glyph(h), h.as_str()), t.style(health_role(h))),
+                Span::raw(truncate(&format!("{}{msg}", n.name), cells.saturating_sub(16))),
+            ]));
+        }
     }
 }
 
