@@ -3,6 +3,7 @@
 //! shared request context handlers use.
 
 mod apps;
+mod logs;
 mod misc;
 mod ops;
 mod resources;
@@ -194,7 +195,10 @@ fn instance_router(ctx: Ctx) -> Router {
         // gzip only for unary routes: Argo CD skips SSE, and compressing the NDJSON watch would
         // buffer events inside the encoder, which a live console cannot afford.
         .layer(CompressionLayer::new());
-    let streams = Router::new().route("/api/v1/stream/applications", get(watch::watch));
+    let streams = Router::new()
+        .route("/api/v1/stream/applications", get(watch::watch))
+        .route("/api/v1/applications/{name}/logs", get(logs::app_logs))
+        .route("/api/v1/applications/{name}/pods/{pod}/logs", get(logs::pod_logs));
     unary.merge(streams).fallback(not_found).layer(middleware::from_fn_with_state(ctx.clone(), guard)).with_state(ctx)
 }
 

@@ -29,7 +29,7 @@ pub fn wants_sse(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/event-stream"))
 }
 
-fn frame(payload: &str, sse: bool) -> Bytes {
+pub(super) fn frame(payload: &str, sse: bool) -> Bytes {
     if sse {
         Bytes::from(format!("data: {payload} \n\n\n"))
     } else {
