@@ -1,6 +1,6 @@
-//! An open `GET /api/v1/stream/applications` response, read as batches of events: each
-//! read waits for the next chunk, then drains every chunk already buffered, so a burst
-//! becomes one message to the UI. Error chunks (`{"error":{…}}`) become typed errors.
+//! Streaming responses: the framed message stream every streaming endpoint shares, and the
+//! `GET /api/v1/stream/applications` watch read as batches of events (a burst becomes one
+//! message to the UI). Error chunks (`{"error":{…}}`) become typed errors.
 
 use std::pin::Pin;
 
@@ -33,44 +33,36 @@ impl WatchEvent {
     }
 }
 
-/// An open watch.
-pub struct WatchStream {
+/// An open streaming response read as framed messages (JSON texts): the watch and the pod
+/// logs share it. Each read waits for the next chunk, then drains every chunk already
+/// buffered, so a burst becomes one batch.
+pub(crate) struct MessageStream {
     body: BodyStream,
     parser: FrameParser,
-    what: String,
+    pub(crate) what: String,
     ended: bool,
 }
 
-impl std::fmt::Debug for WatchStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WatchStream").field("what", &self.what).field("ended", &self.ended).finish()
-    }
-}
-
-impl WatchStream {
-    /// The next batch of events: `Ok(None)` when the server closed the stream.
-    pub async fn next_batch(&mut self) -> Result<Option<Vec<WatchEvent>>, ClientError> {
-        loop {
-            if self.ended {
-                return Ok(None);
-            }
-            let mut events = Vec::new();
-            let first = self.body.next().await;
-            self.take(first, &mut events)?;
-            // Drain what is already here without waiting.
-            while !self.ended {
-                match self.body.next().now_or_never() {
-                    Some(item) => self.take(item, &mut events)?,
-                    None => break,
-                }
-            }
-            if !events.is_empty() {
-                return Ok(Some(events));
+impl MessageStream {
+    /// The next batch of messages: `Ok(None)` when the server closed the stream.
+    pub(crate) async fn next_messages(&mut self) -> Result<Option<Vec<String>>, ClientError> {
+        if self.ended {
+            return Ok(None);
+        }
+        let mut messages = Vec::new();
+        let first = self.body.next().await;
+        self.take(first, &mut messages)?;
+        // Drain what is already here without waiting.
+        while !self.ended {
+            match self.body.next().now_or_never() {
+                Some(item) => self.take(item, &mut messages)?,
+                None => break,
             }
         }
+        Ok(Some(messages))
     }
 
-    fn take(&mut self, item: Option<reqwest::Result<Vec<u8>>>, out: &mut Vec<WatchEvent>) -> Result<(), ClientError> {
+    fn take(&mut self, item: Option<reqwest::Result<Vec<u8>>>, out: &mut Vec<String>) -> Result<(), ClientError> {
         let chunk = match item {
             None => {
                 self.ended = true;
@@ -85,10 +77,44 @@ impl WatchStream {
             what: self.what.clone(),
             detail: "message larger than the limit".into(),
         })?;
-        for m in messages {
-            out.extend(self.decode(&m)?);
-        }
+        out.extend(messages);
         Ok(())
+    }
+}
+
+/// The typed error a stream-error chunk (`{"error":{…}}`) carries, if `error` is one.
+pub(crate) fn chunk_error(error: Option<&serde_json::Value>, action: &str) -> Option<ClientError> {
+    let wrapped = error.map(|e| serde_json::json!({ "error": e }));
+    let (code, message) = wrapped.as_ref().and_then(stream_error)?;
+    let status = if code == 0 { 500 } else { code };
+    let body = serde_json::json!({ "message": message }).to_string();
+    Some(ClientError::from_body(status, body.as_bytes(), Ctx::new(action, None)))
+}
+
+/// An open watch.
+pub struct WatchStream {
+    raw: MessageStream,
+}
+
+impl std::fmt::Debug for WatchStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WatchStream").field("what", &self.raw.what).field("ended", &self.raw.ended).finish()
+    }
+}
+
+impl WatchStream {
+    /// The next batch of events: `Ok(None)` when the server closed the stream.
+    pub async fn next_batch(&mut self) -> Result<Option<Vec<WatchEvent>>, ClientError> {
+        loop {
+            let Some(messages) = self.raw.next_messages().await? else { return Ok(None) };
+            let mut events = Vec::new();
+            for m in messages {
+                events.extend(self.decode(&m)?);
+            }
+            if !events.is_empty() {
+                return Ok(Some(events));
+            }
+        }
     }
 
     fn decode(&self, message: &str) -> Result<Option<WatchEvent>, ClientError> {
@@ -97,18 +123,12 @@ impl WatchStream {
             Ok(v) => v,
             Err(e) => {
                 // One bad message must not kill a healthy stream; the periodic re-list heals it.
-                tracing::warn!(what = %self.what, error = %e, "skipping undecodable watch message");
+                tracing::warn!(what = %self.raw.what, error = %e, "skipping undecodable watch message");
                 return Ok(None);
             }
         };
-        let error = env.error.map(|e| serde_json::json!({ "error": e }));
-        if let Some((code, message)) = error.as_ref().and_then(stream_error) {
-            let status = if code == 0 { 500 } else { code };
-            return Err(ClientError::from_body(
-                status,
-                serde_json::json!({ "message": message }).to_string().as_bytes(),
-                Ctx::new("get", None),
-            ));
+        if let Some(e) = chunk_error(env.error.as_ref(), "get") {
+            return Err(e);
         }
         Ok(env.result.map(|r| {
             if r.kind == "DELETED" {
@@ -121,17 +141,18 @@ impl WatchStream {
 }
 
 impl ArgoClient {
-    async fn open_watch(&self, req: Req) -> Result<WatchStream, ClientError> {
+    /// Send a streaming request and frame its body by its Content-Type.
+    pub(crate) async fn open_stream(&self, req: Req) -> Result<MessageStream, ClientError> {
         let what = format!("GET {}", req.path);
         let resp = self.execute(&req).await?;
         let ct = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
         let body: BodyStream = Box::pin(resp.bytes_stream().map(|r| r.map(|b| b.to_vec())));
-        Ok(WatchStream {
-            body,
-            parser: FrameParser::new(Framing::from_content_type(ct.as_deref())),
-            what,
-            ended: false,
-        })
+        let parser = FrameParser::new(Framing::from_content_type(ct.as_deref()));
+        Ok(MessageStream { body, parser, what, ended: false })
+    }
+
+    async fn open_watch(&self, req: Req) -> Result<WatchStream, ClientError> {
+        Ok(WatchStream { raw: self.open_stream(req).await? })
     }
 
     /// Watch every app (fields-filtered, server-side filters applied) from `resource_version`:
