@@ -3,6 +3,7 @@
 //! remote) to a private directory it prints, so `flightdeck --config <dir>/sim-bob.toml` in a
 //! second terminal is bob approving alice's promotion.
 
+use super::output::errln;
 use std::path::PathBuf;
 
 use super::sim::{as_operator, operator_path, OPERATORS};
@@ -29,13 +30,13 @@ pub fn operators(cfg: &Config, user: &str) -> Result<Config, Failure> {
         std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).map_err(io)?;
     }
     let base = dir.join("sim.toml");
-    eprintln!("flightdeck demo: you are {user}; the other operators join this estate from another terminal:");
+    errln!("flightdeck demo: you are {user}; the other operators join this estate from another terminal:");
     for other in OPERATORS.iter().filter(|o| **o != user) {
         let path = operator_path(&base, other);
         config::write_file(&path, &as_operator(cfg.clone(), other)).map_err(io)?;
-        eprintln!("  as {other}: flightdeck --config {}", path.display());
+        errln!("  as {other}: flightdeck --config {}", path.display());
     }
-    eprintln!("  (alice, bob: release managers · dave: developer · olga: on-call SRE)");
+    errln!("  (alice, bob: release managers · dave: developer · olga: on-call SRE)");
     Ok(as_operator(cfg.clone(), user))
 }
 

@@ -1,6 +1,7 @@
 //! `flightdeck sim`: the simulator standalone, with a Flightdeck config that points at it, so
 //! a second terminal, a script, or any Argo CD client can talk to it.
 
+use super::output::{errln, out_raw};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -24,22 +25,22 @@ pub async fn run(
         Some(path) => {
             config::write_file(path, &cfg)
                 .map_err(|e| Failure::new(ErrorKind::Usage, format!("cannot write {}: {e}", path.display())))?;
-            eprintln!("flightdeck sim: config written to {} (mode 0600)", path.display());
-            eprintln!("  open the console with: flightdeck --config {}", path.display());
+            errln!("flightdeck sim: config written to {} (mode 0600)", path.display());
+            errln!("  open the console with: flightdeck --config {}", path.display());
             // One config per demo operator, so two terminals are two people on one estate.
             for user in OPERATORS {
                 let p = operator_path(path, user);
                 config::write_file(&p, &as_operator(cfg.clone(), user))
                     .map_err(|e| Failure::new(ErrorKind::Usage, format!("cannot write {}: {e}", p.display())))?;
-                eprintln!("  as {user}: flightdeck --config {}", p.display());
+                errln!("  as {user}: flightdeck --config {}", p.display());
             }
         }
-        None => print!("{}", config::to_toml(&cfg)),
+        None => out_raw(&config::to_toml(&cfg)),
     }
     for i in sim.instances() {
-        eprintln!("flightdeck sim: {} at {} (users admin/password, viewer/viewer)", i.env, i.base_url);
+        errln!("flightdeck sim: {} at {} (users admin/password, viewer/viewer)", i.env, i.base_url);
     }
-    eprintln!("flightdeck sim: serving {services} services; ctrl-c to stop");
+    errln!("flightdeck sim: serving {services} services; ctrl-c to stop");
     let _ = tokio::signal::ctrl_c().await;
     sim.shutdown().await;
     Ok(())
