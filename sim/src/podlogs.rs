@@ -54,7 +54,7 @@ impl Writer<'_> {
             // The terminated instance wrote its last line (the panic) just before it stopped.
             last = last.min(LINES_KEPT - 1);
         }
-        let first = ((after_ms - base).max(0) / p) as u64;
+        let first = (after_ms.saturating_sub(base).max(0) / p) as u64;
         let first = first.max(last.saturating_sub(LINES_KEPT - 1));
         (first..=last)
             .map(|n| (self.at(n), n))
@@ -129,6 +129,7 @@ mod tests {
         let mut joined = a.clone();
         joined.extend(more);
         assert_eq!(joined, w.lines(0, 1_120_000));
+        assert_eq!(w.lines(i64::MIN, 1_060_000), a, "no bound below is the whole log");
     }
 
     #[test]

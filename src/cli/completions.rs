@@ -134,9 +134,23 @@ fn fish(script: &str, args: &[NameArg]) -> String {
     out
 }
 
+/// The command line without its hidden commands (askpass, …): clap_complete offers hidden
+/// subcommands, and nobody should be offered those.
+fn visible() -> Command {
+    let full = Cli::command();
+    let mut cmd = Command::new(BIN).args(full.get_arguments().cloned());
+    if let Some(v) = full.get_version() {
+        cmd = cmd.version(v.to_string());
+    }
+    if let Some(a) = full.get_about() {
+        cmd = cmd.about(a.clone());
+    }
+    cmd.subcommands(full.get_subcommands().filter(|s| !s.is_hide_set()).cloned())
+}
+
 /// The completion script for `shell`.
 pub fn script(shell: Shell) -> String {
-    let mut cmd = Cli::command();
+    let mut cmd = visible();
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut cmd, BIN, &mut buf);
     let generated = String::from_utf8_lossy(&buf).into_owned();
@@ -161,10 +175,11 @@ pub fn man_page(path: &[String]) -> Result<String, Failure> {
     cmd.build();
     let mut page = cmd.clone();
     for (depth, word) in path.iter().enumerate() {
+        let prefix = path[..depth].iter().map(|w| format!("{w} ")).collect::<String>();
         let subs: Vec<String> = page
             .get_subcommands()
             .filter(|s| !s.is_hide_set() && s.get_name() != "help")
-            .map(|s| s.get_name().to_string())
+            .map(|s| format!("{prefix}{}", s.get_name()))
             .collect();
         let Some(next) = page.find_subcommand(word).filter(|s| !s.is_hide_set()).cloned() else {
             return Err(crate::domain::choices::unknown("command", &path[..=depth].join(" "), &subs));

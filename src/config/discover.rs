@@ -51,7 +51,7 @@ impl Overrides {
 
 /// How a user gets the example file, named in "how to configure" hints: the binary prints
 /// it (an installed binary's user has no source tree).
-pub const EXAMPLE_FILE: &str = "the example (`flightdeck config example`)";
+pub const EXAMPLE_FILE: &str = "the output of `flightdeck config example`";
 
 /// The commented example configuration, every key with what it does.
 pub const EXAMPLE: &str = include_str!("../../config/flightdeck.example.toml");

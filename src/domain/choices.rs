@@ -24,8 +24,18 @@ fn distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// The choices close enough to `given` to be what was meant, closest first: a prefix or a
-/// substring either way, or a distance within a third of the longer name (at least 1).
+/// What differs between two names once their common start and end are set aside.
+fn differing(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let start = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let end = a[start..].iter().rev().zip(b[start..].iter().rev()).take_while(|(x, y)| x == y).count();
+    (a.len() - start - end).max(b.len() - start - end)
+}
+
+/// The choices close enough to `given` to be what was meant, closest first: a substring
+/// either way, or a few edits (at most half of what differs once the common start and end
+/// are set aside, at least 1) — so `rollout promot` suggests `rollout promote`, not
+/// `rollout abort`.
 /// A number (a history id) gets the nearest number instead.
 pub fn closest<'a>(given: &str, choices: &'a [String]) -> Vec<&'a str> {
     if let Ok(n) = given.trim().parse::<i64>() {
@@ -38,7 +48,7 @@ pub fn closest<'a>(given: &str, choices: &'a [String]) -> Vec<&'a str> {
         .filter_map(|c| {
             let l = c.to_lowercase();
             let d = distance(&g, &l);
-            let near = d <= (g.chars().count().max(l.chars().count()) / 3).max(1);
+            let near = d <= (differing(&g, &l) / 2).max(1);
             let contains = !g.is_empty() && (l.contains(&g) || g.contains(&l));
             (near || contains).then_some((if contains { d.min(1) } else { d }, c.as_str()))
         })
@@ -79,6 +89,9 @@ mod tests {
         assert_eq!(closest("prd", &envs()), ["prod"]);
         assert_eq!(closest("stagin", &envs()), ["staging"]);
         assert_eq!(closest("Prod", &envs()), ["prod"]);
+        let steps = ["rollout promote", "rollout abort", "rollout resume"].map(String::from).to_vec();
+        assert_eq!(closest("rollout promot", &steps), ["rollout promote"]);
+        assert_eq!(closest("chekout", &["checkout".to_string()]), ["checkout"]);
         assert!(closest("nope", &envs()).is_empty());
         let services = ["payment-service", "payments", "checkout"].map(String::from).to_vec();
         assert_eq!(closest("payment", &services), ["payment-service", "payments"]);

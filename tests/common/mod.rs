@@ -86,3 +86,66 @@ pub async fn run_as(home: &Path, user: &str, args: &[&str]) -> std::process::Out
     let out = tokio::task::spawn_blocking(move || c.output());
     tokio::time::timeout(RUN_LIMIT, out).await.expect("flightdeck finishes").expect("join").expect("runs")
 }
+
+/// `flightdeck --config <cfg> ARGS` as a script runs it: no terminal, a clean environment
+/// under `home` (state, cache, data and the completion names there too).
+pub fn command(cfg: &Path, home: &Path, args: &[&str]) -> std::process::Command {
+    use std::process::{Command, Stdio};
+    let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));
+    c.arg("--config").arg(cfg).args(args);
+    c.env_clear()
+        .env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c
+}
+
+/// Run `c` to its end (within [`RUN_LIMIT`]).
+pub async fn finish(mut c: std::process::Command) -> std::process::Output {
+    let out = tokio::task::spawn_blocking(move || c.output());
+    tokio::time::timeout(RUN_LIMIT, out).await.expect("flightdeck finishes").expect("join").expect("runs")
+}
+
+/// Run `c` while advancing the simulator's clock, for commands that follow an operation
+/// (`--wait`, `logs --follow`): once `watchers` watch streams are open on `instance` (0 when
+/// the command does not watch), time moves in 500 ms steps until the command ends.
+pub async fn finish_advancing(
+    sim: &Sim,
+    instance: usize,
+    watchers: usize,
+    c: std::process::Command,
+) -> std::process::Output {
+    let mut c = c;
+    let child = c.spawn().expect("spawn flightdeck");
+    if watchers > 0 {
+        tokio::time::timeout(RUN_LIMIT, sim.wait_watchers(instance, watchers)).await.expect("the command watches");
+    }
+    let waiter = tokio::task::spawn_blocking(move || child.wait_with_output());
+    let deadline = tokio::time::Instant::now() + RUN_LIMIT;
+    while !waiter.is_finished() {
+        assert!(tokio::time::Instant::now() < deadline, "flightdeck finishes");
+        sim.advance(std::time::Duration::from_millis(500)).await;
+        tokio::task::yield_now().await;
+    }
+    waiter.await.expect("join").expect("runs")
+}
+
+/// stdout or stderr as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A dev app whose workload is an Argo Rollout, if the estate has one.
+pub fn rollout_app(sim: &Sim, instance: usize) -> Option<String> {
+    let mut names = sim.app_names(instance);
+    names.sort();
+    names.into_iter().find(|n| {
+        sim.app_json(instance, n)
+            .and_then(|a| a.pointer("/status/resources").and_then(|r| r.as_array()).cloned())
+            .is_some_and(|r| r.iter().any(|x| x["kind"] == "Rollout"))
+    })
+}
