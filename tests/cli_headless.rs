@@ -3,28 +3,15 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use flightdeck::config::{Auth, Secret};
 
-fn flightdeck(cfg: &std::path::Path, home: &std::path::Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));
-    c.arg("--config").arg(cfg).args(args);
-    c.env_clear()
-        .env("HOME", home)
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    c
-}
+use common::{command as flightdeck, text};
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-async fn output(mut c: Command) -> Output {
-    tokio::task::spawn_blocking(move || c.output().expect("run flightdeck")).await.unwrap()
+async fn output(c: Command) -> Output {
+    common::finish(c).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

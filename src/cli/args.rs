@@ -45,19 +45,11 @@ pub struct Connection {
 impl Connection {
     /// The flags that were given, by name (for "this command does not talk to Argo CD").
     pub fn given(&self) -> Vec<&'static str> {
-        [
-            ("--server", self.server.is_some()),
-            ("--auth-token", self.auth_token.is_some()),
-            ("--plaintext", self.plaintext),
-            ("--insecure", self.insecure),
-            ("--server-crt", self.server_crt.is_some()),
-            ("--grpc-web-root-path", self.grpc_web_root_path.is_some()),
-            ("--argocd-context", self.argocd_context.is_some()),
-            ("--argocd-config", self.argocd_config.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(n, on)| on.then_some(n))
-        .collect()
+        let mut given = self.overrides(None).single_instance_flags();
+        if self.argocd_config.is_some() {
+            given.push("--argocd-config");
+        }
+        given
     }
 
     /// These flags over `outer` (given before the subcommand): the subcommand's win.

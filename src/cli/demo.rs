@@ -20,8 +20,7 @@ fn demo_dir() -> PathBuf {
 /// (on stderr, before the terminal is taken) how they join.
 pub fn operators(cfg: &Config, user: &str) -> Result<Config, Failure> {
     if !OPERATORS.contains(&user) {
-        return Err(Failure::new(ErrorKind::Usage, format!("no demo operator {user:?}"))
-            .with_hint(format!("pick one of {}", OPERATORS.join(", "))));
+        return Err(crate::domain::choices::unknown("demo operator", user, &OPERATORS.map(String::from)));
     }
     let dir = demo_dir();
     let io = |e: std::io::Error| Failure::new(ErrorKind::Usage, format!("cannot write {}: {e}", dir.display()));

@@ -19,6 +19,7 @@ mod estate_cache;
 mod govern;
 mod history;
 mod logs;
+mod nested;
 mod output;
 mod promote;
 pub mod prompt;

@@ -33,7 +33,7 @@ pub struct Overrides {
 
 impl Overrides {
     /// The single-instance flags that were given, by name.
-    fn single_instance_flags(&self) -> Vec<&'static str> {
+    pub fn single_instance_flags(&self) -> Vec<&'static str> {
         [
             ("--server", self.server.is_some()),
             ("--auth-token", self.auth_token.is_some()),

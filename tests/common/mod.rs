@@ -69,22 +69,12 @@ pub fn operator_config(sim: &Sim, home: &Path, user: &str) -> PathBuf {
 /// `flightdeck --config <home>/<user>.toml ARGS` with a clean environment under `home` (shared
 /// by the operators: one cache, one audit directory, as on a shared jump host).
 pub async fn run_as(home: &Path, user: &str, args: &[&str]) -> std::process::Output {
-    use std::process::{Command, Stdio};
-    let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));
-    c.arg("--config").arg(home.join(format!("{user}.toml"))).args(args);
-    c.env_clear()
-        .env("HOME", home)
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("GIT_AUTHOR_NAME", user)
+    let mut c = command(&home.join(format!("{user}.toml")), home, args);
+    c.env("GIT_AUTHOR_NAME", user)
         .env("GIT_AUTHOR_EMAIL", format!("{user}@example.com"))
         .env("GIT_COMMITTER_NAME", user)
-        .env("GIT_COMMITTER_EMAIL", format!("{user}@example.com"))
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let out = tokio::task::spawn_blocking(move || c.output());
-    tokio::time::timeout(RUN_LIMIT, out).await.expect("flightdeck finishes").expect("join").expect("runs")
+        .env("GIT_COMMITTER_EMAIL", format!("{user}@example.com"));
+    finish(c).await
 }
 
 /// `flightdeck --config <cfg> ARGS` as a script runs it: no terminal, a clean environment
