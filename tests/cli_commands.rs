@@ -311,3 +311,23 @@ async fn runs_lists_what_ran_with_its_outcome() {
     ok(&out);
     assert_eq!(json(&out), serde_json::json!([]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_without_governance_lists_this_machines_trail() {
+    let sim = common::calm_sim(1).await;
+    let home = tempfile::tempdir().unwrap();
+    let mut cfg = common::sim_config(&sim);
+    cfg.gitops.remote = None;
+    let path = home.path().join("rbac-only.toml");
+    flightdeck::config::write_file(&path, &cfg).unwrap();
+    let service = common::service_of(&sim.app_names(0)[0], "dev");
+    let out = finish(command(&path, home.path(), &["runs"])).await;
+    ok(&out);
+    assert_eq!(text(&out.stdout).trim(), "no runs recorded on this machine");
+    ok(&finish(command(&path, home.path(), &["refresh", &service, "--env", "dev"])).await);
+    let out = finish(command(&path, home.path(), &["runs", "-o", "json"])).await;
+    ok(&out);
+    let v = json(&out);
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!((v[0]["action"].as_str(), v[0]["service"].as_str()), (Some("refresh"), Some(service.as_str())));
+}

@@ -17,11 +17,8 @@ pub struct Names {
     pub envs: Vec<String>,
 }
 
-/// Where the cache lives: `FLIGHTDECK_CACHE_DIR` (tests), else the platform cache dir.
+/// Where the cache lives: the platform cache dir.
 fn path() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("FLIGHTDECK_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d).join("names.json"));
-    }
     directories::ProjectDirs::from("dev", "flightdeck", "flightdeck").map(|d| d.cache_dir().join("names.json"))
 }
 
