@@ -7,7 +7,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::time::Duration;
 
-use common::{command, finish, finish_advancing, text};
+use common::{command, estate, finish, finish_advancing, text};
 
 fn json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("JSON: {e}: {}", text(&out.stdout)))
@@ -16,17 +16,6 @@ fn json(out: &std::process::Output) -> serde_json::Value {
 fn ok(out: &std::process::Output) {
     assert_eq!(out.status.code(), Some(0), "stdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
     assert!(!out.stdout.contains(&0x1b), "no escape bytes off a terminal");
-}
-
-/// A calm estate, its config, and one dev service (`{service}-dev`), sorted for stability.
-async fn estate(services: usize) -> (flightdeck_sim::Sim, tempfile::TempDir, std::path::PathBuf, String) {
-    let sim = common::calm_sim(services).await;
-    let home = tempfile::tempdir().unwrap();
-    let cfg = common::write_sim_config(&sim, home.path());
-    let mut names = sim.app_names(0);
-    names.sort();
-    let service = common::service_of(&names[0], "dev");
-    (sim, home, cfg, service)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -28,13 +28,8 @@ async fn closed(cfg: &std::path::Path, home: &std::path::Path, args: &[&str]) ->
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_command_and_format_ends_quietly_on_a_closed_pipe() {
-    let sim = common::calm_sim(3).await;
-    let home = tempfile::tempdir().unwrap();
-    let cfg = common::write_sim_config(&sim, home.path());
-    let mut names = sim.app_names(0);
-    names.sort();
-    let service = common::service_of(&names[0], "dev");
-    sim.set_out_of_sync(0, &names[0]);
+    let (sim, home, cfg, service) = common::estate(3).await;
+    sim.set_out_of_sync(0, &format!("{service}-dev"));
     let s = service.as_str();
     let h = home.path();
     for format in ["table", "json"] {

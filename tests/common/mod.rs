@@ -139,3 +139,14 @@ pub fn rollout_app(sim: &Sim, instance: usize) -> Option<String> {
             .is_some_and(|r| r.iter().any(|x| x["kind"] == "Rollout"))
     })
 }
+
+/// A calm estate, its config, and one dev service (`{service}-dev`), sorted for stability.
+pub async fn estate(services: usize) -> (flightdeck_sim::Sim, tempfile::TempDir, std::path::PathBuf, String) {
+    let sim = calm_sim(services).await;
+    let home = tempfile::tempdir().unwrap();
+    let cfg = write_sim_config(&sim, home.path());
+    let mut names = sim.app_names(0);
+    names.sort();
+    let service = service_of(&names[0], "dev");
+    (sim, home, cfg, service)
+}
