@@ -3,28 +3,15 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use flightdeck::config::{Auth, Secret};
 
-fn flightdeck(cfg: &std::path::Path, home: &std::path::Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));
-    c.arg("--config").arg(cfg).args(args);
-    c.env_clear()
-        .env("HOME", home)
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    c
-}
+use common::{command as flightdeck, text};
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-async fn output(mut c: Command) -> Output {
-    tokio::task::spawn_blocking(move || c.output().expect("run flightdeck")).await.unwrap()
+async fn output(c: Command) -> Output {
+    common::finish(c).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -105,16 +92,15 @@ async fn failures_exit_with_the_documented_codes_and_say_what_to_do() {
     // Rollback while auto-sync is on: the server refuses; the line names the flag. (In dev:
     // the repository's policy lets anyone act there, while staging refuses the `admins`
     // group before Argo CD is asked — that refusal is exit 3, see `e2e_action_gate.rs`.)
-    let out = output(flightdeck(&cfg, home.path(), &["rollback", &service, "--env", "dev", "--to", "0"])).await;
+    let dev_app = sim.app_json(0, &format!("{service}-dev")).unwrap();
+    let oldest = dev_app.pointer("/status/history/0/id").and_then(|v| v.as_i64()).unwrap().to_string();
+    let out = output(flightdeck(&cfg, home.path(), &["rollback", &service, "--env", "dev", "--to", &oldest])).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     let last = err.lines().last().unwrap();
     assert!(last.contains("auto-sync") && last.contains("--pause-auto-sync"), "{err}");
 
-    // Unknown service: not found, with a hint.
-    let out = output(flightdeck(&cfg, home.path(), &["sync", "no-such-service", "--env", "dev"])).await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("flightdeck status"));
+    // (An unknown service is a usage error with the choices since issue 12: `cli_usage.rs`.)
 
     // Ambiguous service without --env: usage.
     let out = output(flightdeck(&cfg, home.path(), &["sync", &service])).await;

@@ -213,7 +213,7 @@ fn cli_config_location_rules() {
     let e = load(&Overrides::default(), &env).expect_err("no instance");
     assert!(e.what.contains("no Argo CD instance"), "{e}");
     assert!(
-        e.hint.contains("--server") && e.hint.contains("argocd login") && e.hint.contains("flightdeck.example.toml"),
+        e.hint.contains("--server") && e.hint.contains("argocd login") && e.hint.contains("flightdeck config example"),
         "{e}"
     );
 }

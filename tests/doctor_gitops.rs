@@ -163,6 +163,6 @@ async fn a_repository_without_a_policy_warns_but_passes() {
     assert!(out.status.success(), "a warning is not a failure: {t}");
     let (policy_row, advice) = row(&t, "policy file");
     assert_eq!(status(&policy_row, "policy file"), "warn", "{t}");
-    assert!(advice.is_some_and(|a| a.contains("policy.example.toml")), "{t}");
+    assert!(advice.is_some_and(|a| a.contains("flightdeck config example policy")), "{t}");
     sim.shutdown().await;
 }

@@ -162,6 +162,8 @@ fn gen_app(
         generation: rng.range(5, 300) as u32,
         created_ms: at - 30 * 24 * HOUR_MS,
         auto_sync,
+        self_heal: true,
+        auto_prune: true,
         health: Health::Healthy,
         health_since_ms: last.1,
         health_msg: None,

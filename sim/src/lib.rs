@@ -16,6 +16,7 @@ mod life;
 mod model;
 mod objects;
 mod patch;
+mod podlogs;
 mod render;
 mod rng;
 mod selector;

@@ -192,6 +192,9 @@ pub struct App {
     pub generation: u32,
     pub created_ms: i64,
     pub auto_sync: bool,
+    /// `automated.selfHeal` and `automated.prune` (meaningful while auto-sync is on).
+    pub self_heal: bool,
+    pub auto_prune: bool,
     pub health: Health,
     pub health_since_ms: i64,
     /// Message on the workload resource (why it is Degraded / Progressing).

@@ -184,7 +184,15 @@ pub fn labels(e: Env) -> Value {
 pub fn application(app: &App, e: Env) -> Value {
     let mut sync_policy = Map::new();
     if app.auto_sync {
-        sync_policy.insert("automated".into(), json!({"prune": true, "selfHeal": true}));
+        // Go's omitempty drops the false ones.
+        let mut automated = Map::new();
+        if app.auto_prune {
+            automated.insert("prune".into(), json!(true));
+        }
+        if app.self_heal {
+            automated.insert("selfHeal".into(), json!(true));
+        }
+        sync_policy.insert("automated".into(), Value::Object(automated));
     }
     sync_policy.insert("syncOptions".into(), json!(["CreateNamespace=true"]));
     let mut status = Map::new();

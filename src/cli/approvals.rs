@@ -8,9 +8,10 @@
 
 use chrono::Utc;
 
+use super::args::{Format, LedgerArgs, Waiting};
 use super::govern::Headless;
+use super::output::outln;
 use super::status::list_all;
-use super::{Format, LedgerArgs};
 use crate::client::engine::Governance;
 use crate::config::{Config, GitopsSettings};
 use crate::domain::policy::Policy;
@@ -56,7 +57,7 @@ pub async fn list(cfg: Option<&Config>, args: &LedgerArgs, all: bool, output: Fo
         }
         Format::Table => {
             if shown.is_empty() {
-                println!("{}", if all { "no approval requests" } else { "no approval requests waiting" });
+                outln!("{}", if all { "no approval requests" } else { "no approval requests waiting" });
             }
             for s in shown {
                 let t = s.tally(&policy);
@@ -66,7 +67,7 @@ pub async fn list(cfg: Option<&Config>, args: &LedgerArgs, all: bool, output: Fo
                 } else {
                     view::describe_status(&s.status)
                 };
-                println!(
+                outln!(
                     "{}  {}  {} · {} · {}m ago · {}",
                     s.id,
                     clean(&s.body.summary),
@@ -95,37 +96,56 @@ fn json_row(s: &RequestState, policy: &Policy) -> serde_json::Value {
     })
 }
 
+/// Exit 2 with the valid ids unless `id` is a request `may_act` could act on.
+async fn known_request(
+    h: &Headless,
+    who: &UserInfo,
+    id: &str,
+    may_act: impl Fn(&RequestState) -> bool,
+) -> Result<(), Failure> {
+    let (_, states) = h.governance.all(who).await?;
+    if states.iter().any(|s| s.id == id) {
+        return Ok(());
+    }
+    let ids: Vec<String> = states.iter().rev().filter(|s| may_act(s)).map(|s| s.id.clone()).collect();
+    let mut f = crate::domain::choices::unknown("request", id, &ids);
+    f.hint = Some("`flightdeck approvals` lists the requests waiting".into());
+    Err(f)
+}
+
 /// `flightdeck approve ID [--wait]` / `flightdeck reject ID --comment C`: the decision goes
 /// through the same path as the console's (`Governance::decide`). When an approval satisfies
 /// the policy, this process claims the run (exactly one operator runs it) and runs it here,
 /// with `--wait` following it to healthy. Exit codes as the other commands: 0 done (or
-/// recorded and still waiting), 1 the run failed, 3 not permitted (four-eyes, not an approver).
+/// recorded and still waiting), 1 the run failed, 2 no such request, 3 not permitted
+/// (four-eyes, not an approver).
 pub async fn decide(
     h: &Headless,
     id: String,
     approve: bool,
     comment: Option<String>,
-    wait: bool,
+    wait: Option<Waiting>,
 ) -> Result<(), Failure> {
     let who = h.who().await?;
+    known_request(h, &who, &id, RequestState::is_pending).await?;
     let out = h.governance.decide(&who, &id, approve, comment.as_deref().unwrap_or("")).await?;
     if !approve {
-        println!("rejected {id}");
+        outln!("rejected {id}");
         return Ok(());
     }
-    println!("approved {id}: {} of {} approvals", out.counted, out.needed);
+    outln!("approved {id}: {} of {} approvals", out.counted, out.needed);
     let Some(run) = out.run else {
         if out.claimed_elsewhere {
-            println!("{id}: the policy is satisfied and another operator already claimed the run; nothing runs here");
+            outln!("{id}: the policy is satisfied and another operator already claimed the run; nothing runs here");
         } else if let Some(note) = out.note {
-            println!("{id}: the policy is satisfied, but {note}");
+            outln!("{id}: the policy is satisfied, but {note}");
         } else {
-            println!("{id}: waiting for {} more approval(s); nothing runs yet", out.needed.saturating_sub(out.counted));
+            outln!("{id}: waiting for {} more approval(s); nothing runs yet", out.needed.saturating_sub(out.counted));
         }
         return Ok(());
     };
     let what = format!("{} {}/{}", run.action.verb(), run.service, run.env);
-    println!("{id}: the policy is satisfied; you claimed the run: {what}");
+    outln!("{id}: the policy is satisfied; you claimed the run: {what}");
     let (deps, _) = list_all(&h.cfg, Some(&run.env)).await?;
     let dep = deps.iter().find(|d| d.env == run.env && (d.service == run.service || d.key.name == run.service));
     let Some(dep) = dep else {
@@ -134,15 +154,22 @@ pub async fn decide(
         h.governance.finish(&who, &id, &format!("failed: {}", f.message)).await;
         return Err(f);
     };
-    h.run(dep, &run.action, &who, &run.context, wait).await?;
-    println!("{id}: {what}: {}", if wait { "done" } else { "started" });
+    let follow = wait.filter(|w| w.wait).map(|w| w.timeout());
+    let steps = h.run(dep, &run.action, &who, &run.context, follow).await?;
+    let said = match (follow, steps.last()) {
+        (None, Some(step)) => step.clone(),
+        _ => "done".to_string(),
+    };
+    outln!("{id}: {what}: {said}");
     Ok(())
 }
 
 /// `flightdeck withdraw ID`: the requester takes their request back.
 pub async fn withdraw(h: &Headless, id: String) -> Result<(), Failure> {
     let who = h.who().await?;
+    let mine = |s: &RequestState| s.is_pending() && s.requester == who.username;
+    known_request(h, &who, &id, mine).await?;
     h.governance.withdraw(&who, &id).await?;
-    println!("withdrew {id}");
+    outln!("withdrew {id}");
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! this machine anchored in it; the hidden `audit-stress` appends acknowledged records in a
 //! loop for the crash test (each `ack` line is printed only after the record is durable).
 
+use super::output::outln;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -99,7 +100,12 @@ fn list<'a>(rows: impl Iterator<Item = (u64, &'a TrailEvent)>, output: Format) -
             r
         }
     };
-    res.map_err(|e| Failure::new(ErrorKind::Usage, format!("cannot write the listing: {e}")))
+    res.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            super::output::pipe_closed();
+        }
+        Failure::new(ErrorKind::Usage, format!("cannot write the listing: {e}"))
+    })
 }
 
 /// `flightdeck audit verify`: 0 when this machine's chain holds up to its anchored head and
@@ -115,10 +121,10 @@ async fn verify_all(dir: &Path, gov: &Governance) -> Result<(), Failure> {
         )
         .with_hint("the records after it cannot be trusted; compare with a backup or the shared trail"));
     }
-    println!("audit log {}: {} records, chain intact", file.display(), v.records);
+    outln!("audit log {}: {} records, chain intact", file.display(), v.records);
     match gov.shared_intact().await? {
         None => {}
-        Some((anchor, true)) => println!("shared trail: intact up to {}", &anchor[..anchor.len().min(12)]),
+        Some((anchor, true)) => outln!("shared trail: intact up to {}", &anchor[..anchor.len().min(12)]),
         Some((anchor, false)) => return Err(Failure::new(
             ErrorKind::ActionFailed,
             format!(

@@ -1,6 +1,7 @@
 //! `flightdeck bench`: run the fleet-scale benchmark and print its figures (a table, or one
 //! JSON object with `--json`); progress goes to stderr so stdout stays machine-readable.
 
+use super::output::{errln, out_raw, outln};
 use std::time::Duration;
 
 use crate::bench::{self, BenchOptions};
@@ -19,12 +20,12 @@ pub async fn run(apps: Vec<usize>, json: bool, rounds: usize, storm_secs: f64, i
         ..BenchOptions::default()
     };
     let started = std::time::Instant::now();
-    let figures = bench::run(&opts, &mut |line| eprintln!("bench: {line}")).await?;
-    eprintln!("bench: finished in {:.0}s", started.elapsed().as_secs_f64());
+    let figures = bench::run(&opts, &mut |line| errln!("bench: {line}")).await?;
+    errln!("bench: finished in {:.0}s", started.elapsed().as_secs_f64());
     if json {
-        println!("{}", serde_json::json!({ "figures": figures }));
+        outln!("{}", serde_json::json!({ "figures": figures }));
     } else {
-        print!("{}", bench::table(&figures));
+        out_raw(&bench::table(&figures));
     }
     Ok(())
 }

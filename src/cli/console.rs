@@ -5,12 +5,11 @@ use crate::domain::{ErrorKind, Failure};
 use crate::session::{config_for_sim, model_from};
 use crate::ui::{theme, Ui};
 
-use super::GlobalArgs;
-
 /// `flightdeck` with no subcommand.
-pub async fn run_configured(g: &GlobalArgs) -> Result<(), Failure> {
+pub async fn run_configured(o: &config::Overrides) -> Result<(), Failure> {
     let started = std::time::Instant::now();
-    let cfg = super::load_config(g)?;
+    let env = |k: &str| std::env::var(k).ok();
+    let cfg = config::load(o, &env).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))?;
     open(cfg, started).await
 }
 

@@ -3,6 +3,7 @@
 //! remote) to a private directory it prints, so `flightdeck --config <dir>/sim-bob.toml` in a
 //! second terminal is bob approving alice's promotion.
 
+use super::output::errln;
 use std::path::PathBuf;
 
 use super::sim::{as_operator, operator_path, OPERATORS};
@@ -19,8 +20,7 @@ fn demo_dir() -> PathBuf {
 /// (on stderr, before the terminal is taken) how they join.
 pub fn operators(cfg: &Config, user: &str) -> Result<Config, Failure> {
     if !OPERATORS.contains(&user) {
-        return Err(Failure::new(ErrorKind::Usage, format!("no demo operator {user:?}"))
-            .with_hint(format!("pick one of {}", OPERATORS.join(", "))));
+        return Err(crate::domain::choices::unknown("demo operator", user, &OPERATORS.map(String::from)));
     }
     let dir = demo_dir();
     let io = |e: std::io::Error| Failure::new(ErrorKind::Usage, format!("cannot write {}: {e}", dir.display()));
@@ -29,13 +29,13 @@ pub fn operators(cfg: &Config, user: &str) -> Result<Config, Failure> {
         std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).map_err(io)?;
     }
     let base = dir.join("sim.toml");
-    eprintln!("flightdeck demo: you are {user}; the other operators join this estate from another terminal:");
+    errln!("flightdeck demo: you are {user}; the other operators join this estate from another terminal:");
     for other in OPERATORS.iter().filter(|o| **o != user) {
         let path = operator_path(&base, other);
         config::write_file(&path, &as_operator(cfg.clone(), other)).map_err(io)?;
-        eprintln!("  as {other}: flightdeck --config {}", path.display());
+        errln!("  as {other}: flightdeck --config {}", path.display());
     }
-    eprintln!("  (alice, bob: release managers · dave: developer · olga: on-call SRE)");
+    errln!("  (alice, bob: release managers · dave: developer · olga: on-call SRE)");
     Ok(as_operator(cfg.clone(), user))
 }
 

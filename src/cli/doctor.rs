@@ -4,6 +4,7 @@
 //! and pushable, the policy file valid). Each problem comes with what to do; the exit code is
 //! 0 only when nothing failed.
 
+use super::output::out_raw;
 use std::fmt::Write as _;
 
 #[path = "doctor_git.rs"]
@@ -252,7 +253,7 @@ pub async fn run(o: &Overrides) -> Result<(), Failure> {
     let _log = crate::logging::init(None).ok();
     let env = |k: &str| std::env::var(k).ok();
     let all = checks(o, &env).await;
-    print!("{}", render(&all));
+    out_raw(&render(&all));
     let failed = all.iter().filter(|c| c.status == Status::Fail).count();
     if failed == 0 {
         Ok(())

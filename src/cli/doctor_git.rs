@@ -112,7 +112,7 @@ fn policy_check(source: &ApprovalSource, git_env: Vec<(String, Secret)>) -> Chec
             name: "policy file".into(),
             status: Status::Warn,
             detail: format!("no {path} in the repository: every action runs without approval"),
-            advice: Some(format!("commit a {path} (start from config/policy.example.toml), or remove [gitops] remote to let Argo CD's RBAC decide alone")),
+            advice: Some(format!("commit a {path} (`flightdeck config example policy` prints one to start from), or remove [gitops] remote to let Argo CD's RBAC decide alone")),
         },
         Ok(Some(text)) => match crate::domain::policy::parse(&text, Path::new(&path)) {
             Ok(p) => Check::ok("policy file", format!("{path}: valid, environments {}", p.environments.join(" → "))),

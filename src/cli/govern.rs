@@ -6,9 +6,10 @@
 
 use chrono::Utc;
 
-use super::output::{color_stderr, paint};
+use super::output::{color_stderr, errln, outln, paint};
+use crate::client::actions::{run_action_with, RunOptions, FOLLOW_TIMEOUT};
 use crate::client::engine::Governance;
-use crate::client::{run_action, ArgoClient, StepReport};
+use crate::client::{ArgoClient, StepReport};
 use crate::config::Config;
 use crate::domain::approvals::PolicyState;
 use crate::domain::policy::{ActionKind, Ask};
@@ -94,7 +95,7 @@ impl Headless {
                     context.note = Some(notes.join("; ")).filter(|n| !n.is_empty());
                 }
                 if context.note.is_some() {
-                    eprintln!("{summary}: {}", v.explain());
+                    errln!("{summary}: {}", v.explain());
                 }
                 Ok(Gate::Run { who, context })
             }
@@ -106,7 +107,7 @@ impl Headless {
             Verdict::Reading => Err(Failure::new(ErrorKind::Unavailable, "the policy could not be read")),
             Verdict::NeedsApproval { explanation, .. } => {
                 let id = self.governance.file(&who, request, &dep.service, action).await?;
-                println!("{summary}: approval request {id} filed; {explanation}");
+                outln!("{summary}: approval request {id} filed; {explanation}");
                 Ok(Gate::Filed)
             }
         }
@@ -141,18 +142,20 @@ impl Headless {
     }
 
     /// Run `action` on `dep` as `who`, printing each finished step on stderr, then record it
-    /// in the trail (and, for a request, its outcome in the engine).
+    /// in the trail (and, for a request, its outcome in the engine). `follow`: follow it to
+    /// its end for at most that long. Returns the finished steps, in order ("sync sent", …).
     pub async fn run(
         &self,
         dep: &Deployment,
         action: &Action,
         who: &UserInfo,
         context: &RunContext,
-        wait: bool,
-    ) -> Result<(), Failure> {
+        follow: Option<std::time::Duration>,
+    ) -> Result<Vec<String>, Failure> {
         let client = self.client(dep.key.instance)?;
         let color = color_stderr();
         let mut step_started = std::time::Instant::now();
+        let mut done = Vec::new();
         let mut report = |s: StepReport| {
             let mark = match s.status {
                 StepStatus::Running => {
@@ -162,9 +165,13 @@ impl Headless {
                 StepStatus::Done => paint("✓", "32", color),
                 StepStatus::Failed => paint("✗", "31", color),
             };
-            eprintln!("  {mark} {} ({:.1}s)", s.label, step_started.elapsed().as_secs_f64());
+            errln!("  {mark} {} ({:.1}s)", s.label, step_started.elapsed().as_secs_f64());
+            if s.status == StepStatus::Done {
+                done.push(s.label);
+            }
         };
-        let result = run_action(client, &dep.key, action, wait, &mut report).await;
+        let opts = RunOptions { wait: follow.is_some(), follow_timeout: follow.unwrap_or(FOLLOW_TIMEOUT) };
+        let result = run_action_with(client, &dep.key, action, opts, &mut report).await;
         let outcome = match &result {
             Ok(()) => RunOutcome::Succeeded,
             Err(f) => RunOutcome::Failed { message: f.message.clone(), hint: f.hint.clone() },
@@ -174,6 +181,6 @@ impl Headless {
         if let Some(id) = &context.request {
             self.governance.finish(who, id, &describe_outcome(&outcome)).await;
         }
-        result
+        result.map(|()| done)
     }
 }

@@ -1,382 +1,48 @@
-//! The command line: global flags (the argocd CLI's own, where they mean the same thing),
-//! the console (no subcommand), `demo`, `sim`, and the headless commands on the same client.
+//! The command line: the console (no subcommand), `demo`, `sim`, and the headless commands
+//! on the same client. `commands` defines it (completions and the man page come from the same
+//! definition), `args` holds the shared flags; this file runs a parsed command line and maps
+//! its result to the documented exit codes.
 
 mod action;
 mod approvals;
+mod args;
 mod audit;
 mod bench;
+mod commands;
+mod completions;
+mod config_cmd;
 mod console;
 mod demo;
+mod diff;
 pub mod doctor;
+mod estate_cache;
 mod govern;
+mod history;
+mod logs;
+mod nested;
 mod output;
 mod promote;
 pub mod prompt;
+mod resolve;
+mod runs;
 mod sim;
 mod status;
+mod sync_policy;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+pub use args::{Connection, Format, LedgerArgs};
+use commands::{AuditSub, ConfigSub};
+pub use commands::{Cli, Sub};
 
-use crate::config::{self, Overrides, Secret};
+use crate::config;
 use crate::domain::{ErrorKind, Failure};
-
-/// Flightdeck: a terminal operations console for GitOps estates on Argo CD.
-#[derive(Debug, Parser)]
-#[command(name = "flightdeck", version, about, long_about = None)]
-pub struct Cli {
-    #[command(flatten)]
-    pub global: GlobalArgs,
-    #[command(subcommand)]
-    pub command: Option<Sub>,
-}
-
-/// Flags shared by every command.
-#[derive(Debug, Args)]
-pub struct GlobalArgs {
-    /// Flightdeck config file (default: the platform config dir's config.toml).
-    #[arg(long, global = true, env = "FLIGHTDECK_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Argo CD server (host:port or URL) for a single instance; also ARGOCD_SERVER.
-    #[arg(long, global = true, value_name = "ADDR")]
-    pub server: Option<String>,
-    /// Argo CD token for a single instance; also ARGOCD_AUTH_TOKEN.
-    #[arg(long, global = true, value_name = "TOKEN", hide_env_values = true)]
-    pub auth_token: Option<String>,
-    /// Use http instead of https.
-    #[arg(long, global = true)]
-    pub plaintext: bool,
-    /// Skip TLS certificate verification.
-    #[arg(long, global = true)]
-    pub insecure: bool,
-    /// CA certificate (PEM) to trust for the server, as the argocd CLI's --server-crt.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub server_crt: Option<PathBuf>,
-    /// Server sub-path, as the argocd CLI's --grpc-web-root-path.
-    #[arg(long, global = true, value_name = "PATH")]
-    pub grpc_web_root_path: Option<String>,
-    /// Context of the argocd CLI config to use.
-    #[arg(long, global = true, value_name = "NAME")]
-    pub argocd_context: Option<String>,
-    /// The argocd CLI's config file (default: its usual place).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub argocd_config: Option<PathBuf>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Sub {
-    /// Open the console on a built-in simulated estate (Argo CD dev, staging, prod).
-    Demo {
-        /// Services in the simulated estate.
-        #[arg(long, default_value_t = 40)]
-        services: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Be this demo operator (alice, bob: release managers; dave: developer; olga: on-call)
-        /// (default dave) and write the others' configs, so another terminal joins as them.
-        #[arg(long, value_name = "NAME")]
-        user: Option<String>,
-    },
-    /// Run the Argo CD simulator standalone and print a config that points at it.
-    Sim {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: std::net::SocketAddr,
-        #[arg(long, default_value_t = 40)]
-        services: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Write the config to FILE (mode 0600) instead of printing it.
-        #[arg(long, value_name = "FILE")]
-        write_config: Option<PathBuf>,
-        /// No random degradations or drift.
-        #[arg(long)]
-        calm: bool,
-    },
-    /// Check config, Vault, credentials, reachability and permissions; print what to fix.
-    Doctor,
-    /// Print the matrix once.
-    Status {
-        #[arg(short, long, value_enum, default_value_t = Format::Table)]
-        output: Format,
-        #[arg(long, value_name = "ENV")]
-        env: Option<String>,
-        #[arg(long, value_name = "SERVICE")]
-        service: Option<String>,
-    },
-    /// Sync a service in an environment.
-    Sync {
-        /// Service name (or Argo CD application name).
-        service: String,
-        #[arg(long)]
-        env: Option<String>,
-        #[arg(long)]
-        prune: bool,
-        #[arg(long)]
-        dry_run: bool,
-        /// Follow the operation to its end and to health.
-        #[arg(long)]
-        wait: bool,
-        #[command(flatten)]
-        why: Justification,
-    },
-    /// Roll back a service to a history entry.
-    Rollback {
-        service: String,
-        #[arg(long)]
-        env: Option<String>,
-        /// History id to roll back to (see the detail view or `argocd app history`).
-        #[arg(long, value_name = "HISTORY_ID")]
-        to: i64,
-        /// Pause auto-sync first (Argo CD refuses a rollback while it is on).
-        #[arg(long)]
-        pause_auto_sync: bool,
-        #[arg(long)]
-        wait: bool,
-        #[command(flatten)]
-        why: Justification,
-    },
-    /// Scale a service's workload.
-    Scale {
-        service: String,
-        #[arg(long)]
-        env: Option<String>,
-        #[arg(long)]
-        replicas: u32,
-        #[arg(long)]
-        wait: bool,
-        #[command(flatten)]
-        why: Justification,
-    },
-    /// Restart a service's workload (a rolling restart, as `kubectl rollout restart`).
-    Restart {
-        service: String,
-        #[arg(long)]
-        env: Option<String>,
-        /// Follow the app to health afterwards.
-        #[arg(long)]
-        wait: bool,
-        #[command(flatten)]
-        why: Justification,
-    },
-    /// Measure fleet-scale figures on an in-process simulated estate (load, frames, storm).
-    Bench {
-        /// Estate sizes: total apps, spread over 3 simulated instances.
-        #[arg(long, value_delimiter = ',', default_values_t = [1_000usize, 10_000, 50_000])]
-        apps: Vec<usize>,
-        /// Print one JSON object (figures per size) instead of a table.
-        #[arg(long)]
-        json: bool,
-        /// Alternating floor / first-frame rounds per size (medians are reported).
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
-        /// Seconds of the watch storm (500 events/s).
-        #[arg(long, default_value_t = 20.0)]
-        storm_secs: f64,
-        /// Seconds of the idle window.
-        #[arg(long, default_value_t = 10.0)]
-        idle_secs: f64,
-    },
-    /// Promote what runs in one environment to the next, the GitOps way (overlay commit + push).
-    Promote {
-        service: String,
-        /// Source environment (what runs there is promoted).
-        #[arg(long, value_name = "ENV")]
-        from: String,
-        /// Target environment: the next one in the pipeline (or one a policy lane allows).
-        #[arg(long, value_name = "ENV")]
-        to: String,
-        /// Follow the target to its end and to health.
-        #[arg(long)]
-        wait: bool,
-        #[command(flatten)]
-        why: Justification,
-        /// Path of the policy file in the GitOps repository (default: [gitops] policy_path,
-        /// else policy.toml).
-        #[arg(long, value_name = "PATH")]
-        policy_path: Option<String>,
-    },
-    /// Ask Argo CD to compare the app with Git again.
-    Refresh {
-        service: String,
-        #[arg(long)]
-        env: Option<String>,
-        /// Also invalidate the manifest cache.
-        #[arg(long)]
-        hard: bool,
-        #[command(flatten)]
-        why: Justification,
-    },
-    /// List the audit trail (the team's shared one where governance is configured), or
-    /// check it (`audit verify`).
-    Audit {
-        #[command(subcommand)]
-        command: Option<AuditSub>,
-        #[arg(short, long, value_enum, default_value_t = Format::Table)]
-        output: Format,
-        /// Audit directory (default: the platform data dir, ~/.local/share/flightdeck).
-        #[arg(long, global = true, value_name = "DIR")]
-        dir: Option<PathBuf>,
-        /// Only this machine's log, even where a shared trail is configured.
-        #[arg(long, global = true)]
-        local: bool,
-    },
-    /// List the approval requests waiting in the shared ledger (`--all`: decided ones too).
-    Approvals {
-        #[arg(short, long, value_enum, default_value_t = Format::Table)]
-        output: Format,
-        /// Also list decided, withdrawn, expired and run requests, with what became of each.
-        #[arg(long)]
-        all: bool,
-        #[command(flatten)]
-        ledger: LedgerArgs,
-    },
-    /// Withdraw one of your own approval requests.
-    Withdraw {
-        /// Request id, as `flightdeck approvals` lists it.
-        id: String,
-        #[command(flatten)]
-        ledger: LedgerArgs,
-    },
-    /// Approve a request (the policy decides whether your approval counts).
-    Approve {
-        /// Request id, as `flightdeck approvals` lists it.
-        id: String,
-        #[arg(long)]
-        comment: Option<String>,
-        /// When this approval satisfies the policy and this process runs it: follow it to
-        /// its end and to health.
-        #[arg(long)]
-        wait: bool,
-        #[command(flatten)]
-        ledger: LedgerArgs,
-    },
-    /// Reject a request, saying why.
-    Reject {
-        id: String,
-        #[arg(long)]
-        comment: String,
-        #[command(flatten)]
-        ledger: LedgerArgs,
-    },
-    /// Answer git's credential prompt (GIT_ASKPASS) from FLIGHTDECK_GIT_TOKEN; for git only.
-    #[command(hide = true)]
-    Askpass {
-        /// The prompt git passes ("Username for …" / "Password for …").
-        #[arg(allow_hyphen_values = true)]
-        prompt: Option<String>,
-    },
-    /// Append acknowledged audit records in a loop (for the crash test).
-    #[command(hide = true)]
-    AuditStress {
-        #[arg(long, value_name = "DIR")]
-        dir: PathBuf,
-        #[arg(long)]
-        tag: String,
-        #[arg(long, default_value_t = 1000)]
-        count: u64,
-    },
-}
-
-/// Where the approvals ledger and the policy live.
-#[derive(Debug, Args)]
-pub struct LedgerArgs {
-    /// The GitOps repository holding the ledger (ref refs/flightdeck/approvals) and policy.
-    #[arg(long, env = "FLIGHTDECK_GITOPS_REMOTE", value_name = "URL")]
-    pub remote: Option<String>,
-    /// Path of the policy file in that repository (default: [gitops] policy_path, else
-    /// policy.toml).
-    #[arg(long, value_name = "PATH")]
-    pub policy_path: Option<String>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum AuditSub {
-    /// Check every record's hash chain; name the first broken record.
-    Verify,
-}
-
-/// What the policy may ask of any action: a change ticket and a reason; and the override of
-/// an active freeze, for those the freeze names.
-#[derive(Debug, Args)]
-pub struct Justification {
-    /// Change ticket, when the policy asks for one.
-    #[arg(long)]
-    pub ticket: Option<String>,
-    /// Why, when the policy asks (an emergency always does).
-    #[arg(long)]
-    pub reason: Option<String>,
-    /// Override an active freeze (if the policy lets you), saying why; recorded in the trail.
-    #[arg(long, value_name = "REASON")]
-    pub override_freeze: Option<String>,
-}
-
-impl Justification {
-    fn asked(&self) -> govern::Asked {
-        let given = |s: &Option<String>| s.clone().filter(|t| !t.trim().is_empty());
-        govern::Asked {
-            ticket: given(&self.ticket),
-            reason: given(&self.reason),
-            override_freeze: given(&self.override_freeze),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-}
-
-impl GlobalArgs {
-    pub fn overrides(&self) -> Overrides {
-        Overrides {
-            config_file: self.config.clone(),
-            server: self.server.clone(),
-            auth_token: self.auth_token.clone().map(Secret::new),
-            plaintext: self.plaintext,
-            insecure: self.insecure,
-            server_crt: self.server_crt.clone(),
-            grpc_web_root_path: self.grpc_web_root_path.clone(),
-            argocd_context: self.argocd_context.clone(),
-            argocd_config: self.argocd_config.clone(),
-        }
-    }
-}
 
 /// Run the parsed command line; the exit code follows the documented table.
 pub async fn main(cli: Cli) -> ExitCode {
-    let result = match cli.command {
-        None => console::run_configured(&cli.global).await,
-        Some(Sub::Demo { services, seed, user }) => console::run_demo(services, seed, user).await,
-        Some(Sub::Sim { listen, services, seed, write_config, calm }) => {
-            sim::run(listen, services, seed, write_config, calm).await
-        }
-        Some(Sub::Bench { apps, json, rounds, storm_secs, idle_secs }) => {
-            bench::run(apps, json, rounds, storm_secs, idle_secs).await
-        }
-        Some(Sub::Audit { command, output, dir, local }) => {
-            // The config is optional here: only its [gitops] section (the shared trail) matters.
-            let cfg = load_config(&cli.global).ok();
-            audit::run(cfg.as_ref(), dir, command.is_some(), local, output).await
-        }
-        Some(Sub::AuditStress { dir, tag, count }) => audit::stress(&dir, &tag, count),
-        Some(Sub::Approvals { output, all, ledger }) => {
-            // The config is optional here: only its [gitops] section matters.
-            let cfg = load_config(&cli.global).ok();
-            approvals::list(cfg.as_ref(), &ledger, all, output).await
-        }
-        Some(Sub::Doctor) => doctor::run(&cli.global.overrides()).await,
-        Some(Sub::Askpass { prompt }) => askpass(prompt.as_deref().unwrap_or("")),
-        Some(cmd) => match load_config(&cli.global) {
-            Ok(cfg) => headless(cfg, cmd).await,
-            Err(f) => Err(f),
-        },
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+    match run(cli).await {
+        Ok(code) => code,
         Err(f) => {
             output::print_failure(&f);
             ExitCode::from(u8::try_from(f.kind.exit_code()).unwrap_or(1))
@@ -384,7 +50,66 @@ pub async fn main(cli: Cli) -> ExitCode {
     }
 }
 
-async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<(), Failure> {
+async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let Cli { config: file, connection: outer, command } = cli;
+    let done = |r: Result<(), Failure>| r.map(|()| ExitCode::SUCCESS);
+    let Some(cmd) = command else {
+        return done(console::run_configured(&outer.overrides(file)).await);
+    };
+    // Connection flags go with the commands that talk to Argo CD; before the subcommand
+    // they still count (as the argocd CLI allows), after it they win.
+    let conn = match cmd.connection() {
+        Some(c) => c.over(&outer),
+        None if !outer.given().is_empty() => {
+            return Err(args::usage(
+                format!("{} applies only to commands that talk to Argo CD", outer.given().join(", ")),
+                "drop it; `flightdeck help` lists the commands that take it",
+            ));
+        }
+        None => Connection::default(),
+    };
+    // Commands whose config is optional: only its [gitops] section matters to them.
+    let optional_config = || load_config(file.clone(), &Connection::default()).ok();
+    match cmd {
+        Sub::Demo { services, seed, user } => done(console::run_demo(services, seed, user).await),
+        Sub::Sim { listen, services, seed, write_config, calm } => {
+            done(sim::run(listen, services, seed, write_config, calm).await)
+        }
+        Sub::Bench { apps, json, rounds, storm_secs, idle_secs } => {
+            done(bench::run(apps, json, rounds, storm_secs, idle_secs).await)
+        }
+        Sub::Audit { command, out, dir, local } => {
+            let verify = matches!(command, Some(AuditSub::Verify));
+            done(audit::run(optional_config().as_ref(), dir, verify, local, out.output).await)
+        }
+        Sub::AuditStress { dir, tag, count } => done(audit::stress(&dir, &tag, count)),
+        Sub::Approvals { out, all, ledger } => {
+            done(approvals::list(optional_config().as_ref(), &ledger, all, out.output).await)
+        }
+        Sub::Runs { out, service, env, dir, ledger } => {
+            let a = runs::RunsArgs { service, env, dir, format: out.output };
+            done(runs::run(optional_config().as_ref(), &ledger, a).await)
+        }
+        Sub::Config { command } => done(match command {
+            ConfigSub::Example { which } => config_cmd::example(which),
+            ConfigSub::Path => config_cmd::path(file),
+            ConfigSub::Check => config_cmd::check(file, &conn),
+        }),
+        Sub::Completions { shell } => done(completions::completions(shell)),
+        Sub::Man { command } => done(completions::man(&command)),
+        Sub::CompleteNames { what } => done(estate_cache::print(&what)),
+        Sub::Doctor { .. } => done(doctor::run(&conn.overrides(file)).await),
+        Sub::Askpass { prompt } => done(askpass(prompt.as_deref().unwrap_or(""))),
+        cmd => {
+            let cfg = load_config(file, &conn)?;
+            headless(cfg, cmd).await
+        }
+    }
+}
+
+/// The commands that read the estate, act on it or decide requests: credentials first, then
+/// the one governance path.
+async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<ExitCode, Failure> {
     let _log = crate::logging::init(None).ok();
     let env = |k: &str| std::env::var(k).ok();
     prompt::ask_passwords(&mut cfg, true)?;
@@ -398,18 +123,29 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<(), Failure> {
         Sub::Promote { policy_path: Some(p), .. } => cfg.gitops.policy_path = p.clone(),
         _ => {}
     }
-    if let Sub::Status { output, env, service } = &cmd {
-        return status::run(&cfg, *output, env.as_deref(), service.as_deref()).await;
+    let ok = |r: Result<(), Failure>| r.map(|()| ExitCode::SUCCESS);
+    if let Sub::Status { out, env, service, .. } = &cmd {
+        return ok(status::run(&cfg, out.output, env.as_deref(), service.as_deref()).await);
     }
     let h = govern::Headless::new(cfg)?;
     match cmd {
-        Sub::Approve { id, comment, wait, .. } => approvals::decide(&h, id, true, comment, wait).await,
-        Sub::Reject { id, comment, .. } => approvals::decide(&h, id, false, Some(comment), false).await,
-        Sub::Withdraw { id, .. } => approvals::withdraw(&h, id).await,
+        Sub::Approve { id, comment, wait, .. } => ok(approvals::decide(&h, id, true, comment, Some(wait)).await),
+        Sub::Reject { id, comment, .. } => ok(approvals::decide(&h, id, false, Some(comment), None).await),
+        Sub::Withdraw { id, .. } => ok(approvals::withdraw(&h, id).await),
         Sub::Promote { service, from, to, wait, why, .. } => {
-            promote::run(&h, promote::PromoteArgs { service, from, to, asked: why.asked(), wait }).await
+            ok(promote::run(&h, promote::PromoteArgs { service, from, to, asked: why.asked(), wait }).await)
         }
-        other => action::run(&h, other).await,
+        Sub::History { target, out, .. } => ok(history::run(&h, &target, out.output).await),
+        Sub::Diff { target, exit_code, out, .. } => diff::run(&h, &target, exit_code, out.output).await,
+        Sub::Logs { target, follow, tail, container, previous, out, .. } => {
+            let a = logs::LogsArgs { target, follow, tail, container, previous, format: out.output };
+            ok(logs::run(&h, a).await)
+        }
+        Sub::SyncPolicy { target, auto_sync, self_heal, prune, out, why, .. } => {
+            let a = sync_policy::PolicyArgs { target, auto_sync, self_heal, prune, format: out.output, why };
+            ok(sync_policy::run(&h, a).await)
+        }
+        other => ok(action::run(&h, other).await),
     }
 }
 
@@ -419,7 +155,7 @@ fn askpass(prompt: &str) -> Result<(), Failure> {
     let env = |k: &str| std::env::var(k).ok();
     match crate::client::git::credentials::askpass_answer(prompt, &env) {
         Ok(answer) => {
-            println!("{answer}");
+            output::outln!("{answer}");
             Ok(())
         }
         Err(e) => Err(Failure::new(ErrorKind::Usage, e)),
@@ -432,7 +168,7 @@ pub(crate) fn credential_failure(e: crate::client::credentials::CredentialError)
 }
 
 /// Load and check configuration; errors carry file:line and what to do.
-pub fn load_config(g: &GlobalArgs) -> Result<config::Config, Failure> {
+pub fn load_config(file: Option<PathBuf>, conn: &Connection) -> Result<config::Config, Failure> {
     let env = |k: &str| std::env::var(k).ok();
-    config::load(&g.overrides(), &env).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))
+    config::load(&conn.overrides(file), &env).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))
 }

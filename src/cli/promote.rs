@@ -4,7 +4,10 @@
 //! policy lane names the skip) — run the promotion here (commit with trailers, push,
 //! refresh/sync B, with `--wait` follow it to healthy), file an approval request, or refuse.
 
+use super::args::Waiting;
 use super::govern::{Asked, Gate, Headless};
+use super::output::outln;
+use super::resolve::{check_env, is_service, services_of};
 use super::status::list_all;
 use crate::client::git::promote::PromoteSettings;
 use crate::client::git::promote_flow::plan_promotion;
@@ -16,18 +19,24 @@ pub struct PromoteArgs {
     pub from: String,
     pub to: String,
     pub asked: Asked,
-    pub wait: bool,
+    pub wait: Waiting,
 }
 
 pub async fn run(h: &Headless, a: PromoteArgs) -> Result<(), Failure> {
-    let (deps, _) = list_all(&h.cfg, None).await?;
+    let (deps, failure) = list_all(&h.cfg, None).await?;
+    if let (true, Some(f)) = (deps.is_empty(), &failure) {
+        return Err(f.clone());
+    }
+    check_env(&h.cfg, &deps, Some(&a.from))?;
+    check_env(&h.cfg, &deps, Some(&a.to))?;
+    if failure.is_none() && !deps.iter().any(|d| is_service(d, &a.service)) {
+        return Err(crate::domain::choices::unknown("service", &a.service, &services_of(&deps)));
+    }
     let find = |env: &str| {
-        deps.iter().find(|d| (d.service == a.service || d.key.name == a.service) && d.env == env).cloned().ok_or_else(
-            || {
-                Failure::new(ErrorKind::NotFound, format!("no {} in {env}", a.service))
-                    .with_hint("`flightdeck status` lists what runs where")
-            },
-        )
+        deps.iter().find(|d| is_service(d, &a.service) && d.env == env).cloned().ok_or_else(|| {
+            Failure::new(ErrorKind::NotFound, format!("no {} in {env}", a.service))
+                .with_hint("`flightdeck status` lists what runs where")
+        })
     };
     let (src, dst) = (find(&a.from)?, find(&a.to)?);
     let mut promotion = Promotion {
@@ -44,13 +53,13 @@ pub async fn run(h: &Headless, a: PromoteArgs) -> Result<(), Failure> {
         Ok(p) => p,
         // "Nothing to do" is an answer, said as such (exit 0).
         Err(f) if f.message.starts_with("nothing to do") => {
-            println!("promote {}: {}", a.service, f.message);
+            outln!("promote {}: {}", a.service, f.message);
             return Ok(());
         }
         Err(f) => return Err(f),
     };
     for l in &plan.diff {
-        println!("{}", crate::engine::payload::diff_text(l));
+        outln!("{}", crate::engine::payload::diff_text(l));
     }
     promotion.diff = plan.diff;
     let action = Action::Promote(Box::new(promotion));
@@ -58,7 +67,16 @@ pub async fn run(h: &Headless, a: PromoteArgs) -> Result<(), Failure> {
         Gate::Run { who, context } => (who, context),
         Gate::Filed => return Ok(()),
     };
-    h.run(&dst, &action, &who, &context, a.wait).await?;
-    println!("promote {} {} → {}: {}", a.service, a.from, a.to, if a.wait { "done" } else { "pushed" });
+    let follow = Some(a.wait).filter(|w| w.wait).map(|w| w.timeout());
+    let steps = h.run(&dst, &action, &who, &context, follow).await?;
+    // What happened in Git ("commit a1b2c3d pushed", "nothing to do: …"), then whether it was
+    // followed to health.
+    let git = steps.iter().find(|s| s.starts_with("commit ") || s.starts_with("nothing to do"));
+    let said = match (git, follow) {
+        (Some(g), Some(_)) => format!("{g}; done"),
+        (Some(g), None) => g.clone(),
+        (None, _) => steps.last().cloned().unwrap_or_else(|| "done".into()),
+    };
+    outln!("promote {} {} → {}: {said}", a.service, a.from, a.to);
     Ok(())
 }

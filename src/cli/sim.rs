@@ -7,6 +7,7 @@
 //! staging; `FILE`-alice/bob/dave/olga log in as each demo operator. It prints what an outside
 //! client needs: the Vault address, role id and secret-id file, and the Argo CD users.
 
+use super::output::{errln, out_raw};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -38,19 +39,16 @@ pub async fn run(
             }
         }
         // No file for a secret id: the same identity with its tokens inline.
-        None => print!("{}", config::to_toml(&super::console::tokens_for(&sim, as_operator(cfg.clone(), user), user))),
+        None => out_raw(&config::to_toml(&super::console::tokens_for(&sim, as_operator(cfg.clone(), user), user))),
     }
     for i in sim.instances() {
-        eprintln!("flightdeck sim: {} at {}", i.env, i.base_url);
+        errln!("flightdeck sim: {} at {}", i.env, i.base_url);
     }
     let users: Vec<String> = sim.users().iter().map(|(u, p)| format!("{u}/{p}")).collect();
-    eprintln!("  Argo CD users (name/password): {}", users.join(", "));
-    eprintln!(
-        "flightdeck sim: Vault at {} (KV v2 mount secret, Argo CD tokens at secret/argocd/<env>)",
-        sim.vault_addr()
-    );
-    eprintln!("  AppRole: mount approle, role id {}", flightdeck_sim::vault::ROLE_ID);
-    eprintln!("flightdeck sim: serving {services} services; ctrl-c to stop");
+    errln!("  Argo CD users (name/password): {}", users.join(", "));
+    errln!("flightdeck sim: Vault at {} (KV v2 mount secret, Argo CD tokens at secret/argocd/<env>)", sim.vault_addr());
+    errln!("  AppRole: mount approle, role id {}", flightdeck_sim::vault::ROLE_ID);
+    errln!("flightdeck sim: serving {services} services; ctrl-c to stop");
     let _ = tokio::signal::ctrl_c().await;
     sim.shutdown().await;
     Ok(())

@@ -4,8 +4,9 @@
 use futures_util::future::join_all;
 use serde::Serialize;
 
-use super::output::{color_stdout, paint};
-use super::Format;
+use super::args::Format;
+use super::output::{color_stdout, columns, outln, paint};
+use super::resolve::{check_env, is_service, services_of};
 use crate::client::ArgoClient;
 use crate::config::Config;
 use crate::domain::{Deployment, Failure, Health, SyncStatus};
@@ -36,7 +37,8 @@ pub fn clients(cfg: &Config) -> Result<Vec<ArgoClient>, Failure> {
 }
 
 /// List the instances that can hold `env` (all, unless instances are bound to environments),
-/// in parallel. Returns what answered and the first failure, if any.
+/// in parallel. Returns what answered and the first failure, if any. A complete listing
+/// refreshes the names the completion scripts offer.
 pub async fn list_all(cfg: &Config, env: Option<&str>) -> Result<(Vec<Deployment>, Option<Failure>), Failure> {
     let clients = clients(cfg)?;
     let wanted: Vec<&ArgoClient> = clients
@@ -59,6 +61,10 @@ pub async fn list_all(cfg: &Config, env: Option<&str>) -> Result<(Vec<Deployment
             }
         }
     }
+    if failure.is_none() && !all.is_empty() {
+        let envs = super::resolve::known_envs(cfg, &all);
+        super::estate_cache::save(&services_of(&all), &envs, env.is_none());
+    }
     Ok((all, failure))
 }
 
@@ -68,7 +74,14 @@ pub async fn run(cfg: &Config, format: Format, env: Option<&str>, service: Optio
         // Nothing answered: an empty matrix would read as "no apps".
         return Err(f.clone());
     }
-    deps.retain(|d| env.is_none_or(|e| d.env == e) && service.is_none_or(|s| d.service == s || d.key.name == s));
+    check_env(cfg, &deps, env)?;
+    deps.retain(|d| env.is_none_or(|e| d.env == e));
+    if let (Some(s), None) = (service, &failure) {
+        if !deps.iter().any(|d| is_service(d, s)) {
+            return Err(crate::domain::choices::unknown("service", s, &services_of(&deps)));
+        }
+    }
+    deps.retain(|d| service.is_none_or(|s| is_service(d, s)));
     let env_rank = |e: &str| cfg.envs.iter().position(|x| x == e).unwrap_or(usize::MAX);
     deps.sort_by(|a, b| {
         (a.service.as_str(), env_rank(&a.env), &a.env).cmp(&(b.service.as_str(), env_rank(&b.env), &b.env))
@@ -107,7 +120,7 @@ fn print_json(cfg: &Config, deps: &[Deployment]) {
         })
         .collect();
     // serde_json escapes control characters, and the client cleaned every string already.
-    println!("{}", serde_json::json!({ "deployments": rows }));
+    outln!("{}", serde_json::json!({ "deployments": rows }));
 }
 
 fn print_table(cfg: &Config, deps: &[Deployment]) {
@@ -129,26 +142,20 @@ fn print_table(cfg: &Config, deps: &[Deployment]) {
             ]
         })
         .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for r in &rows {
-        for (w, cell) in widths.iter_mut().zip(r) {
-            *w = (*w).max(cell.chars().count());
-        }
+    let lines = columns(header, &rows);
+    let mut lines = lines.into_iter();
+    if let Some(h) = lines.next() {
+        outln!("{h}");
     }
-    let line = |cells: &[String]| {
-        cells.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string()
-    };
-    println!("{}", line(&header.map(String::from)));
-    for (r, d) in rows.iter().zip(deps) {
-        let text = line(r);
+    for (text, d) in lines.zip(deps) {
         let sgr = match (d.health, d.sync) {
             (Health::Degraded | Health::Missing, _) => Some("31"),
             (_, SyncStatus::OutOfSync) | (Health::Progressing, _) => Some("33"),
             _ => None,
         };
         match sgr {
-            Some(s) => println!("{}", paint(&text, s, color)),
-            None => println!("{text}"),
+            Some(s) => outln!("{}", paint(&text, s, color)),
+            None => outln!("{text}"),
         }
     }
 }

@@ -157,27 +157,27 @@ pub async fn run_action_with(
                 approved_by: p.approved_by.clone(),
             };
             let app = step(r, "overlay located", client.get_app(key, None)).await?;
-            say(r, "commit pushed", StepStatus::Running);
+            // The step ends under what happened: "commit a1b2c3d pushed" or "nothing to do: …".
+            const PUSH: &str = "push commit";
+            say(r, PUSH, StepStatus::Running);
             let settings = match super::git::promote::PromoteSettings::for_client(client).await {
                 Ok(s) => s,
                 Err(f) => {
-                    say(r, "commit pushed", StepStatus::Failed);
+                    say(r, PUSH, StepStatus::Failed);
                     return Err(f);
                 }
             };
             let outcome = super::git::promote::push(&app, &input, &settings).await;
             match outcome {
                 Ok(super::git::promote::GitOutcome::Pushed { commit, .. }) => {
-                    say(r, "commit pushed", StepStatus::Done);
-                    say(r, &format!("commit {}", commit.get(..7).unwrap_or(&commit)), StepStatus::Done);
+                    say(r, &format!("commit {} pushed", commit.get(..7).unwrap_or(&commit)), StepStatus::Done);
                 }
                 Ok(super::git::promote::GitOutcome::NothingToDo(why)) => {
-                    say(r, "commit pushed", StepStatus::Done);
                     say(r, &format!("nothing to do: {why}"), StepStatus::Done);
                     return Ok(());
                 }
                 Err(f) => {
-                    say(r, "commit pushed", StepStatus::Failed);
+                    say(r, PUSH, StepStatus::Failed);
                     return Err(f);
                 }
             }
@@ -194,6 +194,14 @@ pub async fn run_action_with(
                 let f = Follower::new(Goal::OperationThenHealth, Some(&app));
                 follow_if(client, key, opts, f, Labels::OPERATION, verb, r).await
             }
+        }
+        Action::RolloutResume { name, namespace } => {
+            let res = resource(client, key, "argoproj.io", "Rollout", name, namespace).await;
+            step(r, "resume sent", client.resource_action(key, &res, "resume", &[])).await?;
+            follow_if(client, key, opts, Follower::new(Goal::Health, None), Labels::HEALTH, verb, r).await
+        }
+        Action::SetSyncPolicy(p) => {
+            step(r, &format!("sync policy set: {}", p.describe()), client.set_sync_policy(key, *p)).await
         }
         Action::RolloutAbort { name, namespace } => {
             // An aborted Rollout is Degraded by design: nothing to follow.

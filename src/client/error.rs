@@ -43,6 +43,10 @@ pub enum ClientError {
     /// Bad configuration on our side (CA file unreadable, bad URL).
     #[error("configuration: {0}")]
     Config(String),
+    /// Something answers at the server URL, but not Argo CD's API at that path: what was
+    /// asked first, and what `/api/version` answered there.
+    #[error("{server} is not an Argo CD API: {tried} answered {first}, and {probe} answered {answer}")]
+    NotArgo { server: String, tried: String, first: String, probe: String, answer: String },
 }
 
 impl ClientError {
@@ -60,6 +64,8 @@ impl ClientError {
             Self::Timeout { .. } => ErrorKind::Timeout,
             Self::Decode { .. } => ErrorKind::Decode,
             Self::Config(_) => ErrorKind::Usage,
+            // Unreachable as far as the API goes (exit 4), though something answered.
+            Self::NotArgo { .. } => ErrorKind::Unavailable,
         }
     }
 
@@ -95,6 +101,10 @@ impl ClientError {
                 Some("the answer does not look like Argo CD's API; check that the server URL points at Argo CD".into())
             }
             Self::Config(_) => Some("fix the instance's configuration and start again".into()),
+            Self::NotArgo { .. } => Some(
+                "check the server URL and its path (the instance's server, or --server and --grpc-web-root-path)"
+                    .into(),
+            ),
         }
     }
 }

@@ -33,7 +33,7 @@ pub struct Overrides {
 
 impl Overrides {
     /// The single-instance flags that were given, by name.
-    fn single_instance_flags(&self) -> Vec<&'static str> {
+    pub fn single_instance_flags(&self) -> Vec<&'static str> {
         [
             ("--server", self.server.is_some()),
             ("--auth-token", self.auth_token.is_some()),
@@ -49,8 +49,12 @@ impl Overrides {
     }
 }
 
-/// The example file shipped with Flightdeck, named in "how to configure" hints.
-pub const EXAMPLE_FILE: &str = "config/flightdeck.example.toml";
+/// How a user gets the example file, named in "how to configure" hints: the binary prints
+/// it (an installed binary's user has no source tree).
+pub const EXAMPLE_FILE: &str = "the output of `flightdeck config example`";
+
+/// The commented example configuration, every key with what it does.
+pub const EXAMPLE: &str = include_str!("../../config/flightdeck.example.toml");
 
 /// `<platform config dir>/config.toml` (e.g. `~/.config/flightdeck/config.toml` on Linux).
 pub fn default_config_path() -> Option<PathBuf> {
@@ -82,7 +86,7 @@ pub fn load_from(o: &Overrides, env: Env, default_path: Option<&Path>) -> Result
                 let hint = if origin.is_empty() {
                     "fix the file's permissions, or remove it".to_string()
                 } else {
-                    format!("fix the path given by {origin}, or copy {EXAMPLE_FILE} there")
+                    format!("fix the path given by {origin}, or write {EXAMPLE_FILE} there")
                 };
                 ConfigError::in_file(path, format!("cannot read the config file: {e}"), hint)
             })?;

@@ -16,7 +16,7 @@ use super::{Auth, Config, InstanceConfig, Secret};
 use crate::domain::config_error::ConfigError;
 use crate::domain::mapping::{validate_pattern, Mapping};
 
-const SCHEMA_HINT: &str = "every key is described in config/flightdeck.example.toml";
+const SCHEMA_HINT: &str = "`flightdeck config example` prints every key with what it does";
 const ONE_CREDENTIAL: &str =
     "use exactly one of: token, token_env, token_file, username + password_env (or password), argocd_context, vault";
 

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 pub use crate::domain::config_error::ConfigError;
 use crate::domain::mapping::Mapping;
-pub use discover::{default_config_path, load, load_from, Overrides, EXAMPLE_FILE};
+pub use discover::{default_config_path, load, load_from, Overrides, EXAMPLE, EXAMPLE_FILE};
 pub use file::{to_toml, write_file, write_private};
 pub use gitops::{GitopsSettings, SigningConfig};
 pub use secret::Secret;

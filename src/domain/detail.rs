@@ -36,6 +36,11 @@ pub struct HistoryEntry {
     pub revision: String,
     pub deployed_at: Option<DateTime<Utc>>,
     pub initiated_by: String,
+    /// When the deployment started (`deployStartedAt`).
+    pub started_at: Option<DateTime<Utc>>,
+    /// Image overrides the entry's source names (`source.kustomize.images`); empty when the
+    /// images live in the repository itself, as Argo CD then does not report them per entry.
+    pub images: Vec<String>,
 }
 
 /// One of `status.conditions[]`.

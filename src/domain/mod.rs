@@ -2,6 +2,7 @@
 //! No I/O crates here: the client layer fills these in, the update function changes them.
 
 pub mod approvals;
+pub mod choices;
 pub mod config_error;
 pub mod deployment;
 pub mod detail;
@@ -22,4 +23,4 @@ pub use detail::{
 pub use failure::{ErrorKind, Failure};
 pub use loadable::Loadable;
 pub use model::{ConnState, InstanceState, Model, ServiceRow, UserInfo};
-pub use run::{Action, Promotion, Run, RunContext, RunOutcome, Step, StepStatus};
+pub use run::{Action, Promotion, Run, RunContext, RunOutcome, Step, StepStatus, SyncPolicy};

@@ -42,12 +42,40 @@ pub enum Action {
         name: String,
         namespace: String,
     },
+    /// Resume a paused Argo Rollout (the Rollout's `resume` action: clears its pause).
+    RolloutResume {
+        name: String,
+        namespace: String,
+    },
     /// Turn auto-sync back on after a pinned rollback.
     ResumeAutoSync,
+    /// Set the app's automated sync policy: auto-sync on or off and, while on, self-heal and
+    /// prune (the whole policy as it should be afterwards).
+    SetSyncPolicy(SyncPolicy),
     /// Promote the GitOps way: write the images running in the source environment into this
     /// app's overlay in Git (commit with trailers, push), then refresh/sync it and follow it.
     /// Boxed: it is by far the largest action and travels inside every `Effect::RunAction`.
     Promote(Box<Promotion>),
+}
+
+/// `spec.syncPolicy.automated` as Flightdeck reads and sets it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncPolicy {
+    pub auto_sync: bool,
+    pub self_heal: bool,
+    pub prune: bool,
+}
+
+impl SyncPolicy {
+    /// "auto-sync on, self-heal on, prune off" / "auto-sync off".
+    pub fn describe(&self) -> String {
+        let on = |b: bool| if b { "on" } else { "off" };
+        if self.auto_sync {
+            format!("auto-sync on, self-heal {}, prune {}", on(self.self_heal), on(self.prune))
+        } else {
+            "auto-sync off".into()
+        }
+    }
 }
 
 /// Why an action runs, for its trail record: the request it carries out (if any), the
@@ -113,7 +141,9 @@ impl Action {
             Self::Terminate => "terminate",
             Self::RolloutPromote { .. } => "promote-full",
             Self::RolloutAbort { .. } => "abort",
+            Self::RolloutResume { .. } => "resume",
             Self::ResumeAutoSync => "resume auto-sync",
+            Self::SetSyncPolicy(_) => "set sync policy",
             Self::Promote(_) => "promote",
         }
     }
@@ -148,7 +178,10 @@ impl Action {
                     String::new()
                 }
             }
-            Self::RolloutPromote { name, .. } | Self::RolloutAbort { name, .. } => format!("Rollout {name}"),
+            Self::RolloutPromote { name, .. } | Self::RolloutAbort { name, .. } | Self::RolloutResume { name, .. } => {
+                format!("Rollout {name}")
+            }
+            Self::SetSyncPolicy(p) => p.describe(),
             Self::Terminate | Self::ResumeAutoSync => String::new(),
             Self::Promote(p) => {
                 let (from_env, images) = (&p.from_env, &p.images);
@@ -208,9 +241,20 @@ pub struct Run {
 }
 
 impl Run {
-    /// Record a step update: a new label starts a step; the same label updates it.
+    /// Record a step update: a new label starts a step; the same label updates it. A step
+    /// that ends under a new label while the last step is still running ends that step and
+    /// renames it to what happened ("push commit" → "commit a1b2c3d pushed").
     pub fn step(&mut self, label: &str, status: StepStatus, at: DateTime<Utc>) {
         let done = (status != StepStatus::Running).then_some(at);
+        let known = self.steps.iter().any(|s| s.label == label);
+        if let (false, Some(_), Some(last)) = (known, done, self.steps.last_mut()) {
+            if last.status == StepStatus::Running {
+                last.label = label.to_string();
+                last.status = status;
+                last.finished_at = done;
+                return;
+            }
+        }
         if let Some(s) = self.steps.iter_mut().rev().find(|s| s.label == label) {
             s.status = status;
             s.finished_at = done;
@@ -221,5 +265,43 @@ impl Run {
     pub fn finish(&mut self, outcome: RunOutcome, at: DateTime<Utc>) {
         self.outcome = outcome;
         self.finished_at = Some(at);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run() -> Run {
+        Run {
+            id: 1,
+            user: "dave".into(),
+            action: Action::Terminate,
+            target: AppKey::default(),
+            label: "alpha/dev".into(),
+            started_at: Utc::now(),
+            finished_at: None,
+            steps: Vec::new(),
+            outcome: RunOutcome::Running,
+            request: None,
+        }
+    }
+
+    #[test]
+    fn a_running_step_ends_under_what_happened() {
+        let (mut r, at) = (run(), Utc::now());
+        r.step("overlay located", StepStatus::Running, at);
+        r.step("overlay located", StepStatus::Done, at);
+        r.step("push commit", StepStatus::Running, at);
+        r.step("commit a1b2c3d pushed", StepStatus::Done, at);
+        let labels: Vec<(&str, StepStatus)> = r.steps.iter().map(|s| (s.label.as_str(), s.status)).collect();
+        assert_eq!(labels, [("overlay located", StepStatus::Done), ("commit a1b2c3d pushed", StepStatus::Done)]);
+        // A finished step is never renamed: a new label after it is a step of its own.
+        r.step("suspended", StepStatus::Done, at);
+        assert_eq!(r.steps.len(), 3);
+        // A failure under the running label marks that step.
+        r.step("healthy", StepStatus::Running, at);
+        r.step("healthy", StepStatus::Failed, at);
+        assert_eq!(r.steps.last().map(|s| (s.label.as_str(), s.status)), Some(("healthy", StepStatus::Failed)));
     }
 }

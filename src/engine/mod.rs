@@ -2,12 +2,13 @@
 //! trait every engine implements (the embedded Git-ref ledger today, Conductor next), the
 //! ledger's records and their fold into request states ([`records`]), the payload that
 //! describes a held action ([`payload`]), the one governance decision the console and the
-//! headless commands share ([`governance`]), the one shape of the audit trail ([`trail`]) and
-//! how a request is shown to a user ([`view`]). Implementations live in `client::engine`.
+//! headless commands share ([`governance`]), the one shape of the audit trail ([`trail`]),
+//! how a request is shown to a user ([`view`]) and what `flightdeck runs` lists ([`runs`]). Implementations live in `client::engine`.
 
 pub mod governance;
 pub mod payload;
 pub mod records;
+pub mod runs;
 pub mod trail;
 pub mod view;
 

@@ -34,7 +34,13 @@ pub fn payload_of(action: &Action) -> Value {
         Action::RolloutAbort { name, namespace } => {
             json!({ "action": "rollout-abort", "name": name, "namespace": namespace })
         }
+        Action::RolloutResume { name, namespace } => {
+            json!({ "action": "rollout-resume", "name": name, "namespace": namespace })
+        }
         Action::ResumeAutoSync => json!({ "action": "resume-auto-sync" }),
+        Action::SetSyncPolicy(p) => json!({
+            "action": "sync-policy", "auto_sync": p.auto_sync, "self_heal": p.self_heal, "prune": p.prune,
+        }),
     }
 }
 
@@ -110,7 +116,13 @@ pub fn action_of(s: &RequestState) -> Result<Action, String> {
         "terminate" => Action::Terminate,
         "rollout-promote" => Action::RolloutPromote { name: text("name")?, namespace: text("namespace")? },
         "rollout-abort" => Action::RolloutAbort { name: text("name")?, namespace: text("namespace")? },
+        "rollout-resume" => Action::RolloutResume { name: text("name")?, namespace: text("namespace")? },
         "resume-auto-sync" => Action::ResumeAutoSync,
+        "sync-policy" => Action::SetSyncPolicy(crate::domain::SyncPolicy {
+            auto_sync: flag("auto_sync"),
+            self_heal: flag("self_heal"),
+            prune: flag("prune"),
+        }),
         other => return Err(format!("request {} holds an action this Flightdeck does not know: {other:?}", s.id)),
     })
 }
@@ -189,7 +201,10 @@ mod tests {
             Action::Terminate,
             Action::RolloutPromote { name: "r".into(), namespace: "shop".into() },
             Action::RolloutAbort { name: "r".into(), namespace: "shop".into() },
+            Action::RolloutResume { name: "r".into(), namespace: "shop".into() },
             Action::ResumeAutoSync,
+            Action::SetSyncPolicy(crate::domain::SyncPolicy { auto_sync: true, self_heal: false, prune: true }),
+            Action::SetSyncPolicy(crate::domain::SyncPolicy::default()),
         ];
         for a in actions {
             assert_eq!(action_of(&state(payload_of(&a))), Ok(a.clone()), "{a:?}");

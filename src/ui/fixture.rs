@@ -123,18 +123,21 @@ pub fn app_detail() -> AppDetail {
                 revision: "1111111aaaaaaa1111111aaaaaaa1111111aaaaa".into(),
                 deployed_at: Some(ago(3 * 86_400)),
                 initiated_by: "ci".into(),
+                ..Default::default()
             },
             HistoryEntry {
                 id: 22,
                 revision: "2222222bbbbbbb2222222bbbbbbb2222222bbbbb".into(),
                 deployed_at: Some(ago(86_400 + 60)),
                 initiated_by: "ci".into(),
+                ..Default::default()
             },
             HistoryEntry {
                 id: 23,
                 revision: "3f2a1c9d0e3f2a1c9d0e3f2a1c9d0e3f2a1c9d0e".into(),
                 deployed_at: Some(ago(2 * 3600)),
                 initiated_by: "admin".into(),
+                ..Default::default()
             },
         ],
         conditions: vec![],

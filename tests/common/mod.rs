@@ -69,20 +69,33 @@ pub fn operator_config(sim: &Sim, home: &Path, user: &str) -> PathBuf {
 /// `flightdeck --config <home>/<user>.toml ARGS` with a clean environment under `home` (shared
 /// by the operators: one cache, one audit directory, as on a shared jump host).
 pub async fn run_as(home: &Path, user: &str, args: &[&str]) -> std::process::Output {
+    let mut c = command(&home.join(format!("{user}.toml")), home, args);
+    c.env("GIT_AUTHOR_NAME", user)
+        .env("GIT_AUTHOR_EMAIL", format!("{user}@example.com"))
+        .env("GIT_COMMITTER_NAME", user)
+        .env("GIT_COMMITTER_EMAIL", format!("{user}@example.com"));
+    finish(c).await
+}
+
+/// `flightdeck --config <cfg> ARGS` as a script runs it: no terminal, a clean environment
+/// under `home` (state, cache, data and the completion names there too).
+pub fn command(cfg: &Path, home: &Path, args: &[&str]) -> std::process::Command {
     use std::process::{Command, Stdio};
     let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));
-    c.arg("--config").arg(home.join(format!("{user}.toml"))).args(args);
+    c.arg("--config").arg(cfg).args(args);
     c.env_clear()
         .env("HOME", home)
         .env("XDG_STATE_HOME", home.join("state"))
         .env("XDG_CACHE_HOME", home.join("cache"))
         .env("XDG_DATA_HOME", home.join("data"))
-        .env("GIT_AUTHOR_NAME", user)
-        .env("GIT_AUTHOR_EMAIL", format!("{user}@example.com"))
-        .env("GIT_COMMITTER_NAME", user)
-        .env("GIT_COMMITTER_EMAIL", format!("{user}@example.com"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
         .env("PATH", std::env::var("PATH").unwrap_or_default());
     c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c
+}
+
+/// Run `c` to its end (within [`RUN_LIMIT`]).
+pub async fn finish(mut c: std::process::Command) -> std::process::Output {
     let out = tokio::task::spawn_blocking(move || c.output());
     tokio::time::timeout(RUN_LIMIT, out).await.expect("flightdeck finishes").expect("join").expect("runs")
 }
@@ -105,4 +118,55 @@ pub fn headless(cfg: &Path, home: &Path, args: &[&str]) -> std::process::Command
         .env("PATH", std::env::var("PATH").unwrap_or_default());
     c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     c
+}
+
+/// Run `c` while advancing the simulator's clock, for commands that follow an operation
+/// (`--wait`, `logs --follow`): once `watchers` watch streams are open on `instance` (0 when
+/// the command does not watch), time moves in 500 ms steps until the command ends.
+pub async fn finish_advancing(
+    sim: &Sim,
+    instance: usize,
+    watchers: usize,
+    c: std::process::Command,
+) -> std::process::Output {
+    let mut c = c;
+    let child = c.spawn().expect("spawn flightdeck");
+    if watchers > 0 {
+        tokio::time::timeout(RUN_LIMIT, sim.wait_watchers(instance, watchers)).await.expect("the command watches");
+    }
+    let waiter = tokio::task::spawn_blocking(move || child.wait_with_output());
+    let deadline = tokio::time::Instant::now() + RUN_LIMIT;
+    while !waiter.is_finished() {
+        assert!(tokio::time::Instant::now() < deadline, "flightdeck finishes");
+        sim.advance(std::time::Duration::from_millis(500)).await;
+        tokio::task::yield_now().await;
+    }
+    waiter.await.expect("join").expect("runs")
+}
+
+/// stdout or stderr as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A dev app whose workload is an Argo Rollout, if the estate has one.
+pub fn rollout_app(sim: &Sim, instance: usize) -> Option<String> {
+    let mut names = sim.app_names(instance);
+    names.sort();
+    names.into_iter().find(|n| {
+        sim.app_json(instance, n)
+            .and_then(|a| a.pointer("/status/resources").and_then(|r| r.as_array()).cloned())
+            .is_some_and(|r| r.iter().any(|x| x["kind"] == "Rollout"))
+    })
+}
+
+/// A calm estate, its config, and one dev service (`{service}-dev`), sorted for stability.
+pub async fn estate(services: usize) -> (flightdeck_sim::Sim, tempfile::TempDir, std::path::PathBuf, String) {
+    let sim = calm_sim(services).await;
+    let home = tempfile::tempdir().unwrap();
+    let cfg = write_sim_config(&sim, home.path());
+    let mut names = sim.app_names(0);
+    names.sort();
+    let service = service_of(&names[0], "dev");
+    (sim, home, cfg, service)
 }

@@ -110,9 +110,16 @@ pub async fn patch_app(
         "json" => json_patch(&mut doc, &patch).map_err(ApiError::invalid)?,
         other => return Err(ApiError::invalid(format!("Patch type '{other}' is not supported"))),
     }
-    // Only spec.syncPolicy.automated is applied back; the sim keeps the rest of the spec fixed.
+    // Only spec.syncPolicy.automated (on/off, selfHeal, prune) is applied back; the sim keeps the rest of the spec fixed.
     let automated = &doc["spec"]["syncPolicy"]["automated"];
     let on = automated.is_object() && automated["enabled"].as_bool() != Some(false);
+    let flags = (automated["selfHeal"].as_bool() == Some(true), automated["prune"].as_bool() == Some(true));
+    let app = &inst.apps[idx];
+    if on && flags != (app.self_heal, app.auto_prune) {
+        let b = inst.before(idx);
+        (inst.apps[idx].self_heal, inst.apps[idx].auto_prune) = flags;
+        inst.changed(idx, b);
+    }
     if on != inst.apps[idx].auto_sync {
         inst.set_auto_sync(idx, on);
     }

@@ -4,6 +4,7 @@
 
 mod apps;
 mod catalog;
+mod logs;
 mod misc;
 mod ops;
 mod resources;
@@ -217,7 +218,9 @@ fn instance_router(ctx: Ctx) -> Router {
         .layer(CompressionLayer::new());
     let streams = Router::new()
         .route("/api/v1/stream/applications", get(watch::watch))
-        .route("/api/v1/stream/applications/{name}/resource-tree", get(tree_watch::watch_tree));
+        .route("/api/v1/stream/applications/{name}/resource-tree", get(tree_watch::watch_tree))
+        .route("/api/v1/applications/{name}/logs", get(logs::app_logs))
+        .route("/api/v1/applications/{name}/pods/{pod}/logs", get(logs::pod_logs));
     unary
         .merge(streams)
         .fallback(not_found)

@@ -1,7 +1,7 @@
 //! The Argo CD endpoints flightdeck uses, as typed methods on [`ArgoClient`]: list (always
 //! with the `fields` whitelist and the configured server-side filters), get, events,
-//! managed-resources diff, userinfo, version, sync, rollback, terminate, auto-sync on/off,
-//! resource actions (v2) and resource patches. Shapes per API-NOTES §3–§4.
+//! managed-resources diff, userinfo, version, sync, rollback, terminate, auto-sync on/off and
+//! the sync policy, resource actions (v2) and resource patches. Shapes per API-NOTES §3–§4.
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -138,13 +138,23 @@ impl ArgoClient {
 
     /// Every app (fields-filtered) and the list's resourceVersion to start a watch from.
     /// Items become deployments as they are parsed (no wire copy of the whole list).
+    /// A 404 or a body that is not JSON means the URL is not an Argo CD API (the list never
+    /// answers either): the error says so (see `probe.rs`).
     pub async fn list(&self) -> Result<(Vec<Deployment>, String), ClientError> {
-        let body = self.list_body().await?;
+        const TRIED: &str = "/api/v1/applications";
+        let body = match self.list_body().await {
+            Ok(b) => b,
+            Err(e) => return Err(self.explain_not_argo(e, TRIED).await),
+        };
         let seed =
             ListSeed { instance: self.instance(), mapping: &self.config().mapping, fallback_env: self.fallback_env() };
-        let list = seed
-            .parse(&body)
-            .map_err(|e| ClientError::Decode { what: "GET /api/v1/applications".into(), detail: e.to_string() })?;
+        let list = match seed.parse(&body) {
+            Ok(l) => l,
+            Err(e) => {
+                let e = ClientError::Decode { what: format!("GET {TRIED}"), detail: e.to_string() };
+                return Err(self.explain_not_argo(e, TRIED).await);
+            }
+        };
         Ok((list.deployments, list.resource_version))
     }
 
@@ -234,6 +244,26 @@ impl ArgoClient {
             }
         }
         Ok(())
+    }
+
+    /// Set `spec.syncPolicy.automated` to `policy` with a merge patch: removed when auto-sync
+    /// is off, else `prune` and `selfHeal` as given (and `enabled: true` when the app had
+    /// switched auto-sync off with `enabled: false`). Other keys (`allowEmpty`) are kept.
+    pub async fn set_sync_policy(&self, key: &AppKey, policy: crate::domain::SyncPolicy) -> Result<(), ClientError> {
+        let automated = if policy.auto_sync {
+            let app = self.get_app(key, None).await?;
+            let current = app.spec.sync_policy.and_then(|p| p.automated).unwrap_or(Value::Null);
+            let mut a = json!({ "prune": policy.prune, "selfHeal": policy.self_heal });
+            if current.get("enabled").and_then(Value::as_bool) == Some(false) {
+                a["enabled"] = json!(true);
+            }
+            a
+        } else {
+            Value::Null
+        };
+        let patch = json!({ "spec": { "syncPolicy": { "automated": automated } } }).to_string();
+        let body = json!({ "patch": patch, "patchType": "merge" });
+        self.execute(&self.app_req(Method::PATCH, key, "", "update").json(&body)).await.map(drop)
     }
 
     /// Run a resource action (`POST …/resource/actions/v2`, notes §3.9).

@@ -9,6 +9,8 @@ pub mod apps;
 pub mod diff;
 pub mod follow;
 pub mod framing;
+pub mod logs;
+mod probe;
 pub mod stream;
 pub mod tree;
 pub mod watch;

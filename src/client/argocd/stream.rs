@@ -1,7 +1,6 @@
-//! An open streaming response (`GET /api/v1/stream/…`), read as batches of messages: each
-//! read waits for the next chunk, then drains every chunk already buffered, so a burst
-//! becomes one message to the UI. [`WatchStream`] decodes the application watch; error
-//! chunks (`{"error":{…}}`) become typed errors (`chunk_error`, shared with the tree stream).
+//! Streaming responses: the framed message stream every streaming endpoint shares, and the
+//! `GET /api/v1/stream/applications` watch read as batches of events (a burst becomes one
+//! message to the UI). Error chunks (`{"error":{…}}`) become typed errors.
 
 use std::pin::Pin;
 
@@ -34,35 +33,33 @@ impl WatchEvent {
     }
 }
 
-/// An open stream's raw messages (JSON texts), framing undone.
-pub(crate) struct Messages {
+/// An open streaming response read as framed messages (JSON texts): the watch and the pod
+/// logs share it. Each read waits for the next chunk, then drains every chunk already
+/// buffered, so a burst becomes one batch.
+pub(crate) struct MessageStream {
     body: BodyStream,
     parser: FrameParser,
     pub(crate) what: String,
     ended: bool,
 }
 
-impl Messages {
+impl MessageStream {
     /// The next batch of messages: `Ok(None)` when the server closed the stream.
-    pub(crate) async fn next_batch(&mut self) -> Result<Option<Vec<String>>, ClientError> {
-        loop {
-            if self.ended {
-                return Ok(None);
-            }
-            let mut out = Vec::new();
-            let first = self.body.next().await;
-            self.take(first, &mut out)?;
-            // Drain what is already here without waiting.
-            while !self.ended {
-                match self.body.next().now_or_never() {
-                    Some(item) => self.take(item, &mut out)?,
-                    None => break,
-                }
-            }
-            if !out.is_empty() {
-                return Ok(Some(out));
+    pub(crate) async fn next_messages(&mut self) -> Result<Option<Vec<String>>, ClientError> {
+        if self.ended {
+            return Ok(None);
+        }
+        let mut messages = Vec::new();
+        let first = self.body.next().await;
+        self.take(first, &mut messages)?;
+        // Drain what is already here without waiting.
+        while !self.ended {
+            match self.body.next().now_or_never() {
+                Some(item) => self.take(item, &mut messages)?,
+                None => break,
             }
         }
+        Ok(Some(messages))
     }
 
     fn take(&mut self, item: Option<reqwest::Result<Vec<u8>>>, out: &mut Vec<String>) -> Result<(), ClientError> {
@@ -85,23 +82,23 @@ impl Messages {
     }
 }
 
-/// The typed error of a stream-error chunk (`{"error":{"http_code",…}}`), if `error` is one.
-pub(crate) fn chunk_error(error: Option<serde_json::Value>) -> Option<ClientError> {
-    let error = error.map(|e| serde_json::json!({ "error": e }));
-    let (code, message) = error.as_ref().and_then(stream_error)?;
+/// The typed error a stream-error chunk (`{"error":{…}}`) carries, if `error` is one.
+pub(crate) fn chunk_error(error: Option<&serde_json::Value>, action: &str) -> Option<ClientError> {
+    let wrapped = error.map(|e| serde_json::json!({ "error": e }));
+    let (code, message) = wrapped.as_ref().and_then(stream_error)?;
     let status = if code == 0 { 500 } else { code };
     let body = serde_json::json!({ "message": message }).to_string();
-    Some(ClientError::from_body(status, body.as_bytes(), Ctx::new("get", None)))
+    Some(ClientError::from_body(status, body.as_bytes(), Ctx::new(action, None)))
 }
 
-/// An open application watch.
+/// An open watch.
 pub struct WatchStream {
-    messages: Messages,
+    raw: MessageStream,
 }
 
 impl std::fmt::Debug for WatchStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WatchStream").field("what", &self.messages.what).field("ended", &self.messages.ended).finish()
+        f.debug_struct("WatchStream").field("what", &self.raw.what).field("ended", &self.raw.ended).finish()
     }
 }
 
@@ -109,9 +106,9 @@ impl WatchStream {
     /// The next batch of events: `Ok(None)` when the server closed the stream.
     pub async fn next_batch(&mut self) -> Result<Option<Vec<WatchEvent>>, ClientError> {
         loop {
-            let Some(batch) = self.messages.next_batch().await? else { return Ok(None) };
+            let Some(messages) = self.raw.next_messages().await? else { return Ok(None) };
             let mut events = Vec::new();
-            for m in batch {
+            for m in messages {
                 events.extend(self.decode(&m)?);
             }
             if !events.is_empty() {
@@ -126,11 +123,11 @@ impl WatchStream {
             Ok(v) => v,
             Err(e) => {
                 // One bad message must not kill a healthy stream; the periodic re-list heals it.
-                tracing::warn!(what = %self.messages.what, error = %e, "skipping undecodable watch message");
+                tracing::warn!(what = %self.raw.what, error = %e, "skipping undecodable watch message");
                 return Ok(None);
             }
         };
-        if let Some(e) = chunk_error(env.error) {
+        if let Some(e) = chunk_error(env.error.as_ref(), "get") {
             return Err(e);
         }
         Ok(env.result.map(|r| {
@@ -144,18 +141,18 @@ impl WatchStream {
 }
 
 impl ArgoClient {
-    /// Open a streaming request; its framing follows the answer's Content-Type.
-    pub(crate) async fn open_stream(&self, req: Req) -> Result<Messages, ClientError> {
+    /// Send a streaming request and frame its body by its Content-Type.
+    pub(crate) async fn open_stream(&self, req: Req) -> Result<MessageStream, ClientError> {
         let what = format!("GET {}", req.path);
         let resp = self.execute(&req).await?;
         let ct = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
         let body: BodyStream = Box::pin(resp.bytes_stream().map(|r| r.map(|b| b.to_vec())));
         let parser = FrameParser::new(Framing::from_content_type(ct.as_deref()));
-        Ok(Messages { body, parser, what, ended: false })
+        Ok(MessageStream { body, parser, what, ended: false })
     }
 
     async fn open_watch(&self, req: Req) -> Result<WatchStream, ClientError> {
-        Ok(WatchStream { messages: self.open_stream(req).await? })
+        Ok(WatchStream { raw: self.open_stream(req).await? })
     }
 
     /// Watch every app (fields-filtered, server-side filters applied) from `resource_version`:

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use super::apps::seg;
-use super::stream::{chunk_error, Messages};
+use super::stream::{chunk_error, MessageStream};
 use super::wire::HealthInfo;
 use super::{ArgoClient, Req};
 use crate::app::Msg;
@@ -65,21 +65,21 @@ impl TreeWire {
 
 /// An open tree stream.
 pub struct TreeStream {
-    messages: Messages,
+    messages: MessageStream,
 }
 
 impl TreeStream {
     /// The newest tree of the next batch; `Ok(None)` when the server closed the stream.
     pub async fn next_tree(&mut self) -> Result<Option<ResourceTree>, ClientError> {
         loop {
-            let Some(batch) = self.messages.next_batch().await? else { return Ok(None) };
+            let Some(batch) = self.messages.next_messages().await? else { return Ok(None) };
             let mut newest = None;
             for m in batch {
                 let Ok(env) = serde_json::from_str::<TreeEnvelope>(&m) else {
                     tracing::warn!(what = %self.messages.what, "skipping undecodable tree message");
                     continue;
                 };
-                if let Some(e) = chunk_error(env.error) {
+                if let Some(e) = chunk_error(env.error.as_ref(), "get") {
                     return Err(e);
                 }
                 newest = env.result.map(|t| t.to_domain()).or(newest);

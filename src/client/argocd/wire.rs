@@ -91,6 +91,16 @@ pub struct Source {
     pub target_revision: String,
     /// `helm.valueFiles` and the rest of the Helm source, when the source is a chart.
     pub helm: Option<SourceHelm>,
+    /// `kustomize.images`: image overrides set on the source itself.
+    pub kustomize: Option<SourceKustomize>,
+}
+
+/// `ApplicationSourceKustomize`: only its image overrides (`name[=new][:tag][@digest]`).
+#[derive(Deserialize, Debug, Default, Clone)]
+#[serde(default)]
+pub struct SourceKustomize {
+    #[serde(deserialize_with = "nd")]
+    pub images: Vec<String>,
 }
 
 /// `ApplicationSourceHelm`: only the value files a promotion edits.
@@ -226,8 +236,20 @@ pub struct History {
     #[serde(deserialize_with = "nd")]
     pub revisions: Vec<String>,
     pub deployed_at: Option<String>,
+    pub deploy_started_at: Option<String>,
     #[serde(deserialize_with = "nd")]
     pub initiated_by: InitiatedBy,
+    pub source: Option<Source>,
+    #[serde(deserialize_with = "nd")]
+    pub sources: Vec<Source>,
+}
+
+impl History {
+    /// The image overrides the entry's source(s) name (`kustomize.images`).
+    fn images(&self) -> Vec<String> {
+        let sources = self.source.iter().chain(self.sources.iter());
+        sources.filter_map(|s| s.kustomize.as_ref()).flat_map(|k| k.images.iter().map(|i| clean(i))).collect()
+    }
 }
 
 #[derive(Deserialize, Debug, Default, Clone)]
@@ -262,8 +284,16 @@ impl App {
     }
 
     fn self_heal(&self) -> bool {
+        self.sync_policy().self_heal
+    }
+
+    /// `spec.syncPolicy.automated` read as Argo CD does: self-heal and prune count only while
+    /// auto-sync is on, and default to off (swagger `v1alpha1SyncPolicyAutomated`).
+    pub fn sync_policy(&self) -> crate::domain::SyncPolicy {
         let automated = self.spec.sync_policy.as_ref().and_then(|p| p.automated.as_ref());
-        self.auto_sync() && automated.and_then(|a| a.get("selfHeal")).and_then(Value::as_bool) == Some(true)
+        let flag =
+            |k: &str| self.auto_sync() && automated.and_then(|a| a.get(k)).and_then(Value::as_bool) == Some(true);
+        crate::domain::SyncPolicy { auto_sync: self.auto_sync(), self_heal: flag("selfHeal"), prune: flag("prune") }
     }
 
     pub fn health(&self) -> Health {
@@ -342,6 +372,8 @@ impl App {
                     revision: clean(first_or(&h.revision, &h.revisions)),
                     deployed_at: parse_time(&h.deployed_at),
                     initiated_by: h.initiated_by.who(),
+                    started_at: parse_time(&h.deploy_started_at),
+                    images: h.images(),
                 })
                 .collect(),
             conditions: st

@@ -291,6 +291,25 @@ impl Governance {
         }
     }
 
+    /// What ran and what was asked, newest first: the engine's requests and the actions its
+    /// shared trail records, or without governance the actions in this machine's trail.
+    pub async fn runs(&self) -> Result<Vec<crate::engine::runs::RunEntry>, Failure> {
+        let trail = match self.shared_trail().await? {
+            Some(t) => t,
+            None => {
+                let dir = self.audit_dir()?;
+                let records = crate::audit::read_records(&dir)
+                    .map_err(|e| Failure::new(ErrorKind::Usage, format!("cannot read the audit log: {e}")))?;
+                records.into_iter().map(|r| r.entry).collect()
+            }
+        };
+        let requests = match &self.engine {
+            Some(e) => e.requests().await?,
+            None => Vec::new(),
+        };
+        Ok(crate::engine::runs::list(&requests, &trail))
+    }
+
     /// Whether the shared trail still holds everything this machine anchored: `None` when
     /// there is no shared store or nothing anchored yet.
     pub async fn shared_intact(&self) -> Result<Option<(String, bool)>, Failure> {

@@ -47,7 +47,7 @@ impl VaultError {
             }
             Self::BadToken(_) => "the token must be one line of printable text; rewrite the file or variable".into(),
             Self::Api { .. } => "see the Vault server's log".into(),
-            Self::Config(_) => "fix the [vault] section (see config/flightdeck.example.toml)".into(),
+            Self::Config(_) => "fix the [vault] section (`flightdeck config example` shows it)".into(),
         }
     }
 

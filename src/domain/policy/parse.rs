@@ -12,7 +12,7 @@ use toml::Spanned;
 use super::{ActionKind, Cron, EnvPolicy, Freeze, FreezeWhen, Lane, Policy, Principal, Rules};
 use crate::domain::config_error::ConfigError;
 
-const SCHEMA_HINT: &str = "see config/policy.example.toml for every key";
+const SCHEMA_HINT: &str = "`flightdeck config example policy` prints every key with what it does";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
