@@ -35,11 +35,21 @@ impl LedgerArgs {
 
 /// The governance a ledger command works on; an error when none is configured.
 fn governance(cfg: Option<&Config>, args: &LedgerArgs) -> Result<Governance, Failure> {
-    let source = args.gitops(cfg).source().ok_or_else(|| {
+    let git_auth = cfg.and_then(|c| crate::client::git::credentials::GitAuth::from_config(&c.git, &c.vault, None));
+    let source = args.gitops(cfg).source();
+    if let Some(c) = cfg.filter(|c| c.engine == crate::config::EngineKind::Conductor) {
+        // Requests live in Conductor; the policy (if any) in the GitOps remote.
+        let gov = Governance::new(source, Default::default(), git_auth);
+        let engine = crate::session::conductor_engine(c, gov.git_store().cloned())?;
+        return Ok(match engine {
+            Some(e) => gov.with_conductor(e),
+            None => gov,
+        });
+    }
+    let source = source.ok_or_else(|| {
         Failure::new(ErrorKind::Usage, "no Flightdeck governance configured, so there are no approval requests")
             .with_hint("set [gitops] remote in the config, pass --remote URL, or set FLIGHTDECK_GITOPS_REMOTE")
     })?;
-    let git_auth = cfg.and_then(|c| crate::client::git::credentials::GitAuth::from_config(&c.git, &c.vault, None));
     Ok(Governance::new(Some(source), Default::default(), git_auth))
 }
 

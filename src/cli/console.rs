@@ -98,7 +98,7 @@ async fn open(mut cfg: Config, started: std::time::Instant) -> Result<(), Failur
         inst.credential = Some(source.clone());
     }
     let git_auth = clients.first().and_then(|c| c.git_auth().cloned());
-    let governance = crate::session::governance(&cfg, git_auth, Default::default());
+    let governance = crate::session::governance(&cfg, git_auth, Default::default())?;
     crate::runtime::run(model, Ui { theme, keymap }, clients, governance, started)
         .await
         .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("{e:#}")))

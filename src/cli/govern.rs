@@ -7,6 +7,8 @@
 use chrono::Utc;
 
 use super::output::{color_stderr, paint};
+use crate::client::engine::conductor::ConductorEngine;
+use crate::client::engine::conductor_run::RunTarget;
 use crate::client::engine::Governance;
 use crate::client::{run_action, ArgoClient, StepReport};
 use crate::config::Config;
@@ -47,7 +49,7 @@ impl Headless {
     pub fn new(cfg: Config) -> Result<Self, Failure> {
         let clients = super::status::clients(&cfg)?;
         let git_auth = clients.first().and_then(|c| c.git_auth().cloned());
-        let governance = crate::session::governance(&cfg, git_auth, Default::default());
+        let governance = crate::session::governance(&cfg, git_auth, Default::default())?;
         let pipeline = crate::session::pipeline(&cfg);
         Ok(Self { cfg, clients, governance, pipeline })
     }
@@ -164,6 +166,9 @@ impl Headless {
             };
             eprintln!("  {mark} {} ({:.1}s)", s.label, step_started.elapsed().as_secs_f64());
         };
+        if let Some(engine) = self.governance.conductor().filter(|_| ConductorEngine::runs(action)) {
+            return self.run_on_conductor(engine, dep, action, who, context, wait, &mut report).await;
+        }
         let result = run_action(client, &dep.key, action, wait, &mut report).await;
         let outcome = match &result {
             Ok(()) => RunOutcome::Succeeded,
@@ -175,5 +180,46 @@ impl Headless {
             self.governance.finish(who, id, &describe_outcome(&outcome)).await;
         }
         result
+    }
+
+    /// The run as a Conductor workflow: started here (an approved request's is already
+    /// running), followed with `wait`; the worker records it in the trail, so only a run that
+    /// could not even start is recorded here.
+    #[allow(clippy::too_many_arguments)]
+    async fn run_on_conductor(
+        &self,
+        engine: &ConductorEngine,
+        dep: &Deployment,
+        action: &Action,
+        who: &UserInfo,
+        context: &RunContext,
+        wait: bool,
+        report: &mut (dyn FnMut(StepReport) + Send),
+    ) -> Result<(), Failure> {
+        let target = RunTarget {
+            service: dep.service.clone(),
+            env: dep.env.clone(),
+            app: dep.key.name.clone(),
+            namespace: dep.key.namespace.clone(),
+            instance: self.target(dep).instance,
+        };
+        let started = match &context.request {
+            Some(id) => Ok(id.clone()),
+            None => engine.start_run(who, &target, action, context).await,
+        };
+        let id = match started {
+            Ok(id) => id,
+            Err(f) => {
+                let outcome = RunOutcome::Failed { message: f.message.clone(), hint: f.hint.clone() };
+                let event = TrailEvent::run(Utc::now(), who, action, self.target(dep), context, &outcome);
+                self.governance.record(event).await;
+                return Err(f);
+            }
+        };
+        eprintln!("  workflow {id} on {} (run by `flightdeck worker`)", engine.client().api_url());
+        if !wait {
+            return Ok(());
+        }
+        engine.follow(&id, crate::client::FOLLOW_TIMEOUT, report).await
     }
 }

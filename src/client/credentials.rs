@@ -118,6 +118,24 @@ pub async fn resolve(cfg: &mut Config, env: crate::config::argocd_cli::Env<'_>) 
         out.credentials.push(format!("{} ✓", inst.auth_source));
         out.sources.push(Some(Arc::new(VaultTokenSource { session, reference })));
     }
+    // The Conductor application secret, when it lives in Vault: read once, like a token.
+    let conductor_ref = match cfg.conductor.as_ref().and_then(|c| c.key_secret.as_ref()) {
+        Some(crate::config::KeySecret::Vault(r)) => Some(r.clone()),
+        _ => None,
+    };
+    if let Some(reference) = conductor_ref {
+        let named = |error| CredentialError { instance: "conductor".into(), error };
+        let session = match &out.vault {
+            Some(s) => s.clone(),
+            None => Arc::new(VaultSession::connect(&cfg.vault, env).await.map_err(named)?),
+        };
+        let secret = session.read(&reference).await.map_err(named)?;
+        if let Some(c) = cfg.conductor.as_mut() {
+            c.key_secret = Some(crate::config::KeySecret::Value(secret));
+        }
+        out.log.push(format!("conductor: key secret from vault {}/{} ✓", reference.mount, reference.path));
+        out.vault.get_or_insert(session);
+    }
     Ok(out)
 }
 

@@ -14,6 +14,8 @@ use tokio::task::AbortHandle;
 use super::actions::{run_action_with, RunOptions, StepReport, FOLLOW_TIMEOUT};
 use super::argocd::watch::{supervise, WatchOptions};
 use super::argocd::{ArgoClient, GET_TRIES};
+use super::engine::conductor::ConductorEngine;
+use super::engine::conductor_run::RunTarget;
 use super::engine::Governance;
 use crate::app::{Effect, Msg};
 use crate::domain::{ConnState, ErrorKind, Failure, RunOutcome};
@@ -161,9 +163,54 @@ impl Executor {
                 let client = self.client(key.instance);
                 let opts = RunOptions { wait: true, follow_timeout: self.follow_timeout };
                 let gov = self.governance.clone();
+                if let Some(engine) = gov.conductor().filter(|_| ConductorEngine::runs(&action)).cloned() {
+                    // On Conductor the run is a workflow: start it (or, for an approved
+                    // request, follow the one the worker runs) and follow it in the run log.
+                    let limit = self.follow_timeout + RUN_MARGIN;
+                    return Some(Box::pin(async move {
+                        let t = RunTarget {
+                            service: target.service.clone(),
+                            env: target.env.clone(),
+                            app: key.name.clone(),
+                            namespace: key.namespace.clone(),
+                            instance: target.instance.clone(),
+                        };
+                        let started = match &context.request {
+                            Some(id) => Ok(id.clone()),
+                            None => engine.start_run(&user, &t, &action, &context).await,
+                        };
+                        let result = match &started {
+                            Ok(id) => {
+                                let e = engine.clone();
+                                run_reporting(run_id, &tx, limit, |steps| async move {
+                                    e.follow(id, limit, &mut steps.report()).await
+                                })
+                                .await
+                            }
+                            Err(f) => Err(f.clone()),
+                        };
+                        let outcome = match result {
+                            Ok(()) => RunOutcome::Succeeded,
+                            Err(f) => RunOutcome::Failed { message: f.message, hint: f.hint },
+                        };
+                        if started.is_err() {
+                            // Nothing started, so no worker will record it: the trail says so here.
+                            let event = crate::engine::TrailEvent::run(Utc::now(), &user, &action, target, &context, &outcome);
+                            gov.record(event).await;
+                        }
+                        let _ = tx.send(Msg::RunFinished { run_id, outcome, at: Utc::now() }).await;
+                    }));
+                }
                 Box::pin(async move {
                     let result = match client {
-                        Ok(c) => run_reporting(&c, run_id, &key, &action, opts, &tx).await,
+                        Ok(c) => {
+                            let limit = opts.follow_timeout + RUN_MARGIN;
+                            let (key, action) = (&key, &action);
+                            run_reporting(run_id, &tx, limit, |steps| async move {
+                                run_action_with(&c, key, action, opts, &mut steps.report()).await
+                            })
+                            .await
+                        }
                         Err(f) => Err(f),
                     };
                     let outcome = match result {
@@ -261,25 +308,31 @@ async fn bounded<T>(
     }
 }
 
-/// Run an action, forwarding each step as `Msg::RunStep` as it happens. Steps go through an
-/// unbounded queue because the report callback is synchronous; a forwarder awaits the
-/// bounded UI channel, so no step is ever dropped.
-async fn run_reporting(
-    client: &ArgoClient,
-    run_id: u64,
-    key: &crate::domain::AppKey,
-    action: &crate::domain::Action,
-    opts: RunOptions,
-    tx: &mpsc::Sender<Msg>,
-) -> Result<(), Failure> {
+/// Where a run reports its steps: each lands, stamped with its time, in the queue the
+/// forwarder of [`run_reporting`] drains.
+pub struct Steps(mpsc::UnboundedSender<(StepReport, chrono::DateTime<Utc>)>);
+
+impl Steps {
+    /// The report callback the actions take.
+    pub fn report(&self) -> impl FnMut(StepReport) + Send + '_ {
+        // Stamp the time when the step happened, not when the UI channel had room.
+        move |s| {
+            let _ = self.0.send((s, Utc::now()));
+        }
+    }
+}
+
+/// Run `run` within `limit`, forwarding each step as `Msg::RunStep` as it happens. Steps go
+/// through an unbounded queue because the report callback is synchronous; a forwarder awaits
+/// the bounded UI channel, so no step is ever dropped.
+async fn run_reporting<F, Fut>(run_id: u64, tx: &mpsc::Sender<Msg>, limit: Duration, run: F) -> Result<(), Failure>
+where
+    F: FnOnce(Steps) -> Fut,
+    Fut: Future<Output = Result<(), Failure>>,
+{
     let (stx, mut srx) = mpsc::unbounded_channel::<(StepReport, chrono::DateTime<Utc>)>();
     let run = async move {
-        // Stamp the time when the step happened, not when the UI channel had room.
-        let mut report = |s: StepReport| {
-            let _ = stx.send((s, Utc::now()));
-        };
-        let limit = opts.follow_timeout + RUN_MARGIN;
-        match tokio::time::timeout(limit, run_action_with(client, key, action, opts, &mut report)).await {
+        match tokio::time::timeout(limit, run(Steps(stx))).await {
             Ok(r) => r,
             Err(_) => Err(Failure::new(ErrorKind::Timeout, format!("run took longer than {}s", limit.as_secs()))),
         }

@@ -5,6 +5,7 @@
 //! headless commands share ([`governance`]), the one shape of the audit trail ([`trail`]) and
 //! how a request is shown to a user ([`view`]). Implementations live in `client::engine`.
 
+pub mod conductor;
 pub mod governance;
 pub mod payload;
 pub mod records;

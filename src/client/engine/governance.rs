@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
+use super::conductor::ConductorEngine;
 use super::embedded::{EmbeddedEngine, LedgerPaths};
 use crate::domain::approvals::{ApprovalSource, ClaimedRun, DecisionOutcome, EngineView, PolicyState};
 use crate::domain::policy::{self, Decision, Policy, Request};
@@ -27,6 +28,8 @@ pub struct Governance {
     /// The policy file's location (Git), whatever the engine.
     policy: Option<EmbeddedEngine>,
     audit_dir: Option<PathBuf>,
+    /// The Conductor engine, when it is the engine: actions run as its workflows.
+    conductor: Option<ConductorEngine>,
 }
 
 impl Governance {
@@ -39,12 +42,30 @@ impl Governance {
     ) -> Self {
         let audit_dir = paths.audit_dir.clone();
         match source {
-            None => Self { engine: None, policy: None, audit_dir },
+            None => Self { engine: None, policy: None, audit_dir, conductor: None },
             Some(s) => {
                 let embedded = EmbeddedEngine::new(s, paths, git_auth);
-                Self { engine: Some(Arc::new(embedded.clone())), policy: Some(embedded), audit_dir }
+                Self { engine: Some(Arc::new(embedded.clone())), policy: Some(embedded), audit_dir, conductor: None }
             }
         }
+    }
+
+    /// The same governance with Conductor as the engine: requests, decisions and runs live
+    /// there; the policy (and the shared trail) stay in Git where a remote is configured.
+    pub fn with_conductor(mut self, engine: ConductorEngine) -> Self {
+        self.engine = Some(Arc::new(engine.clone()));
+        self.conductor = Some(engine);
+        self
+    }
+
+    /// The Conductor engine, when actions run as its workflows.
+    pub fn conductor(&self) -> Option<&ConductorEngine> {
+        self.conductor.as_ref()
+    }
+
+    /// The embedded engine of the policy's remote (the policy file and the shared trail).
+    pub fn git_store(&self) -> Option<&EmbeddedEngine> {
+        self.policy.as_ref()
     }
 
     /// Where requests and the policy live, `None` = Argo CD RBAC only.

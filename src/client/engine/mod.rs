@@ -5,6 +5,8 @@
 //! trail).
 
 mod decisions;
+pub mod conductor;
+pub mod conductor_run;
 pub mod embedded;
 pub mod governance;
 pub mod ledger;
