@@ -34,6 +34,17 @@ pub fn config_for_sim(sim: &flightdeck_sim::Sim) -> Config {
     Config { instances, gitops, ..Config::default() }
 }
 
+/// Point `cfg` at the simulator's Conductor and install Flightdeck's definitions there.
+pub async fn conductor_for_sim(sim: &flightdeck_sim::Sim, cfg: &mut config::Config) -> Result<(), Failure> {
+    let settings = config::ConductorSettings::new(sim.vault_addr());
+    let client = crate::client::conductor::ConductorClient::new(&settings, None)?;
+    let plan = crate::client::conductor::defs::plan(&client).await?;
+    crate::client::conductor::defs::apply(&client, &plan, false).await?;
+    cfg.engine = config::EngineKind::Conductor;
+    cfg.conductor = Some(settings);
+    Ok(())
+}
+
 /// The starting model: instances and environment columns from configuration.
 pub fn model_from(cfg: &Config) -> Model {
     let envs = pipeline(cfg);

@@ -17,13 +17,30 @@ pub async fn run_configured(g: &GlobalArgs) -> Result<(), Failure> {
 /// `flightdeck demo [--user NAME]`: the simulator in-process, the console against it over
 /// real HTTP. With `--user`, this console is that operator and the other operators' configs
 /// are written next to a printed path, so a second terminal joins the same estate and remote.
-pub async fn run_demo(services: usize, seed: u64, user: Option<String>) -> Result<(), Failure> {
+pub async fn run_demo(
+    services: usize,
+    seed: u64,
+    user: Option<String>,
+    engine: super::EngineArg,
+) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     let opts = flightdeck_sim::SimOptions { services, seed, ..Default::default() };
     let sim = flightdeck_sim::Sim::start(opts)
         .await
         .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("cannot start the simulator: {e}")))?;
-    let cfg = config_for_sim(&sim);
+    let mut cfg = config_for_sim(&sim);
+    // On Conductor: the definitions installed on the simulated server, and `flightdeck
+    // worker` serving them in this process for as long as the demo runs.
+    let _worker = match engine {
+        super::EngineArg::Embedded => None,
+        super::EngineArg::Conductor => match crate::session::conductor_for_sim(&sim, &mut cfg).await {
+            Ok(()) => Some(super::sim::spawn_worker(&cfg).await?),
+            Err(f) => {
+                sim.shutdown().await;
+                return Err(f);
+            }
+        },
+    };
     // A developer by default, so a promotion runs (dev → staging) or asks for approval
     // (staging → prod) as the example policy says; the other operators' configs are written
     // so they can join from another terminal.

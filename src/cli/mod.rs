@@ -5,6 +5,7 @@ mod action;
 mod approvals;
 mod audit;
 mod bench;
+mod conductor;
 mod console;
 mod demo;
 pub mod doctor;
@@ -12,8 +13,10 @@ mod govern;
 mod output;
 mod promote;
 pub mod prompt;
+mod runs;
 mod sim;
 mod status;
+mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -78,6 +81,10 @@ pub enum Sub {
         /// (default dave) and write the others' configs, so another terminal joins as them.
         #[arg(long, value_name = "NAME")]
         user: Option<String>,
+        /// Where requests, approvals and runs live: the embedded Git ledger, or the simulated
+        /// Conductor with `flightdeck worker` running in the demo.
+        #[arg(long, value_enum, default_value_t = EngineArg::Embedded)]
+        engine: EngineArg,
     },
     /// Run the Argo CD simulator standalone and print a config that points at it.
     Sim {
@@ -94,6 +101,9 @@ pub enum Sub {
         /// No random degradations or drift.
         #[arg(long)]
         calm: bool,
+        /// The engine the printed config uses (the simulated Conductor is served either way).
+        #[arg(long, value_enum, default_value_t = EngineArg::Embedded)]
+        engine: EngineArg,
     },
     /// Check config, Vault, credentials, reachability and permissions; print what to fix.
     Doctor,
@@ -261,6 +271,24 @@ pub enum Sub {
         #[command(flatten)]
         ledger: LedgerArgs,
     },
+    /// Serve Flightdeck's Conductor task types until SIGTERM or ctrl-c (then drain).
+    Worker {
+        /// Tasks run at once (default: [conductor] concurrency).
+        #[arg(long)]
+        concurrency: Option<usize>,
+    },
+    /// Conductor: install Flightdeck's workflow and task definitions.
+    Conductor {
+        #[command(subcommand)]
+        command: conductor::ConductorSub,
+    },
+    /// List Flightdeck's runs on Conductor (`runs retry ID`, `runs terminate ID`).
+    Runs {
+        #[command(subcommand)]
+        command: Option<runs::RunsSub>,
+        #[arg(short, long, value_enum, default_value_t = Format::Table)]
+        output: Format,
+    },
     /// Answer git's credential prompt (GIT_ASKPASS) from FLIGHTDECK_GIT_TOKEN; for git only.
     #[command(hide = true)]
     Askpass {
@@ -324,6 +352,13 @@ impl Justification {
     }
 }
 
+/// Where a demo's requests, approvals and runs live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    Embedded,
+    Conductor,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
@@ -350,9 +385,9 @@ impl GlobalArgs {
 pub async fn main(cli: Cli) -> ExitCode {
     let result = match cli.command {
         None => console::run_configured(&cli.global).await,
-        Some(Sub::Demo { services, seed, user }) => console::run_demo(services, seed, user).await,
-        Some(Sub::Sim { listen, services, seed, write_config, calm }) => {
-            sim::run(listen, services, seed, write_config, calm).await
+        Some(Sub::Demo { services, seed, user, engine }) => console::run_demo(services, seed, user, engine).await,
+        Some(Sub::Sim { listen, services, seed, write_config, calm, engine }) => {
+            sim::run(listen, services, seed, write_config, calm, engine).await
         }
         Some(Sub::Bench { apps, json, rounds, storm_secs, idle_secs }) => {
             bench::run(apps, json, rounds, storm_secs, idle_secs).await
@@ -406,6 +441,9 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<(), Failure> {
         Sub::Approve { id, comment, wait, .. } => approvals::decide(&h, id, true, comment, wait).await,
         Sub::Reject { id, comment, .. } => approvals::decide(&h, id, false, Some(comment), false).await,
         Sub::Withdraw { id, .. } => approvals::withdraw(&h, id).await,
+        Sub::Worker { concurrency } => worker::run(&h, concurrency).await,
+        Sub::Conductor { command } => conductor::run(&h, command).await,
+        Sub::Runs { command, output } => runs::run(&h, command, output).await,
         Sub::Promote { service, from, to, wait, why, .. } => {
             promote::run(&h, promote::PromoteArgs { service, from, to, asked: why.asked(), wait }).await
         }

@@ -13,13 +13,18 @@ pub async fn run(
     seed: u64,
     write_config: Option<PathBuf>,
     calm: bool,
+    engine: super::EngineArg,
 ) -> Result<(), Failure> {
     let opts = flightdeck_sim::SimOptions { services, seed, listen, chaos: !calm, ..Default::default() };
     let sim = flightdeck_sim::Sim::start(opts).await.map_err(|e| {
         Failure::new(ErrorKind::Unavailable, format!("cannot listen on {listen}: {e}"))
             .with_hint("pick another address with --listen")
     })?;
-    let cfg = crate::session::config_for_sim(&sim);
+    let mut cfg = crate::session::config_for_sim(&sim);
+    if engine == super::EngineArg::Conductor {
+        crate::session::conductor_for_sim(&sim, &mut cfg).await?;
+        eprintln!("flightdeck sim: Conductor at {} (definitions installed); start a worker with `flightdeck --config FILE worker`", sim.conductor().api_url());
+    }
     match &write_config {
         Some(path) => {
             config::write_file(path, &cfg)
@@ -62,4 +67,33 @@ pub(super) fn as_operator(mut cfg: config::Config, user: &str) -> config::Config
         inst.auth_source = format!("login as {user} (simulator demo user)");
     }
     cfg
+}
+
+/// A `flightdeck worker` in this process on `cfg` (the simulator's admin tokens), stopped
+/// when the returned guard drops; its lines go to the log, not the terminal.
+pub(super) async fn spawn_worker(cfg: &config::Config) -> Result<WorkerGuard, Failure> {
+    let h = super::govern::Headless::new(cfg.clone())?;
+    let handlers = super::worker::handlers(&h)?;
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let log = std::sync::Arc::new(|line: String| tracing::info!(worker = %line, "conductor task"));
+    let opts = crate::client::conductor::worker::WorkerOptions { concurrency: 8, ..Default::default() };
+    let task = tokio::spawn(async move {
+        if let Err(f) = crate::client::conductor::worker::serve(handlers, opts, rx, log).await {
+            tracing::warn!(error = %f.message, "demo worker stopped");
+        }
+    });
+    Ok(WorkerGuard { stop, task })
+}
+
+/// Stops the in-process worker when dropped.
+pub(super) struct WorkerGuard {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for WorkerGuard {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        self.task.abort();
+    }
 }

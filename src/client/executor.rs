@@ -195,7 +195,8 @@ impl Executor {
                         };
                         if started.is_err() {
                             // Nothing started, so no worker will record it: the trail says so here.
-                            let event = crate::engine::TrailEvent::run(Utc::now(), &user, &action, target, &context, &outcome);
+                            let event =
+                                crate::engine::TrailEvent::run(Utc::now(), &user, &action, target, &context, &outcome);
                             gov.record(event).await;
                         }
                         let _ = tx.send(Msg::RunFinished { run_id, outcome, at: Utc::now() }).await;

@@ -139,7 +139,11 @@ pub(super) fn settings(
     s.key_id = raw.key_id.clone().or_else(|| env("CONDUCTOR_AUTH_KEY")).filter(|k| !k.trim().is_empty());
     if let Some(v) = &raw.key_secret_vault {
         let r = VaultRef::parse(v.get_ref()).map_err(|w| {
-            err(v.span(), format!("bad vault reference: {w}"), "write e.g. key_secret_vault = \"secret/conductor#secret\"".into())
+            err(
+                v.span(),
+                format!("bad vault reference: {w}"),
+                "write e.g. key_secret_vault = \"secret/conductor#secret\"".into(),
+            )
         })?;
         s.key_secret = Some(KeySecret::Vault(r));
     } else if let Some(name) = &raw.key_secret_env {

@@ -18,9 +18,9 @@ use std::time::Duration;
 
 pub use crate::domain::config_error::ConfigError;
 use crate::domain::mapping::Mapping;
+pub use conductor::{ConductorSettings, EngineKind, KeySecret};
 pub use discover::{default_config_path, load, load_from, Overrides, EXAMPLE_FILE};
 pub use file::{to_toml, write_file};
-pub use conductor::{ConductorSettings, EngineKind, KeySecret};
 pub use gitops::{GitopsSettings, SigningConfig};
 pub use secret::Secret;
 pub use vault::{VaultAuth, VaultRef, VaultSettings};

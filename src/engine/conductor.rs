@@ -65,7 +65,13 @@ pub fn workflow_for(kind: &str) -> Option<String> {
 }
 
 /// What an execution starts with.
-pub fn start_input(body: &RequestBody, requester: &UserInfo, needs_approval: bool, target: Value, context: Value) -> Value {
+pub fn start_input(
+    body: &RequestBody,
+    requester: &UserInfo,
+    needs_approval: bool,
+    target: Value,
+    context: Value,
+) -> Value {
     json!({
         "flightdeck": 1,
         "request": body,
@@ -108,7 +114,10 @@ pub fn decisions(e: &Execution) -> Vec<Decided> {
             let o = &s.output;
             let who = o["approver"].as_str().filter(|a| !a.trim().is_empty() && o["flightdeck"].as_u64() == Some(1));
             let Some(name) = who else { return Decided::Outside(at) };
-            let groups = o["groups"].as_array().map(|g| g.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
+            let groups = o["groups"]
+                .as_array()
+                .map(|g| g.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
             let user = UserInfo { username: name.to_string(), groups };
             let comment = o["comment"].as_str().map(str::to_string).filter(|c| !c.trim().is_empty());
             match o["decision"].as_str() {
@@ -168,9 +177,8 @@ pub fn check(policy: &Policy, e: &Execution, now: DateTime<Utc>) -> CheckOutcome
                 }
                 Err(why) => ignored.push(format!("rejection by {}: {why}", user.username)),
             },
-            Decided::Outside(_) => {
-                ignored.push("an approval completed outside Flightdeck (no approver identity): it does not count".into())
-            }
+            Decided::Outside(_) => ignored
+                .push("an approval completed outside Flightdeck (no approver identity): it does not count".into()),
         }
     }
     let t = policy::tally(policy, req, &state.requester, &votes);
@@ -192,7 +200,9 @@ pub fn check(policy: &Policy, e: &Execution, now: DateTime<Utc>) -> CheckOutcome
     }
     let requester = UserInfo { username: state.requester.clone(), groups: state.requester_groups.clone() };
     let mut o = match policy::decide(policy, req, &requester, now) {
-        Decision::Refused { reason } => outcome("refused", t.counted, t.needed, format!("refused when it would have run: {reason}")),
+        Decision::Refused { reason } => {
+            outcome("refused", t.counted, t.needed, format!("refused when it would have run: {reason}"))
+        }
         _ => outcome("approved", t.counted, t.needed, format!("approved by {}", approvers.join(", "))),
     };
     (o.approvers, o.ignored) = (approvers, ignored);
@@ -244,12 +254,15 @@ pub fn fold(e: &Execution) -> Option<RequestState> {
         }
     }
     let reason = e.reason.clone().unwrap_or_default();
-    let waiting = e.steps.iter().any(|st| st.pending() && (st.reference == APPROVAL_REF || st.reference == CHECK_REF || st.reference == "approvals"));
+    let waiting = e.steps.iter().any(|st| {
+        st.pending() && (st.reference == APPROVAL_REF || st.reference == CHECK_REF || st.reference == "approvals")
+    });
     s.status = match e.status.as_str() {
         "RUNNING" | "PAUSED" if waiting => Status::Pending,
         "RUNNING" | "PAUSED" => {
             s.history.push(format!("running: {WORKER} runs it"));
-            let at = e.steps.iter().rev().find(|st| st.reference == CHECK_REF).and_then(|st| st.end).unwrap_or(e.started);
+            let at =
+                e.steps.iter().rev().find(|st| st.reference == CHECK_REF).and_then(|st| st.end).unwrap_or(e.started);
             Status::Executed { by: WORKER.into(), at }
         }
         "COMPLETED" => finished(&mut s, true, "succeeded".into()),
@@ -269,7 +282,11 @@ pub fn fold(e: &Execution) -> Option<RequestState> {
             s.history.push("expired: nobody decided in time".into());
             Status::Expired
         }
-        other => finished(&mut s, false, format!("failed: {}", if reason.is_empty() { other.to_lowercase() } else { reason })),
+        other => finished(
+            &mut s,
+            false,
+            format!("failed: {}", if reason.is_empty() { other.to_lowercase() } else { reason }),
+        ),
     };
     Some(s)
 }

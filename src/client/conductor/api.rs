@@ -117,12 +117,22 @@ impl ConductorClient {
     /// `POST /api/tasks` with a TaskResult.
     pub async fn update_task(&self, result: &TaskResult) -> Result<(), Failure> {
         let body = serde_json::to_value(result).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))?;
-        self.ok(&Call::new(Method::POST, "/tasks").body(body), &format!("update task {}", result.task_id)).await.map(drop)
+        self.ok(&Call::new(Method::POST, "/tasks").body(body), &format!("update task {}", result.task_id))
+            .await
+            .map(drop)
     }
 
     /// `POST /api/tasks/{workflowId}/{ref}/{status}`: `output` merged into the pending task's.
-    pub async fn update_by_ref(&self, workflow: &str, reference: &str, status: &str, output: &Value) -> Result<(), Failure> {
+    pub async fn update_by_ref(
+        &self,
+        workflow: &str,
+        reference: &str,
+        status: &str,
+        output: &Value,
+    ) -> Result<(), Failure> {
         let path = format!("/tasks/{}/{}/{}", seg(workflow), seg(reference), seg(status));
-        self.ok(&Call::new(Method::POST, path).body(output.clone()), &format!("complete {reference} of {workflow}")).await.map(drop)
+        self.ok(&Call::new(Method::POST, path).body(output.clone()), &format!("complete {reference} of {workflow}"))
+            .await
+            .map(drop)
     }
 }

@@ -24,12 +24,18 @@ pub const WORKFLOWS: [(&str, &str); 5] = [
 ];
 
 /// The task types `flightdeck worker` serves.
-pub const TASK_TYPES: [&str; 5] =
-    ["flightdeck_check_approvals", "flightdeck_git_promote", "flightdeck_argocd_action", "flightdeck_follow", "flightdeck_record"];
+pub const TASK_TYPES: [&str; 5] = [
+    "flightdeck_check_approvals",
+    "flightdeck_git_promote",
+    "flightdeck_argocd_action",
+    "flightdeck_follow",
+    "flightdeck_record",
+];
 
 /// The shipped definitions, parsed: task definitions, then workflow definitions.
 pub fn shipped() -> Result<(Vec<Value>, Vec<Value>), Failure> {
-    let bad = |what: &str, e: serde_json::Error| Failure::new(ErrorKind::Decode, format!("shipped {what} is not JSON: {e}"));
+    let bad =
+        |what: &str, e: serde_json::Error| Failure::new(ErrorKind::Decode, format!("shipped {what} is not JSON: {e}"));
     let tasks: Vec<Value> = serde_json::from_str(TASK_DEFS).map_err(|e| bad("taskdefs.json", e))?;
     let flows = WORKFLOWS
         .iter()
@@ -64,7 +70,9 @@ pub struct Item {
 /// The keys of `shipped` whose value the server's copy does not have (servers add
 /// timestamps and defaults of their own; those do not make a difference).
 fn differing(shipped: &Value, server: &Value) -> Vec<String> {
-    shipped.as_object().map_or_else(Vec::new, |m| m.iter().filter(|(k, v)| server.get(k.as_str()) != Some(v)).map(|(k, _)| k.clone()).collect())
+    shipped.as_object().map_or_else(Vec::new, |m| {
+        m.iter().filter(|(k, v)| server.get(k.as_str()) != Some(v)).map(|(k, _)| k.clone()).collect()
+    })
 }
 
 /// Compare the shipped definitions with the server's.
@@ -111,9 +119,17 @@ pub fn describe(item: &Item, force: bool) -> String {
     match &item.change {
         Change::Missing => format!("{}: not on the server, registering", item.what),
         Change::Current => format!("{}: current", item.what),
-        Change::Differs(keys) if !item.is_workflow || force => format!("{}: differs in {}, updating", item.what, keys.join(", ")),
-        Change::Differs(keys) => format!("{}: differs in {} at the same version; left alone (use --force to replace it)", item.what, keys.join(", ")),
-        Change::Newer { server, shipped } => format!("{}: the server has v{server}, newer than the shipped v{shipped}; left alone", item.what),
+        Change::Differs(keys) if !item.is_workflow || force => {
+            format!("{}: differs in {}, updating", item.what, keys.join(", "))
+        }
+        Change::Differs(keys) => format!(
+            "{}: differs in {} at the same version; left alone (use --force to replace it)",
+            item.what,
+            keys.join(", ")
+        ),
+        Change::Newer { server, shipped } => {
+            format!("{}: the server has v{server}, newer than the shipped v{shipped}; left alone", item.what)
+        }
     }
 }
 
@@ -152,7 +168,15 @@ mod tests {
         assert_eq!(names, TASK_TYPES);
         for t in &tasks {
             // Every retry and timeout is set on purpose, with the reason in the description.
-            for k in ["retryCount", "retryLogic", "retryDelaySeconds", "timeoutSeconds", "responseTimeoutSeconds", "description", "ownerEmail"] {
+            for k in [
+                "retryCount",
+                "retryLogic",
+                "retryDelaySeconds",
+                "timeoutSeconds",
+                "responseTimeoutSeconds",
+                "description",
+                "ownerEmail",
+            ] {
                 assert!(t.get(k).is_some(), "{} lacks {k}", t["name"]);
             }
         }

@@ -8,7 +8,9 @@
 
 pub mod api;
 pub mod defs;
+pub mod handlers;
 pub mod wire;
+pub mod worker;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -121,8 +123,11 @@ impl ConductorClient {
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
         if status == 404 {
-            return Err(Failure::new(ErrorKind::Usage, format!("{} has no /api/token: an OSS server without auth", self.api))
-                .with_hint("remove key_id and the key secret from [conductor]"));
+            return Err(Failure::new(
+                ErrorKind::Usage,
+                format!("{} has no /api/token: an OSS server without auth", self.api),
+            )
+            .with_hint("remove key_id and the key secret from [conductor]"));
         }
         if !(200..300).contains(&status) {
             return Err(http_failure(status, &text, "exchange the application key for a token"));
@@ -155,7 +160,8 @@ impl ConductorClient {
         loop {
             attempt += 1;
             let token = self.token(false).await?;
-            let mut req = self.http.request(call.method.clone(), format!("{}{}", self.api, call.path)).query(&call.query);
+            let mut req =
+                self.http.request(call.method.clone(), format!("{}{}", self.api, call.path)).query(&call.query);
             if let Some(t) = &token {
                 req = req.header("X-Authorization", t.expose());
             }
@@ -175,7 +181,11 @@ impl ConductorClient {
             };
             let status = resp.status();
             let text = resp.text().await.map_err(|e| transport(&self.api, &e))?;
-            if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) && token.is_some() && !renewed && token_expired(&text) {
+            if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+                && token.is_some()
+                && !renewed
+                && token_expired(&text)
+            {
                 renewed = true;
                 self.token(true).await?;
                 continue;

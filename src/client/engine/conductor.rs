@@ -84,7 +84,14 @@ impl ConductorEngine {
     }
 
     /// Start `body`'s workflow; its id.
-    pub async fn start(&self, body: &RequestBody, who: &UserInfo, needs_approval: bool, target: Value, context: Value) -> Result<String, Failure> {
+    pub async fn start(
+        &self,
+        body: &RequestBody,
+        who: &UserInfo,
+        needs_approval: bool,
+        target: Value,
+        context: Value,
+    ) -> Result<String, Failure> {
         let kind = body.policy.action.map_or("action", |k| k.name());
         let Some(name) = pure::workflow_for(kind) else {
             return Err(Failure::new(ErrorKind::Usage, format!("the Conductor engine has no workflow for {kind}"))
@@ -103,29 +110,49 @@ impl ConductorEngine {
     async fn state(&self, id: &str) -> Result<(Workflow, RequestState), Failure> {
         let w = self.client.workflow(id).await?;
         let s = pure::fold(&execution(&w)).ok_or_else(|| {
-            Failure::new(ErrorKind::NotFound, format!("no approval request {id}")).with_hint("list them with `flightdeck approvals --all`")
+            Failure::new(ErrorKind::NotFound, format!("no approval request {id}"))
+                .with_hint("list them with `flightdeck approvals --all`")
         })?;
         Ok((w, s))
     }
 
     /// Complete the open approval step of `id` with `who`'s decision.
-    async fn decide(&self, policy: &Policy, id: &str, who: &UserInfo, approve: bool, comment: Option<&str>, at: DateTime<Utc>) -> Result<RequestState, Failure> {
+    async fn decide(
+        &self,
+        policy: &Policy,
+        id: &str,
+        who: &UserInfo,
+        approve: bool,
+        comment: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<RequestState, Failure> {
         let deadline = tokio::time::Instant::now() + STEP_WAIT;
         loop {
             let (w, s) = self.state(id).await?;
             if !s.is_pending() {
-                return Err(Failure::new(ErrorKind::Forbidden, format!("{id} is {}", crate::engine::view::describe_status(&s.status))));
+                return Err(Failure::new(
+                    ErrorKind::Forbidden,
+                    format!("{id} is {}", crate::engine::view::describe_status(&s.status)),
+                ));
             }
-            policy::may_approve(policy, &s.body.policy, &s.requester, who).map_err(|why| Failure::new(ErrorKind::Forbidden, why))?;
-            let step = w.tasks.iter().rev().find(|t| t.plain_ref() == pure::APPROVAL_REF && t.task_type == "HUMAN" && t.is_pending());
+            policy::may_approve(policy, &s.body.policy, &s.requester, who)
+                .map_err(|why| Failure::new(ErrorKind::Forbidden, why))?;
+            let step = w
+                .tasks
+                .iter()
+                .rev()
+                .find(|t| t.plain_ref() == pure::APPROVAL_REF && t.task_type == "HUMAN" && t.is_pending());
             if let Some(t) = step {
                 let out = pure::decision_output(who, approve, comment, at);
                 self.client.update_by_ref(id, &t.reference_task_name, "COMPLETED", &out).await?;
                 return self.state(id).await.map(|(_, s)| s);
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(Failure::new(ErrorKind::Conflict, format!("{id} has no open approval step: the last decision is still being checked"))
-                    .with_hint("try again in a moment (is `flightdeck worker` running?)"));
+                return Err(Failure::new(
+                    ErrorKind::Conflict,
+                    format!("{id} has no open approval step: the last decision is still being checked"),
+                )
+                .with_hint("try again in a moment (is `flightdeck worker` running?)"));
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -152,11 +179,14 @@ impl Engine for ConductorEngine {
     }
 
     async fn requests(&self) -> Result<Vec<RequestState>, Failure> {
-        let names: Vec<String> = crate::client::conductor::defs::WORKFLOWS.iter().map(|(n, _)| format!("flightdeck_{n}")).collect();
+        let names: Vec<String> =
+            crate::client::conductor::defs::WORKFLOWS.iter().map(|(n, _)| format!("flightdeck_{n}")).collect();
         let query = format!("workflowType IN ({})", names.join(","));
         let hits = self.client.search(&query, REQUESTS_WINDOW).await?;
-        let reads = futures_util::future::join_all(hits.results.iter().map(|h| self.client.workflow(&h.workflow_id))).await;
-        let mut out: Vec<RequestState> = reads.into_iter().filter_map(Result::ok).filter_map(|w| pure::fold(&execution(&w))).collect();
+        let reads =
+            futures_util::future::join_all(hits.results.iter().map(|h| self.client.workflow(&h.workflow_id))).await;
+        let mut out: Vec<RequestState> =
+            reads.into_iter().filter_map(Result::ok).filter_map(|w| pure::fold(&execution(&w))).collect();
         out.sort_by_key(|s| s.requested_at);
         Ok(out)
     }
@@ -168,11 +198,25 @@ impl Engine for ConductorEngine {
         self.state(&id).await.map(|(_, s)| s)
     }
 
-    async fn approve(&self, policy: &Policy, id: &str, who: &UserInfo, comment: Option<&str>, at: DateTime<Utc>) -> Result<RequestState, Failure> {
+    async fn approve(
+        &self,
+        policy: &Policy,
+        id: &str,
+        who: &UserInfo,
+        comment: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<RequestState, Failure> {
         self.decide(policy, id, who, true, comment, at).await
     }
 
-    async fn reject(&self, policy: &Policy, id: &str, who: &UserInfo, comment: &str, at: DateTime<Utc>) -> Result<RequestState, Failure> {
+    async fn reject(
+        &self,
+        policy: &Policy,
+        id: &str,
+        who: &UserInfo,
+        comment: &str,
+        at: DateTime<Utc>,
+    ) -> Result<RequestState, Failure> {
         self.decide(policy, id, who, false, Some(comment), at).await
     }
 
@@ -182,12 +226,21 @@ impl Engine for ConductorEngine {
             return Err(Failure::new(ErrorKind::Forbidden, format!("only {} may withdraw {id}", s.requester)));
         }
         if !s.is_pending() {
-            return Err(Failure::new(ErrorKind::Forbidden, format!("{id} is {}", crate::engine::view::describe_status(&s.status))));
+            return Err(Failure::new(
+                ErrorKind::Forbidden,
+                format!("{id} is {}", crate::engine::view::describe_status(&s.status)),
+            ));
         }
         self.close(id, &pure::withdrawn_by(&who.username)).await
     }
 
-    async fn expire(&self, id: &str, _who: &UserInfo, ttl: chrono::Duration, at: DateTime<Utc>) -> Result<RequestState, Failure> {
+    async fn expire(
+        &self,
+        id: &str,
+        _who: &UserInfo,
+        ttl: chrono::Duration,
+        at: DateTime<Utc>,
+    ) -> Result<RequestState, Failure> {
         let (_, s) = self.state(id).await?;
         if !s.is_pending() || at - s.requested_at < ttl {
             return Err(Failure::new(ErrorKind::Conflict, format!("{id} is not due to expire")));
@@ -200,7 +253,13 @@ impl Engine for ConductorEngine {
         Ok(true)
     }
 
-    async fn refuse(&self, id: &str, _who: &UserInfo, reason: &str, _at: DateTime<Utc>) -> Result<RequestState, Failure> {
+    async fn refuse(
+        &self,
+        id: &str,
+        _who: &UserInfo,
+        reason: &str,
+        _at: DateTime<Utc>,
+    ) -> Result<RequestState, Failure> {
         self.close(id, &pure::refused(reason)).await
     }
 

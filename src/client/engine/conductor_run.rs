@@ -38,7 +38,13 @@ impl ConductorEngine {
     }
 
     /// Start `action` on `target` as `who` (already allowed by the policy); the execution id.
-    pub async fn start_run(&self, who: &UserInfo, target: &RunTarget, action: &Action, context: &RunContext) -> Result<String, Failure> {
+    pub async fn start_run(
+        &self,
+        who: &UserInfo,
+        target: &RunTarget,
+        action: &Action,
+        context: &RunContext,
+    ) -> Result<String, Failure> {
         let kind = crate::domain::policy::ActionKind::of(action)
             .ok_or_else(|| Failure::new(ErrorKind::Usage, format!("{} does not run on Conductor", action.verb())))?;
         let mut policy = crate::domain::policy::Request::new(kind, &target.env);
@@ -67,7 +73,12 @@ impl ConductorEngine {
 
     /// Follow execution `id` to its end, reporting each task as a step; `Ok` when it
     /// completed, the failure (its reason) otherwise, or a timeout after `limit`.
-    pub async fn follow(&self, id: &str, limit: Duration, report: &mut (dyn FnMut(StepReport) + Send)) -> Result<(), Failure> {
+    pub async fn follow(
+        &self,
+        id: &str,
+        limit: Duration,
+        report: &mut (dyn FnMut(StepReport) + Send),
+    ) -> Result<(), Failure> {
         let short = id.get(..8).unwrap_or(id);
         report(StepReport { label: format!("workflow {short}"), status: StepStatus::Done });
         let deadline = tokio::time::Instant::now() + limit;
@@ -101,7 +112,11 @@ impl ConductorEngine {
                     "COMPLETED" => (StepStatus::Done, format!("{label}{retry}")),
                     "SCHEDULED" | "CANCELED" | "SKIPPED" => continue,
                     other => {
-                        let why = t.reason_for_incompletion.as_deref().map(crate::domain::sanitize::clean).unwrap_or_else(|| other.to_lowercase());
+                        let why = t
+                            .reason_for_incompletion
+                            .as_deref()
+                            .map(crate::domain::sanitize::clean)
+                            .unwrap_or_else(|| other.to_lowercase());
                         (StepStatus::Failed, format!("{label}{retry}: {why}"))
                     }
                 };
@@ -111,14 +126,21 @@ impl ConductorEngine {
                 "COMPLETED" => return Ok(()),
                 "RUNNING" | "PAUSED" => {}
                 other => {
-                    let why = w.reason_for_incompletion.as_deref().map(crate::domain::sanitize::clean).unwrap_or_default();
-                    return Err(Failure::new(ErrorKind::ActionFailed, format!("workflow {short} {}: {why}", other.to_lowercase()))
-                        .with_hint("retry or terminate it from the run log, or with `flightdeck runs`"));
+                    let why =
+                        w.reason_for_incompletion.as_deref().map(crate::domain::sanitize::clean).unwrap_or_default();
+                    return Err(Failure::new(
+                        ErrorKind::ActionFailed,
+                        format!("workflow {short} {}: {why}", other.to_lowercase()),
+                    )
+                    .with_hint("retry or terminate it from the run log, or with `flightdeck runs`"));
                 }
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(Failure::new(ErrorKind::Timeout, format!("workflow {short} still running after {}s", limit.as_secs()))
-                    .with_hint("it goes on in Conductor; `flightdeck runs` shows it"));
+                return Err(Failure::new(
+                    ErrorKind::Timeout,
+                    format!("workflow {short} still running after {}s", limit.as_secs()),
+                )
+                .with_hint("it goes on in Conductor; `flightdeck runs` shows it"));
             }
             tokio::time::sleep(FOLLOW_EVERY).await;
         }

@@ -4,9 +4,9 @@
 //! console's executor and every headless command call (policy, requests, decisions, the
 //! trail).
 
-mod decisions;
 pub mod conductor;
 pub mod conductor_run;
+mod decisions;
 pub mod embedded;
 pub mod governance;
 pub mod ledger;

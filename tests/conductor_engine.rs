@@ -1,0 +1,263 @@
+//! The Conductor engine end to end on the simulator (Argo CD, its GitOps repository, and the
+//! simulated Conductor), through the same governance path the console and the headless
+//! commands call: a promotion staging → prod requested by a developer, approved by two
+//! release managers, run by `flightdeck worker`'s loop, recorded in the trail; an approval
+//! completed outside Flightdeck that the check refuses; a worker that dies after sending the
+//! sync (the task times out, another worker finishes it, Argo CD sees one sync); Conductor
+//! unreachable; 404 and 409 answers; and the definitions' idempotent install.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use flightdeck::client::conductor::handlers::Handlers;
+use flightdeck::client::conductor::worker::{serve, WorkerOptions};
+use flightdeck::client::engine::conductor_run::RunTarget;
+use flightdeck::client::engine::embedded::LedgerPaths;
+use flightdeck::client::engine::Governance;
+use flightdeck::config::Config;
+use flightdeck::domain::policy::{ActionKind, Request};
+use flightdeck::domain::{Action, ErrorKind, Promotion, RunContext, UserInfo};
+use flightdeck::engine::Status;
+use flightdeck_sim::{Sim, SimClock, SimOptions};
+use serde_json::Value;
+
+fn user(name: &str, group: &str) -> UserInfo {
+    UserInfo { username: name.into(), groups: vec![group.into()] }
+}
+
+/// A calm simulator whose Argo CD moves on its own (operations finish), the Conductor
+/// definitions installed, and a policy without freeze windows.
+async fn estate(scratch: &std::path::Path) -> (Sim, Config) {
+    let opts = SimOptions {
+        services: 6,
+        chaos: false,
+        clock: SimClock::Auto { tick: Duration::from_millis(50) },
+        ..Default::default()
+    };
+    let sim = Sim::start(opts).await.expect("simulator");
+    common::commit_policy_without_freezes(&sim, scratch);
+    let mut cfg = flightdeck::session::config_for_sim(&sim);
+    flightdeck::session::conductor_for_sim(&sim, &mut cfg).await.expect("install definitions");
+    (sim, cfg)
+}
+
+fn governance(cfg: &Config, dir: &std::path::Path, who: &str) -> Governance {
+    let paths = LedgerPaths {
+        cache_root: Some(dir.join(format!("cache-{who}"))),
+        audit_dir: Some(dir.join(format!("audit-{who}"))),
+        ..Default::default()
+    };
+    flightdeck::session::governance(cfg, None, paths).expect("governance")
+}
+
+fn handlers(cfg: &Config, dir: &std::path::Path, id: &str) -> Handlers {
+    let gov = governance(cfg, dir, id);
+    let argo = flightdeck::client::credentials::clients(cfg, &Default::default()).expect("clients");
+    Handlers {
+        conductor: gov.conductor().expect("conductor").client().clone(),
+        argo,
+        governance: gov,
+        worker_id: id.into(),
+    }
+}
+
+/// A worker loop in this process until the returned sender says stop.
+fn spawn_worker(h: Handlers) -> (tokio::sync::watch::Sender<bool>, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(async move {
+        let opts = WorkerOptions { concurrency: 4, ..WorkerOptions::default() };
+        serve(h, opts, rx, Arc::new(|_| {})).await.expect("worker");
+    });
+    (tx, task)
+}
+
+/// Poll the execution until `done` holds (a real deadline, no sleeps to wait a result out).
+async fn wait_for(sim: &Sim, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let wf = sim.conductor().workflow_json(id).expect("execution exists");
+        if done(&wf) {
+            return wf;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{what}: {wf:#}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn task<'a>(wf: &'a Value, reference: &str) -> &'a Value {
+    wf["tasks"]
+        .as_array()
+        .and_then(|ts| ts.iter().rev().find(|t| t["referenceTaskName"] == reference))
+        .unwrap_or(&Value::Null)
+}
+
+/// A service whose staging and prod run different images, with staging's images.
+fn promotable(sim: &Sim) -> (String, Vec<String>) {
+    for app in sim.app_names(1) {
+        let service = common::service_of(&app, "staging");
+        let images = |i: usize, a: &str| sim.app_json(i, a).map(|j| j["status"]["summary"]["images"].clone());
+        let (staging, prod) = (images(1, &app), images(2, &format!("{service}-prod")));
+        if staging.is_some() && staging != prod {
+            let list = staging.and_then(|s| s.as_array().cloned()).unwrap_or_default();
+            return (service, list.iter().filter_map(|i| i.as_str().map(str::to_string)).collect());
+        }
+    }
+    panic!("no service runs different versions in staging and prod");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_promotion_to_prod_waits_for_two_approvals_then_the_worker_runs_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, cfg) = estate(dir.path()).await;
+    let (service, images) = promotable(&sim);
+    let (dave, alice, bob) =
+        (user("dave", "developers"), user("alice", "release-managers"), user("bob", "release-managers"));
+    let mut req = Request::new(ActionKind::Promote, "prod");
+    (req.from_env, req.ticket, req.reason) = (Some("staging".into()), Some("CHG-1".into()), Some("release".into()));
+    let action = Action::Promote(Box::new(Promotion::new(&service, "staging", "prod", images.clone())));
+    let id = governance(&cfg, dir.path(), "dave").file(&dave, req, &service, &action).await.expect("filed");
+    let wf = sim.conductor().workflow_json(&id).unwrap();
+    assert_eq!(
+        (wf["workflowName"].as_str(), task(&wf, "approval__1")["status"].as_str()),
+        (Some("flightdeck_promote"), Some("IN_PROGRESS"))
+    );
+    // The request is listed as the embedded engine lists one.
+    let (_, view) = governance(&cfg, dir.path(), "alice").load(&alice).await;
+    let pending = view.expect("view").requests;
+    assert_eq!(pending.iter().map(|p| (p.id.as_str(), p.needed)).collect::<Vec<_>>(), [(id.as_str(), 2)]);
+    let (stop, worker) = spawn_worker(handlers(&cfg, dir.path(), "worker-1"));
+    let first = governance(&cfg, dir.path(), "alice").decide(&alice, &id, true, "lgtm").await.expect("alice approves");
+    assert_eq!((first.counted, first.needed, first.run.is_some()), (1, 2, false));
+    // Dave cannot approve his own request (four-eyes), checked before anything is written.
+    let own = governance(&cfg, dir.path(), "dave").decide(&dave, &id, true, "").await.unwrap_err();
+    assert_eq!(own.kind, ErrorKind::Forbidden, "{own:?}");
+    let second = governance(&cfg, dir.path(), "bob").decide(&bob, &id, true, "ship it").await.expect("bob approves");
+    assert_eq!((second.counted, second.run.as_ref().map(|r| r.env.as_str())), (2, Some("prod")));
+    let wf = wait_for(&sim, &id, "the workflow completes", |w| w["status"] != "RUNNING").await;
+    assert_eq!(wf["status"], "COMPLETED", "{wf:#}");
+    let check = task(&wf, "approval_check__2");
+    assert_eq!(check["outputData"]["approvers"], serde_json::json!(["alice", "bob"]), "{check:#}");
+    assert!(task(&wf, "commit")["outputData"]["commit"].is_string(), "{wf:#}");
+    // Prod runs staging's version now.
+    let prod = sim.app_json(2, &format!("{service}-prod")).unwrap();
+    assert_eq!(prod["status"]["summary"]["images"], serde_json::json!(images));
+    // The worker recorded the run in the shared trail, under the request.
+    let trail = governance(&cfg, dir.path(), "dave").shared_trail().await.unwrap().unwrap();
+    let ran = trail.iter().find(|e| e.event == "action" && e.request.as_deref() == Some(id.as_str())).expect("trail");
+    assert_eq!((ran.actor.as_str(), ran.outcome.as_str()), ("dave", "succeeded"));
+    // The requester sees how it ended.
+    let (_, all) = governance(&cfg, dir.path(), "dave").all(&dave).await.unwrap();
+    let mine = all.iter().find(|s| s.id == id).unwrap();
+    assert!(matches!(&mine.status, Status::Finished { ok: true, .. }), "{:?}", mine.status);
+    let _ = stop.send(true);
+    worker.await.unwrap();
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_approval_completed_outside_flightdeck_never_counts_and_a_rejection_ends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, cfg) = estate(dir.path()).await;
+    let service = common::service_of(&sim.app_names(2)[0], "prod");
+    let (alice, bob) = (user("alice", "release-managers"), user("bob", "release-managers"));
+    let mut req = Request::new(ActionKind::Sync, "prod");
+    (req.ticket, req.reason) = (Some("CHG-2".into()), Some("drift".into()));
+    let sync = Action::Sync { prune: false, dry_run: false, force: false, apply_only: false };
+    let id = governance(&cfg, dir.path(), "alice").file(&alice, req, &service, &sync).await.unwrap();
+    let (stop, worker) = spawn_worker(handlers(&cfg, dir.path(), "worker-1"));
+    // Someone completes the HUMAN task straight through Conductor's API.
+    let url = format!("{}/tasks/{id}/approval__1/COMPLETED", sim.conductor().api_url());
+    let resp = reqwest::Client::new()
+        .post(url)
+        .header("Content-Type", "application/json")
+        .body("{\"approved\":true}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let wf = wait_for(&sim, &id, "a second approval step opens", |w| task(w, "approval__2")["status"] == "IN_PROGRESS")
+        .await;
+    let check = &task(&wf, "approval_check__1")["outputData"];
+    assert_eq!(check["decision"], "pending");
+    assert!(check["ignored"][0].as_str().unwrap().contains("outside Flightdeck"), "{check:#}");
+    assert_eq!(sim.request_count(2, &format!("/api/v1/applications/{service}-prod/sync")), 0, "nothing ran");
+    // A rejection by someone the policy lets decide ends it; nothing runs.
+    governance(&cfg, dir.path(), "bob").decide(&bob, &id, false, "not now").await.unwrap();
+    let wf = wait_for(&sim, &id, "the rejection ends it", |w| w["status"] != "RUNNING").await;
+    assert_eq!(
+        (wf["status"].as_str(), wf["reasonForIncompletion"].as_str()),
+        (Some("TERMINATED"), Some("rejected by bob: not now"))
+    );
+    let (_, all) = governance(&cfg, dir.path(), "alice").all(&alice).await.unwrap();
+    assert_eq!(all.iter().find(|s| s.id == id).unwrap().status, Status::Rejected { by: "bob".into() });
+    assert_eq!(sim.request_count(2, &format!("/api/v1/applications/{service}-prod/sync")), 0);
+    let _ = stop.send(true);
+    worker.await.unwrap();
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_worker_that_dies_after_sending_the_sync_does_not_cause_a_second_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, cfg) = estate(dir.path()).await;
+    let app = sim.app_names(0)[0].clone();
+    let service = common::service_of(&app, "dev");
+    let gov = governance(&cfg, dir.path(), "olga");
+    let engine = gov.conductor().unwrap().clone();
+    let target =
+        RunTarget { service, env: "dev".into(), app: app.clone(), namespace: "argocd".into(), instance: "dev".into() };
+    let sync = Action::Sync { prune: false, dry_run: false, force: false, apply_only: false };
+    let id = engine.start_run(&user("olga", "sre"), &target, &sync, &RunContext::default()).await.unwrap();
+    // The first worker takes the deploy task, sends the sync, and dies before reporting.
+    let dying = handlers(&cfg, dir.path(), "dying");
+    let taken =
+        dying.conductor.batch_poll("flightdeck_argocd_action", "dying", None, 1, Duration::from_secs(2)).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    let never_reported = dying.run(&taken[0]).await;
+    assert_eq!(never_reported.status, "COMPLETED");
+    let syncs = || sim.request_count(0, &format!("/api/v1/applications/{app}/sync"));
+    assert_eq!(syncs(), 1);
+    // Its response timeout passes: the task is handed to another worker, which finishes the run.
+    sim.conductor().advance(Duration::from_secs(31));
+    let (stop, worker) = spawn_worker(handlers(&cfg, dir.path(), "worker-2"));
+    let wf = wait_for(&sim, &id, "the run completes", |w| w["status"] != "RUNNING").await;
+    assert_eq!(wf["status"], "COMPLETED", "{wf:#}");
+    let deploy = task(&wf, "deploy");
+    assert_eq!((deploy["retryCount"].as_u64(), deploy["workerId"].as_str()), (Some(1), Some("worker-2")));
+    assert_eq!(deploy["outputData"]["reused"], true, "{deploy:#}");
+    assert_eq!(syncs(), 1, "Argo CD saw one sync");
+    let _ = stop.send(true);
+    worker.await.unwrap();
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_conductor_and_refusals_are_said_plainly_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, mut cfg) = estate(dir.path()).await;
+    let alice = user("alice", "release-managers");
+    // 404: a request Conductor does not know.
+    let err = governance(&cfg, dir.path(), "alice").decide(&alice, "no-such-id", true, "").await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound, "{err:?}");
+    // 409: terminating what already ended.
+    let engine = governance(&cfg, dir.path(), "alice").conductor().unwrap().clone();
+    let target = RunTarget { service: "x".into(), env: "dev".into(), ..RunTarget::default() };
+    let sync = Action::Sync { prune: false, dry_run: false, force: false, apply_only: false };
+    let id = engine.start_run(&alice, &target, &sync, &RunContext::default()).await.unwrap();
+    engine.client().terminate(&id, "test").await.unwrap();
+    assert_eq!(engine.client().terminate(&id, "again").await.unwrap_err().kind, ErrorKind::Conflict);
+    // The install is idempotent: everything is current the second time.
+    let plan = flightdeck::client::conductor::defs::plan(engine.client()).await.unwrap();
+    assert!(plan.iter().all(|i| i.change == flightdeck::client::conductor::defs::Change::Current), "{plan:?}");
+    // Unreachable: a start fails with the reason and what to do; nothing is started anywhere.
+    let before = sim.conductor().request_count("POST /api/workflow");
+    cfg.conductor.as_mut().unwrap().url = "http://127.0.0.1:9".into();
+    let gone = governance(&cfg, dir.path(), "alice").conductor().unwrap().clone();
+    let err = gone.start_run(&alice, &target, &sync, &RunContext::default()).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unavailable, "{err:?}");
+    assert!(err.message.contains("cannot reach Conductor") && err.hint.is_some(), "{err:?}");
+    assert_eq!(sim.conductor().request_count("POST /api/workflow"), before);
+    sim.shutdown().await;
+}
