@@ -99,6 +99,7 @@ pub(super) fn router(c: Arc<Conductor>) -> Router {
         .route("/api/workflow/{id}/pause", put(workflows::pause))
         .route("/api/workflow/{id}/resume", put(workflows::resume))
         .route("/api/tasks", post(tasks::update))
+        .route("/api/tasks/update-v2", post(tasks::update_v2))
         .route("/api/tasks/poll/{task_type}", get(tasks::poll))
         .route("/api/tasks/poll/batch/{task_type}", get(tasks::batch_poll))
         .route("/api/tasks/{task_id}", get(tasks::get))

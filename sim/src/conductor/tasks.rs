@@ -178,6 +178,30 @@ pub async fn update(State(c): State<Arc<Conductor>>, body: Bytes) -> Answer {
     Ok(text_answer(task_id))
 }
 
+/// `POST /api/tasks/update-v2`: the update, then the next task of the same type for the same
+/// worker (a Task, or 204 when none is queued), as Conductor's `updateTaskV2` answers.
+pub async fn update_v2(State(c): State<Arc<Conductor>>, body: Bytes) -> Answer {
+    let result = body_json(&body)?;
+    let (Some(wf_id), Some(task_id)) = (result["workflowInstanceId"].as_str(), result["taskId"].as_str()) else {
+        return Err(ConductorError::invalid(vec![(
+            "updateTaskV2.taskResult".into(),
+            "Workflow Id and Task Id cannot be null or empty".into(),
+        )]));
+    };
+    apply(&c, wf_id, task_id, &result)?;
+    let (task_type, domain) = {
+        let st = c.lock();
+        let t = st.workflows.get(wf_id).and_then(|w| w.tasks.iter().find(|t| t.id == task_id));
+        (t.map(|t| t.task_type.clone()).unwrap_or_default(), t.and_then(|t| t.domain.clone()))
+    };
+    let now = c.now_ms();
+    let next = take(&mut c.lock(), &task_type, domain.as_deref(), result["workerId"].as_str(), 1, now);
+    Ok(match next.into_iter().next() {
+        Some(t) => json_answer(&t),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
 /// `POST /api/tasks/{workflowId}/{taskRefName}/{status}?workerid`: the body is merged into
 /// the pending task's output.
 pub async fn update_by_ref(
