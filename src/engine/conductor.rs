@@ -257,10 +257,17 @@ pub fn fold(e: &Execution) -> Option<RequestState> {
     let waiting = e.steps.iter().any(|st| {
         st.pending() && (st.reference == APPROVAL_REF || st.reference == CHECK_REF || st.reference == "approvals")
     });
+    // Past its approvals, the run's own tasks have started: the history says so once, in the
+    // same place whatever came after (the requester's console tells each new line once).
+    let ran = e.steps.iter().any(|st| {
+        !matches!(st.reference.as_str(), APPROVAL_REF | CHECK_REF | "approvals" | "approval_gate" | "approval_verdict")
+    });
+    if ran && !waiting {
+        s.history.push(format!("running: {WORKER} runs it"));
+    }
     s.status = match e.status.as_str() {
         "RUNNING" | "PAUSED" if waiting => Status::Pending,
         "RUNNING" | "PAUSED" => {
-            s.history.push(format!("running: {WORKER} runs it"));
             let at =
                 e.steps.iter().rev().find(|st| st.reference == CHECK_REF).and_then(|st| st.end).unwrap_or(e.started);
             Status::Executed { by: WORKER.into(), at }
@@ -305,3 +312,7 @@ pub const EXPIRED: &str = "expired: nobody decided in time";
 pub fn refused(reason: &str) -> String {
     format!("refused when it would have run: {reason}")
 }
+
+#[cfg(test)]
+#[path = "conductor_tests.rs"]
+mod tests;
