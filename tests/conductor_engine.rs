@@ -60,6 +60,7 @@ fn handlers(cfg: &Config, dir: &std::path::Path, id: &str) -> Handlers {
         argo,
         governance: gov,
         worker_id: id.into(),
+        git_cache: Some(dir.join(format!("git-{id}"))),
     }
 }
 
@@ -259,5 +260,35 @@ async fn unreachable_conductor_and_refusals_are_said_plainly_and_change_nothing(
     assert_eq!(err.kind, ErrorKind::Unavailable, "{err:?}");
     assert!(err.message.contains("cannot reach Conductor") && err.hint.is_some(), "{err:?}");
     assert_eq!(sim.conductor().request_count("POST /api/workflow"), before);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_with_fewer_slots_than_task_types_still_serves_them_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, cfg) = estate(dir.path()).await;
+    let gov = governance(&cfg, dir.path(), "olga");
+    let engine = gov.conductor().unwrap().clone();
+    let sync = Action::Sync { prune: false, dry_run: false, force: false, apply_only: false };
+    let mut ids = Vec::new();
+    for app in sim.app_names(0).into_iter().take(4) {
+        let service = common::service_of(&app, "dev");
+        let target = RunTarget { service, env: "dev".into(), app, namespace: "argocd".into(), instance: "dev".into() };
+        ids.push(engine.start_run(&user("olga", "sre"), &target, &sync, &RunContext::default()).await.unwrap());
+    }
+    // One slot, five task types polling for it: a poller that finds no free slot waits for
+    // one (no busy loop), and a task taken while the slot filled up is handed back.
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let h = handlers(&cfg, dir.path(), "narrow");
+    let worker = tokio::spawn(async move {
+        serve(h, WorkerOptions { concurrency: 1, ..WorkerOptions::default() }, rx, Arc::new(|_| {})).await.unwrap()
+    });
+    for id in &ids {
+        let wf = wait_for(&sim, id, "every run completes", |w| w["status"] != "RUNNING").await;
+        assert_eq!(wf["status"], "COMPLETED", "{wf:#}");
+    }
+    let _ = tx.send(true);
+    let stats = worker.await.unwrap();
+    assert!(stats.handled >= 12, "{stats:?}");
     sim.shutdown().await;
 }

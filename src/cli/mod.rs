@@ -404,6 +404,7 @@ pub async fn main(cli: Cli) -> ExitCode {
             approvals::list(cfg.as_ref(), &ledger, all, output).await
         }
         Some(Sub::Doctor) => doctor::run(&cli.global.overrides()).await,
+        Some(Sub::Conductor { command: cmd @ conductor::ConductorSub::Bench { .. } }) => conductor::bench(cmd).await,
         Some(Sub::Askpass { prompt }) => askpass(prompt.as_deref().unwrap_or("")),
         Some(cmd) => match load_config(&cli.global) {
             Ok(cfg) => headless(cfg, cmd).await,

@@ -32,6 +32,7 @@ pub fn handlers(h: &Headless) -> Result<Handlers, Failure> {
         argo: h.clients.clone(),
         governance: h.governance.clone(),
         worker_id: id,
+        git_cache: None,
     })
 }
 

@@ -161,7 +161,7 @@ impl Conductor {
     }
 
     /// Simulated now, in Unix milliseconds.
-    pub(crate) fn now_ms(&self) -> i64 {
+    pub fn now_ms(&self) -> i64 {
         let wall = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2))
@@ -209,6 +209,11 @@ impl Conductor {
 
     pub(crate) fn auth(&self) -> Option<ConductorAuth> {
         crate::state::lock(&self.auth).clone()
+    }
+
+    /// The status of execution `id` (RUNNING, COMPLETED, …), cheaply.
+    pub fn workflow_status(&self, id: &str) -> Option<String> {
+        self.lock().workflows.get(id).map(|w| w.status.name().to_string())
     }
 
     /// Make every token issued so far expire (the next call answers EXPIRED_TOKEN).

@@ -28,7 +28,7 @@ use crate::engine::trail::Target;
 use crate::engine::{RequestBody, RequestState, Status, TrailEvent};
 
 /// How long a follow waits before the app is looked at again.
-pub const FOLLOW_CALLBACK_SECS: u64 = 2;
+pub const FOLLOW_CALLBACK_SECS: u64 = 1;
 
 /// Everything the task handlers reach.
 #[derive(Clone)]
@@ -37,6 +37,9 @@ pub struct Handlers {
     pub argo: Vec<ArgoClient>,
     pub governance: Governance,
     pub worker_id: String,
+    /// Where promotion clones live (default: the platform cache dir, one clone per remote
+    /// shared by every task on this machine, serialised by its lock).
+    pub git_cache: Option<std::path::PathBuf>,
 }
 
 /// How a handler ended.
@@ -157,7 +160,8 @@ impl Handlers {
         };
         let outcome = async {
             let app = client.get_app(&key, None).await.map_err(|e| e.to_failure())?;
-            let settings = crate::client::git::promote::PromoteSettings::for_client(&client).await?;
+            let mut settings = crate::client::git::promote::PromoteSettings::for_client(&client).await?;
+            settings.cache_root.clone_from(&self.git_cache);
             let input = crate::client::git::promote::PromoteInput {
                 service: action.service.clone(),
                 from_env: action.from_env.clone(),

@@ -18,6 +18,8 @@ use crate::domain::Failure;
 
 /// How long one batch poll waits on the server for work.
 pub const POLL_WAIT: Duration = Duration::from_millis(1000);
+/// How long a poller with no free slot waits before it looks again, wake-up or not.
+const SLOT_RECHECK: Duration = Duration::from_millis(200);
 /// Attempts to report one result before it is given up (the task then times out and runs
 /// again, which its handler makes safe).
 const REPORT_TRIES: u32 = 8;
@@ -54,21 +56,32 @@ pub async fn serve(
     on_event: Arc<dyn Fn(String) + Send + Sync>,
 ) -> Result<WorkerStats, Failure> {
     let slots = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    // Rung whenever a task ends and frees its slot.
+    let freed = Arc::new(tokio::sync::Notify::new());
     let stats = Arc::new(std::sync::Mutex::new(WorkerStats::default()));
     let mut pollers = JoinSet::new();
     for task_type in opts.task_types.clone() {
-        let (h, slots, stats, mut stop, on_event, domain) =
-            (handlers.clone(), slots.clone(), stats.clone(), stop.clone(), on_event.clone(), opts.domain.clone());
+        let (h, slots, stats, mut stop, on_event, domain, freed) = (
+            handlers.clone(),
+            slots.clone(),
+            stats.clone(),
+            stop.clone(),
+            on_event.clone(),
+            opts.domain.clone(),
+            freed.clone(),
+        );
         pollers.spawn(async move {
             let mut running = JoinSet::new();
             let mut misses = 0;
             while !*stop.borrow() {
-                // Ask for as many tasks as there are free slots; none free: wait for one.
+                // Ask for as many tasks as there are free slots; none free: wait until a task
+                // ends (or a short while: the wake-up is a hint, the count is the truth).
                 // Slots are not held while polling, so an idle type never starves a busy one.
                 let free = slots.available_permits();
                 if free == 0 {
                     tokio::select! {
-                        p = slots.clone().acquire_owned() => drop(p),
+                        () = freed.notified() => {}
+                        () = tokio::time::sleep(SLOT_RECHECK) => {}
                         _ = stop.changed() => break,
                     }
                     continue;
@@ -92,10 +105,27 @@ pub async fn serve(
                     }
                 };
                 for task in tasks {
-                    let (h, stats, on_event, slots) = (h.clone(), stats.clone(), on_event.clone(), slots.clone());
+                    // Other types' pollers may have filled the slots meanwhile: hand the task
+                    // back (IN_PROGRESS, visible again after a second) rather than sit on it
+                    // while its response timeout runs.
+                    let Ok(permit) = slots.clone().try_acquire_owned() else {
+                        let back = TaskResult {
+                            workflow_instance_id: task.workflow_instance_id.clone(),
+                            task_id: task.task_id.clone(),
+                            status: "IN_PROGRESS".into(),
+                            output_data: task.output_data.clone(),
+                            callback_after_seconds: 1,
+                            worker_id: Some(h.worker_id.clone()),
+                            ..TaskResult::default()
+                        };
+                        let h = h.clone();
+                        running.spawn(async move {
+                            report(&h, &back).await;
+                        });
+                        continue;
+                    };
+                    let (h, stats, on_event, freed) = (h.clone(), stats.clone(), on_event.clone(), freed.clone());
                     running.spawn(async move {
-                        // Another type's poller may have taken the last slot meanwhile: wait.
-                        let permit = slots.acquire_owned().await;
                         let result = h.run(&task).await;
                         let line = format!(
                             "{} {} of {}: {}",
@@ -108,6 +138,7 @@ pub async fn serve(
                         }
                         on_event(if reported { line } else { format!("{line} (could not report it)") });
                         drop(permit);
+                        freed.notify_waiters();
                     });
                 }
                 while running.try_join_next().is_some() {}
