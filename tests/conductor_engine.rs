@@ -292,3 +292,71 @@ async fn a_worker_with_fewer_slots_than_task_types_still_serves_them_all() {
     assert!(stats.handled >= 12, "{stats:?}");
     sim.shutdown().await;
 }
+
+/// The console's path: the executor runs a sync as a workflow and follows it in the run log;
+/// a run that failed (Argo CD refused the sync once) is retried from the console and ends well.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_console_follows_a_workflow_run_and_retries_a_failed_one() {
+    use flightdeck::app::{Effect, Msg};
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, cfg) = estate(dir.path()).await;
+    let app = sim.app_names(0)[1].clone();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+    let clients = flightdeck::client::credentials::clients(&cfg, &Default::default()).unwrap();
+    let mut exec = flightdeck::client::Executor::new(clients, tx).with_governance(governance(&cfg, dir.path(), "olga"));
+    let (stop, worker) = spawn_worker(handlers(&cfg, dir.path(), "worker-1"));
+    let key = flightdeck::domain::AppKey { instance: 0, namespace: "argocd".into(), name: app.clone() };
+    let target = flightdeck::engine::trail::Target {
+        service: common::service_of(&app, "dev"),
+        env: "dev".into(),
+        app: app.clone(),
+        instance: "dev".into(),
+    };
+    let sync = Action::Sync { prune: false, dry_run: false, force: false, apply_only: false };
+    // Argo CD refuses the first sync request: the deploy task fails for good, so does the run.
+    sim.fail_next(0, 1, 403);
+    exec.spawn(Effect::RunAction {
+        run_id: 1,
+        key,
+        action: sync,
+        user: user("olga", "sre"),
+        context: RunContext::default(),
+        target,
+    });
+    let (steps, outcome) = run_ended(&mut rx, 1).await;
+    assert!(steps[0].starts_with("workflow "), "{steps:?}");
+    let flightdeck::domain::RunOutcome::Failed { message, .. } = outcome else { panic!("{steps:?}") };
+    assert!(message.contains("failed"), "{message}");
+    exec.spawn(Effect::RetryRun { run_id: 2, of: 1 });
+    let (steps, outcome) = run_ended(&mut rx, 2).await;
+    assert_eq!(outcome, flightdeck::domain::RunOutcome::Succeeded, "{steps:?}");
+    assert!(
+        steps.iter().any(|s| s.contains("sync sent (retry 1)")) && steps.iter().any(|s| s == "healthy"),
+        "{steps:?}"
+    );
+    // A run that is not a workflow cannot be retried; the run log says why.
+    exec.spawn(Effect::RetryRun { run_id: 3, of: 99 });
+    let (_, outcome) = run_ended(&mut rx, 3).await;
+    assert!(
+        matches!(outcome, flightdeck::domain::RunOutcome::Failed { ref message, .. } if message.contains("not a Conductor workflow"))
+    );
+    let _ = stop.send(true);
+    worker.await.unwrap();
+    sim.shutdown().await;
+}
+
+/// The steps and the outcome of run `id`, as the executor reports them.
+async fn run_ended(
+    rx: &mut tokio::sync::mpsc::Receiver<flightdeck::app::Msg>,
+    id: u64,
+) -> (Vec<String>, flightdeck::domain::RunOutcome) {
+    use flightdeck::app::Msg;
+    let mut steps = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(60), rx.recv()).await.expect("a message").expect("open") {
+            Msg::RunStep { run_id, label, .. } if run_id == id => steps.push(label),
+            Msg::RunFinished { run_id, outcome, .. } if run_id == id => return (steps, outcome),
+            _ => {}
+        }
+    }
+}

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -18,7 +19,7 @@ use super::engine::conductor::ConductorEngine;
 use super::engine::conductor_run::RunTarget;
 use super::engine::Governance;
 use crate::app::{Effect, Msg};
-use crate::domain::{ConnState, ErrorKind, Failure, RunOutcome};
+use crate::domain::{ConnState, ErrorKind, Failure, RunOutcome, StepStatus};
 
 /// Extra time a run gets beyond its follow timeout (the requests before the follow).
 const RUN_MARGIN: Duration = Duration::from_secs(60);
@@ -35,6 +36,8 @@ pub struct Executor {
     follow_timeout: Duration,
     /// The policy, the engine and the trail (Argo CD RBAC only by default).
     governance: Governance,
+    /// The Conductor workflow behind each run that is one, for retry and terminate.
+    workflows: Arc<Mutex<HashMap<u64, String>>>,
 }
 
 impl Executor {
@@ -53,6 +56,7 @@ impl Executor {
             watch: WatchOptions::default(),
             follow_timeout: FOLLOW_TIMEOUT,
             governance: Governance::new(None, Default::default(), None),
+            workflows: Arc::default(),
         }
     }
 
@@ -167,6 +171,7 @@ impl Executor {
                     // On Conductor the run is a workflow: start it (or, for an approved
                     // request, follow the one the worker runs) and follow it in the run log.
                     let limit = self.follow_timeout + RUN_MARGIN;
+                    let workflows = self.workflows.clone();
                     return Some(Box::pin(async move {
                         let t = RunTarget {
                             service: target.service.clone(),
@@ -181,6 +186,7 @@ impl Executor {
                         };
                         let result = match &started {
                             Ok(id) => {
+                                remember(&workflows, run_id, id);
                                 let e = engine.clone();
                                 run_reporting(run_id, &tx, limit, |steps| async move {
                                     e.follow(id, limit, &mut steps.report()).await
@@ -269,6 +275,50 @@ impl Executor {
                     let _ = tx.send(Msg::ApprovalRequested { run_id, result, at: Utc::now() }).await;
                 })
             }
+            Effect::RetryRun { run_id, of } => {
+                let (gov, workflows, limit) =
+                    (self.governance.clone(), self.workflows.clone(), self.follow_timeout + RUN_MARGIN);
+                Box::pin(async move {
+                    let wf = workflows.lock().ok().and_then(|m| m.get(&of).cloned());
+                    let result = match (gov.conductor(), wf) {
+                        (Some(engine), Some(id)) => match engine.client().retry(&id).await {
+                            Ok(()) => {
+                                remember(&workflows, run_id, &id);
+                                run_reporting(run_id, &tx, limit, |steps| async move {
+                                    engine.follow(&id, limit, &mut steps.report()).await
+                                })
+                                .await
+                            }
+                            Err(f) => Err(f),
+                        },
+                        _ => Err(not_a_workflow(of)),
+                    };
+                    let outcome = match result {
+                        Ok(()) => RunOutcome::Succeeded,
+                        Err(f) => RunOutcome::Failed { message: f.message, hint: f.hint },
+                    };
+                    let _ = tx.send(Msg::RunFinished { run_id, outcome, at: Utc::now() }).await;
+                })
+            }
+            Effect::TerminateRun { of, user } => {
+                let (gov, workflows) = (self.governance.clone(), self.workflows.clone());
+                Box::pin(async move {
+                    let wf = workflows.lock().ok().and_then(|m| m.get(&of).cloned());
+                    let sent = match (gov.conductor(), wf) {
+                        (Some(engine), Some(id)) => {
+                            let reason = format!("terminated from the console by {}", user.username);
+                            engine.client().terminate(&id, &reason).await
+                        }
+                        _ => Err(not_a_workflow(of)),
+                    };
+                    let (label, status) = match sent {
+                        Ok(()) => ("terminate sent".to_string(), StepStatus::Done),
+                        Err(f) => (format!("terminate: {}", f.message), StepStatus::Failed),
+                    };
+                    // The run's own follow sees the workflow end and finishes the run.
+                    let _ = tx.send(Msg::RunStep { run_id: of, label, status, at: Utc::now() }).await;
+                })
+            }
             Effect::Record(event) => {
                 let gov = self.governance.clone();
                 Box::pin(async move { gov.record(*event).await })
@@ -307,6 +357,19 @@ async fn bounded<T>(
         Ok(r) => r.map_err(|e| e.to_failure()),
         Err(_) => Err(super::ClientError::Timeout { what: "request".into(), after: limit }.to_failure()),
     }
+}
+
+/// Remember that run `run_id` follows workflow `id`.
+fn remember(workflows: &Mutex<HashMap<u64, String>>, run_id: u64, id: &str) {
+    if let Ok(mut m) = workflows.lock() {
+        m.insert(run_id, id.to_string());
+    }
+}
+
+/// Retry and terminate act on Conductor workflows only.
+fn not_a_workflow(run: u64) -> Failure {
+    Failure::new(ErrorKind::Usage, format!("run #{run} is not a Conductor workflow"))
+        .with_hint("start the action again (t terminates an Argo CD operation)")
 }
 
 /// Where a run reports its steps: each lands, stamped with its time, in the queue the
