@@ -297,7 +297,7 @@ async fn a_worker_with_fewer_slots_than_task_types_still_serves_them_all() {
 /// a run that failed (Argo CD refused the sync once) is retried from the console and ends well.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_console_follows_a_workflow_run_and_retries_a_failed_one() {
-    use flightdeck::app::{Effect, Msg};
+    use flightdeck::app::Effect;
     let dir = tempfile::tempdir().unwrap();
     let (sim, cfg) = estate(dir.path()).await;
     let app = sim.app_names(0)[1].clone();
