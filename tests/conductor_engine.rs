@@ -21,7 +21,6 @@ use flightdeck::domain::policy::{ActionKind, Request};
 use flightdeck::domain::{Action, ErrorKind, Promotion, RunContext, UserInfo};
 use flightdeck::engine::Status;
 use flightdeck_sim::{Sim, SimClock, SimOptions};
-use serde_json::Value;
 
 fn user(name: &str, group: &str) -> UserInfo {
     UserInfo { username: name.into(), groups: vec![group.into()] }
@@ -74,26 +73,6 @@ fn spawn_worker(h: Handlers) -> (tokio::sync::watch::Sender<bool>, tokio::task::
     (tx, task)
 }
 
-/// Poll the execution until `done` holds (a real deadline, no sleeps to wait a result out).
-async fn wait_for(sim: &Sim, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let wf = sim.conductor().workflow_json(id).expect("execution exists");
-        if done(&wf) {
-            return wf;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{what}: {wf:#}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn task<'a>(wf: &'a Value, reference: &str) -> &'a Value {
-    wf["tasks"]
-        .as_array()
-        .and_then(|ts| ts.iter().rev().find(|t| t["referenceTaskName"] == reference))
-        .unwrap_or(&Value::Null)
-}
-
 /// A service whose staging and prod run different images, with staging's images.
 fn promotable(sim: &Sim) -> (String, Vec<String>) {
     for app in sim.app_names(1) {
@@ -121,7 +100,7 @@ async fn a_promotion_to_prod_waits_for_two_approvals_then_the_worker_runs_it() {
     let id = governance(&cfg, dir.path(), "dave").file(&dave, req, &service, &action).await.expect("filed");
     let wf = sim.conductor().workflow_json(&id).unwrap();
     assert_eq!(
-        (wf["workflowName"].as_str(), task(&wf, "approval__1")["status"].as_str()),
+        (wf["workflowName"].as_str(), common::workflow_task(&wf, "approval__1")["status"].as_str()),
         (Some("flightdeck_promote"), Some("IN_PROGRESS"))
     );
     // The request is listed as the embedded engine lists one.
@@ -136,11 +115,11 @@ async fn a_promotion_to_prod_waits_for_two_approvals_then_the_worker_runs_it() {
     assert_eq!(own.kind, ErrorKind::Forbidden, "{own:?}");
     let second = governance(&cfg, dir.path(), "bob").decide(&bob, &id, true, "ship it").await.expect("bob approves");
     assert_eq!((second.counted, second.run.as_ref().map(|r| r.env.as_str())), (2, Some("prod")));
-    let wf = wait_for(&sim, &id, "the workflow completes", |w| w["status"] != "RUNNING").await;
+    let wf = common::wait_for_workflow(&sim, &id, "the workflow completes", |w| w["status"] != "RUNNING").await;
     assert_eq!(wf["status"], "COMPLETED", "{wf:#}");
-    let check = task(&wf, "approval_check__2");
+    let check = common::workflow_task(&wf, "approval_check__2");
     assert_eq!(check["outputData"]["approvers"], serde_json::json!(["alice", "bob"]), "{check:#}");
-    assert!(task(&wf, "commit")["outputData"]["commit"].is_string(), "{wf:#}");
+    assert!(common::workflow_task(&wf, "commit")["outputData"]["commit"].is_string(), "{wf:#}");
     // Prod runs staging's version now.
     let prod = sim.app_json(2, &format!("{service}-prod")).unwrap();
     assert_eq!(prod["status"]["summary"]["images"], serde_json::json!(images));
@@ -178,15 +157,17 @@ async fn an_approval_completed_outside_flightdeck_never_counts_and_a_rejection_e
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
-    let wf = wait_for(&sim, &id, "a second approval step opens", |w| task(w, "approval__2")["status"] == "IN_PROGRESS")
-        .await;
-    let check = &task(&wf, "approval_check__1")["outputData"];
+    let wf = common::wait_for_workflow(&sim, &id, "a second approval step opens", |w| {
+        common::workflow_task(w, "approval__2")["status"] == "IN_PROGRESS"
+    })
+    .await;
+    let check = &common::workflow_task(&wf, "approval_check__1")["outputData"];
     assert_eq!(check["decision"], "pending");
     assert!(check["ignored"][0].as_str().unwrap().contains("outside Flightdeck"), "{check:#}");
     assert_eq!(sim.request_count(2, &format!("/api/v1/applications/{service}-prod/sync")), 0, "nothing ran");
     // A rejection by someone the policy lets decide ends it; nothing runs.
     governance(&cfg, dir.path(), "bob").decide(&bob, &id, false, "not now").await.unwrap();
-    let wf = wait_for(&sim, &id, "the rejection ends it", |w| w["status"] != "RUNNING").await;
+    let wf = common::wait_for_workflow(&sim, &id, "the rejection ends it", |w| w["status"] != "RUNNING").await;
     assert_eq!(
         (wf["status"].as_str(), wf["reasonForIncompletion"].as_str()),
         (Some("TERMINATED"), Some("rejected by bob: not now"))
@@ -223,9 +204,9 @@ async fn a_worker_that_dies_after_sending_the_sync_does_not_cause_a_second_one()
     // Its response timeout passes: the task is handed to another worker, which finishes the run.
     sim.conductor().advance(Duration::from_secs(31));
     let (stop, worker) = spawn_worker(handlers(&cfg, dir.path(), "worker-2"));
-    let wf = wait_for(&sim, &id, "the run completes", |w| w["status"] != "RUNNING").await;
+    let wf = common::wait_for_workflow(&sim, &id, "the run completes", |w| w["status"] != "RUNNING").await;
     assert_eq!(wf["status"], "COMPLETED", "{wf:#}");
-    let deploy = task(&wf, "deploy");
+    let deploy = common::workflow_task(&wf, "deploy");
     assert_eq!((deploy["retryCount"].as_u64(), deploy["workerId"].as_str()), (Some(1), Some("worker-2")));
     assert_eq!(deploy["outputData"]["reused"], true, "{deploy:#}");
     assert_eq!(syncs(), 1, "Argo CD saw one sync");
@@ -284,7 +265,7 @@ async fn a_worker_with_fewer_slots_than_task_types_still_serves_them_all() {
         serve(h, WorkerOptions { concurrency: 1, ..WorkerOptions::default() }, rx, Arc::new(|_| {})).await.unwrap()
     });
     for id in &ids {
-        let wf = wait_for(&sim, id, "every run completes", |w| w["status"] != "RUNNING").await;
+        let wf = common::wait_for_workflow(&sim, id, "every run completes", |w| w["status"] != "RUNNING").await;
         assert_eq!(wf["status"], "COMPLETED", "{wf:#}");
     }
     let _ = tx.send(true);
@@ -359,4 +340,58 @@ async fn run_ended(
             _ => {}
         }
     }
+}
+
+/// With Orkes application credentials the client exchanges them for a token and, when the
+/// server says the token expired, gets a new one once and goes on; doctor checks the server,
+/// the key and that Flightdeck's definitions are installed and current.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_token_is_renewed_once_and_doctor_checks_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, mut cfg) = estate(dir.path()).await;
+    sim.conductor().require_auth(Some(flightdeck_sim::conductor::ConductorAuth {
+        key_id: "fd-app".into(),
+        key_secret: "s3cret".into(),
+        token_ttl: Duration::from_secs(600),
+    }));
+    let settings = cfg.conductor.as_mut().unwrap();
+    settings.key_id = Some("fd-app".into());
+    settings.key_secret = Some(flightdeck::config::KeySecret::Value(flightdeck::config::Secret::new("s3cret")));
+    let engine = governance(&cfg, dir.path(), "alice").conductor().unwrap().clone();
+    assert!(engine.client().task_def("flightdeck_follow").await.unwrap().is_some());
+    let tokens = sim.conductor().request_count("POST /api/token");
+    sim.conductor().expire_tokens();
+    assert!(engine.client().task_def("flightdeck_follow").await.unwrap().is_some(), "renewed and retried");
+    assert_eq!(sim.conductor().request_count("POST /api/token"), tokens + 1, "one renewal");
+    // A wrong secret is a plain refusal, not a retry loop.
+    cfg.conductor.as_mut().unwrap().key_secret =
+        Some(flightdeck::config::KeySecret::Value(flightdeck::config::Secret::new("nope")));
+    let wrong = governance(&cfg, dir.path(), "bob").conductor().unwrap().clone();
+    assert_eq!(wrong.client().task_def("flightdeck_follow").await.unwrap_err().kind, ErrorKind::Unauthorized);
+    // doctor: the engine rows, on a config file (the secret from the environment).
+    cfg.conductor.as_mut().unwrap().key_secret = None;
+    let path = dir.path().join("doctor.toml");
+    flightdeck::config::write_file(&path, &cfg).unwrap();
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("key_id = \"fd-app\"", "key_id = \"fd-app\"\nkey_secret_env = \"FD_SECRET\"");
+    std::fs::write(&path, text).unwrap();
+    let env = |k: &str| (k == "FD_SECRET").then(|| "s3cret".to_string());
+    let o = flightdeck::config::Overrides { config_file: Some(path), ..Default::default() };
+    let rows = flightdeck::cli::doctor::checks(&o, &env).await;
+    let row = |n: &str| rows.iter().find(|c| c.name == n).map(|c| (c.status, c.detail.clone()));
+    use flightdeck::cli::doctor::Status;
+    assert!(matches!(row("engine"), Some((Status::Ok, d)) if d.starts_with("Conductor at")), "{rows:#?}");
+    assert!(matches!(row("conductor auth"), Some((Status::Ok, d)) if d.contains("fd-app")), "{rows:#?}");
+    assert!(matches!(row("conductor definitions"), Some((Status::Ok, _))), "{rows:#?}");
+    // A definition changed on the server: doctor says so and what to do.
+    let mut def = engine.client().task_def("flightdeck_follow").await.unwrap().unwrap();
+    def["retryCount"] = serde_json::json!(0);
+    engine.client().register_task_defs(&[def]).await.unwrap();
+    let rows = flightdeck::cli::doctor::checks(&o, &env).await;
+    let bad = rows.iter().find(|c| c.name == "conductor definitions").unwrap();
+    assert_eq!(bad.status, Status::Fail);
+    assert!(bad.detail.contains("flightdeck_follow: differs in retryCount"), "{bad:?}");
+    assert!(bad.advice.as_deref().unwrap_or("").contains("flightdeck conductor install"));
+    sim.shutdown().await;
 }

@@ -4,34 +4,16 @@
 //! completed by reference name, an INLINE; then terminate. What the SDK sends and reads is
 //! the contract the simulator must keep.
 
+mod common;
+
 use std::collections::HashMap;
-use std::time::Duration;
 
 use conductor::client::ConductorClient;
 use conductor::configuration::Configuration;
 use conductor::models::{StartWorkflowRequest, Task, TaskDef, TaskResultStatus, WorkflowDef, WorkflowTask};
 use conductor::worker::{FnWorker, TaskHandler, WorkerOutput};
 use flightdeck_sim::{Sim, SimOptions};
-use serde_json::{json, Value};
-
-async fn wait_for(sim: &Sim, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let wf = sim.conductor().workflow_json(id).expect("execution exists");
-        if done(&wf) {
-            return wf;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{what}: {wf:#}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn task<'a>(wf: &'a Value, reference: &str) -> &'a Value {
-    wf["tasks"]
-        .as_array()
-        .and_then(|ts| ts.iter().rev().find(|t| t["referenceTaskName"] == reference))
-        .unwrap_or(&Value::Null)
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rust_sdk_registers_starts_works_completes_by_reference_and_terminates() {
@@ -74,16 +56,17 @@ async fn the_rust_sdk_registers_starts_works_completes_by_reference_and_terminat
         .with_input_value("n", 21)
         .with_input_value("mode", "work");
     let id = workflows.start_workflow(&start).await.expect("started");
-    let wf =
-        wait_for(&sim, &id, "the SDK worker does the SIMPLE task", |w| task(w, "review")["status"] == "IN_PROGRESS")
-            .await;
-    assert_eq!(task(&wf, "double")["outputData"]["doubled"], 42, "{wf:#}");
+    let wf = common::wait_for_workflow(&sim, &id, "the SDK worker does the SIMPLE task", |w| {
+        common::workflow_task(w, "review")["status"] == "IN_PROGRESS"
+    })
+    .await;
+    assert_eq!(common::workflow_task(&wf, "double")["outputData"]["doubled"], 42, "{wf:#}");
     let tasks = client.task_client();
     tasks
         .update_task_by_ref_name(&id, "review", TaskResultStatus::Completed, json!({ "extra": 8 }), None)
         .await
         .expect("by ref");
-    let wf = wait_for(&sim, &id, "the workflow completes", |w| w["status"] != "RUNNING").await;
+    let wf = common::wait_for_workflow(&sim, &id, "the workflow completes", |w| w["status"] != "RUNNING").await;
     assert_eq!((wf["status"].as_str(), &wf["output"]["total"]), (Some("COMPLETED"), &json!(50)), "{wf:#}");
     let read = workflows.get_workflow(&id, true).await.expect("read through the SDK");
     assert_eq!(read.workflow_id, id);
@@ -93,11 +76,14 @@ async fn the_rust_sdk_registers_starts_works_completes_by_reference_and_terminat
         .with_input_value("n", 1)
         .with_input_value("mode", "none");
     let other = workflows.start_workflow(&skip).await.expect("started");
-    let wf = wait_for(&sim, &other, "the default case ends it", |w| w["status"] != "RUNNING").await;
+    let wf = common::wait_for_workflow(&sim, &other, "the default case ends it", |w| w["status"] != "RUNNING").await;
     assert_eq!((wf["status"].as_str(), wf["tasks"].as_array().map(Vec::len)), (Some("COMPLETED"), Some(1)));
 
     let third = workflows.start_workflow(&start).await.expect("started");
-    wait_for(&sim, &third, "the third waits for review", |w| task(w, "review")["status"] == "IN_PROGRESS").await;
+    common::wait_for_workflow(&sim, &third, "the third waits for review", |w| {
+        common::workflow_task(w, "review")["status"] == "IN_PROGRESS"
+    })
+    .await;
     workflows.terminate_workflow(&third, Some("sdk test"), false).await.expect("terminate");
     assert_eq!(sim.conductor().workflow_json(&third).unwrap()["status"], "TERMINATED");
     handler.stop().await.expect("worker stops");

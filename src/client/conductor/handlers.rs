@@ -148,6 +148,13 @@ impl Handlers {
             .with_hint("the worker's config must list the Argo CD instance of that environment"))
     }
 
+    /// The deployment, its instance's client, and the app as Argo CD has it now.
+    async fn app(&self, cx: &Cx) -> Result<(ArgoClient, AppKey, App), Failure> {
+        let (client, key) = self.deployment(cx).await?;
+        let app = client.get_app(&key, None).await.map_err(|e| e.to_failure())?;
+        Ok((client, key, app))
+    }
+
     async fn commit(&self, cx: &Cx) -> Done {
         let action = match cx.action() {
             Ok(Action::Promote(p)) => p,
@@ -194,13 +201,9 @@ impl Handlers {
             Ok(a) => a,
             Err(why) => return Done::Terminal(why),
         };
-        let (client, key) = match self.deployment(cx).await {
+        let (client, key, app) = match self.app(cx).await {
             Ok(x) => x,
             Err(f) => return f.into(),
-        };
-        let app = match client.get_app(&key, None).await {
-            Ok(a) => a,
-            Err(e) => return e.to_failure().into(),
         };
         if let Some(since) = started_since(&app, cx.started()) {
             return Done::Completed(json!({ "sent": format!("operation already started at {since}"), "reused": true }));
@@ -232,13 +235,9 @@ impl Handlers {
     }
 
     async fn follow(&self, cx: &Cx) -> Done {
-        let (client, key) = match self.deployment(cx).await {
+        let (_, key, app) = match self.app(cx).await {
             Ok(x) => x,
             Err(f) => return f.into(),
-        };
-        let app = match client.get_app(&key, None).await {
-            Ok(a) => a,
-            Err(e) => return e.to_failure().into(),
         };
         // Sync, rollback and a promotion that pushed a commit start an operation (ours, or
         // auto-sync's after the push); scale and restart only move the app's health.
