@@ -7,6 +7,7 @@
 //! (`render`, `objects`) and pushed to watch connections; `http` serves the API.
 
 mod auth;
+pub mod conductor;
 mod errors;
 mod estate;
 mod fields;
@@ -143,6 +144,8 @@ pub struct Sim {
     server: JoinHandle<()>,
     ticker: Option<JoinHandle<()>>,
     vault: Arc<vault::Vault>,
+    conductor: Arc<conductor::Conductor>,
+    sweeper: JoinHandle<()>,
 }
 
 impl Sim {
@@ -186,7 +189,9 @@ impl Sim {
             advance_gate: tokio::sync::Mutex::new(()),
         });
         let vault = vault::Vault::new(addr, opts.seed ^ nanos);
-        let app = http::router(shared.clone()).merge(vault::router(vault.clone()));
+        let conductor = conductor::Conductor::new(addr, opts.seed ^ nanos);
+        let sweeper = conductor.spawn_sweeper();
+        let app = http::router(shared.clone()).merge(vault::router(vault.clone())).merge(conductor.router());
         let stop = Arc::new(Notify::new());
         let stop_rx = stop.clone();
         let server = tokio::spawn(async move {
@@ -212,7 +217,7 @@ impl Sim {
                 }))
             }
         };
-        Ok(Sim { shared, addr, stop, server, ticker, vault })
+        Ok(Sim { shared, addr, stop, server, ticker, vault, conductor, sweeper })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -443,7 +448,13 @@ impl Sim {
         self.vault.last_namespace()
     }
 
+    /// The simulated Conductor on this listener (API under `/api`).
+    pub fn conductor(&self) -> &conductor::Conductor {
+        &self.conductor
+    }
+
     pub async fn shutdown(self) {
+        self.sweeper.abort();
         for slot in &self.shared.slots {
             lock(&slot.inst).drop_watchers();
         }

@@ -63,11 +63,15 @@ pub enum Command {
     Suspend,
     /// Focus the approvals pane (a approve, x reject)
     FocusApprovals,
+    /// Retry the last failed run (a Conductor workflow)
+    RetryRun,
+    /// Terminate the run in progress (a Conductor workflow)
+    TerminateRun,
 }
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 28] = [
+    pub const ALL: [Command; 30] = [
         Self::Down,
         Self::Up,
         Self::Left,
@@ -96,6 +100,8 @@ impl Command {
         Self::Quit,
         Self::Suspend,
         Self::FocusApprovals,
+        Self::RetryRun,
+        Self::TerminateRun,
     ];
 
     /// Help text (the variant's doc line).
@@ -129,6 +135,8 @@ impl Command {
             Self::Quit => "Quit",
             Self::Suspend => "Suspend to shell",
             Self::FocusApprovals => "Focus the approvals pane (a approve, x reject)",
+            Self::RetryRun => "Retry the last failed run (a Conductor workflow)",
+            Self::TerminateRun => "Terminate the run in progress (a Conductor workflow)",
         }
     }
 
@@ -163,6 +171,8 @@ impl Command {
             Self::Quit => "quit",
             Self::Suspend => "suspend",
             Self::FocusApprovals => "focus_approvals",
+            Self::RetryRun => "retry_run",
+            Self::TerminateRun => "terminate_run",
         }
     }
 

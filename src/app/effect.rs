@@ -47,6 +47,10 @@ pub enum Effect {
         service: String,
         action: Box<Action>,
     },
+    /// Retry the Conductor workflow behind run `of` (it failed) and follow it as run `run_id`.
+    RetryRun { run_id: u64, of: u64 },
+    /// Terminate the Conductor workflow behind run `of` (still running), as `user`.
+    TerminateRun { of: u64, user: UserInfo },
     /// Keep a record in the trail (a refusal: the console ran nothing, but it happened).
     Record(Box<crate::engine::TrailEvent>),
     /// Leave the console.

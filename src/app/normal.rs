@@ -118,6 +118,8 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Suspend => fx.push(Effect::Suspend),
         Command::Promote => super::promote::open(model, fx),
         Command::FocusApprovals => approvals::focus(model),
+        Command::RetryRun => super::runlog::retry_failed(model, fx),
+        Command::TerminateRun => super::runlog::terminate_running(model, fx),
         Command::Refresh => {
             // Refresh changes nothing in the cluster: run it at once, no dialog.
             if let Some((key, label)) = selected_target(model) {

@@ -87,6 +87,29 @@ pub fn log_refusal(model: &mut Model, key: AppKey, label: String, action: Action
     }
 }
 
+/// Retry the newest failed run: a new run-log entry follows the retried workflow.
+pub fn retry_failed(model: &mut Model, fx: &mut Vec<Effect>) {
+    let Some(old) = model.runs.iter().rev().find(|r| matches!(r.outcome, RunOutcome::Failed { .. })).cloned() else {
+        return flash_error(model, "no failed run to retry");
+    };
+    let run_id = log_run(model, old.target.clone(), old.label.clone(), old.action.clone());
+    if let Some(run) = model.runs.last_mut() {
+        run.request = old.request.clone();
+    }
+    fx.push(Effect::RetryRun { run_id, of: old.id });
+    flash_info(model, format!("retrying {} {}", old.action.verb(), old.label));
+}
+
+/// Terminate the newest run still in progress.
+pub fn terminate_running(model: &mut Model, fx: &mut Vec<Effect>) {
+    let Some(run) = model.runs.iter().rev().find(|r| r.outcome == RunOutcome::Running) else {
+        return flash_error(model, "no run in progress to terminate");
+    };
+    let (of, what) = (run.id, format!("{} {}", run.action.verb(), run.label));
+    fx.push(Effect::TerminateRun { of, user: current_user(model) });
+    flash_info(model, format!("terminating {what}"));
+}
+
 pub fn flash_error(model: &mut Model, text: impl Into<String>) {
     model.flash = Some(Flash { text: text.into(), error: true });
 }

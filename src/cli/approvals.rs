@@ -35,18 +35,21 @@ impl LedgerArgs {
 }
 
 /// The governance a ledger command works on; an error when none is configured.
-fn governance(cfg: Option<&Config>, args: &LedgerArgs) -> Result<Governance, Failure> {
-    let source = args.gitops(cfg).source().ok_or_else(|| {
-        Failure::new(ErrorKind::Usage, "no Flightdeck governance configured, so there are no approval requests")
-            .with_hint("set [gitops] remote in the config, pass --remote URL, or set FLIGHTDECK_GITOPS_REMOTE")
-    })?;
-    let git_auth = cfg.and_then(|c| crate::client::git::credentials::GitAuth::from_config(&c.git, &c.vault, None));
-    Ok(Governance::new(Some(source), Default::default(), git_auth))
+async fn governance(cfg: Option<&Config>, args: &LedgerArgs) -> Result<Governance, Failure> {
+    let gov = super::govern::engine_only(cfg, args, Default::default()).await?;
+    if gov.describe().is_none() {
+        return Err(Failure::new(
+            ErrorKind::Usage,
+            "no Flightdeck governance configured, so there are no approval requests",
+        )
+        .with_hint("set [gitops] remote in the config, pass --remote URL, or set FLIGHTDECK_GITOPS_REMOTE"));
+    }
+    Ok(gov)
 }
 
 /// `flightdeck approvals [--all] [-o json]`.
 pub async fn list(cfg: Option<&Config>, args: &LedgerArgs, all: bool, output: Format) -> Result<(), Failure> {
-    let gov = governance(cfg, args)?;
+    let gov = governance(cfg, args).await?;
     let (policy, states) = gov.all(&UserInfo::default()).await?;
     let shown: Vec<&RequestState> = states.iter().filter(|s| all || s.is_pending()).collect();
     let now = Utc::now();

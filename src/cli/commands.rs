@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use super::args::{Connection, Justification, LedgerArgs, Output, Switch, Target, Waiting};
-pub use super::nested::{AuditSub, ConfigSub, RolloutStep};
+use super::args::{Connection, EngineArg, Justification, LedgerArgs, Output, Switch, Target, Waiting};
+pub use super::nested::{AuditSub, ConductorSub, ConfigSub, RolloutStep, RunsSub};
 
 /// Flightdeck: a terminal operations console for GitOps estates on Argo CD.
 #[derive(Debug, Parser)]
@@ -36,6 +36,10 @@ pub enum Sub {
         /// (default dave) and write the others' configs, so another terminal joins as them.
         #[arg(long, value_name = "NAME")]
         user: Option<String>,
+        /// Where requests, approvals and runs live: the embedded Git ledger, or the simulated
+        /// Conductor with `flightdeck worker` running in the demo.
+        #[arg(long, value_enum, default_value_t = EngineArg::Embedded)]
+        engine: EngineArg,
     },
     /// Run the Argo CD simulator standalone and print a config that points at it.
     Sim {
@@ -54,6 +58,9 @@ pub enum Sub {
         /// No random degradations or drift.
         #[arg(long)]
         calm: bool,
+        /// The engine the written configs use (the simulated Conductor is served either way).
+        #[arg(long, value_enum, default_value_t = EngineArg::Embedded)]
+        engine: EngineArg,
     },
     /// Check config, Vault, credentials, reachability and permissions; print what to fix.
     Doctor {
@@ -260,8 +267,11 @@ pub enum Sub {
         #[command(flatten)]
         conn: Connection,
     },
-    /// List the runs: actions that ran (with their outcome) and approval requests.
+    /// List the runs: actions that ran (with their outcome) and approval requests; on the
+    /// Conductor engine its executions (`runs retry ID`, `runs terminate ID`).
     Runs {
+        #[command(subcommand)]
+        command: Option<RunsSub>,
         #[command(flatten)]
         out: Output,
         /// Only this service.
@@ -334,6 +344,19 @@ pub enum Sub {
         ledger: LedgerArgs,
         #[command(flatten)]
         conn: Connection,
+    },
+    /// Serve Flightdeck's Conductor task types until SIGTERM or ctrl-c (then drain).
+    Worker {
+        /// Tasks run at once (default: [conductor] concurrency).
+        #[arg(long, value_name = "N")]
+        concurrency: Option<usize>,
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// The Conductor engine: install Flightdeck's definitions, or measure it on the simulator.
+    Conductor {
+        #[command(subcommand)]
+        command: ConductorSub,
     },
     /// Print the example config, where the config is read from, or check it.
     Config {

@@ -16,13 +16,37 @@ pub async fn run_configured(o: &config::Overrides) -> Result<(), Failure> {
 /// `flightdeck demo [--user NAME]`: the simulator in-process, the console against it over
 /// real HTTP. With `--user`, this console is that operator and the other operators' configs
 /// are written next to a printed path, so a second terminal joins the same estate and remote.
-pub async fn run_demo(services: usize, seed: u64, user: Option<String>) -> Result<(), Failure> {
+pub async fn run_demo(
+    services: usize,
+    seed: u64,
+    user: Option<String>,
+    engine: super::EngineArg,
+) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     let opts = flightdeck_sim::SimOptions { services, seed, ..Default::default() };
     let sim = flightdeck_sim::Sim::start(opts)
         .await
         .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("cannot start the simulator: {e}")))?;
-    let cfg = config_for_sim(&sim);
+    let mut cfg = config_for_sim(&sim);
+    // On Conductor: the definitions installed on the simulated server, and `flightdeck
+    // worker` serving them in this process for as long as the demo runs.
+    let _worker = match engine {
+        super::EngineArg::Embedded => None,
+        super::EngineArg::Conductor => {
+            let cfg = &mut cfg;
+            let worker = async {
+                crate::session::conductor_for_sim(&sim, cfg).await?;
+                super::sim::spawn_worker(cfg).await
+            };
+            match worker.await {
+                Ok(w) => Some(w),
+                Err(f) => {
+                    sim.shutdown().await;
+                    return Err(f);
+                }
+            }
+        }
+    };
     // A developer by default, so a promotion runs (dev → staging) or asks for approval
     // (staging → prod) as the example policy says; the other operators' configs are written
     // so they can join from another terminal.
@@ -40,8 +64,6 @@ pub async fn run_demo(services: usize, seed: u64, user: Option<String>) -> Resul
     result
 }
 
-/// The demo the real way: the simulator's Vault holds each instance's Argo CD token at
-/// `secret/argocd/<env>#token`, Flightdeck logs in to Vault with AppRole and reads them.
 /// `user`'s own Argo CD token on every instance, instead of a password login.
 pub(super) fn tokens_for(sim: &flightdeck_sim::Sim, mut cfg: Config, user: &str) -> Config {
     for (i, inst) in cfg.instances.iter_mut().enumerate() {
@@ -99,7 +121,7 @@ async fn open(mut cfg: Config, started: std::time::Instant) -> Result<(), Failur
         inst.credential = Some(source.clone());
     }
     let git_auth = clients.first().and_then(|c| c.git_auth().cloned());
-    let governance = crate::session::governance(&cfg, git_auth, Default::default());
+    let governance = crate::session::governance(&cfg, git_auth, Default::default())?;
     crate::runtime::run(model, Ui { theme, keymap }, clients, governance, started)
         .await
         .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("{e:#}")))

@@ -1,5 +1,5 @@
-//! The command line: the console (no subcommand), `demo`, `sim`, and the headless commands
-//! on the same client. `commands` defines it (completions and the man page come from the same
+//! The command line: the console (no subcommand), `demo`, `sim`, the headless commands on
+//! the same client, and the Conductor engine's `worker` and `conductor install|bench`. `commands` defines it (completions and the man page come from the same
 //! definition), `args` holds the shared flags; this file runs a parsed command line and maps
 //! its result to the documented exit codes.
 
@@ -10,6 +10,7 @@ mod audit;
 mod bench;
 mod commands;
 mod completions;
+mod conductor;
 mod config_cmd;
 mod console;
 mod demo;
@@ -28,12 +29,13 @@ mod runs;
 mod sim;
 mod status;
 mod sync_policy;
+mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub use args::{Connection, Format, LedgerArgs};
-use commands::{AuditSub, ConfigSub};
+pub use args::{Connection, EngineArg, Format, LedgerArgs};
+use commands::{AuditSub, ConductorSub, ConfigSub};
 pub use commands::{Cli, Sub};
 
 use crate::config;
@@ -71,9 +73,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     // Commands whose config is optional: only its [gitops] section matters to them.
     let optional_config = || load_config(file.clone(), &Connection::default()).ok();
     match cmd {
-        Sub::Demo { services, seed, user } => done(console::run_demo(services, seed, user).await),
-        Sub::Sim { listen, services, seed, write_config, calm } => {
-            done(sim::run(listen, services, seed, write_config, calm).await)
+        Sub::Demo { services, seed, user, engine } => done(console::run_demo(services, seed, user, engine).await),
+        Sub::Sim { listen, services, seed, write_config, calm, engine } => {
+            done(sim::run(listen, services, seed, write_config, calm, engine).await)
         }
         Sub::Bench { apps, json, rounds, storm_secs, idle_secs } => {
             done(bench::run(apps, json, rounds, storm_secs, idle_secs).await)
@@ -86,10 +88,19 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Sub::Approvals { out, all, ledger } => {
             done(approvals::list(optional_config().as_ref(), &ledger, all, out.output).await)
         }
-        Sub::Runs { out, service, env, dir, ledger } => {
+        Sub::Runs { command, out, service, env, dir, ledger } => {
             let a = runs::RunsArgs { service, env, dir, format: out.output };
-            done(runs::run(optional_config().as_ref(), &ledger, a).await)
+            // Listing reads what it can without a config; retry and terminate need its Conductor.
+            let cfg = match command {
+                None => optional_config(),
+                Some(_) => Some(load_config(file.clone(), &Connection::default())?),
+            };
+            done(runs::run(cfg, &ledger, command, a).await)
         }
+        Sub::Conductor { command: ConductorSub::Install { dry_run, force } } => {
+            done(conductor::install(load_config(file, &conn)?, dry_run, force).await)
+        }
+        Sub::Conductor { command: bench @ ConductorSub::Bench { .. } } => done(conductor::bench(bench).await),
         Sub::Config { command } => done(match command {
             ConfigSub::Example { which } => config_cmd::example(which),
             ConfigSub::Path => config_cmd::path(file),
@@ -132,6 +143,7 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<ExitCode, Failure
         Sub::Approve { id, comment, wait, .. } => ok(approvals::decide(&h, id, true, comment, Some(wait)).await),
         Sub::Reject { id, comment, .. } => ok(approvals::decide(&h, id, false, Some(comment), None).await),
         Sub::Withdraw { id, .. } => ok(approvals::withdraw(&h, id).await),
+        Sub::Worker { concurrency, .. } => ok(worker::run(&h, concurrency).await),
         Sub::Promote { service, from, to, wait, why, .. } => {
             ok(promote::run(&h, promote::PromoteArgs { service, from, to, asked: why.asked(), wait }).await)
         }

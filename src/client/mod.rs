@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod argocd;
 pub mod backoff;
+pub mod conductor;
 pub mod credentials;
 pub mod engine;
 pub mod error;

@@ -29,6 +29,8 @@ struct RawFile {
     instance: Vec<RawInstance>,
     vault: Option<super::vault::RawVault>,
     gitops: Option<super::gitops::RawGitops>,
+    engine: Option<super::conductor::RawEngine>,
+    conductor: Option<super::conductor::RawConductor>,
 }
 
 #[derive(Deserialize, Default)]
@@ -105,6 +107,7 @@ pub fn parse(text: &str, path: &Path, env: Env, cli_config: Option<&Path>) -> Re
     let mut gitops = raw.gitops.unwrap_or_default();
     config.git = super::credentials::git_settings(gitops.take_credentials(), &span_err)?;
     config.gitops = super::gitops::settings(gitops, &expand, &span_err)?;
+    (config.engine, config.conductor) = super::conductor::settings(raw.engine, raw.conductor, env, &span_err)?;
     if let Some(envs) = raw.ui.envs {
         let list = envs.get_ref();
         if let Some(dup) = list.iter().enumerate().find(|(i, e)| list[..*i].contains(e)).map(|(_, e)| e) {
@@ -411,6 +414,10 @@ struct OutFile<'a> {
     ui: OutUi<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     gitops: Option<super::gitops::OutGitops<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    engine: Option<super::conductor::OutEngine>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conductor: Option<super::conductor::OutConductor<'a>>,
     instance: Vec<OutInstance<'a>>,
 }
 
@@ -465,7 +472,9 @@ pub fn to_toml(config: &Config) -> String {
         keymap: config.keymap_file.as_ref().map(|p| p.to_string_lossy().into_owned()),
     };
     let gitops = super::gitops::OutGitops::of(&config.gitops);
-    let body = toml::to_string(&OutFile { ui, gitops, instance }).unwrap_or_else(|e| {
+    let engine = super::conductor::OutEngine::of(config.engine);
+    let conductor = config.conductor.as_ref().map(super::conductor::OutConductor::of);
+    let body = toml::to_string(&OutFile { ui, gitops, engine, conductor, instance }).unwrap_or_else(|e| {
         // Serializing plain strings, bools, ints and lists cannot fail; say so if it ever does.
         format!("# Flightdeck could not serialize this config: {e}\n")
     });

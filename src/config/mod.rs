@@ -3,6 +3,7 @@
 //! Everything is checked before the terminal is touched.
 
 pub mod argocd_cli;
+pub mod conductor;
 pub mod credentials;
 mod discover;
 mod file;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 pub use crate::domain::config_error::ConfigError;
 use crate::domain::mapping::Mapping;
+pub use conductor::{ConductorSettings, EngineKind, KeySecret};
 pub use discover::{default_config_path, load, load_from, Overrides, EXAMPLE, EXAMPLE_FILE};
 pub use file::{to_toml, write_file, write_private};
 pub use gitops::{GitopsSettings, SigningConfig};
@@ -112,6 +114,10 @@ pub struct Config {
     pub git: credentials::GitCredentials,
     /// `[gitops]`: the approvals ledger's remote, ref, policy path and commit signing.
     pub gitops: GitopsSettings,
+    /// `[engine] kind`: where requests, decisions and runs live.
+    pub engine: EngineKind,
+    /// `[conductor]`: how to reach Conductor (required when `engine` is Conductor).
+    pub conductor: Option<ConductorSettings>,
 }
 
 impl Default for Config {
@@ -126,6 +132,8 @@ impl Default for Config {
             vault: VaultSettings::default(),
             git: credentials::GitCredentials::default(),
             gitops: GitopsSettings::default(),
+            engine: EngineKind::default(),
+            conductor: None,
         }
     }
 }

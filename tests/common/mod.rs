@@ -170,3 +170,28 @@ pub async fn estate(services: usize) -> (flightdeck_sim::Sim, tempfile::TempDir,
     let service = service_of(&names[0], "dev");
     (sim, home, cfg, service)
 }
+
+/// Poll simulated Conductor execution `id` until `done` holds (a real deadline, no sleep
+/// waits a result out); the execution as `GET /api/workflow/{id}` shows it.
+pub async fn wait_for_workflow(
+    sim: &Sim,
+    id: &str,
+    what: &str,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let wf = sim.conductor().workflow_json(id).expect("execution exists");
+        if done(&wf) {
+            return wf;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{what}: {wf:#}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// The latest task of execution `wf` with reference name `reference` (null when none).
+pub fn workflow_task<'a>(wf: &'a serde_json::Value, reference: &str) -> &'a serde_json::Value {
+    static NULL: serde_json::Value = serde_json::Value::Null;
+    wf["tasks"].as_array().and_then(|ts| ts.iter().rev().find(|t| t["referenceTaskName"] == reference)).unwrap_or(&NULL)
+}

@@ -10,12 +10,16 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
+use super::conductor::ConductorEngine;
 use super::embedded::{EmbeddedEngine, LedgerPaths};
 use crate::domain::approvals::{ApprovalSource, ClaimedRun, DecisionOutcome, EngineView, PolicyState};
 use crate::domain::policy::{self, Decision, Policy, Request};
 use crate::domain::{Action, ErrorKind, Failure, RunContext, UserInfo};
 use crate::engine::trail::{RequestRef, TrailEvent};
 use crate::engine::{view, Engine, RequestBody, RequestState};
+
+#[path = "governance_runs.rs"]
+mod runs;
 
 /// Where this machine anchors the last position it wrote in the shared trail.
 pub const ANCHOR_FILE: &str = "shared.anchor";
@@ -27,6 +31,8 @@ pub struct Governance {
     /// The policy file's location (Git), whatever the engine.
     policy: Option<EmbeddedEngine>,
     audit_dir: Option<PathBuf>,
+    /// The Conductor engine, when it is the engine: actions run as its workflows.
+    conductor: Option<ConductorEngine>,
 }
 
 impl Governance {
@@ -39,12 +45,30 @@ impl Governance {
     ) -> Self {
         let audit_dir = paths.audit_dir.clone();
         match source {
-            None => Self { engine: None, policy: None, audit_dir },
+            None => Self { engine: None, policy: None, audit_dir, conductor: None },
             Some(s) => {
                 let embedded = EmbeddedEngine::new(s, paths, git_auth);
-                Self { engine: Some(Arc::new(embedded.clone())), policy: Some(embedded), audit_dir }
+                Self { engine: Some(Arc::new(embedded.clone())), policy: Some(embedded), audit_dir, conductor: None }
             }
         }
+    }
+
+    /// The same governance with Conductor as the engine: requests, decisions and runs live
+    /// there; the policy (and the shared trail) stay in Git where a remote is configured.
+    pub fn with_conductor(mut self, engine: ConductorEngine) -> Self {
+        self.engine = Some(Arc::new(engine.clone()));
+        self.conductor = Some(engine);
+        self
+    }
+
+    /// The Conductor engine, when actions run as its workflows.
+    pub fn conductor(&self) -> Option<&ConductorEngine> {
+        self.conductor.as_ref()
+    }
+
+    /// The embedded engine of the policy's remote (the policy file and the shared trail).
+    pub fn git_store(&self) -> Option<&EmbeddedEngine> {
+        self.policy.as_ref()
     }
 
     /// Where requests and the policy live, `None` = Argo CD RBAC only.
@@ -289,25 +313,6 @@ impl Governance {
             Some(e) => e.trail().await.map(Some),
             None => Ok(None),
         }
-    }
-
-    /// What ran and what was asked, newest first: the engine's requests and the actions its
-    /// shared trail records, or without governance the actions in this machine's trail.
-    pub async fn runs(&self) -> Result<Vec<crate::engine::runs::RunEntry>, Failure> {
-        let trail = match self.shared_trail().await? {
-            Some(t) => t,
-            None => {
-                let dir = self.audit_dir()?;
-                let records = crate::audit::read_records(&dir)
-                    .map_err(|e| Failure::new(ErrorKind::Usage, format!("cannot read the audit log: {e}")))?;
-                records.into_iter().map(|r| r.entry).collect()
-            }
-        };
-        let requests = match &self.engine {
-            Some(e) => e.requests().await?,
-            None => Vec::new(),
-        };
-        Ok(crate::engine::runs::list(&requests, &trail))
     }
 
     /// Whether the shared trail still holds everything this machine anchored: `None` when

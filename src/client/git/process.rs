@@ -297,14 +297,14 @@ pub fn redact_urls(s: &str) -> String {
 pub fn classify(stderr: &str) -> GitFailure {
     let s = stderr.to_ascii_lowercase();
     let has = |needle: &str| s.contains(needle);
-    if has("[remote rejected]") || has("hook declined") {
+    // A ref that moved under a concurrent push is reported as "[remote rejected] (failed to
+    // update ref)" with "cannot lock ref … but expected …": a lost race, retried like a
+    // non-fast-forward, not a refusal.
+    if has("cannot lock ref") && has("but expected") {
+        GitFailure::NonFastForward
+    } else if has("[remote rejected]") || has("hook declined") {
         GitFailure::PushRefused
-    } else if has("(fetch first)")
-        || has("non-fast-forward")
-        || has("stale info")
-        || has("[rejected]")
-        || has("cannot lock ref") && has("but expected")
-    {
+    } else if has("(fetch first)") || has("non-fast-forward") || has("stale info") || has("[rejected]") {
         GitFailure::NonFastForward
     } else if has("[remote rejected]") || has("hook declined") || has("protected branch") {
         GitFailure::PushRefused
@@ -367,6 +367,9 @@ mod tests {
         assert_eq!(classify(nff), GitFailure::NonFastForward);
         let hook = " ! [remote rejected] main -> main (pre-receive hook declined)";
         assert_eq!(classify(hook), GitFailure::PushRefused);
+        // Two pushes racing on one ref: the loser is told the ref moved; it retries.
+        let race = "error: cannot lock ref 'refs/heads/main': is at a9ae81b but expected baf3290\n ! [remote rejected] HEAD -> main (failed to update ref)";
+        assert_eq!(classify(race), GitFailure::NonFastForward);
         assert_eq!(
             classify("fatal: not a git repository (or any of the parent directories): .git"),
             GitFailure::Corrupt
