@@ -8,7 +8,7 @@ mod gitops_support;
 use std::fs;
 
 use flightdeck::client::git::clone::WorkingClone;
-use flightdeck::client::git::commit::{execute, plan, PromoteError, Target};
+use flightdeck::client::git::commit::{execute, plan, Edit, PromoteError, Target};
 use flightdeck::domain::DiffLine;
 use gitops_support::{git, image, request, Remote, KUSTOMIZATION};
 
@@ -24,7 +24,7 @@ fn plan_shows_the_exact_diff_and_writes_nothing() {
     let r = Remote::new();
     let before = r.head();
     let c = open(&r);
-    let p = plan(&c, &r.target(), &[image(NEW)]).unwrap();
+    let p = plan(&c, &r.target(), &Edit::Images(vec![image(NEW)])).unwrap();
     assert_eq!(p.base, before);
     assert_eq!(p.files.len(), 1);
     assert_eq!(p.files[0].path, OVERLAY);
@@ -40,7 +40,7 @@ fn plan_shows_the_exact_diff_and_writes_nothing() {
 fn execute_commits_with_trailers_and_pushes() {
     let r = Remote::new();
     let c = open(&r);
-    let p = plan(&c, &r.target(), &[image(NEW)]).unwrap();
+    let p = plan(&c, &r.target(), &Edit::Images(vec![image(NEW)])).unwrap();
     let pushed = execute(&c, &r.target(), &request(vec![image(NEW)]), &p.diff, 5).unwrap();
     assert_eq!(pushed.attempts, 1);
     assert_eq!(r.head(), pushed.commit);
@@ -67,7 +67,7 @@ fn a_second_clone_pushing_first_is_rebased_over_and_retried() {
     );
     let racing = r.racing_git(1, &script);
     let c = WorkingClone::open(&racing, &r.cache(), &r.url, "main").unwrap();
-    let p = plan(&c, &r.target(), &[image(NEW)]).unwrap();
+    let p = plan(&c, &r.target(), &Edit::Images(vec![image(NEW)])).unwrap();
     let pushed = execute(&c, &r.target(), &request(vec![image(NEW)]), &p.diff, 5).unwrap();
     assert_eq!(r.pushes_raced(), 1);
     assert_eq!(pushed.attempts, 2, "first push lost the race, second won");
@@ -89,7 +89,7 @@ fn a_remote_that_never_stops_moving_gives_up_after_the_bound() {
     );
     let racing = r.racing_git(100, &script);
     let c = WorkingClone::open(&racing, &r.cache(), &r.url, "main").unwrap();
-    let p = plan(&c, &r.target(), &[image(NEW)]).unwrap();
+    let p = plan(&c, &r.target(), &Edit::Images(vec![image(NEW)])).unwrap();
     let err = execute(&c, &r.target(), &request(vec![image(NEW)]), &p.diff, 3).unwrap_err();
     assert!(matches!(err, PromoteError::Busy(3)), "{err}");
     assert_eq!(r.pushes_raced(), 3);
@@ -108,7 +108,7 @@ fn a_conflicting_push_first_aborts_the_rebase_and_pushes_nothing() {
     );
     let racing = r.racing_git(1, &script);
     let c = WorkingClone::open(&racing, &r.cache(), &r.url, "main").unwrap();
-    let p = plan(&c, &r.target(), &[image(NEW)]).unwrap();
+    let p = plan(&c, &r.target(), &Edit::Images(vec![image(NEW)])).unwrap();
     let err = execute(&c, &r.target(), &request(vec![image(NEW)]), &p.diff, 5).unwrap_err();
     assert!(matches!(err, PromoteError::Conflict(ref f) if f == OVERLAY), "{err}");
     assert_eq!(r.show(&format!("main:{OVERLAY}")), KUSTOMIZATION.replace("v1.2.0", "v1.2.9"));
@@ -124,7 +124,7 @@ fn a_refused_push_is_explained_and_leaves_the_remote_and_clone_clean() {
     fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let before = r.head();
     let c = open(&r);
-    let p = plan(&c, &r.target(), &[image(NEW)]).unwrap();
+    let p = plan(&c, &r.target(), &Edit::Images(vec![image(NEW)])).unwrap();
     let err = execute(&c, &r.target(), &request(vec![image(NEW)]), &p.diff, 5).unwrap_err();
     assert!(matches!(err, PromoteError::Refused(ref why) if why.contains("pre-receive hook declined")), "{err}");
     assert_eq!(r.head(), before);
@@ -135,7 +135,7 @@ fn a_refused_push_is_explained_and_leaves_the_remote_and_clone_clean() {
 fn an_overlay_changed_after_the_diff_was_shown_is_refused_as_stale() {
     let r = Remote::new();
     let c = open(&r);
-    let p = plan(&c, &r.target(), &[image(NEW)]).unwrap();
+    let p = plan(&c, &r.target(), &Edit::Images(vec![image(NEW)])).unwrap();
     let other = r.other_clone("other");
     r.commit_file(&other, OVERLAY, &KUSTOMIZATION.replace("busybox", "alpine"), "swap sidecar");
     r.git.run(&other, &["push", "-q", "origin", "HEAD:refs/heads/main"]).unwrap();
@@ -150,7 +150,7 @@ fn a_version_already_in_the_overlay_is_nothing_to_do() {
     let r = Remote::new();
     let c = open(&r);
     let same = image("registry.example.com/backend/payment:v1.2.0");
-    let p = plan(&c, &r.target(), std::slice::from_ref(&same)).unwrap();
+    let p = plan(&c, &r.target(), &Edit::Images(vec![same.clone()])).unwrap();
     assert!(p.is_empty() && p.diff.is_empty());
     let before = r.head();
     let err = execute(&c, &r.target(), &request(vec![same]), &p.diff, 5).unwrap_err();
@@ -162,7 +162,8 @@ fn a_version_already_in_the_overlay_is_nothing_to_do() {
 fn an_overlay_without_the_image_says_so_with_the_file() {
     let r = Remote::new();
     let c = open(&r);
-    let err = plan(&c, &r.target(), &[image("registry.example.com/web/checkout:v4.0.1")]).unwrap_err();
+    let err =
+        plan(&c, &r.target(), &Edit::Images(vec![image("registry.example.com/web/checkout:v4.0.1")])).unwrap_err();
     let text = err.to_string();
     assert!(text.starts_with(OVERLAY) && text.contains("no image registry.example.com/web/checkout"), "{text}");
 }
@@ -172,7 +173,7 @@ fn helm_values_are_promoted_at_the_configured_key() {
     let r = Remote::new();
     let c = open(&r);
     let t = Target { path: "charts/payment".into(), helm_value_files: vec!["values-prod.yaml".into()], ..r.target() };
-    let p = plan(&c, &t, &[image("registry.example.com/backend/payment:v1.2.0")]).unwrap();
+    let p = plan(&c, &t, &Edit::Images(vec![image("registry.example.com/backend/payment:v1.2.0")])).unwrap();
     assert_eq!(p.files[0].path, "charts/payment/values-prod.yaml");
     assert!(p.files[0].after.contains("  tag: v1.2.0  # prod\n"));
     execute(&c, &t, &request(vec![image("registry.example.com/backend/payment:v1.2.0")]), &p.diff, 5).unwrap();

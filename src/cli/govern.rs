@@ -138,7 +138,12 @@ impl Headless {
     /// Whether `promotion` (into `dep`) keeps the pipeline order: the gate's own check, made
     /// before planning so a skip is refused (and recorded) before anything is cloned.
     pub async fn route(&self, dep: &Deployment, promotion: &Action) -> Result<(), Failure> {
-        let Action::Promote(p) = promotion else { return Ok(()) };
+        let Some(from_env) = (match promotion {
+            Action::Promote(p) => p.source_env().map(str::to_string),
+            _ => None,
+        }) else {
+            return Ok(());
+        };
         let (policy, order) = match self.governance.policy_state().await {
             PolicyState::Ready(p) => {
                 let order = p.environments.clone();
@@ -146,7 +151,7 @@ impl Headless {
             }
             _ => (crate::domain::policy::Policy::open(), self.pipeline.clone()),
         };
-        let Err(why) = crate::domain::policy::route(&policy, &order, &p.from_env, &p.to_env) else { return Ok(()) };
+        let Err(why) = crate::domain::policy::route(&policy, &order, &from_env, &dep.env) else { return Ok(()) };
         let who = self.client(dep.key.instance)?.userinfo().await.map_err(|e| e.to_failure())?;
         let event = TrailEvent::refusal(Utc::now(), &who, promotion, self.target(dep), &RunContext::default(), &why);
         self.governance.record(event).await;

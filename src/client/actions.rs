@@ -144,18 +144,7 @@ pub async fn run_action_with(
                 Some(r) => r.clone(),
                 None => client.userinfo().await.map(|u| u.username).unwrap_or_default(),
             };
-            let input = super::git::promote::PromoteInput {
-                service: p.service.clone(),
-                from_env: p.from_env.clone(),
-                to_env: p.to_env.clone(),
-                images: p.images.clone(),
-                shown_diff: p.diff.clone(),
-                requested_by: user,
-                trailers_ticket: p.ticket.clone(),
-                trailers_reason: p.reason.clone(),
-                request_id: p.request_id.clone(),
-                approved_by: p.approved_by.clone(),
-            };
+            let input = super::git::promote::PromoteInput::of(p, user, p.diff.clone());
             let app = step(r, "overlay located", client.get_app(key, None)).await?;
             // The step ends under what happened: "commit a1b2c3d pushed" or "nothing to do: …".
             const PUSH: &str = "push commit";

@@ -156,6 +156,7 @@ pub fn parse(text: &str, path: &Path, env: Env, cli_config: Option<&Path>) -> Re
         seen.insert(name, crate::domain::config_error::line_col(text, ri.name.span().start).0);
         let mut inst = instance(&cx, ri)?;
         inst.helm_tag_key = config.gitops.helm_tag_key.clone();
+        inst.helm_replicas_key = config.gitops.helm_replicas_key.clone();
         config.instances.push(inst);
     }
     Ok(config)

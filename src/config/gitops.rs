@@ -31,6 +31,9 @@ pub struct GitopsSettings {
     pub signing: Option<SigningConfig>,
     /// Key path of the image tag in Helm values files, e.g. `image.tag` or `app.image.tag`.
     pub helm_tag_key: Option<String>,
+    /// Key path of the replica count in Helm values files (`replicaCount` unless set); a
+    /// kustomize overlay uses its `replicas[]` field instead.
+    pub helm_replicas_key: Option<String>,
 }
 
 impl GitopsSettings {
@@ -57,6 +60,7 @@ impl Default for GitopsSettings {
             ledger_ref: DEFAULT_LEDGER_REF.into(),
             signing: None,
             helm_tag_key: None,
+            helm_replicas_key: None,
         }
     }
 }
@@ -74,6 +78,7 @@ pub(super) struct RawGitops {
     https_token_vault: Option<Spanned<String>>,
     https_username: Option<String>,
     helm_tag_key: Option<Spanned<String>>,
+    helm_replicas_key: Option<Spanned<String>>,
 }
 
 impl RawGitops {
@@ -153,18 +158,28 @@ pub(super) fn settings(
         let key = if sig.format == "ssh" { expand(&sig.key).to_string_lossy().into_owned() } else { sig.key };
         s.signing = Some(SigningConfig { key, format: sig.format });
     }
-    if let Some(k) = raw.helm_tag_key {
-        let key = k.get_ref().trim();
-        if key.is_empty() || key.split('.').any(|seg| seg.is_empty() || seg.contains(char::is_whitespace)) {
-            return Err(err(
-                k.span(),
-                format!("helm_tag_key {key:?} is not a dotted key path"),
-                "use e.g. helm_tag_key = \"image.tag\"".into(),
-            ));
-        }
-        s.helm_tag_key = Some(key.to_string());
-    }
+    s.helm_tag_key = key_path(raw.helm_tag_key, "helm_tag_key", "image.tag", err)?;
+    s.helm_replicas_key = key_path(raw.helm_replicas_key, "helm_replicas_key", "replicaCount", err)?;
     Ok(s)
+}
+
+/// A dotted key path of a Helm values file (`image.tag`), refused with its line otherwise.
+fn key_path(
+    k: Option<Spanned<String>>,
+    name: &str,
+    example: &str,
+    err: SpanErr,
+) -> Result<Option<String>, super::ConfigError> {
+    let Some(k) = k else { return Ok(None) };
+    let key = k.get_ref().trim();
+    if key.is_empty() || key.split('.').any(|seg| seg.is_empty() || seg.contains(char::is_whitespace)) {
+        return Err(err(
+            k.span(),
+            format!("{name} {key:?} is not a dotted key path"),
+            format!("use e.g. {name} = \"{example}\""),
+        ));
+    }
+    Ok(Some(key.to_string()))
 }
 
 /// The section as written back by `to_toml` (only what differs from the defaults matters,
@@ -177,6 +192,8 @@ pub(super) struct OutGitops<'a> {
     ledger_ref: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     helm_tag_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    helm_replicas_key: Option<&'a str>,
 }
 
 impl<'a> OutGitops<'a> {
@@ -187,6 +204,7 @@ impl<'a> OutGitops<'a> {
             policy_path: &g.policy_path,
             ledger_ref: &g.ledger_ref,
             helm_tag_key: g.helm_tag_key.as_deref(),
+            helm_replicas_key: g.helm_replicas_key.as_deref(),
         })
     }
 }

@@ -62,6 +62,9 @@ pub struct InstanceConfig {
     /// Key path of the image tag in Helm values files (`[gitops] helm_tag_key`); `None` =
     /// the promotion's default, `image.tag`.
     pub helm_tag_key: Option<String>,
+    /// Key path of the replica count in Helm values files (`[gitops] helm_replicas_key`);
+    /// `None` = `replicaCount`, the Helm chart starter's key.
+    pub helm_replicas_key: Option<String>,
     /// `vault = "mount/path#key"`: the token is read from Vault when clients are built
     /// (`client::credentials::resolve`), and read again once when Argo CD answers 401.
     pub vault: Option<VaultRef>,
@@ -88,6 +91,7 @@ impl InstanceConfig {
             app_namespace: None,
             request_timeout: Duration::from_secs(15),
             helm_tag_key: None,
+            helm_replicas_key: None,
             vault: None,
             password_prompt: false,
         }

@@ -23,4 +23,4 @@ pub use detail::{
 pub use failure::{ErrorKind, Failure};
 pub use loadable::Loadable;
 pub use model::{ConnState, InstanceState, Model, ServiceRow, UserInfo};
-pub use run::{Action, Promotion, Run, RunContext, RunOutcome, Step, StepStatus, SyncPolicy};
+pub use run::{Action, Intent, Promotion, Run, RunContext, RunOutcome, Step, StepStatus, SyncPolicy};

@@ -52,9 +52,11 @@ pub enum Action {
     /// Set the app's automated sync policy: auto-sync on or off and, while on, self-heal and
     /// prune (the whole policy as it should be afterwards).
     SetSyncPolicy(SyncPolicy),
-    /// Promote the GitOps way: write the images running in the source environment into this
-    /// app's overlay in Git (commit with trailers, push), then refresh/sync it and follow it.
-    /// Boxed: it is by far the largest action and travels inside every `Effect::RunAction`.
+    /// A change made the GitOps way: written into this app's overlay in Git (commit with
+    /// trailers, push), then refresh/sync it and follow it. Its [`Intent`] says which: a
+    /// promotion of what runs in the source environment, a deploy of an image tag, a rollback
+    /// to an earlier version, or a scale. Boxed: it is by far the largest action and travels
+    /// inside every `Effect::RunAction`.
     Promote(Box<Promotion>),
 }
 
@@ -89,7 +91,23 @@ pub struct RunContext {
     pub note: Option<String>,
 }
 
-/// What a promotion writes and why.
+/// Why a GitOps change is made. It decides the commit's subject, the verb the run log and the
+/// trail show, and the policy kind that governs it (a rollback is governed as a rollback and a
+/// scale as a scale, whichever path carries them out).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Intent {
+    /// Write what runs in `from_env` (the default).
+    #[default]
+    Promote,
+    /// Write an image tag chosen by the user (`flightdeck deploy --tag`).
+    Deploy,
+    /// Write the version an earlier history entry ran (auto-sync stays on, nothing pinned).
+    Rollback { history_id: i64 },
+    /// Write the workload's replicas (kustomize `replicas[]` or a Helm values key).
+    Scale { workload: String, replicas: u32 },
+}
+
+/// What a GitOps change writes and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Promotion {
     pub service: String,
@@ -108,6 +126,8 @@ pub struct Promotion {
     /// Who asked for it, when that is not whoever runs it: the requester of an approved
     /// request (`Requested-by` trailer). `None` = the user running the promotion.
     pub requested_by: Option<String>,
+    /// Promotion, deploy, rollback or scale. For all but a promotion `from_env == to_env`.
+    pub intent: Intent,
 }
 
 impl Promotion {
@@ -125,7 +145,19 @@ impl Promotion {
             request_id: None,
             approved_by: Vec::new(),
             requested_by: None,
+            intent: Intent::Promote,
         }
+    }
+
+    /// A change of `service` in `env` itself (deploy, rollback, scale): nothing moves between
+    /// environments.
+    pub fn in_place(service: &str, env: &str, images: Vec<String>, intent: Intent) -> Self {
+        Self { intent, ..Self::new(service, env, env, images) }
+    }
+
+    /// The environment a promotion takes its version from; `None` for an in-place change.
+    pub fn source_env(&self) -> Option<&str> {
+        matches!(self.intent, Intent::Promote).then_some(self.from_env.as_str())
     }
 }
 
@@ -144,7 +176,12 @@ impl Action {
             Self::RolloutResume { .. } => "resume",
             Self::ResumeAutoSync => "resume auto-sync",
             Self::SetSyncPolicy(_) => "set sync policy",
-            Self::Promote(_) => "promote",
+            Self::Promote(p) => match p.intent {
+                Intent::Promote => "promote",
+                Intent::Deploy => "deploy",
+                Intent::Rollback { .. } => "rollback",
+                Intent::Scale { .. } => "scale",
+            },
         }
     }
     /// Options worth naming in the confirm dialog and the run log.
@@ -186,7 +223,13 @@ impl Action {
             Self::Promote(p) => {
                 let (from_env, images) = (&p.from_env, &p.images);
                 let versions: Vec<&str> = images.iter().map(|i| i.rsplit(['/', ':']).next().unwrap_or(i)).collect();
-                format!("from {from_env}: {}", versions.join(", "))
+                let versions = versions.join(", ");
+                match &p.intent {
+                    Intent::Promote => format!("from {from_env}: {versions}"),
+                    Intent::Deploy => format!("{versions} via Git"),
+                    Intent::Rollback { history_id } => format!("to history {history_id} ({versions}) via Git"),
+                    Intent::Scale { workload, replicas } => format!("{workload} to {replicas} via Git"),
+                }
             }
         }
     }

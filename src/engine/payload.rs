@@ -1,18 +1,33 @@
 //! The payload of an approval request: everything the approver's console (or headless
 //! `approve`) needs to rebuild the held action and run it once, exactly as the requester
 //! confirmed it. This is Flightdeck's own ledger format (no Argo CD wire field): promotions
-//! keep their original `images`/`from`/`to` shape so older requests still run; every other
-//! action is `{"action": KIND, ...its options}`.
+//! keep their original `images`/`from`/`to` shape so older requests still run (a deploy,
+//! rollback or scale made the GitOps way adds `"gitops": {"intent": …}`); every other action
+//! is `{"action": KIND, ...its options}`.
 
 use serde_json::{json, Value};
 
-use crate::domain::{Action, Promotion};
+use crate::domain::{Action, Intent, Promotion};
 use crate::engine::RequestState;
 
 /// The payload that describes `action` fully.
 pub fn payload_of(action: &Action) -> Value {
     match action {
-        Action::Promote(p) => json!({ "images": p.images, "from": p.from_env, "to": p.to_env }),
+        Action::Promote(p) => {
+            let mut v = json!({ "images": p.images, "from": p.from_env, "to": p.to_env });
+            let intent = match &p.intent {
+                Intent::Promote => None,
+                Intent::Deploy => Some(json!({ "intent": "deploy" })),
+                Intent::Rollback { history_id } => Some(json!({ "intent": "rollback", "history_id": history_id })),
+                Intent::Scale { workload, replicas } => {
+                    Some(json!({ "intent": "scale", "workload": workload, "replicas": replicas }))
+                }
+            };
+            if let (Some(i), Some(m)) = (intent, v.as_object_mut()) {
+                m.insert("gitops".into(), i);
+            }
+            v
+        }
         Action::Sync { prune, dry_run, force, apply_only } => {
             json!({ "action": "sync", "prune": prune, "dry_run": dry_run, "force": force, "apply_only": apply_only })
         }
@@ -53,9 +68,18 @@ pub fn summary_of(service: &str, env: &str, action: &Action) -> String {
     }
 }
 
-/// "promote payment-service staging → prod (v1.3.0)".
+/// "promote payment-service staging → prod (v1.3.0)", "deploy payment-service in prod
+/// (v1.3.0 via Git)".
 pub fn promotion_summary(p: &Promotion) -> String {
-    format!("promote {} {} → {} ({})", p.service, p.from_env, p.to_env, versions_of(&p.images))
+    match p.intent {
+        Intent::Promote => {
+            format!("promote {} {} → {} ({})", p.service, p.from_env, p.to_env, versions_of(&p.images))
+        }
+        _ => {
+            let a = Action::Promote(Box::new(p.clone()));
+            format!("{} {} in {} ({})", a.verb(), p.service, p.to_env, a.options())
+        }
+    }
 }
 
 /// One diff line as text, as a request keeps it (`+`, `-`, ` `, headers as they are).
@@ -135,8 +159,15 @@ fn promotion_of(s: &RequestState) -> Result<Action, String> {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
         .unwrap_or_default();
+    let intent = intent_of(s)?;
     let from_env = s.body.from_env.clone().or_else(|| p.get("from").and_then(Value::as_str).map(str::to_string));
-    let Some(from_env) = from_env.filter(|_| !images.is_empty()) else {
+    let from_env = match intent {
+        Intent::Promote => from_env,
+        // An in-place change moves nothing between environments.
+        _ => from_env.or_else(|| Some(s.body.policy.env.clone())),
+    };
+    let wants_images = !matches!(intent, Intent::Scale { .. });
+    let Some(from_env) = from_env.filter(|_| !images.is_empty() || !wants_images) else {
         return Err(format!("request {} does not say which images to promote from where", s.id));
     };
     Ok(Action::Promote(Box::new(Promotion {
@@ -152,7 +183,31 @@ fn promotion_of(s: &RequestState) -> Result<Action, String> {
         approved_by: s.approvals.iter().map(|a| a.actor.clone()).collect(),
         // The trailer names who asked, not the approver whose console runs it.
         requested_by: Some(s.requester.clone()),
+        intent,
     })))
+}
+
+/// The GitOps intent a promotion-shaped payload carries (none: a promotion).
+fn intent_of(s: &RequestState) -> Result<Intent, String> {
+    let Some(g) = s.body.payload.get("gitops") else { return Ok(Intent::Promote) };
+    let bad = |what: &str| format!("request {} does not say {what} of its GitOps change", s.id);
+    Ok(match g.get("intent").and_then(Value::as_str) {
+        Some("deploy") => Intent::Deploy,
+        Some("rollback") => Intent::Rollback {
+            history_id: g.get("history_id").and_then(Value::as_i64).ok_or_else(|| bad("the history id"))?,
+        },
+        Some("scale") => Intent::Scale {
+            workload: g.get("workload").and_then(Value::as_str).ok_or_else(|| bad("the workload"))?.to_string(),
+            replicas: g
+                .get("replicas")
+                .and_then(Value::as_u64)
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| bad("the replicas"))?,
+        },
+        other => {
+            return Err(format!("request {} holds a GitOps change this Flightdeck does not know: {other:?}", s.id))
+        }
+    })
 }
 
 #[cfg(test)]
@@ -208,6 +263,23 @@ mod tests {
         ];
         for a in actions {
             assert_eq!(action_of(&state(payload_of(&a))), Ok(a.clone()), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn gitops_changes_keep_their_intent_through_the_ledger() {
+        let intents = [
+            Intent::Deploy,
+            Intent::Rollback { history_id: 3 },
+            Intent::Scale { workload: "alpha".into(), replicas: 4 },
+        ];
+        for intent in intents {
+            let images = if matches!(intent, Intent::Scale { .. }) { vec![] } else { vec!["r/alpha:v1.0.0".into()] };
+            let p = Promotion::in_place("alpha", "prod", images, intent);
+            let mut st = state(payload_of(&Action::Promote(Box::new(p.clone()))));
+            st.body.policy.env = "prod".into();
+            let Ok(Action::Promote(back)) = action_of(&st) else { panic!("{p:?}") };
+            assert_eq!((back.intent, back.from_env, back.images), (p.intent, p.from_env, p.images));
         }
     }
 

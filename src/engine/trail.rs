@@ -70,7 +70,9 @@ impl TrailEvent {
     fn about(mut self, action: &Action, target: Target, cx: &RunContext) -> Self {
         self.action = Some(action.verb().to_string());
         if let Action::Promote(p) = action {
-            self.from = Some(p.from_env.clone());
+            // An in-place GitOps change (deploy, rollback, scale) moves nothing between
+            // environments: it has no `from`.
+            self.from = p.source_env().map(str::to_string);
             self.to = Some(p.to_env.clone());
         }
         self.detail = match &cx.note {

@@ -7,7 +7,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use flightdeck::client::git::commit::{Request, Target, Trailers};
+use flightdeck::client::git::commit::{Edit, Request, Target, Trailers};
 use flightdeck::client::git::overlay::ImageRef;
 use flightdeck::client::git::Git;
 
@@ -95,6 +95,7 @@ impl Remote {
             branch: "main".into(),
             helm_value_files: vec![],
             helm_tag_key: "image.tag".into(),
+            helm_replicas_key: "replicaCount".into(),
         }
     }
 
@@ -134,7 +135,8 @@ pub fn request(images: Vec<ImageRef>) -> Request {
         service: "payment".into(),
         from_env: "dev".into(),
         to_env: "staging".into(),
-        images,
+        edit: Edit::Images(images),
+        intent: Default::default(),
         trailers: Trailers {
             request_id: "req-42".into(),
             requested_by: "dave".into(),

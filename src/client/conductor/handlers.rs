@@ -169,18 +169,8 @@ impl Handlers {
             let app = client.get_app(&key, None).await.map_err(|e| e.to_failure())?;
             let mut settings = crate::client::git::promote::PromoteSettings::for_client(&client).await?;
             settings.cache_root.clone_from(&self.git_cache);
-            let input = crate::client::git::promote::PromoteInput {
-                service: action.service.clone(),
-                from_env: action.from_env.clone(),
-                to_env: action.to_env.clone(),
-                images: action.images.clone(),
-                shown_diff: Vec::new(),
-                requested_by: action.requested_by.clone().unwrap_or_default(),
-                trailers_ticket: action.ticket.clone(),
-                trailers_reason: action.reason.clone(),
-                request_id: action.request_id.clone(),
-                approved_by: action.approved_by.clone(),
-            };
+            let requested_by = action.requested_by.clone().unwrap_or_default();
+            let input = crate::client::git::promote::PromoteInput::of(&action, requested_by, Vec::new());
             crate::client::git::promote::push(&app, &input, &settings).await
         }
         .await;

@@ -51,7 +51,7 @@ impl ConductorEngine {
         policy.ticket = context.ticket.clone();
         policy.reason = context.reason.clone();
         let from_env = match action {
-            Action::Promote(p) => Some(p.from_env.clone()),
+            Action::Promote(p) => p.source_env().map(str::to_string),
             _ => None,
         };
         policy.from_env = from_env.clone();

@@ -9,11 +9,12 @@ use std::fs;
 use std::path::{Component, Path};
 
 use super::clone::{CloneError, WorkingClone};
-use super::overlay::{edit_helm_values, edit_kustomization, ImageRef, OverlayError};
+use super::overlay::{edit_helm_number, edit_helm_values, edit_kustomization, ImageRef, OverlayError};
 use super::process::{GitError, GitFailure};
+use super::replicas::edit_kustomization_replicas;
 use crate::domain::detail::diff_lines;
 use crate::domain::sanitize::clean;
-use crate::domain::DiffLine;
+use crate::domain::{DiffLine, Intent};
 
 /// How many pushes a promotion tries before giving up on a busy remote.
 pub const DEFAULT_PUSH_ATTEMPTS: u32 = 5;
@@ -31,6 +32,17 @@ pub struct Target {
     pub helm_value_files: Vec<String>,
     /// Dot path of the image tag in Helm values (`image.tag` unless configured).
     pub helm_tag_key: String,
+    /// Dot path of the replica count in Helm values (`replicaCount` unless configured).
+    pub helm_replicas_key: String,
+}
+
+/// What a change writes into the overlay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Edit {
+    /// Point the overlay's images at these (promote, deploy, rollback).
+    Images(Vec<ImageRef>),
+    /// Set the workload's replica count (scale).
+    Replicas { workload: String, count: u32 },
 }
 
 /// One file the promotion changes.
@@ -69,13 +81,15 @@ pub struct Trailers {
     pub reason: Option<String>,
 }
 
-/// What a promotion wants: the images running in `from`, to be written to `to`'s overlay.
+/// What a change wants written to `to`'s overlay: a promotion of the images running in
+/// `from`, or an in-place deploy, rollback or scale (its intent).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
     pub service: String,
     pub from_env: String,
     pub to_env: String,
-    pub images: Vec<ImageRef>,
+    pub edit: Edit,
+    pub intent: Intent,
     pub trailers: Trailers,
 }
 
@@ -116,7 +130,7 @@ pub enum PromoteError {
 }
 
 /// Compute the change on the clone's current (freshly fetched) head. Writes nothing.
-pub fn plan(clone: &WorkingClone, target: &Target, images: &[ImageRef]) -> Result<Plan, PromoteError> {
+pub fn plan(clone: &WorkingClone, target: &Target, edit: &Edit) -> Result<Plan, PromoteError> {
     let base = clone.head()?;
     let overlay = safe_rel(&target.path)?;
     let kustomization = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
@@ -127,11 +141,19 @@ pub fn plan(clone: &WorkingClone, target: &Target, images: &[ImageRef]) -> Resul
     if let Some(path) = kustomization {
         let mut text = read(clone, &path)?;
         let before = text.clone();
-        for image in images {
-            let edited = edit_kustomization(&text, image)
-                .map_err(|source| PromoteError::Overlay { path: path.clone(), source })?;
-            if let Some(t) = edited {
-                text = t;
+        let overlay_error = |source| PromoteError::Overlay { path: path.clone(), source };
+        match edit {
+            Edit::Images(images) => {
+                for image in images {
+                    if let Some(t) = edit_kustomization(&text, image).map_err(overlay_error)? {
+                        text = t;
+                    }
+                }
+            }
+            Edit::Replicas { workload, count } => {
+                if let Some(t) = edit_kustomization_replicas(&text, workload, *count).map_err(overlay_error)? {
+                    text = t;
+                }
             }
         }
         if text != before {
@@ -149,12 +171,17 @@ pub fn plan(clone: &WorkingClone, target: &Target, images: &[ImageRef]) -> Resul
             .map(|n| join(&overlay, &n))
             .find(|p| clone.dir.join(p).is_file())
             .ok_or_else(|| PromoteError::NoOverlay(target.path.clone()))?;
-        let tag = images.first().and_then(|i| i.tag.clone()).ok_or_else(|| {
-            PromoteError::Invalid("the source environment runs no tagged image; Helm promotion needs a tag".into())
-        })?;
         let before = read(clone, &path)?;
-        let edited = edit_helm_values(&before, &target.helm_tag_key, &tag)
-            .map_err(|source| PromoteError::Overlay { path: path.clone(), source })?;
+        let edited = match edit {
+            Edit::Images(images) => {
+                let tag = images.first().and_then(|i| i.tag.clone()).ok_or_else(|| {
+                    PromoteError::Invalid("the version to write is no tagged image; a Helm overlay needs a tag".into())
+                })?;
+                edit_helm_values(&before, &target.helm_tag_key, &tag)
+            }
+            Edit::Replicas { count, .. } => edit_helm_number(&before, &target.helm_replicas_key, *count),
+        }
+        .map_err(|source| PromoteError::Overlay { path: path.clone(), source })?;
         if let Some(after) = edited {
             files.push(FileChange { path, before, after });
         }
@@ -191,7 +218,7 @@ fn commit_and_push(
     max_attempts: u32,
 ) -> Result<Pushed, PromoteError> {
     clone.reset_to_remote()?;
-    let now = plan(clone, target, &req.images)?;
+    let now = plan(clone, target, &req.edit)?;
     if now.is_empty() {
         return Err(PromoteError::NothingToDo);
     }
@@ -255,8 +282,18 @@ fn commit_and_push(
 /// Subject, optional body, and the trailers (one paragraph, `Key: value`, one line each).
 pub fn commit_message(req: &Request) -> String {
     let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let version = req.images.iter().map(|i| i.version().to_string()).collect::<Vec<_>>().join(", ");
-    let mut m = format!("promote {} {} -> {}: {}\n\n", req.service, req.from_env, req.to_env, version);
+    let version = match &req.edit {
+        Edit::Images(images) => images.iter().map(|i| i.version().to_string()).collect::<Vec<_>>().join(", "),
+        Edit::Replicas { workload, count } => format!("{workload} to {count} replicas"),
+    };
+    let (service, env) = (&req.service, &req.to_env);
+    let subject = match &req.intent {
+        Intent::Promote => format!("promote {service} {} -> {env}: {version}", req.from_env),
+        Intent::Deploy => format!("deploy {service} in {env}: {version}"),
+        Intent::Rollback { history_id } => format!("rollback {service} in {env} to history {history_id}: {version}"),
+        Intent::Scale { .. } => format!("scale {service} in {env}: {version}"),
+    };
+    let mut m = format!("{}\n\n", one_line(&subject));
     let t = &req.trailers;
     m.push_str(&format!("Flightdeck-Request: {}\n", one_line(&t.request_id)));
     m.push_str(&format!("Requested-by: {}\n", one_line(&t.requested_by)));

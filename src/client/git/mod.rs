@@ -1,6 +1,6 @@
 //! The Git backend: the system `git` runner ([`process`]), working clones kept in the platform
 //! cache directory ([`clone`]), overlay edits (kustomize `images[]`, Helm values:
-//! [`overlay`]), the promotion commit itself ([`commit`]: plan = the exact diff before any
+//! [`overlay`]; replica counts: [`replicas`]), the promotion commit itself ([`commit`]: plan = the exact diff before any
 //! write; execute = commit with trailers, push, rebase and retry on a moved remote), the
 //! promotion as Flightdeck runs it against an Application ([`promote`], [`promote_flow`]),
 //! and git's HTTPS credential ([`credentials`]). Child processes are synchronous; async
@@ -13,6 +13,7 @@ pub mod overlay;
 pub mod process;
 pub mod promote;
 pub mod promote_flow;
+pub mod replicas;
 mod yaml_lines;
 
 pub use process::{Git, GitError, GitFailure};

@@ -6,7 +6,9 @@
 
 use serde_yaml_ng::{Mapping, Value};
 
-use super::yaml_lines::{body, ending, indent, is_filler, key_of, render_scalar, replace_scalar, Lines};
+use super::yaml_lines::{
+    body, ending, indent, is_filler, key_of, render_scalar, replace_scalar, replace_scalar_with, Lines,
+};
 
 /// An image as Argo CD reports it in `status.summary.images`: `name[:tag][@digest]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,7 +85,7 @@ pub fn edit_kustomization(text: &str, image: &ImageRef) -> Result<Option<String>
     if let Some(Value::Mapping(entry)) = expected.get_mut("images").and_then(|v| v.get_mut(index)) {
         apply_to_mapping(entry, &changes);
     }
-    let edited = edit_lines(text, index, &changes)?;
+    let edited = edit_lines(text, "images", index, &changes)?;
     check_same(&edited, &expected)?;
     Ok(Some(edited))
 }
@@ -91,6 +93,16 @@ pub fn edit_kustomization(text: &str, image: &ImageRef) -> Result<Option<String>
 /// Set the scalar at `key_path` (dot-separated, e.g. `image.tag`) of a Helm values file.
 /// `Ok(None)` when it already holds `tag`.
 pub fn edit_helm_values(text: &str, key_path: &str, tag: &str) -> Result<Option<String>, OverlayError> {
+    edit_helm_scalar(text, key_path, Value::String(tag.to_string()))
+}
+
+/// Set the number at `key_path` (e.g. `replicaCount`) of a Helm values file. `Ok(None)` when
+/// it already holds `n`.
+pub fn edit_helm_number(text: &str, key_path: &str, n: u32) -> Result<Option<String>, OverlayError> {
+    edit_helm_scalar(text, key_path, Value::Number(n.into()))
+}
+
+fn edit_helm_scalar(text: &str, key_path: &str, new: Value) -> Result<Option<String>, OverlayError> {
     let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| OverlayError::Invalid(e.to_string()))?;
     let keys: Vec<&str> = key_path.split('.').filter(|k| !k.is_empty()).collect();
     let missing = || OverlayError::NoSuchKey { key: key_path.to_string() };
@@ -98,7 +110,7 @@ pub fn edit_helm_values(text: &str, key_path: &str, tag: &str) -> Result<Option<
     for k in &keys {
         cur = cur.get(*k).ok_or_else(missing)?;
     }
-    if cur.as_str() == Some(tag) {
+    if cur == &new {
         return Ok(None);
     }
     let mut expected = doc.clone();
@@ -106,7 +118,7 @@ pub fn edit_helm_values(text: &str, key_path: &str, tag: &str) -> Result<Option<
     for k in &keys {
         slot = slot.get_mut(*k).ok_or_else(missing)?;
     }
-    *slot = Value::String(tag.to_string());
+    *slot = new.clone();
 
     let lines = Lines::new(text);
     let mut from = 0;
@@ -131,8 +143,11 @@ pub fn edit_helm_values(text: &str, key_path: &str, tag: &str) -> Result<Option<
     }
     let i = found.ok_or_else(missing)?;
     let line = lines.lines[i];
-    let replaced = replace_scalar(line, indent(line), tag)
-        .ok_or_else(|| OverlayError::Unsupported(format!("{key_path} is not a plain scalar")))?;
+    let replaced = match &new {
+        Value::Number(n) => replace_scalar_with(line, indent(line), |_| n.to_string()),
+        other => replace_scalar(line, indent(line), other.as_str().unwrap_or_default()),
+    }
+    .ok_or_else(|| OverlayError::Unsupported(format!("{key_path} is not a plain scalar")))?;
     let mut out = String::with_capacity(text.len() + 8);
     for (j, l) in lines.lines.iter().enumerate() {
         out.push_str(if j == i { &replaced } else { l });
@@ -141,10 +156,12 @@ pub fn edit_helm_values(text: &str, key_path: &str, tag: &str) -> Result<Option<
     Ok(Some(out))
 }
 
-/// One field change of an `images[]` entry.
+/// One field change of a list entry (`images[]`, `replicas[]`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Change {
+pub(super) enum Change {
     Set(&'static str, String),
+    /// A number, written plain (a `count: 3`, never `"3"`).
+    Number(&'static str, u32),
     Remove(&'static str),
 }
 
@@ -177,11 +194,14 @@ fn plan_entry(entries: &[Value], image: &ImageRef) -> Option<(usize, Vec<Change>
     Some((index, changes))
 }
 
-fn apply_to_mapping(entry: &mut Mapping, changes: &[Change]) {
+pub(super) fn apply_to_mapping(entry: &mut Mapping, changes: &[Change]) {
     for c in changes {
         match c {
             Change::Set(k, v) => {
                 entry.insert(Value::String((*k).into()), Value::String(v.clone()));
+            }
+            Change::Number(k, n) => {
+                entry.insert(Value::String((*k).into()), Value::Number((*n).into()));
             }
             Change::Remove(k) => {
                 entry.remove(*k);
@@ -190,18 +210,20 @@ fn apply_to_mapping(entry: &mut Mapping, changes: &[Change]) {
     }
 }
 
-/// Apply `changes` to item `index` of the top-level block sequence `images:`.
-fn edit_lines(text: &str, index: usize, changes: &[Change]) -> Result<String, OverlayError> {
+/// Apply `changes` to item `index` of the top-level block sequence `list:` (`images`, …).
+pub(super) fn edit_lines(text: &str, list: &str, index: usize, changes: &[Change]) -> Result<String, OverlayError> {
     let unsupported = |why: &str| OverlayError::Unsupported(why.to_string());
     let mut lines: Vec<String> = Lines::new(text).lines.iter().map(|l| l.to_string()).collect();
     let head = lines
         .iter()
-        .position(|l| indent(l) == 0 && key_of(body(l)).is_some_and(|(k, _)| k == "images"))
-        .ok_or_else(|| unsupported("images is not a top-level block key"))?;
+        .position(|l| indent(l) == 0 && key_of(body(l)).is_some_and(|(k, _)| k == list))
+        .ok_or_else(|| unsupported(&format!("{list} is not a top-level block key")))?;
     if key_of(body(&lines[head])).is_some_and(|(_, off)| !body(&lines[head])[off..].trim().is_empty()) {
-        return Err(unsupported("images is written in flow style"));
+        return Err(unsupported(&format!("{list} is written in flow style")));
     }
-    let first = (head + 1..lines.len()).find(|&i| !is_filler(&lines[i])).ok_or_else(|| unsupported("empty images"))?;
+    let first = (head + 1..lines.len())
+        .find(|&i| !is_filler(&lines[i]))
+        .ok_or_else(|| unsupported(&format!("empty {list}")))?;
     let dash = indent(&lines[first]);
     let is_item = |l: &str| indent(l) == dash && body(l)[dash..].starts_with('-');
     let end = (first..lines.len())
@@ -210,7 +232,7 @@ fn edit_lines(text: &str, index: usize, changes: &[Change]) -> Result<String, Ov
         })
         .unwrap_or(lines.len());
     let starts: Vec<usize> = (first..end).filter(|&i| is_item(&lines[i])).collect();
-    let start = *starts.get(index).ok_or_else(|| unsupported("images[] items are not one per dash"))?;
+    let start = *starts.get(index).ok_or_else(|| unsupported(&format!("{list}[] items are not one per dash")))?;
     let stop = starts.get(index + 1).copied().unwrap_or(end);
     let after_dash = &body(&lines[start])[dash + 1..];
     let field_col = dash + 1 + (after_dash.len() - after_dash.trim_start().len());
@@ -229,14 +251,25 @@ fn edit_lines(text: &str, index: usize, changes: &[Change]) -> Result<String, Ov
     let mut stop = stop;
     for change in changes {
         let found = fields(&lines, stop);
-        match change {
-            Change::Set(key, value) => match found.iter().find(|(_, _, k)| k == key) {
+        let set = match change {
+            Change::Set(key, value) => Some((*key, value.clone(), None)),
+            Change::Number(key, n) => Some((*key, n.to_string(), Some(n.to_string()))),
+            Change::Remove(_) => None,
+        };
+        match (change, set) {
+            (_, Some((key, value, raw))) => match found.iter().find(|(_, _, k)| k == key) {
                 Some((i, col, _)) => {
-                    lines[*i] = replace_scalar(&lines[*i], *col, value)
-                        .ok_or_else(|| unsupported(&format!("{key} is not a plain scalar")))?;
+                    let replaced = match &raw {
+                        Some(r) => replace_scalar_with(&lines[*i], *col, |_| r.clone()),
+                        None => replace_scalar(&lines[*i], *col, &value),
+                    };
+                    lines[*i] = replaced.ok_or_else(|| unsupported(&format!("{key} is not a plain scalar")))?;
                 }
                 None => {
-                    let last = found.last().map(|f| f.0).ok_or_else(|| unsupported("images[] item has no fields"))?;
+                    let last = found
+                        .last()
+                        .map(|f| f.0)
+                        .ok_or_else(|| unsupported(&format!("{list}[] item has no fields")))?;
                     let eol = match ending(&lines[last]) {
                         "" => "\n".to_string(),
                         e => e.to_string(),
@@ -244,12 +277,13 @@ fn edit_lines(text: &str, index: usize, changes: &[Change]) -> Result<String, Ov
                     if ending(&lines[last]).is_empty() {
                         lines[last].push_str(&eol);
                     }
-                    let new = format!("{}{key}: {}{eol}", " ".repeat(field_col), render_scalar(value, None));
+                    let rendered = raw.unwrap_or_else(|| render_scalar(&value, None));
+                    let new = format!("{}{key}: {rendered}{eol}", " ".repeat(field_col));
                     lines.insert(last + 1, new);
                     stop += 1;
                 }
             },
-            Change::Remove(key) => {
+            (Change::Remove(key), None) => {
                 let Some(pos) = found.iter().position(|(_, _, k)| k == key) else { continue };
                 let (i, _, _) = found[pos];
                 if i == start {
@@ -263,13 +297,14 @@ fn edit_lines(text: &str, index: usize, changes: &[Change]) -> Result<String, Ov
                 }
                 stop -= 1;
             }
+            (_, None) => {}
         }
     }
     Ok(lines.concat())
 }
 
 /// The line edit must mean exactly what the structural edit means.
-fn check_same(edited: &str, expected: &Value) -> Result<(), OverlayError> {
+pub(super) fn check_same(edited: &str, expected: &Value) -> Result<(), OverlayError> {
     let got: Value = serde_yaml_ng::from_str(edited).map_err(|e| OverlayError::Unsupported(e.to_string()))?;
     if &got == expected {
         Ok(())

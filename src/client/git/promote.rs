@@ -9,11 +9,12 @@ use std::path::PathBuf;
 use crate::client::argocd::wire::App;
 use crate::client::argocd::ArgoClient;
 use crate::client::git::clone::{default_root, WorkingClone};
-use crate::client::git::commit::{self, PromoteError, Request, Target, Trailers, DEFAULT_PUSH_ATTEMPTS};
+use crate::client::git::commit::{self, Edit, PromoteError, Request, Target, Trailers, DEFAULT_PUSH_ATTEMPTS};
 use crate::client::git::overlay::ImageRef;
+use crate::client::git::replicas::DEFAULT_HELM_REPLICAS_KEY;
 use crate::client::git::Git;
 use crate::config::Secret;
-use crate::domain::{AppKey, DiffLine, ErrorKind, Failure};
+use crate::domain::{AppKey, DiffLine, ErrorKind, Failure, Intent, Promotion};
 
 /// Helm values key of the image tag when the config does not name one.
 pub const DEFAULT_HELM_TAG_KEY: &str = "image.tag";
@@ -24,6 +25,7 @@ pub struct PromoteSettings {
     pub git: Option<Git>,
     pub cache_root: Option<PathBuf>,
     pub helm_tag_key: Option<String>,
+    pub helm_replicas_key: Option<String>,
     pub push_attempts: Option<u32>,
     /// Extra environment for every git call: the HTTPS credential from
     /// `client::git_credentials` (empty = the user's SSH agent and git config).
@@ -35,7 +37,13 @@ impl PromoteSettings {
     /// rotated secret is used by the next promotion).
     pub async fn for_client(client: &ArgoClient) -> Result<Self, Failure> {
         let git_env = super::credentials::env_of(client.git_auth()).await?;
-        Ok(Self { git_env, helm_tag_key: client.config().helm_tag_key.clone(), ..Self::default() })
+        let c = client.config();
+        Ok(Self {
+            git_env,
+            helm_tag_key: c.helm_tag_key.clone(),
+            helm_replicas_key: c.helm_replicas_key.clone(),
+            ..Self::default()
+        })
     }
 
     /// The git runner promotions use: the configured one (or the system git), with the
@@ -59,6 +67,35 @@ pub struct PromoteInput {
     pub trailers_reason: Option<String>,
     pub request_id: Option<String>,
     pub approved_by: Vec<String>,
+    pub intent: Intent,
+}
+
+impl PromoteInput {
+    /// What `p` writes, requested by `requested_by` (the approved request's requester, else
+    /// whoever runs it).
+    pub fn of(p: &Promotion, requested_by: String, shown_diff: Vec<DiffLine>) -> Self {
+        Self {
+            service: p.service.clone(),
+            from_env: p.from_env.clone(),
+            to_env: p.to_env.clone(),
+            images: p.images.clone(),
+            shown_diff,
+            requested_by,
+            trailers_ticket: p.ticket.clone(),
+            trailers_reason: p.reason.clone(),
+            request_id: p.request_id.clone(),
+            approved_by: p.approved_by.clone(),
+            intent: p.intent.clone(),
+        }
+    }
+}
+
+/// What `intent` writes into the overlay: the replica count of a scale, else `images`.
+pub fn edit_of(images: &[String], intent: &Intent) -> Result<Edit, Failure> {
+    match intent {
+        Intent::Scale { workload, replicas } => Ok(Edit::Replicas { workload: workload.clone(), count: *replicas }),
+        _ => Ok(Edit::Images(parse_images(images)?)),
+    }
 }
 
 /// The result of the Git half.
@@ -91,6 +128,7 @@ pub fn target_of(app: &App, settings: &PromoteSettings) -> Result<Target, Failur
         branch: source.target_revision.clone(),
         helm_value_files: source.helm.as_ref().map(|h| h.value_files.clone()).unwrap_or_default(),
         helm_tag_key: settings.helm_tag_key.clone().unwrap_or_else(|| DEFAULT_HELM_TAG_KEY.to_string()),
+        helm_replicas_key: settings.helm_replicas_key.clone().unwrap_or_else(|| DEFAULT_HELM_REPLICAS_KEY.to_string()),
     })
 }
 
@@ -113,27 +151,27 @@ pub fn already_running(app: &App, images: &[String]) -> bool {
     !want.is_empty() && have == want
 }
 
-/// Compute the exact diff of the promotion into `key`'s overlay. Writes nothing.
+/// Compute the exact diff of `edit` in `key`'s overlay. Writes nothing.
 pub async fn plan(
     client: &ArgoClient,
     key: &AppKey,
-    images: &[String],
+    edit: &Edit,
     settings: &PromoteSettings,
 ) -> Result<Vec<DiffLine>, Failure> {
     let app = client.get_app(key, None).await.map_err(|e| e.to_failure())?;
     let target = target_of(&app, settings)?;
-    let images = parse_images(images)?;
-    let settings = settings.clone();
+    let (settings, edit) = (settings.clone(), edit.clone());
     blocking(move || {
         let clone = open_clone(&settings, &target)?;
-        Ok(commit::plan(&clone, &target, &images)?.diff)
+        Ok(commit::plan(&clone, &target, &edit)?.diff)
     })
     .await
 }
 
 /// Commit and push the promotion into `app`'s overlay (the app as just read).
 pub async fn push(app: &App, input: &PromoteInput, settings: &PromoteSettings) -> Result<GitOutcome, Failure> {
-    if already_running(app, &input.images) {
+    let scale = matches!(input.intent, Intent::Scale { .. });
+    if !scale && already_running(app, &input.images) {
         return Ok(GitOutcome::NothingToDo(format!("{} already runs {}", input.to_env, input.images.join(", "))));
     }
     let target = target_of(app, settings)?;
@@ -141,7 +179,8 @@ pub async fn push(app: &App, input: &PromoteInput, settings: &PromoteSettings) -
         service: input.service.clone(),
         from_env: input.from_env.clone(),
         to_env: input.to_env.clone(),
-        images: parse_images(&input.images)?,
+        edit: edit_of(&input.images, &input.intent)?,
+        intent: input.intent.clone(),
         trailers: Trailers {
             request_id: input.request_id.clone().unwrap_or_else(|| "direct".into()),
             requested_by: input.requested_by.clone(),
@@ -155,7 +194,7 @@ pub async fn push(app: &App, input: &PromoteInput, settings: &PromoteSettings) -
     blocking(move || {
         let clone = open_clone(&settings, &target)?;
         let attempts = settings.push_attempts.unwrap_or(DEFAULT_PUSH_ATTEMPTS);
-        let shown = if shown.is_empty() { commit::plan(&clone, &target, &req.images)?.diff } else { shown };
+        let shown = if shown.is_empty() { commit::plan(&clone, &target, &req.edit)?.diff } else { shown };
         match commit::execute(&clone, &target, &req, &shown, attempts) {
             Ok(p) => Ok(GitOutcome::Pushed { commit: p.commit, attempts: p.attempts }),
             Err(PromoteError::NothingToDo) => {
@@ -167,7 +206,7 @@ pub async fn push(app: &App, input: &PromoteInput, settings: &PromoteSettings) -
     .await
 }
 
-fn open_clone(settings: &PromoteSettings, target: &Target) -> Result<WorkingClone, PromoteError> {
+pub(super) fn open_clone(settings: &PromoteSettings, target: &Target) -> Result<WorkingClone, PromoteError> {
     let root = match &settings.cache_root {
         Some(r) => r.clone(),
         None => default_root()?,
@@ -201,7 +240,7 @@ fn default_branch(git: &Git, remote: &str) -> Result<String, PromoteError> {
         .ok_or_else(|| PromoteError::Invalid("the remote has no default branch; set targetRevision".into()))
 }
 
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, PromoteError> + Send + 'static,
 ) -> Result<T, Failure> {
     match tokio::task::spawn_blocking(f).await {

@@ -5,10 +5,10 @@
 //! (`engine::governance::verdict`); the run itself is `Action::Promote` through
 //! [`crate::client::actions`] like every other action.
 
-use super::promote::{already_running, plan, target_of, PromoteSettings};
+use super::promote::{already_running, edit_of, plan, target_of, PromoteSettings};
 use crate::client::argocd::ArgoClient;
 use crate::domain::promotion::PromotionPlan;
-use crate::domain::{AppKey, ErrorKind, Failure};
+use crate::domain::{AppKey, ErrorKind, Failure, Intent};
 
 /// The plan of promoting `images` into `key`'s overlay. Writes nothing.
 pub async fn plan_promotion(
@@ -17,15 +17,30 @@ pub async fn plan_promotion(
     images: &[String],
     settings: &PromoteSettings,
 ) -> Result<PromotionPlan, Failure> {
+    plan_change(client, key, images, &Intent::Promote, settings).await
+}
+
+/// The plan of any GitOps change into `key`'s overlay: `images` for a promotion, deploy or
+/// rollback, the intent's replica count for a scale. Writes nothing.
+pub async fn plan_change(
+    client: &ArgoClient,
+    key: &AppKey,
+    images: &[String],
+    intent: &Intent,
+    settings: &PromoteSettings,
+) -> Result<PromotionPlan, Failure> {
     let app = client.get_app(key, None).await.map_err(|e| e.to_failure())?;
-    let versions = crate::engine::payload::versions_of(images);
-    if already_running(&app, images) {
-        return Err(nothing_to_do(format!("{} already runs {versions}", key.name)));
+    let what = match intent {
+        Intent::Scale { workload, replicas } => format!("{workload} at {replicas} replicas"),
+        _ => crate::engine::payload::versions_of(images),
+    };
+    if !matches!(intent, Intent::Scale { .. }) && already_running(&app, images) {
+        return Err(nothing_to_do(format!("{} already runs {what}", key.name)));
     }
     let target = target_of(&app, settings)?;
-    let diff = plan(client, key, images, settings).await?;
+    let diff = plan(client, key, &edit_of(images, intent)?, settings).await?;
     if diff.is_empty() {
-        return Err(nothing_to_do(format!("the overlay of {} already has {versions}", key.name)));
+        return Err(nothing_to_do(format!("the overlay of {} already has {what}", key.name)));
     }
     Ok(PromotionPlan { diff, repo_url: target.repo_url, path: target.path })
 }

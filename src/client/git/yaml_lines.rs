@@ -99,11 +99,16 @@ pub fn render_scalar(value: &str, quote: Option<char>) -> String {
 /// Replace the scalar of the `key: value` on `line` (whose key starts at byte `key_at`),
 /// keeping quotes style, spacing and trailing comment. None when the value is not a scalar.
 pub fn replace_scalar(line: &str, key_at: usize, value: &str) -> Option<String> {
+    replace_scalar_with(line, key_at, |quote| render_scalar(value, quote))
+}
+
+/// [`replace_scalar`] with the new text rendered by `render` (given the old quote style).
+pub fn replace_scalar_with(line: &str, key_at: usize, render: impl FnOnce(Option<char>) -> String) -> Option<String> {
     let (_, value_off) = key_of(&line[key_at..])?;
     let value_part = &line[key_at + value_off..];
     let (s, e, quote) = scalar_span(value_part)?;
     let base = key_at + value_off;
-    Some(format!("{}{}{}", &line[..base + s], render_scalar(value, quote), &line[base + e..]))
+    Some(format!("{}{}{}", &line[..base + s], render(quote), &line[base + e..]))
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ pub fn gate(
         reason: given(ask.reason),
         override_freeze: ask.override_freeze,
         from_env: match action {
-            Action::Promote(p) => Some(p.from_env.clone()),
+            Action::Promote(p) => p.source_env().map(str::to_string),
             _ => None,
         },
         ..Request::default()

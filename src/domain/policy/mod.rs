@@ -20,7 +20,7 @@ pub use parse::{parse, EXAMPLE};
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Action;
+use crate::domain::{Action, Intent};
 
 /// The actions the policy governs. Anything else (refresh, terminate, Rollout steps) follows
 /// the rules of `sync`, its closest kin: it changes the running state without changing Git.
@@ -55,9 +55,14 @@ impl ActionKind {
             Action::Rollback { .. } => Some(Self::Rollback),
             Action::Scale { .. } => Some(Self::Scale),
             Action::Restart { .. } => Some(Self::Restart),
-            // Any other action (including a GitOps promotion, once the promotion engineer adds
-            // `Action::Promote`) is matched by its verb so this stays additive.
-            other if other.verb() == "promote" => Some(Self::Promote),
+            // A GitOps change is governed by what it does, not by the path it takes: a rollback
+            // or a scale written as a commit obeys the rollback or scale rules. A deploy of a
+            // chosen tag changes the version in Git as a promotion does, so it obeys those.
+            Action::Promote(p) => Some(match p.intent {
+                Intent::Rollback { .. } => Self::Rollback,
+                Intent::Scale { .. } => Self::Scale,
+                Intent::Promote | Intent::Deploy => Self::Promote,
+            }),
             _ => Some(Self::Sync),
         }
     }
