@@ -128,7 +128,7 @@ pub async fn perform(h: &Headless, dep: &Deployment, action: &Action, a: &Act) -
     let label = format!("{}/{}", dep.service, dep.env);
     let (who, context) = match h.govern(dep, action, &a.asked).await? {
         Gate::Run { who, context } => (who, context),
-        Gate::Filed => return Ok(()), // Filed as an approval request; nothing runs now.
+        Gate::Filed(_) => return Ok(()), // Filed as an approval request; nothing runs now.
     };
     errln!("{} {label} ({}){}", action.verb(), dep.key.name, opts_suffix(action));
     let started = Instant::now();

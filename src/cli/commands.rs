@@ -267,6 +267,26 @@ pub enum Sub {
         #[command(flatten)]
         conn: Connection,
     },
+    /// Deploy an image tag the GitOps way (committed to the environment's overlay, diff first)
+    /// or sync the app to a Git revision through Argo CD.
+    Deploy {
+        #[command(flatten)]
+        target: Target,
+        /// Image tag to run: written to the environment's overlay, committed and pushed.
+        #[arg(long, value_name = "TAG", conflicts_with = "revision", required_unless_present = "revision")]
+        tag: Option<String>,
+        /// Git revision (commit, tag or branch) to sync to; Argo CD refuses it while auto-sync is on.
+        #[arg(long, value_name = "REV")]
+        revision: Option<String>,
+        #[command(flatten)]
+        wait: Waiting,
+        #[command(flatten)]
+        why: Justification,
+        #[command(flatten)]
+        out: Output,
+        #[command(flatten)]
+        conn: Connection,
+    },
     /// List the runs: actions that ran (with their outcome) and approval requests; on the
     /// Conductor engine its executions (`runs retry ID`, `runs terminate ID`).
     Runs {

@@ -44,7 +44,7 @@ pub enum Gate {
     /// Run it here, as `who`, with this context for the trail.
     Run { who: UserInfo, context: RunContext },
     /// Filed as a request (its id); nothing runs now.
-    Filed,
+    Filed(String),
 }
 
 /// The governance of `cfg` (the ledger flags over its `[gitops]`) for the commands that reach
@@ -90,6 +90,18 @@ impl Headless {
 
     /// Whether `action` on `dep` may run now, as the console would decide it.
     pub async fn govern(&self, dep: &Deployment, action: &Action, asked: &Asked) -> Result<Gate, Failure> {
+        self.govern_saying(dep, action, asked, true).await
+    }
+
+    /// [`Self::govern`]; `say_filed`: print the filed request's line on stdout (off when the
+    /// caller prints JSON there instead).
+    pub async fn govern_saying(
+        &self,
+        dep: &Deployment,
+        action: &Action,
+        asked: &Asked,
+        say_filed: bool,
+    ) -> Result<Gate, Failure> {
         let client = self.client(dep.key.instance)?;
         let who = client.userinfo().await.map_err(|e| e.to_failure())?;
         let context =
@@ -129,8 +141,12 @@ impl Headless {
             Verdict::Reading => Err(Failure::new(ErrorKind::Unavailable, "the policy could not be read")),
             Verdict::NeedsApproval { explanation, .. } => {
                 let id = self.governance.file(&who, request, &dep.service, action).await?;
-                outln!("{summary}: approval request {id} filed; {explanation}");
-                Ok(Gate::Filed)
+                if say_filed {
+                    outln!("{summary}: approval request {id} filed; {explanation}");
+                } else {
+                    errln!("{summary}: approval request {id} filed; {explanation}");
+                }
+                Ok(Gate::Filed(id))
             }
         }
     }

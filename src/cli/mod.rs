@@ -14,9 +14,11 @@ mod conductor;
 mod config_cmd;
 mod console;
 mod demo;
+mod deploy;
 mod diff;
 pub mod doctor;
 mod estate_cache;
+mod gitops;
 mod govern;
 mod history;
 mod logs;
@@ -146,6 +148,10 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<ExitCode, Failure
         Sub::Worker { concurrency, .. } => ok(worker::run(&h, concurrency).await),
         Sub::Promote { service, from, to, wait, why, .. } => {
             ok(promote::run(&h, promote::PromoteArgs { service, from, to, asked: why.asked(), wait }).await)
+        }
+        Sub::Deploy { target, tag, revision, wait, why, out, .. } => {
+            let a = deploy::DeployArgs { target, tag, revision, wait, asked: why.asked(), format: out.output };
+            ok(deploy::run(&h, a).await)
         }
         Sub::History { target, out, .. } => ok(history::run(&h, &target, out.output).await),
         Sub::Diff { target, exit_code, out, .. } => diff::run(&h, &target, exit_code, out.output).await,

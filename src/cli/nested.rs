@@ -136,6 +136,7 @@ impl Sub {
             | Self::Diff { conn, .. }
             | Self::Logs { conn, .. }
             | Self::Promote { conn, .. }
+            | Self::Deploy { conn, .. }
             | Self::Withdraw { conn, .. }
             | Self::Approve { conn, .. }
             | Self::Reject { conn, .. }

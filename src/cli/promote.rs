@@ -4,13 +4,11 @@
 //! policy lane names the skip) — run the promotion here (commit with trailers, push,
 //! refresh/sync B, with `--wait` follow it to healthy), file an approval request, or refuse.
 
-use super::args::Waiting;
-use super::govern::{Asked, Gate, Headless};
-use super::output::outln;
+use super::args::{Format, Waiting};
+use super::gitops::{commit_change, Change};
+use super::govern::{Asked, Headless};
 use super::resolve::{check_env, is_service, services_of};
 use super::status::list_all;
-use crate::client::git::promote::PromoteSettings;
-use crate::client::git::promote_flow::plan_promotion;
 use crate::domain::{Action, ErrorKind, Failure, Promotion};
 
 /// What the command line asked for.
@@ -45,38 +43,10 @@ pub async fn run(h: &Headless, a: PromoteArgs) -> Result<(), Failure> {
         ..Promotion::new(&a.service, &a.from, &a.to, Vec::new())
     };
     h.route(&dst, &Action::Promote(Box::new(promotion.clone()))).await?;
-    let (sc, dc) = (h.client(src.key.instance)?, h.client(dst.key.instance)?);
+    let sc = h.client(src.key.instance)?;
     let source_app = sc.get_app(&src.key, None).await.map_err(|e| e.to_failure())?;
     promotion.images = source_app.status.summary.images.clone();
-    let settings = PromoteSettings::for_client(dc).await?;
-    let plan = match plan_promotion(dc, &dst.key, &promotion.images, &settings).await {
-        Ok(p) => p,
-        // "Nothing to do" is an answer, said as such (exit 0).
-        Err(f) if f.message.starts_with("nothing to do") => {
-            outln!("promote {}: {}", a.service, f.message);
-            return Ok(());
-        }
-        Err(f) => return Err(f),
-    };
-    for l in &plan.diff {
-        outln!("{}", crate::engine::payload::diff_text(l));
-    }
-    promotion.diff = plan.diff;
-    let action = Action::Promote(Box::new(promotion));
-    let (who, context) = match h.govern(&dst, &action, &a.asked).await? {
-        Gate::Run { who, context } => (who, context),
-        Gate::Filed => return Ok(()),
-    };
-    let follow = Some(a.wait).filter(|w| w.wait).map(|w| w.timeout());
-    let steps = h.run(&dst, &action, &who, &context, follow).await?;
-    // What happened in Git ("commit a1b2c3d pushed", "nothing to do: …"), then whether it was
-    // followed to health.
-    let git = steps.iter().find(|s| s.starts_with("commit ") || s.starts_with("nothing to do"));
-    let said = match (git, follow) {
-        (Some(g), Some(_)) => format!("{g}; done"),
-        (Some(g), None) => g.clone(),
-        (None, _) => steps.last().cloned().unwrap_or_else(|| "done".into()),
-    };
-    outln!("promote {} {} → {}: {said}", a.service, a.from, a.to);
-    Ok(())
+    let label = format!("promote {} {} → {}", a.service, a.from, a.to);
+    let change = Change { dep: &dst, promotion, asked: &a.asked, wait: a.wait, format: Format::Table, label };
+    commit_change(h, change).await
 }

@@ -88,7 +88,8 @@ pub async fn run_action_with(
     let verb = action.verb();
     match action {
         Action::Sync { prune, dry_run, force, apply_only } => {
-            let o = SyncOpts { prune: *prune, dry_run: *dry_run, force: *force, apply_only: *apply_only };
+            let o =
+                SyncOpts { prune: *prune, dry_run: *dry_run, force: *force, apply_only: *apply_only, revision: None };
             let app = step(r, "sync sent", client.sync(key, o)).await?;
             let goal = if *dry_run { Goal::Operation } else { Goal::OperationThenHealth };
             let labels = if *dry_run { Labels::OPERATION_ONLY } else { Labels::OPERATION };
@@ -112,6 +113,12 @@ pub async fn run_action_with(
             step(r, "refresh sent", client.get_app(key, Some(how))).await.map(drop)
         }
         Action::ResumeAutoSync => step(r, "auto-sync resumed", client.set_auto_sync(key, true)).await,
+        Action::SyncRevision { revision } => {
+            let o = SyncOpts { revision: Some(revision.clone()), ..SyncOpts::default() };
+            let app = step(r, "sync sent", client.sync(key, o)).await?;
+            let f = Follower::new(Goal::OperationThenHealth, Some(&app));
+            follow_if(client, key, opts, f, Labels::OPERATION, verb, r).await
+        }
         Action::Scale { kind, group, name, namespace, replicas } => {
             let res = resource(client, key, group, kind, name, namespace).await;
             let sent = if kind == "Rollout" && group == "argoproj.io" {

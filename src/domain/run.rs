@@ -47,6 +47,11 @@ pub enum Action {
         name: String,
         namespace: String,
     },
+    /// Sync the app to one Git revision (`flightdeck deploy --revision`). Argo CD refuses it
+    /// while auto-sync is on (the app follows its `targetRevision` then).
+    SyncRevision {
+        revision: String,
+    },
     /// Turn auto-sync back on after a pinned rollback.
     ResumeAutoSync,
     /// Set the app's automated sync policy: auto-sync on or off and, while on, self-heal and
@@ -174,6 +179,7 @@ impl Action {
             Self::RolloutPromote { .. } => "promote-full",
             Self::RolloutAbort { .. } => "abort",
             Self::RolloutResume { .. } => "resume",
+            Self::SyncRevision { .. } => "deploy",
             Self::ResumeAutoSync => "resume auto-sync",
             Self::SetSyncPolicy(_) => "set sync policy",
             Self::Promote(p) => match p.intent {
@@ -219,6 +225,7 @@ impl Action {
                 format!("Rollout {name}")
             }
             Self::SetSyncPolicy(p) => p.describe(),
+            Self::SyncRevision { revision } => format!("revision {}", revision.get(..12).unwrap_or(revision)),
             Self::Terminate | Self::ResumeAutoSync => String::new(),
             Self::Promote(p) => {
                 let (from_env, images) = (&p.from_env, &p.images);
@@ -235,7 +242,7 @@ impl Action {
     }
     /// Whether the action starts an operation worth following to its end and to health.
     pub fn starts_operation(&self) -> bool {
-        matches!(self, Self::Sync { .. } | Self::Rollback { .. })
+        matches!(self, Self::Sync { .. } | Self::Rollback { .. } | Self::SyncRevision { .. })
     }
 }
 

@@ -53,6 +53,7 @@ pub fn payload_of(action: &Action) -> Value {
             json!({ "action": "rollout-resume", "name": name, "namespace": namespace })
         }
         Action::ResumeAutoSync => json!({ "action": "resume-auto-sync" }),
+        Action::SyncRevision { revision } => json!({ "action": "sync-revision", "revision": revision }),
         Action::SetSyncPolicy(p) => json!({
             "action": "sync-policy", "auto_sync": p.auto_sync, "self_heal": p.self_heal, "prune": p.prune,
         }),
@@ -142,6 +143,7 @@ pub fn action_of(s: &RequestState) -> Result<Action, String> {
         "rollout-abort" => Action::RolloutAbort { name: text("name")?, namespace: text("namespace")? },
         "rollout-resume" => Action::RolloutResume { name: text("name")?, namespace: text("namespace")? },
         "resume-auto-sync" => Action::ResumeAutoSync,
+        "sync-revision" => Action::SyncRevision { revision: text("revision")? },
         "sync-policy" => Action::SetSyncPolicy(crate::domain::SyncPolicy {
             auto_sync: flag("auto_sync"),
             self_heal: flag("self_heal"),
@@ -258,6 +260,7 @@ mod tests {
             Action::RolloutAbort { name: "r".into(), namespace: "shop".into() },
             Action::RolloutResume { name: "r".into(), namespace: "shop".into() },
             Action::ResumeAutoSync,
+            Action::SyncRevision { revision: "3f2a1c9".into() },
             Action::SetSyncPolicy(crate::domain::SyncPolicy { auto_sync: true, self_heal: false, prune: true }),
             Action::SetSyncPolicy(crate::domain::SyncPolicy::default()),
         ];

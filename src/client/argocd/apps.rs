@@ -55,12 +55,14 @@ pub enum Refresh {
 }
 
 /// Options of a sync (notes §3.4).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SyncOpts {
     pub prune: bool,
     pub dry_run: bool,
     pub force: bool,
     pub apply_only: bool,
+    /// The Git revision to sync to; `None` = the app's `targetRevision`.
+    pub revision: Option<String>,
 }
 
 /// A managed resource an action or patch targets.
@@ -326,7 +328,11 @@ impl ArgoClient {
 pub fn sync_body(o: SyncOpts) -> Value {
     let strategy =
         if o.apply_only { json!({ "apply": { "force": o.force } }) } else { json!({ "hook": { "force": o.force } }) };
-    json!({ "prune": o.prune, "dryRun": o.dry_run, "strategy": strategy })
+    let mut body = json!({ "prune": o.prune, "dryRun": o.dry_run, "strategy": strategy });
+    if let (Some(rev), Some(m)) = (o.revision, body.as_object_mut()) {
+        m.insert("revision".into(), json!(rev));
+    }
+    body
 }
 
 #[cfg(test)]
@@ -348,7 +354,7 @@ mod tests {
     fn sync_body_shapes() {
         let b = sync_body(SyncOpts { prune: true, ..Default::default() });
         assert_eq!(b, json!({"prune":true,"dryRun":false,"strategy":{"hook":{"force":false}}}));
-        let b = sync_body(SyncOpts { apply_only: true, force: true, dry_run: true, prune: false });
+        let b = sync_body(SyncOpts { apply_only: true, force: true, dry_run: true, prune: false, revision: None });
         assert_eq!(b["strategy"], json!({"apply":{"force":true}}));
         assert_eq!(b["dryRun"], json!(true));
     }

@@ -32,10 +32,15 @@ pub enum ActionKind {
     Rollback,
     Scale,
     Restart,
+    /// A version chosen by hand (`deploy --tag`, `deploy --revision`): unlike a promotion it
+    /// has not run in the previous environment, so it follows the environment's own rules
+    /// unless `[env.E.deploy]` says otherwise.
+    Deploy,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 5] = [Self::Sync, Self::Promote, Self::Rollback, Self::Scale, Self::Restart];
+    pub const ALL: [ActionKind; 6] =
+        [Self::Sync, Self::Promote, Self::Rollback, Self::Scale, Self::Restart, Self::Deploy];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -44,6 +49,7 @@ impl ActionKind {
             Self::Rollback => "rollback",
             Self::Scale => "scale",
             Self::Restart => "restart",
+            Self::Deploy => "deploy",
         }
     }
 
@@ -55,13 +61,14 @@ impl ActionKind {
             Action::Rollback { .. } => Some(Self::Rollback),
             Action::Scale { .. } => Some(Self::Scale),
             Action::Restart { .. } => Some(Self::Restart),
+            Action::SyncRevision { .. } => Some(Self::Deploy),
             // A GitOps change is governed by what it does, not by the path it takes: a rollback
-            // or a scale written as a commit obeys the rollback or scale rules. A deploy of a
-            // chosen tag changes the version in Git as a promotion does, so it obeys those.
+            // or a scale written as a commit obeys the rollback or scale rules.
             Action::Promote(p) => Some(match p.intent {
+                Intent::Promote => Self::Promote,
+                Intent::Deploy => Self::Deploy,
                 Intent::Rollback { .. } => Self::Rollback,
                 Intent::Scale { .. } => Self::Scale,
-                Intent::Promote | Intent::Deploy => Self::Promote,
             }),
             _ => Some(Self::Sync),
         }

@@ -76,6 +76,7 @@ struct RawEnv {
     promote: Option<RawRules>,
     rollback: Option<RawRules>,
     scale: Option<RawRules>,
+    deploy: Option<RawRules>,
     restart: Option<RawRules>,
     #[serde(default)]
     freeze: Vec<Spanned<RawFreeze>>,
@@ -276,6 +277,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
                 ActionKind::Rollback => &e.rollback,
                 ActionKind::Scale => &e.scale,
                 ActionKind::Restart => &e.restart,
+                ActionKind::Deploy => &e.deploy,
             };
             let rules = match own {
                 Some(raw_rules) => cx.layer(&base, raw_rules)?,

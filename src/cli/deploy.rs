@@ -1,0 +1,130 @@
+//! Headless `flightdeck deploy SERVICE --env E (--tag T | --revision R) [--wait] [-o json]`.
+//! `--tag` is the GitOps way: the images the app runs, retagged, are written to the
+//! environment's overlay (the diff shown first), committed and pushed, and Argo CD deploys
+//! the commit (auto-sync stays on; without it the run syncs). `--revision` syncs the app to
+//! that Git revision through Argo CD, which refuses it while auto-sync is on: said up front,
+//! with the GitOps alternative. Both pass the one governance path and land in the trail.
+
+use std::time::Instant;
+
+use serde_json::json;
+
+use super::args::{Format, Target, Waiting};
+use super::gitops::{commit_change, Change};
+use super::govern::{Asked, Gate, Headless};
+use super::output::{errln, outln, print_json};
+use super::resolve::resolve;
+use crate::client::git::overlay::ImageRef;
+use crate::domain::sanitize::clean;
+use crate::domain::{Action, ErrorKind, Failure, Intent, Promotion};
+
+/// What the command line asked for.
+pub struct DeployArgs {
+    pub target: Target,
+    pub tag: Option<String>,
+    pub revision: Option<String>,
+    pub wait: Waiting,
+    pub asked: Asked,
+    pub format: Format,
+}
+
+pub async fn run(h: &Headless, a: DeployArgs) -> Result<(), Failure> {
+    let dep = resolve(&h.cfg, &a.target).await?;
+    let client = h.client(dep.key.instance)?;
+    let app = client.get_app(&dep.key, None).await.map_err(|e| e.to_failure())?;
+    let label = format!("deploy {}/{}", dep.service, dep.env);
+    if let Some(tag) = &a.tag {
+        let images = retag(&app.status.summary.images, tag)?;
+        let promotion = Promotion {
+            ticket: a.asked.ticket.clone(),
+            reason: a.asked.reason.clone().or_else(|| a.asked.override_freeze.clone()),
+            ..Promotion::in_place(&dep.service, &dep.env, images, Intent::Deploy)
+        };
+        let change = Change { dep: &dep, promotion, asked: &a.asked, wait: a.wait, format: a.format, label };
+        return commit_change(h, change).await;
+    }
+    let revision = a.revision.clone().unwrap_or_default();
+    if app.auto_sync() {
+        // Argo CD answers "Cannot sync to R: auto-sync currently set to …": say it first.
+        return Err(Failure::new(
+            ErrorKind::Conflict,
+            format!(
+                "{} has auto-sync on: it deploys what its targetRevision says, not {}",
+                dep.key.name,
+                clean(&revision)
+            ),
+        )
+        .with_hint(format!(
+            "deploy the GitOps way with `--tag`, or (break-glass) turn auto-sync off first with \
+             `flightdeck sync-policy {} --env {} --auto-sync off`: the app then stays pinned",
+            dep.service, dep.env
+        )));
+    }
+    let current = clean(&app.status.sync.revision);
+    let json = a.format == Format::Json;
+    if !json {
+        // What changes, first: the revision deployed now and the one asked for.
+        outln!("revision {} → {}", short(&current), clean(&revision));
+    }
+    let action = Action::SyncRevision { revision: revision.clone() };
+    let (who, context) = match h.govern_saying(&dep, &action, &a.asked, !json).await? {
+        Gate::Run { who, context } => (who, context),
+        Gate::Filed(id) => {
+            return match json {
+                true => print_json(&json!({ "action": "deploy", "service": dep.service, "env": dep.env,
+                    "via": "argocd", "revision": revision, "from_revision": current, "outcome": "filed", "request": id })),
+                false => Ok(()),
+            };
+        }
+    };
+    errln!("deploy {}/{} ({}): revision {}", dep.service, dep.env, dep.key.name, clean(&revision));
+    let started = Instant::now();
+    let follow = Some(a.wait).filter(|w| w.wait).map(|w| w.timeout());
+    let steps = h.run(&dep, &action, &who, &context, follow).await?;
+    if json {
+        let outcome = if follow.is_some() { "done" } else { "sent" };
+        return print_json(&json!({ "action": "deploy", "service": dep.service, "env": dep.env, "app": dep.key.name,
+            "via": "argocd", "revision": revision, "from_revision": current, "outcome": outcome, "steps": steps }));
+    }
+    let what = match (follow, steps.last()) {
+        (None, Some(step)) => step.clone(),
+        _ => "done".to_string(),
+    };
+    outln!("{label}: {what} in {:.1}s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The images the app runs, each at `tag` (a digest pin is dropped: the tag decides).
+pub fn retag(running: &[String], tag: &str) -> Result<Vec<String>, Failure> {
+    let bad = tag.is_empty() || tag.chars().any(|c| c.is_whitespace() || c.is_control() || "/:@".contains(c));
+    if bad {
+        return Err(Failure::new(ErrorKind::Usage, format!("{:?} is not an image tag", clean(tag)))
+            .with_hint("a tag is a name like v1.4.0 (no '/', ':' or '@')"));
+    }
+    let images: Vec<String> =
+        running.iter().filter_map(|i| ImageRef::parse(i)).map(|i| format!("{}:{tag}", clean(&i.name))).collect();
+    if images.is_empty() {
+        return Err(Failure::new(ErrorKind::Usage, "the app reports no image to retag")
+            .with_hint("Argo CD lists the images it runs in status.summary.images; is the app synced?"));
+    }
+    Ok(images)
+}
+
+fn short(rev: &str) -> &str {
+    rev.get(..7).unwrap_or(rev)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retag_keeps_the_name_and_refuses_what_is_no_tag() {
+        let running = vec!["registry.example.com:5000/web/alpha:v1.0.0@sha256:ab".to_string()];
+        assert_eq!(retag(&running, "v1.2.0").unwrap(), ["registry.example.com:5000/web/alpha:v1.2.0"]);
+        for bad in ["", "v1 2", "x/y", "a:b", "a@b"] {
+            assert!(retag(&running, bad).is_err(), "{bad}");
+        }
+        assert!(retag(&[], "v1").is_err());
+    }
+}
