@@ -2,8 +2,10 @@
 //! owns and removes) holding `apps/{service}/overlays/{env}/kustomization.yaml` for every app
 //! and `policy.toml` at the root. Applications point at it (`file://…`). On every clock tick
 //! the simulator polls `main`; when a commit changes an app's overlay, that app's desired
-//! version follows the overlay's `newTag` (OutOfSync, then auto-sync where it is on), which is
-//! what Argo CD's repo server and controller do with a real repository.
+//! version follows the overlay's `newTag` and its desired replicas the overlay's `replicas[]`
+//! count for the workload (OutOfSync, then auto-sync where it is on; self-heal then keeps the
+//! committed count), which is what Argo CD's repo server and controller do with a real
+//! repository. Revisions that came from a commit are reported as that commit's SHA.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,12 +18,14 @@ use crate::state::{lock, Instance};
 /// The policy seeded at the repository root (the same file the docs show).
 const POLICY: &str = include_str!("../../config/policy.example.toml");
 
-/// One overlay that changed on `main`: which app, which tag it now asks for, at which commit.
+/// One overlay that changed on `main`: which app, which tag (and replica count, when the
+/// overlay sets one) it now asks for, at which commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverlayChange {
     pub service: String,
     pub env: String,
     pub tag: String,
+    pub replicas: Option<u16>,
     pub commit: String,
 }
 
@@ -126,6 +130,7 @@ impl GitSide {
                     service: service.to_string(),
                     env: env.to_string(),
                     tag: new_tag(&text)?,
+                    replicas: replica_count(&text, service),
                     commit: now.clone(),
                 })
             })
@@ -145,6 +150,18 @@ fn new_tag(text: &str) -> Option<String> {
         .filter_map(|l| l.trim().strip_prefix("newTag:"))
         .map(|v| v.split(" #").next().unwrap_or("").trim().trim_matches(['"', '\'']).to_string())
         .next()
+}
+
+/// The `count` of the kustomization's `replicas[]` entry named `workload` (the simulator's
+/// workloads are named after their service), read as kustomize reads it.
+fn replica_count(text: &str, workload: &str) -> Option<u16> {
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).ok()?;
+    let entry = doc
+        .get("replicas")?
+        .as_sequence()?
+        .iter()
+        .find(|e| e.get("name").and_then(serde_yaml_ng::Value::as_str) == Some(workload))?;
+    entry.get("count")?.as_u64().and_then(|n| u16::try_from(n).ok())
 }
 
 /// `v1.2.3` → `Ver(1, 2, 3)`.
@@ -171,13 +188,17 @@ impl Instance {
             return;
         };
         let rev = rev_of(&change.commit);
-        if self.apps[idx].head_ver == ver && self.apps[idx].head_rev == rev {
+        let replicas = change.replicas.unwrap_or(self.apps[idx].replicas);
+        let app = &self.apps[idx];
+        if app.head_ver == ver && app.head_rev == rev && app.replicas == replicas {
             return;
         }
+        self.commits.insert(rev, change.commit.clone());
         let b = self.before(idx);
         let app = &mut self.apps[idx];
         app.head_ver = ver;
         app.head_rev = rev;
+        app.replicas = replicas;
         self.changed(idx, b);
     }
 }
@@ -193,5 +214,15 @@ mod tests {
         assert_eq!(parse_ver("v1.20.3"), Some(Ver(1, 20, 3)));
         assert_eq!(parse_ver("1.2.3"), None);
         assert_eq!(parse_ver("v1.2"), None);
+    }
+
+    #[test]
+    fn reads_the_workloads_replica_count() {
+        let text = format!(
+            "{}replicas:\n  - name: other\n    count: 9\n  - name: a\n    count: 4\n",
+            kustomization("a", "r/a", "v1.0.0")
+        );
+        assert_eq!(replica_count(&text, "a"), Some(4));
+        assert_eq!(replica_count(&kustomization("a", "r/a", "v1.0.0"), "a"), None);
     }
 }

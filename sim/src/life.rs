@@ -5,7 +5,8 @@ use std::borrow::Cow;
 
 use crate::estate::{degraded_message, DEGRADED_MESSAGES};
 use crate::model::{Health, Hist, Initiator, OpState, Phase, RolloutPhase, SyncParams, Ver};
-use crate::rng::{mix, sha40};
+use crate::render::sha;
+use crate::rng::mix;
 use crate::state::{Instance, TimerKind};
 
 /// Argo CD's default `spec.revisionHistoryLimit`.
@@ -87,8 +88,8 @@ impl Instance {
         };
         let msg = match (&user, p.rollback_id) {
             (Some(u), Some(h)) => format!("{u} initiated rollback to {h}"),
-            (Some(u), None) => format!("{u} initiated sync to {}", sha40(p.rev)),
-            (None, _) => format!("Initiated automated sync to '{}'", sha40(p.rev)),
+            (Some(u), None) => format!("{u} initiated sync to {}", sha(&self.commits, p.rev)),
+            (None, _) => format!("Initiated automated sync to '{}'", sha(&self.commits, p.rev)),
         };
         self.apps[idx].op = Some(OpState {
             id,
@@ -111,7 +112,7 @@ impl Instance {
         }
         let b = self.before(idx);
         let now = self.now_ms;
-        let sha = sha40(op.params.rev);
+        let sha = sha(&self.commits, op.params.rev);
         if op.phase == Phase::Terminating {
             self.close_op(idx, Phase::Failed, "Operation terminated".into());
             self.event(
@@ -335,8 +336,11 @@ impl Instance {
     pub fn resolve_revision(&self, idx: usize, revision: &str) -> (u64, Ver) {
         let app = &self.apps[idx];
         if !revision.is_empty() {
-            if let Some(h) =
-                app.history.iter().rev().find(|h| sha40(h.rev).starts_with(revision) && revision.len() >= 7)
+            if let Some(h) = app
+                .history
+                .iter()
+                .rev()
+                .find(|h| sha(&self.commits, h.rev).starts_with(revision) && revision.len() >= 7)
             {
                 return (h.rev, h.ver);
             }

@@ -17,6 +17,13 @@ pub struct Env<'a> {
     pub env: &'a str,
     /// `spec.source.repoURL`: the simulator's bare repository, or [`REPO_URL`] without one.
     pub repo: &'a str,
+    /// The real commit of each revision the GitOps repository produced (others are made up).
+    pub commits: &'a std::collections::HashMap<u64, String>,
+}
+
+/// The 40-hex revision of `rev`: the real commit when it came from the repository.
+pub fn sha(commits: &std::collections::HashMap<u64, String>, rev: u64) -> String {
+    commits.get(&rev).cloned().unwrap_or_else(|| sha40(rev))
 }
 
 /// RFC3339 with second precision, as `metav1.Time` marshals.
@@ -62,9 +69,9 @@ fn initiator(i: &Initiator) -> Value {
 }
 
 /// The top-level `operation` (also `operationState.operation`).
-pub fn operation(op: &SyncParams) -> Value {
+pub fn operation(op: &SyncParams, e: Env) -> Value {
     let mut sync = Map::new();
-    sync.insert("revision".into(), json!(sha40(op.rev)));
+    sync.insert("revision".into(), json!(sha(e.commits, op.rev)));
     if op.prune {
         sync.insert("prune".into(), json!(true));
     }
@@ -116,7 +123,7 @@ fn sync_result(app: &App, e: Env, op: &OpState) -> Value {
     let workload_msg = if failed { op.message.clone() } else { format!("{lower}.{group}/{} {verb}", e.svc.name) };
     let _ = app;
     json!({
-        "revision": sha40(op.params.rev),
+        "revision": sha(e.commits, op.params.rev),
         "source": source(e),
         "resources": [
             {"group": "", "version": "v1", "kind": "Service", "namespace": e.svc.name,
@@ -132,7 +139,7 @@ fn sync_result(app: &App, e: Env, op: &OpState) -> Value {
 
 pub fn operation_state(app: &App, e: Env, op: &OpState) -> Value {
     let mut m = Map::new();
-    m.insert("operation".into(), operation(&op.params));
+    m.insert("operation".into(), operation(&op.params, e));
     m.insert("phase".into(), json!(op.phase.as_str()));
     m.insert("message".into(), json!(op.message));
     m.insert("startedAt".into(), json!(ts(op.started_ms)));
@@ -148,7 +155,7 @@ pub fn operation_state(app: &App, e: Env, op: &OpState) -> Value {
 fn history_entry(h: &Hist, e: Env) -> Value {
     json!({
         "id": h.id,
-        "revision": sha40(h.rev),
+        "revision": sha(e.commits, h.rev),
         "deployStartedAt": ts(h.started_ms),
         "deployedAt": ts(h.deployed_ms),
         "source": source(e),
@@ -202,7 +209,7 @@ pub fn application(app: &App, e: Env) -> Value {
         json!({
             "status": app.sync_str(),
             "comparedTo": {"source": source(e), "destination": destination(e)},
-            "revision": sha40(app.head_rev),
+            "revision": sha(e.commits, app.head_rev),
         }),
     );
     status
@@ -251,7 +258,7 @@ pub fn application(app: &App, e: Env) -> Value {
     );
     root.insert("status".into(), Value::Object(status));
     if let Some(op) = app.op.as_ref().filter(|o| o.phase.in_flight()) {
-        root.insert("operation".into(), operation(&op.params));
+        root.insert("operation".into(), operation(&op.params, e));
     }
     Value::Object(root)
 }

@@ -120,6 +120,8 @@ pub struct Instance {
     pub tree_watch_count: watch::Sender<usize>,
     /// Where the Applications' desired state lives (`spec.source.repoURL`).
     pub repo_url: String,
+    /// Revision id → the real commit, for revisions read from the GitOps repository.
+    pub commits: HashMap<u64, String>,
 }
 
 impl Instance {
@@ -152,6 +154,7 @@ impl Instance {
             tree_watchers: Vec::new(),
             tree_watch_count,
             repo_url: render::REPO_URL.to_string(),
+            commits: HashMap::new(),
         };
         // Every app starts at the instance's initial resourceVersion.
         inst.rv = 1;
@@ -177,7 +180,12 @@ impl Instance {
     }
 
     pub fn env_of(&self, idx: usize) -> Env<'_> {
-        Env { svc: &self.services[self.apps[idx].svc as usize], env: &self.env, repo: &self.repo_url }
+        Env {
+            svc: &self.services[self.apps[idx].svc as usize],
+            env: &self.env,
+            repo: &self.repo_url,
+            commits: &self.commits,
+        }
     }
 
     pub fn schedule(&mut self, after_ms: i64, app: usize, kind: TimerKind) {

@@ -1,4 +1,4 @@
-//! Headless actions (`sync`, `rollback`, `scale`, `restart`, `terminate`, `refresh`,
+//! Headless actions (`sync`, `rollback --break-glass` via [`super::rollback`], `scale`, `restart`, `terminate`, `refresh`,
 //! `rollout promote|abort|resume`, and `sync-policy` when it sets): resolve SERVICE and --env
 //! to one Application, build the action from what Argo CD reports (the workload, the Rollout,
 //! the history id), pass the one governance path (`Headless::govern`: run, refuse, or file an
@@ -18,7 +18,6 @@ use crate::domain::{Action, Deployment, ErrorKind, Failure};
 /// What the command line asked for, before Argo CD is read.
 enum Wanted {
     Sync { prune: bool, dry_run: bool },
-    Rollback { to: i64, pause_auto_sync: bool },
     Scale { replicas: u32 },
     Restart,
     Terminate,
@@ -43,9 +42,6 @@ pub async fn run(h: &Headless, cmd: Sub) -> Result<(), Failure> {
     let (a, wanted) = match cmd {
         Sub::Sync { target, prune, dry_run, wait, why, .. } => {
             (act(target, Some(wait), Some(why)), Wanted::Sync { prune, dry_run })
-        }
-        Sub::Rollback { target, to, pause_auto_sync, wait, why, .. } => {
-            (act(target, Some(wait), Some(why)), Wanted::Rollback { to, pause_auto_sync })
         }
         Sub::Scale { target, replicas, wait, why, .. } => {
             (act(target, Some(wait), Some(why)), Wanted::Scale { replicas })
@@ -79,15 +75,6 @@ async fn build(h: &Headless, dep: &Deployment, wanted: Wanted) -> Result<Action,
         Wanted::Sync { prune, dry_run } => Action::Sync { prune, dry_run, force: false, apply_only: false },
         Wanted::Refresh { hard } => Action::Refresh { hard },
         Wanted::Terminate => Action::Terminate,
-        Wanted::Rollback { to, pause_auto_sync } => {
-            let ids: Vec<String> = app().await?.to_detail().history.iter().rev().map(|e| e.id.to_string()).collect();
-            if !ids.contains(&to.to_string()) {
-                let mut f = crate::domain::choices::unknown("history id", &to.to_string(), &ids);
-                f.hint = Some(format!("`flightdeck history {} --env {}` lists them", dep.service, dep.env));
-                return Err(f);
-            }
-            Action::Rollback { history_id: to, pause_auto_sync }
-        }
         Wanted::Scale { replicas } => {
             let detail = app().await?.to_detail();
             let w = detail.workload().ok_or_else(|| no_workload(dep, "scale"))?;

@@ -97,20 +97,26 @@ pub enum Sub {
         #[command(flatten)]
         conn: Connection,
     },
-    /// Roll back a service to a history entry (`flightdeck history` lists them).
+    /// Roll back a service to a history entry (`flightdeck history` lists them): the GitOps
+    /// way (that version committed to the overlay) when the app has auto-sync and an overlay.
     Rollback {
         #[command(flatten)]
         target: Target,
         /// History id to roll back to, as `flightdeck history` lists it.
         #[arg(long, value_name = "HISTORY_ID")]
         to: i64,
-        /// Pause auto-sync first (Argo CD refuses a rollback while it is on).
+        /// Break-glass: roll back through Argo CD's API (pauses auto-sync; the app stays pinned).
+        #[arg(long)]
+        break_glass: bool,
+        /// Pause auto-sync first (Argo CD refuses a rollback while it is on); implies --break-glass.
         #[arg(long)]
         pause_auto_sync: bool,
         #[command(flatten)]
         wait: Waiting,
         #[command(flatten)]
         why: Justification,
+        #[command(flatten)]
+        out: Output,
         #[command(flatten)]
         conn: Connection,
     },

@@ -27,6 +27,7 @@ mod output;
 mod promote;
 pub mod prompt;
 mod resolve;
+mod rollback;
 mod runs;
 mod sim;
 mod status;
@@ -152,6 +153,10 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<ExitCode, Failure
         Sub::Deploy { target, tag, revision, wait, why, out, .. } => {
             let a = deploy::DeployArgs { target, tag, revision, wait, asked: why.asked(), format: out.output };
             ok(deploy::run(&h, a).await)
+        }
+        Sub::Rollback { target, to, break_glass, pause_auto_sync, wait, why, out, .. } => {
+            let a = rollback::RollbackArgs { target, to, break_glass, pause_auto_sync, wait, why, format: out.output };
+            ok(rollback::run(&h, a).await)
         }
         Sub::History { target, out, .. } => ok(history::run(&h, &target, out.output).await),
         Sub::Diff { target, exit_code, out, .. } => diff::run(&h, &target, exit_code, out.output).await,

@@ -9,6 +9,7 @@
 pub mod clone;
 pub mod commit;
 pub mod credentials;
+pub mod history;
 pub mod overlay;
 pub mod process;
 pub mod promote;

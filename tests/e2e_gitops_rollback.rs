@@ -1,0 +1,88 @@
+//! Rolling back the GitOps way against the simulator and its real Git repository: two deploys
+//! leave two history entries whose revisions are real commits; `rollback --to` the older one
+//! reads the tag it ran from that commit's overlay, shows the diff, commits it, and Argo CD
+//! deploys it with auto-sync left on — the app is never pinned. `--break-glass` is Argo CD's
+//! own rollback: it says what it costs, pauses auto-sync and pins the app.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use flightdeck::client::git::Git;
+use flightdeck_sim::Sim;
+
+fn auto_synced_dev_app(sim: &Sim) -> (String, String) {
+    let mut names = sim.app_names(0);
+    names.sort();
+    let app = names
+        .into_iter()
+        .find(|n| sim.app_json(0, n).unwrap().pointer("/spec/syncPolicy/automated").is_some())
+        .expect("an app with auto-sync");
+    let service = common::service_of(&app, "dev");
+    (app, service)
+}
+
+async fn deploy(sim: &Sim, cfg: &Path, home: &Path, service: &str, tag: &str) -> String {
+    let out = common::finish(common::headless(cfg, home, &["deploy", service, "--env", "dev", "--tag", tag])).await;
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stderr));
+    sim.advance(Duration::from_millis(200)).await;
+    sim.advance(Duration::from_secs(10)).await;
+    sim.advance(Duration::from_secs(30)).await;
+    let bare = sim.git_dir().unwrap();
+    Git::new().run(&bare, &["rev-parse", "main"]).unwrap().stdout.trim().to_string()
+}
+
+fn running(sim: &Sim, app: &str) -> String {
+    let v = sim.app_json(0, app).unwrap();
+    v["status"]["summary"]["images"][0].as_str().unwrap().rsplit_once(':').unwrap().1.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gitops_rollback_under_auto_sync_leaves_the_app_unpinned() {
+    let sim = common::calm_sim(3).await;
+    let home = tempfile::tempdir().unwrap();
+    let cfg = common::operator_config(&sim, home.path(), "dave");
+    let (app, service) = auto_synced_dev_app(&sim);
+
+    let first = deploy(&sim, &cfg, home.path(), &service, "v9.1.0").await;
+    let _second = deploy(&sim, &cfg, home.path(), &service, "v9.2.0").await;
+    assert_eq!(running(&sim, &app), "v9.2.0");
+    let history = sim.app_json(0, &app).unwrap()["status"]["history"].as_array().unwrap().clone();
+    let entry = history.iter().find(|h| h["revision"] == first.as_str()).expect("history keeps the real commit");
+    let id = entry["id"].as_i64().unwrap().to_string();
+
+    let args = ["rollback", &service, "--env", "dev", "--to", &id, "--reason", "v9.2.0 is slow"];
+    let out = common::finish(common::headless(&cfg, home.path(), &args)).await;
+    let (stdout, stderr) = (common::text(&out.stdout), common::text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "stdout: {stdout}\nstderr: {stderr}");
+    assert!(stdout.contains("-    newTag: v9.2.0") && stdout.contains("+    newTag: v9.1.0"), "diff first: {stdout}");
+    assert!(!stderr.contains("pinned"), "no break-glass here: {stderr}");
+
+    let bare = sim.git_dir().unwrap();
+    let subject = Git::new().run(&bare, &["log", "-1", "--format=%s", "main"]).unwrap().stdout;
+    assert_eq!(subject.trim(), format!("rollback {service} in dev to history {id}: v9.1.0"));
+
+    sim.advance(Duration::from_millis(200)).await;
+    sim.advance(Duration::from_secs(10)).await;
+    sim.advance(Duration::from_secs(30)).await;
+    let now = sim.app_json(0, &app).unwrap();
+    assert_eq!(running(&sim, &app), "v9.1.0", "Argo CD deployed the committed version");
+    assert_eq!(now["status"]["sync"]["status"], "Synced", "Git and the cluster agree: nothing pinned");
+    assert!(now.pointer("/spec/syncPolicy/automated").is_some(), "auto-sync is still on");
+
+    // The trail has the rollback, with its verb and no `from`.
+    let trail = common::finish(common::headless(&cfg, home.path(), &["audit", "-o", "json"])).await;
+    let records: serde_json::Value = serde_json::from_slice(&trail.stdout).expect("trail as JSON");
+    let rec = records.as_array().unwrap().iter().rev().find(|r| r["action"] == "rollback").expect("recorded");
+    assert!(rec.get("from").is_none_or(|f| f.is_null()), "{rec}");
+
+    // Break-glass: Argo CD's own rollback, which pauses auto-sync and pins the app — said first.
+    let args = ["rollback", &service, "--env", "dev", "--to", &id, "--break-glass"];
+    let out = common::finish(common::headless(&cfg, home.path(), &args)).await;
+    let stderr = common::text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("break-glass") && stderr.contains("pinned"), "{stderr}");
+    assert!(sim.app_json(0, &app).unwrap().pointer("/spec/syncPolicy/automated").is_none(), "auto-sync paused");
+    sim.shutdown().await;
+}
