@@ -290,6 +290,13 @@ impl Sim {
         inst.find(name).map(|i| inst.render(i))
     }
 
+    /// The workload's replicas of app `name`: (as Git says, as the cluster runs).
+    pub fn replicas(&self, instance: usize, name: &str) -> Option<(u16, u16)> {
+        let slot = self.slot(instance)?;
+        let inst = lock(&slot.inst);
+        inst.find(name).map(|i| (inst.apps[i].replicas, inst.apps[i].live_replicas))
+    }
+
     pub async fn advance(&self, d: Duration) {
         self.shared.advance(d).await;
     }

@@ -1,5 +1,6 @@
-//! Headless actions (`sync`, `rollback --break-glass` via [`super::rollback`], `scale`, `restart`, `terminate`, `refresh`,
-//! `rollout promote|abort|resume`, and `sync-policy` when it sets): resolve SERVICE and --env
+//! Headless actions (`sync`, `restart`, `terminate`, `refresh`, `rollout promote|abort|resume`,
+//! and `sync-policy` when it sets; `rollback` and `scale` choose between the GitOps way and
+//! this break-glass path in their own modules and come here for the latter): resolve SERVICE and --env
 //! to one Application, build the action from what Argo CD reports (the workload, the Rollout,
 //! the history id), pass the one governance path (`Headless::govern`: run, refuse, or file an
 //! approval request), run it through the same client code as the console (`Headless::run`),
@@ -18,7 +19,6 @@ use crate::domain::{Action, Deployment, ErrorKind, Failure};
 /// What the command line asked for, before Argo CD is read.
 enum Wanted {
     Sync { prune: bool, dry_run: bool },
-    Scale { replicas: u32 },
     Restart,
     Terminate,
     Refresh { hard: bool },
@@ -42,9 +42,6 @@ pub async fn run(h: &Headless, cmd: Sub) -> Result<(), Failure> {
     let (a, wanted) = match cmd {
         Sub::Sync { target, prune, dry_run, wait, why, .. } => {
             (act(target, Some(wait), Some(why)), Wanted::Sync { prune, dry_run })
-        }
-        Sub::Scale { target, replicas, wait, why, .. } => {
-            (act(target, Some(wait), Some(why)), Wanted::Scale { replicas })
         }
         Sub::Restart { target, wait, why, .. } => (act(target, Some(wait), Some(why)), Wanted::Restart),
         Sub::Terminate { target, wait, why, .. } => (act(target, Some(wait), Some(why)), Wanted::Terminate),
@@ -75,12 +72,6 @@ async fn build(h: &Headless, dep: &Deployment, wanted: Wanted) -> Result<Action,
         Wanted::Sync { prune, dry_run } => Action::Sync { prune, dry_run, force: false, apply_only: false },
         Wanted::Refresh { hard } => Action::Refresh { hard },
         Wanted::Terminate => Action::Terminate,
-        Wanted::Scale { replicas } => {
-            let detail = app().await?.to_detail();
-            let w = detail.workload().ok_or_else(|| no_workload(dep, "scale"))?;
-            let (kind, group, name, namespace) = (w.kind.clone(), w.group.clone(), w.name.clone(), w.namespace.clone());
-            Action::Scale { kind, group, name, namespace, replicas }
-        }
         Wanted::Restart => {
             let detail = app().await?.to_detail();
             let w = detail.workload().ok_or_else(|| no_workload(dep, "restart"))?;

@@ -120,17 +120,23 @@ pub enum Sub {
         #[command(flatten)]
         conn: Connection,
     },
-    /// Scale a service's workload.
+    /// Scale a service's workload: the GitOps way (the count committed to the overlay) when
+    /// the app has auto-sync and an overlay.
     Scale {
         #[command(flatten)]
         target: Target,
         /// How many replicas the workload should run.
         #[arg(long, value_name = "N")]
         replicas: u32,
+        /// Break-glass: patch the live workload (self-heal reverts it to the count in Git).
+        #[arg(long)]
+        break_glass: bool,
         #[command(flatten)]
         wait: Waiting,
         #[command(flatten)]
         why: Justification,
+        #[command(flatten)]
+        out: Output,
         #[command(flatten)]
         conn: Connection,
     },

@@ -29,6 +29,7 @@ pub mod prompt;
 mod resolve;
 mod rollback;
 mod runs;
+mod scale;
 mod sim;
 mod status;
 mod sync_policy;
@@ -157,6 +158,10 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<ExitCode, Failure
         Sub::Rollback { target, to, break_glass, pause_auto_sync, wait, why, out, .. } => {
             let a = rollback::RollbackArgs { target, to, break_glass, pause_auto_sync, wait, why, format: out.output };
             ok(rollback::run(&h, a).await)
+        }
+        Sub::Scale { target, replicas, break_glass, wait, why, out, .. } => {
+            let a = scale::ScaleArgs { target, replicas, break_glass, wait, why, format: out.output };
+            ok(scale::run(&h, a).await)
         }
         Sub::History { target, out, .. } => ok(history::run(&h, &target, out.output).await),
         Sub::Diff { target, exit_code, out, .. } => diff::run(&h, &target, exit_code, out.output).await,

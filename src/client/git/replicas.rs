@@ -129,6 +129,22 @@ mod tests {
     }
 
     #[test]
+    fn an_hpa_or_scaled_object_owns_the_replicas() {
+        let app = |kind: &str, group: &str| -> App {
+            serde_json::from_value(serde_json::json!({"metadata": {"name": "a"}, "status": {"resources": [
+                {"group": "apps", "kind": "Deployment", "name": "a", "namespace": "a"},
+                {"group": group, "kind": kind, "name": "a-hpa", "namespace": "a"}]}}))
+            .unwrap()
+        };
+        assert_eq!(
+            replica_owner(&app("HorizontalPodAutoscaler", "autoscaling")).as_deref(),
+            Some("HorizontalPodAutoscaler a-hpa")
+        );
+        assert_eq!(replica_owner(&app("ScaledObject", "keda.sh")).as_deref(), Some("ScaledObject a-hpa"));
+        assert_eq!(replica_owner(&app("Service", "")), None);
+    }
+
+    #[test]
     fn helm_counts_stay_numbers() {
         let out = super::super::overlay::edit_helm_number("replicaCount: 2\nimage:\n  tag: v1\n", "replicaCount", 6);
         assert_eq!(out.unwrap().unwrap(), "replicaCount: 6\nimage:\n  tag: v1\n");
