@@ -4,6 +4,7 @@
 pub mod approvals;
 pub mod choices;
 pub mod config_error;
+pub mod delivery;
 pub mod deployment;
 pub mod detail;
 pub mod failure;
