@@ -113,7 +113,7 @@ impl Waiting {
     }
 }
 
-/// `90s`, `10m`, `1h`, `1h30m`, or plain seconds.
+/// `90s`, `10m`, `1h`, `1h30m`, `30d`, `2w`, or plain seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let bad = || format!("{s:?} is not a duration (for example 90s, 10m, 1h30m)");
     let s = s.trim();
@@ -130,6 +130,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             's' => 1,
             'm' => 60,
             'h' => 3600,
+            'd' => 86_400,
+            'w' => 7 * 86_400,
             _ => return Err(bad()),
         };
         let n: u64 = num.parse().map_err(|_| bad())?;
@@ -236,6 +238,7 @@ mod tests {
         assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
         for bad in ["", "10x", "m", "0s", "1.5h"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }

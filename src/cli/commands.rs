@@ -299,6 +299,20 @@ pub enum Sub {
         #[command(flatten)]
         conn: Connection,
     },
+    /// A service's delivery history: the activity timeline (deploys, promotions, rollbacks,
+    /// scales, approvals) and the delivery figures of production over a window.
+    Delivery {
+        /// Service name.
+        #[arg(value_name = "SERVICE", value_hint = clap::ValueHint::Other)]
+        service: String,
+        /// How far back (30d, 2w, 12h; default 30d).
+        #[arg(long, value_name = "DURATION", value_parser = super::args::parse_duration)]
+        window: Option<std::time::Duration>,
+        #[command(flatten)]
+        out: Output,
+        #[command(flatten)]
+        conn: Connection,
+    },
     /// List the runs: actions that ran (with their outcome) and approval requests; on the
     /// Conductor engine its executions (`runs retry ID`, `runs terminate ID`).
     Runs {

@@ -13,6 +13,7 @@ mod completions;
 mod conductor;
 mod config_cmd;
 mod console;
+mod delivery;
 mod demo;
 mod deploy;
 mod diff;
@@ -162,6 +163,10 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<ExitCode, Failure
         Sub::Scale { target, replicas, break_glass, wait, why, out, .. } => {
             let a = scale::ScaleArgs { target, replicas, break_glass, wait, why, format: out.output };
             ok(scale::run(&h, a).await)
+        }
+        Sub::Delivery { service, window, out, .. } => {
+            let window = window.unwrap_or(std::time::Duration::from_secs(30 * 86_400));
+            ok(delivery::run(&h, &service, window, out.output).await)
         }
         Sub::History { target, out, .. } => ok(history::run(&h, &target, out.output).await),
         Sub::Diff { target, exit_code, out, .. } => diff::run(&h, &target, exit_code, out.output).await,

@@ -137,6 +137,7 @@ impl Sub {
             | Self::Logs { conn, .. }
             | Self::Promote { conn, .. }
             | Self::Deploy { conn, .. }
+            | Self::Delivery { conn, .. }
             | Self::Withdraw { conn, .. }
             | Self::Approve { conn, .. }
             | Self::Reject { conn, .. }

@@ -1,7 +1,9 @@
 //! The version an earlier deployment ran, read from the GitOps repository. Argo CD keeps no
 //! image list per `status.history[]` entry when the images live in the overlay (only the
 //! source's own `kustomize.images` overrides), but it keeps the revision it synced: the
-//! overlay at that commit says which tag ran. A GitOps rollback writes that tag back.
+//! overlay at that commit says which tag ran. A GitOps rollback writes that tag back. And the
+//! overlay's log: every commit that changed it, with its subject and requester, for the
+//! delivery history.
 
 use serde_yaml_ng::Value;
 
@@ -50,6 +52,39 @@ pub async fn images_at(
             )));
         }
         Ok(images)
+    })
+    .await
+}
+
+/// One commit that changed an overlay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OverlayCommit {
+    pub sha: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub subject: String,
+    /// The `Requested-by` trailer, else the author.
+    pub who: String,
+}
+
+/// Every commit of the tracked branch that changed `app`'s overlay directory, newest first.
+pub async fn overlay_log(app: &App, settings: &PromoteSettings) -> Result<Vec<OverlayCommit>, Failure> {
+    let target = target_of(app, settings)?;
+    let settings = settings.clone();
+    blocking(move || {
+        let clone = open_clone(&settings, &target)?;
+        let format = "--format=%H%x1f%ct%x1f%an%x1f%(trailers:key=Requested-by,valueonly,separator=%x2C)%x1f%s";
+        let path = target.path.trim_matches('/').to_string();
+        let out = clone.run(&["log", format, "HEAD", "--", &path])?;
+        Ok(out
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.splitn(5, '\u{1f}').collect();
+                let [sha, secs, author, requested, subject] = f[..] else { return None };
+                let at = chrono::DateTime::from_timestamp(secs.parse().ok()?, 0)?;
+                let who = if requested.trim().is_empty() { author } else { requested.trim() };
+                Some(OverlayCommit { sha: sha.into(), at, subject: clean(subject), who: clean(who) })
+            })
+            .collect())
     })
     .await
 }
