@@ -92,7 +92,13 @@ impl ConductorEngine {
         target: Value,
         context: Value,
     ) -> Result<String, Failure> {
-        let kind = body.policy.action.map_or("action", |k| k.name());
+        // A GitOps change (promotion-shaped payload: a promotion, or a deploy, rollback or scale
+        // written as a commit) runs the promotion's workflow (commit, then deploy), whatever
+        // policy kind governed it.
+        let kind = match body.payload.get("action") {
+            None => "promote",
+            Some(_) => body.policy.action.map_or("action", |k| k.name()),
+        };
         let Some(name) = pure::workflow_for(kind) else {
             return Err(Failure::new(ErrorKind::Usage, format!("the Conductor engine has no workflow for {kind}"))
                 .with_hint("Conductor runs sync, rollback, scale, restart and promote; other actions run directly"));

@@ -34,7 +34,11 @@ pub struct RunTarget {
 impl ConductorEngine {
     /// Whether `action` runs as a workflow on this engine.
     pub fn runs(action: &Action) -> bool {
-        crate::engine::conductor::workflow_for(action.verb()).is_some()
+        let kind = match action {
+            Action::Promote(_) => "promote",
+            other => other.verb(),
+        };
+        crate::engine::conductor::workflow_for(kind).is_some()
     }
 
     /// Start `action` on `target` as `who` (already allowed by the policy); the execution id.
