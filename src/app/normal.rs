@@ -188,7 +188,8 @@ fn on_command_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
     }
 }
 
-/// `:q`, `:sync`, `:filter pay`, `:env prod`, `:sort`, or any command name from the keymap.
+/// `:q`, `:sync`, `:filter pay`, `:env prod`, `:sort`, `:deploy v1.4.0`, or any command name
+/// from the keymap.
 fn execute_command_line(model: &mut Model, text: &str, fx: &mut Vec<Effect>) {
     let (word, arg) = text.split_once(' ').map_or((text, ""), |(w, a)| (w, a.trim()));
     match word {
@@ -204,6 +205,7 @@ fn execute_command_line(model: &mut Model, text: &str, fx: &mut Vec<Effect>) {
             None => flash_error(model, format!("no environment {arg:?}; known: {}", model.envs.join(", "))),
         },
         "sort" => run_command(model, Command::ToggleSort, fx),
+        "deploy" => super::promote::open_deploy(model, arg, fx),
         other => match Command::from_name(&other.replace('-', "_")) {
             Some(cmd) => run_command(model, cmd, fx),
             None => flash_error(model, format!("unknown command {other:?} — press ? for the list")),

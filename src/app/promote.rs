@@ -4,6 +4,7 @@
 //! exact diff; on confirm (typed name in protected environments, ticket and reason when the
 //! policy asks) the one governance path decides (`gate::govern`, as for every action): run
 //! now (`Action::Promote`), file an approval request, or refuse with its explanation.
+//! `:deploy TAG` opens the same dialog for a tag deployed in the selected cell itself.
 
 use chrono::{DateTime, Utc};
 
@@ -13,7 +14,7 @@ use super::runlog::{current_user, flash_error};
 use super::{Effect, Key, KeyCode};
 use crate::domain::model::{Dialog, DialogKind, Flash, LineInput, Mode};
 use crate::domain::promotion::{PromoteDialog, PromoteField, PromotionPlan};
-use crate::domain::{Action, Failure, Loadable, Model, Promotion, RunOutcome, StepStatus};
+use crate::domain::{Action, Deployment, Failure, Intent, Loadable, Model, Promotion, RunOutcome, StepStatus};
 use crate::engine::governance;
 
 /// Diff lines one page key moves.
@@ -38,15 +39,41 @@ pub fn open(model: &mut Model, fx: &mut Vec<Effect>) {
             format!("{} in {} reports no image to promote (status.summary.images is empty)", src.service, src.env),
         );
     }
+    let images = src.images.clone();
+    open_dialog(model, &src, &dst, images, Intent::Promote, fx);
+}
+
+/// `:deploy TAG`: open the same dialog for deploying `tag` in the selected cell itself, the
+/// GitOps way (the overlay's tag committed: diff first, then the policy, as a `deploy`).
+pub fn open_deploy(model: &mut Model, tag: &str, fx: &mut Vec<Effect>) {
+    let Some(dep) = model.selected().cloned() else {
+        return flash_error(model, "no deployment in this cell");
+    };
+    match crate::domain::promotion::retag(&dep.images, tag) {
+        Ok(images) => open_dialog(model, &dep, &dep, images, Intent::Deploy, fx),
+        Err(why) => flash_error(model, format!("deploy {}/{}: {why}", dep.service, dep.env)),
+    }
+}
+
+/// Open the dialog writing `images` into `dst`'s overlay and ask for the plan (the diff).
+fn open_dialog(
+    model: &mut Model,
+    src: &Deployment,
+    dst: &Deployment,
+    images: Vec<String>,
+    intent: Intent,
+    fx: &mut Vec<Effect>,
+) {
     model.promote_plans += 1;
     let generation = model.promote_plans;
-    fx.push(Effect::PlanPromotion { generation, target: dst.key.clone(), images: src.images.clone() });
+    fx.push(Effect::PlanPromotion { generation, target: dst.key.clone(), images: images.clone() });
+    let to_env = dst.env.clone();
     let protected = model.protected_envs.contains(&to_env);
     let kind = PromoteDialog {
         from_env: src.env.clone(),
         to_env: to_env.clone(),
         source: src.key.clone(),
-        images: src.images.clone(),
+        images,
         target_version: dst.version(),
         generation,
         plan: Loadable::Loading { stale: None },
@@ -56,6 +83,7 @@ pub fn open(model: &mut Model, fx: &mut Vec<Effect>) {
         reason: LineInput::default(),
         refusal: None,
         asks: (false, false),
+        intent,
     };
     model.mode = Mode::Dialog(Box::new(Dialog {
         kind: DialogKind::Promote(Box::new(kind)),
@@ -157,6 +185,7 @@ fn promotion(d: &Dialog, p: &PromoteDialog, asked: &Asked) -> Action {
         diff: p.plan.value().map(|pl| pl.diff.clone()).unwrap_or_default(),
         ticket: asked.ticket.clone(),
         reason: asked.reason.clone(),
+        intent: p.intent.clone(),
         ..Promotion::new(&d.service, &p.from_env, &p.to_env, p.images.clone())
     }))
 }
@@ -181,18 +210,22 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
         }
         _ => return refuse(model, None, "still computing the diff — confirm once it is shown".into()),
     };
+    let to = match p.intent {
+        Intent::Deploy => "deploy in",
+        _ => "promote to",
+    };
     let given = |l: &LineInput| Some(l.text.trim().to_string()).filter(|t| !t.is_empty());
     let asked = Asked { ticket: given(&p.ticket), reason: given(&p.reason), override_freeze: d.gate.override_freeze };
     if need_ticket && asked.ticket.is_none() {
-        let why = format!("the policy needs a change ticket to promote to {}", p.to_env);
+        let why = format!("the policy needs a change ticket to {to} {}", p.to_env);
         return refuse(model, Some(PromoteField::Ticket), why);
     }
     if need_reason && asked.reason.is_none() {
-        let why = format!("the policy needs a reason to promote to {}", p.to_env);
+        let why = format!("the policy needs a reason to {to} {}", p.to_env);
         return refuse(model, Some(PromoteField::Reason), why);
     }
     if let Some(want) = want.filter(|w| typed.trim() != w) {
-        return refuse(model, Some(PromoteField::Name), format!("type {want} to confirm a promotion to {}", p.to_env));
+        return refuse(model, Some(PromoteField::Name), format!("type {want} to confirm: {to} {}", p.to_env));
     }
     let action = promotion(d, &p, &asked);
     let planned = format!("diff planned: {} changed line(s)", changed_lines(&plan));

@@ -327,3 +327,62 @@ fn confirm_waits_for_userinfo() {
     assert!(press(&mut m, "enter").is_empty());
     assert!(dialog_error(&m).unwrap().contains("who you are"));
 }
+
+/// `:deploy TAG` in the selected cell, answered with a plan; the plan request's effect.
+fn deploy_with_plan(m: &mut Model, tag: &str) -> Effect {
+    m.approvals.engine = Some("the ledger of file:///gitops.git".into());
+    m.approvals.policy = crate::domain::approvals::PolicyState::Ready(example_policy());
+    press(m, ":");
+    type_text(m, &format!("deploy {tag}"));
+    let fx = press(m, "enter");
+    let asked = fx.into_iter().find(|e| matches!(e, Effect::PlanPromotion { .. })).expect("a plan is asked for");
+    let Effect::PlanPromotion { generation, .. } = &asked else { unreachable!() };
+    let (p, _) = plan(example_policy(), 1);
+    update(m, Msg::PromotionPlanned { generation: *generation, result: Ok(Box::new(p)), at: t(2) }, &keymap());
+    asked
+}
+
+#[test]
+fn deploy_command_opens_the_dialog_for_the_tag_in_place_and_runs_it_as_a_deploy() {
+    let mut m = model("dave", &["developers"]);
+    let asked = deploy_with_plan(&mut m, "v9");
+    let Effect::PlanPromotion { target, images, .. } = asked else { unreachable!() };
+    assert_eq!((target, images), (dep(0, "alpha", "dev", "v3").key, vec!["registry.example.com/alpha:v9".to_string()]));
+    assert_eq!(promote_dialog(&m).intent, crate::domain::Intent::Deploy);
+    let fx = press(&mut m, "enter");
+    let run = fx.iter().find_map(|e| match e {
+        Effect::RunAction { action: Action::Promote(p), .. } => Some(p.clone()),
+        _ => None,
+    });
+    let p = run.unwrap_or_else(|| panic!("the deploy runs: {fx:?}"));
+    assert_eq!((p.from_env.as_str(), p.to_env.as_str(), &p.intent), ("dev", "dev", &crate::domain::Intent::Deploy));
+    assert_eq!(Action::Promote(p).verb(), "deploy");
+}
+
+#[test]
+fn a_developer_deploying_in_prod_from_the_console_is_refused() {
+    let mut m = model("dave", &["developers"]);
+    press(&mut m, "l l");
+    deploy_with_plan(&mut m, "v9");
+    press(&mut m, "enter");
+    assert!(dialog_error(&m).unwrap().contains("change ticket to deploy in prod"), "{:?}", dialog_error(&m));
+    type_text(&mut m, "CHG-1");
+    press(&mut m, "enter");
+    type_text(&mut m, "hotfix");
+    press(&mut m, "enter");
+    type_text(&mut m, "alpha");
+    let fx = press(&mut m, "enter");
+    let why = promote_dialog(&m).refusal.clone().unwrap_or_else(|| panic!("refused: {fx:?} {:?}", dialog_error(&m)));
+    assert!(why.contains("deploy in prod") && why.contains("you are dave"), "{why}");
+    assert!(fx.iter().any(|e| matches!(e, Effect::Record(r) if r.event == "refusal")), "{fx:?}");
+}
+
+#[test]
+fn deploy_command_without_a_tag_says_why() {
+    let mut m = model("dave", &["developers"]);
+    press(&mut m, ":");
+    type_text(&mut m, "deploy");
+    let fx = press(&mut m, "enter");
+    assert!(fx.iter().all(|e| !matches!(e, Effect::PlanPromotion { .. })));
+    assert!(m.flash.as_ref().is_some_and(|f| f.error && f.text.contains("not an image tag")), "{:?}", m.flash);
+}

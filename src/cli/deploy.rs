@@ -14,7 +14,7 @@ use super::gitops::{commit_change, Change};
 use super::govern::{Asked, Gate, Headless};
 use super::output::{errln, outln, print_json};
 use super::resolve::resolve;
-use crate::client::git::overlay::ImageRef;
+use crate::domain::promotion::retag;
 use crate::domain::sanitize::clean;
 use crate::domain::{Action, ErrorKind, Failure, Intent, Promotion};
 
@@ -34,7 +34,7 @@ pub async fn run(h: &Headless, a: DeployArgs) -> Result<(), Failure> {
     let app = client.get_app(&dep.key, None).await.map_err(|e| e.to_failure())?;
     let label = format!("deploy {}/{}", dep.service, dep.env);
     if let Some(tag) = &a.tag {
-        let images = retag(&app.status.summary.images, tag)?;
+        let images = retag(&app.status.summary.images, tag).map_err(|why| Failure::new(ErrorKind::Usage, why))?;
         let promotion = Promotion {
             ticket: a.asked.ticket.clone(),
             reason: a.asked.reason.clone().or_else(|| a.asked.override_freeze.clone()),
@@ -94,37 +94,6 @@ pub async fn run(h: &Headless, a: DeployArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The images the app runs, each at `tag` (a digest pin is dropped: the tag decides).
-pub fn retag(running: &[String], tag: &str) -> Result<Vec<String>, Failure> {
-    let bad = tag.is_empty() || tag.chars().any(|c| c.is_whitespace() || c.is_control() || "/:@".contains(c));
-    if bad {
-        return Err(Failure::new(ErrorKind::Usage, format!("{:?} is not an image tag", clean(tag)))
-            .with_hint("a tag is a name like v1.4.0 (no '/', ':' or '@')"));
-    }
-    let images: Vec<String> =
-        running.iter().filter_map(|i| ImageRef::parse(i)).map(|i| format!("{}:{tag}", clean(&i.name))).collect();
-    if images.is_empty() {
-        return Err(Failure::new(ErrorKind::Usage, "the app reports no image to retag")
-            .with_hint("Argo CD lists the images it runs in status.summary.images; is the app synced?"));
-    }
-    Ok(images)
-}
-
 fn short(rev: &str) -> &str {
     rev.get(..7).unwrap_or(rev)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retag_keeps_the_name_and_refuses_what_is_no_tag() {
-        let running = vec!["registry.example.com:5000/web/alpha:v1.0.0@sha256:ab".to_string()];
-        assert_eq!(retag(&running, "v1.2.0").unwrap(), ["registry.example.com:5000/web/alpha:v1.2.0"]);
-        for bad in ["", "v1 2", "x/y", "a:b", "a@b"] {
-            assert!(retag(&running, bad).is_err(), "{bad}");
-        }
-        assert!(retag(&[], "v1").is_err());
-    }
 }

@@ -54,6 +54,34 @@ pub struct PromoteDialog {
     pub refusal: Option<String>,
     /// What the policy in force asks of this promotion: a change ticket, a reason.
     pub asks: (bool, bool),
+    /// A promotion (A → B), or a deploy of a chosen tag in place (`:deploy TAG`, A = B).
+    pub intent: super::Intent,
+}
+
+/// The images `running` (`name:tag[@digest]`), each at `tag` (a digest pin is dropped: the tag
+/// decides); why not when `tag` is no tag or nothing runs.
+pub fn retag(running: &[String], tag: &str) -> Result<Vec<String>, String> {
+    let bad = tag.is_empty() || tag.chars().any(|c| c.is_whitespace() || c.is_control() || "/:@".contains(c));
+    if bad {
+        return Err(format!(
+            "{:?} is not an image tag (a name like v1.4.0, no '/', ':' or '@')",
+            super::sanitize::clean(tag)
+        ));
+    }
+    let images: Vec<String> = running
+        .iter()
+        .map(|i| i.split('@').next().unwrap_or(i))
+        .map(|i| match i.rfind(':').filter(|&c| !i[c..].contains('/')) {
+            Some(c) => &i[..c],
+            None => i,
+        })
+        .filter(|name| !name.is_empty())
+        .map(|name| format!("{}:{tag}", super::sanitize::clean(name)))
+        .collect();
+    if images.is_empty() {
+        return Err("the app reports no image to retag (status.summary.images is empty)".into());
+    }
+    Ok(images)
 }
 
 impl PromoteDialog {
@@ -81,5 +109,19 @@ impl PromoteDialog {
             f.push(PromoteField::Name);
         }
         f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn retag_keeps_the_name_and_refuses_what_is_no_tag() {
+        let running = vec!["registry.example.com:5000/web/alpha:v1.0.0@sha256:ab".to_string()];
+        assert_eq!(super::retag(&running, "v1.2.0").unwrap(), ["registry.example.com:5000/web/alpha:v1.2.0"]);
+        assert_eq!(super::retag(&["localhost:5000/a".into()], "v2").unwrap(), ["localhost:5000/a:v2"]);
+        for bad in ["", "v1 2", "x/y", "a:b", "a@b"] {
+            assert!(super::retag(&running, bad).is_err(), "{bad}");
+        }
+        assert!(super::retag(&[], "v1").is_err());
     }
 }

@@ -7,16 +7,19 @@ use ratatui::text::{Line, Span};
 
 use crate::domain::model::Dialog;
 use crate::domain::promotion::{PromoteDialog, PromoteField};
-use crate::domain::{Loadable, Model};
+use crate::domain::{Intent, Loadable, Model};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::{diff_line, rule, spinner, truncate};
 
 /// Fewest diff lines shown, however small the screen.
 const MIN_DIFF_ROWS: usize = 3;
 
-/// `Promote payment-service dev → STAGING`.
+/// `Promote payment-service dev → STAGING`, `Deploy payment-service in DEV (GitOps)`.
 pub fn title(dialog: &Dialog, p: &PromoteDialog) -> String {
-    format!("Promote {} {} → {}", dialog.service, p.from_env, p.to_env.to_uppercase())
+    match p.intent {
+        Intent::Deploy => format!("Deploy {} in {} (GitOps)", dialog.service, p.to_env.to_uppercase()),
+        _ => format!("Promote {} {} → {}", dialog.service, p.from_env, p.to_env.to_uppercase()),
+    }
 }
 
 /// The lines between the dialog's first line and its typed-name prompt. `rows` is the height
@@ -33,7 +36,10 @@ pub fn body(
     let dim = t.style(Role::Dim);
     let versions = p.versions().join(", ");
     out.push(Line::from(vec![
-        Span::raw(format!("{} → {}: ", p.from_env, p.to_env)),
+        Span::raw(match p.intent {
+            Intent::Deploy => format!("deploy in {}: ", p.to_env),
+            _ => format!("{} → {}: ", p.from_env, p.to_env),
+        }),
         Span::styled(truncate(&versions, cells / 2), t.style(Role::Header)),
         Span::styled(truncate(&format!("  ({} runs {} now)", p.to_env, p.target_version), cells / 2), dim),
     ]));

@@ -37,6 +37,7 @@ fn promote_model(plan: Loadable<PromotionPlan>) -> Model {
     let p = PromoteDialog {
         from_env: "staging".into(),
         to_env: "prod".into(),
+        intent: Default::default(),
         source: key(fixture::SELECTED_SERVICE, 1),
         images: vec!["registry.example.com/shop/payment-service:v1.3.0".into()],
         target_version: "v1.2.0".into(),
