@@ -11,13 +11,7 @@ async fn the_timeline_has_commits_deployments_and_runs_with_who_and_when() {
     let sim = common::calm_sim(3).await;
     let home = tempfile::tempdir().unwrap();
     let cfg = common::operator_config(&sim, home.path(), "dave");
-    let mut names = sim.app_names(0);
-    names.sort();
-    let app = names
-        .into_iter()
-        .find(|n| sim.app_json(0, n).unwrap().pointer("/spec/syncPolicy/automated").is_some())
-        .unwrap();
-    let service = common::service_of(&app, "dev");
+    let (_, service) = common::auto_synced_app(&sim, 0, "dev", false);
     let out =
         common::finish(common::headless(&cfg, home.path(), &["deploy", &service, "--env", "dev", "--tag", "v9.8.0"]))
             .await;

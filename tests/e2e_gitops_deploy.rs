@@ -12,18 +12,6 @@ use std::time::Duration;
 use flightdeck::client::git::Git;
 use flightdeck_sim::Sim;
 
-/// A dev app with auto-sync on, and its service.
-fn auto_synced(sim: &Sim, instance: usize, env: &str) -> (String, String) {
-    let mut names = sim.app_names(instance);
-    names.sort();
-    let app = names
-        .into_iter()
-        .find(|n| sim.app_json(instance, n).unwrap().pointer("/spec/syncPolicy/automated").is_some())
-        .expect("an app with auto-sync");
-    let service = common::service_of(&app, env);
-    (app, service)
-}
-
 fn image(sim: &Sim, instance: usize, app: &str) -> String {
     sim.app_json(instance, app).unwrap()["status"]["summary"]["images"][0].as_str().unwrap().to_string()
 }
@@ -38,7 +26,7 @@ async fn deploy_tag_commits_the_overlay_and_the_app_reaches_the_tag() {
     let sim = common::calm_sim(3).await;
     let home = tempfile::tempdir().unwrap();
     let cfg = common::operator_config(&sim, home.path(), "dave");
-    let (app, service) = auto_synced(&sim, 0, "dev");
+    let (app, service) = common::auto_synced_app(&sim, 0, "dev", false);
     let before = image(&sim, 0, &app);
     let name = before.rsplit_once(':').unwrap().0.to_string();
     let tag = "v9.4.2";
@@ -117,7 +105,7 @@ async fn deploy_revision_under_auto_sync_says_why_not_and_what_to_do() {
     let sim = common::calm_sim(2).await;
     let home = tempfile::tempdir().unwrap();
     let cfg = common::operator_config(&sim, home.path(), "dave");
-    let (_, service) = auto_synced(&sim, 0, "dev");
+    let (_, service) = common::auto_synced_app(&sim, 0, "dev", false);
     let args = ["deploy", &service, "--env", "dev", "--revision", "3f2a1c9"];
     let out = common::finish(common::headless(&cfg, home.path(), &args)).await;
     let stderr = common::text(&out.stderr);

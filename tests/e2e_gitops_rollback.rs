@@ -12,17 +12,6 @@ use std::time::Duration;
 use flightdeck::client::git::Git;
 use flightdeck_sim::Sim;
 
-fn auto_synced_dev_app(sim: &Sim) -> (String, String) {
-    let mut names = sim.app_names(0);
-    names.sort();
-    let app = names
-        .into_iter()
-        .find(|n| sim.app_json(0, n).unwrap().pointer("/spec/syncPolicy/automated").is_some())
-        .expect("an app with auto-sync");
-    let service = common::service_of(&app, "dev");
-    (app, service)
-}
-
 async fn deploy(sim: &Sim, cfg: &Path, home: &Path, service: &str, tag: &str) -> String {
     let out = common::finish(common::headless(cfg, home, &["deploy", service, "--env", "dev", "--tag", tag])).await;
     assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stderr));
@@ -43,7 +32,7 @@ async fn a_gitops_rollback_under_auto_sync_leaves_the_app_unpinned() {
     let sim = common::calm_sim(3).await;
     let home = tempfile::tempdir().unwrap();
     let cfg = common::operator_config(&sim, home.path(), "dave");
-    let (app, service) = auto_synced_dev_app(&sim);
+    let (app, service) = common::auto_synced_app(&sim, 0, "dev", false);
 
     let first = deploy(&sim, &cfg, home.path(), &service, "v9.1.0").await;
     let _second = deploy(&sim, &cfg, home.path(), &service, "v9.2.0").await;

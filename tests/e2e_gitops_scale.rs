@@ -15,17 +15,7 @@ async fn a_gitops_scale_is_not_reverted_by_self_heal() {
     let sim = common::calm_sim(3).await;
     let home = tempfile::tempdir().unwrap();
     let cfg = common::operator_config(&sim, home.path(), "dave");
-    let mut names = sim.app_names(0);
-    names.sort();
-    let app = names
-        .into_iter()
-        .find(|n| {
-            let a = sim.app_json(0, n).unwrap();
-            a.pointer("/spec/syncPolicy/automated/selfHeal").and_then(|v| v.as_bool()) == Some(true)
-                && a["status"]["resources"].as_array().unwrap().iter().any(|r| r["kind"] == "Deployment")
-        })
-        .expect("an app with self-heal and a Deployment");
-    let service = common::service_of(&app, "dev");
+    let (app, service) = common::auto_synced_app(&sim, 0, "dev", true);
     let (git_before, _) = sim.replicas(0, &app).unwrap();
     let want = git_before + 3;
 
