@@ -41,6 +41,13 @@ async fn a_gitops_rollback_under_auto_sync_leaves_the_app_unpinned() {
     let entry = history.iter().find(|h| h["revision"] == first.as_str()).expect("history keeps the real commit");
     let id = entry["id"].as_i64().unwrap().to_string();
 
+    // `history` names the version each entry ran, read from Git: the one to pick.
+    let out =
+        common::finish(common::headless(&cfg, home.path(), &["history", &service, "--env", "dev", "-o", "json"])).await;
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("history as JSON");
+    let row = listed["history"].as_array().unwrap().iter().find(|h| h["id"].to_string() == id).unwrap().clone();
+    assert!(row["images"][0].as_str().is_some_and(|i| i.ends_with(":v9.1.0")), "{row}");
+
     let args = ["rollback", &service, "--env", "dev", "--to", &id, "--reason", "v9.2.0 is slow"];
     let out = common::finish(common::headless(&cfg, home.path(), &args)).await;
     let (stdout, stderr) = (common::text(&out.stdout), common::text(&out.stderr));

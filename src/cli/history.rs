@@ -2,7 +2,9 @@
 //! it (`status.history`), newest first, with what `rollback --to` takes: the id, the
 //! revision, when and by whom it was deployed, and the image tags where Argo CD reports them
 //! — the newest entry gets `status.summary.images` (what runs), older ones their source's
-//! `kustomize.images` overrides (Argo CD keeps no image list per entry otherwise).
+//! `kustomize.images` overrides, else the tags their revision's overlay in Git gave the
+//! running images (Argo CD keeps no image list per entry otherwise): the versions a GitOps
+//! `rollback --to` writes back.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
@@ -29,8 +31,23 @@ struct Row<'a> {
 pub async fn run(h: &Headless, target: &Target, format: Format) -> Result<(), Failure> {
     let dep = resolve(&h.cfg, target).await?;
     let app = h.client(dep.key.instance)?.get_app(&dep.key, None).await.map_err(|e| e.to_failure())?;
-    let detail = app.to_detail();
+    let mut detail = app.to_detail();
     let running = &dep.images;
+    // Older entries' versions from Git, one working clone for all; best effort.
+    let unknown: Vec<String> =
+        detail.history.iter().filter(|e| e.images.is_empty()).map(|e| e.revision.clone()).collect();
+    if !unknown.is_empty() {
+        let client = h.client(dep.key.instance)?;
+        let settings = crate::client::git::promote::PromoteSettings::for_client(client).await?;
+        if let Ok(found) = crate::client::git::history::images_at_each(&app, &unknown, running, &settings).await {
+            let mut found = found.into_iter();
+            for e in detail.history.iter_mut().filter(|e| e.images.is_empty()) {
+                if let Some(Ok(images)) = found.next() {
+                    e.images = images;
+                }
+            }
+        }
+    }
     // Every successful sync or rollback appends an entry: the newest is what was deployed last.
     let newest = detail.history.last().map(|e| e.id);
     let is_current = |e: &HistoryEntry| Some(e.id) == newest;

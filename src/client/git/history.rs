@@ -23,37 +23,57 @@ pub async fn images_at(
     running: &[String],
     settings: &PromoteSettings,
 ) -> Result<Vec<String>, Failure> {
+    let mut all = images_at_each(app, &[revision.to_string()], running, settings).await?;
+    all.pop().unwrap_or_else(|| Err(Failure::new(crate::domain::ErrorKind::NotFound, "no revision asked for")))
+}
+
+/// [`images_at`] for several revisions on one working clone (`history` lists them all).
+pub async fn images_at_each(
+    app: &App,
+    revisions: &[String],
+    running: &[String],
+    settings: &PromoteSettings,
+) -> Result<Vec<Result<Vec<String>, Failure>>, Failure> {
     let target = target_of(app, settings)?;
-    let (revision, running, settings) = (revision.to_string(), running.to_vec(), settings.clone());
+    let (revisions, running, settings) = (revisions.to_vec(), running.to_vec(), settings.clone());
     blocking(move || {
-        if revision.is_empty() || revision.starts_with('-') || !revision.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(PromoteError::Invalid(format!("{:?} is not a commit", clean(&revision))));
-        }
         let clone = open_clone(&settings, &target)?;
-        let (file, text) = overlay_at(&clone, &target, &revision)?;
-        let tags = if file.ends_with("values.yaml") || target.helm_value_files.iter().any(|f| file.ends_with(f)) {
-            helm_tag(&text, &target.helm_tag_key).map(|t| vec![(None, t)])
-        } else {
-            Some(kustomize_tags(&text))
-        };
-        let tags = tags.unwrap_or_default();
-        let images: Vec<String> = running
-            .iter()
-            .filter_map(|i| ImageRef::parse(i))
-            .filter_map(|i| {
-                let tag = tags.iter().find(|(name, _)| name.as_ref().is_none_or(|n| same_image(n, &i)))?;
-                Some(format!("{}:{}", i.name, tag.1))
-            })
-            .collect();
-        if images.is_empty() {
-            return Err(PromoteError::Invalid(format!(
-                "{file} at {} names no tag for the images the app runs",
-                revision.get(..7).unwrap_or(&revision)
-            )));
-        }
-        Ok(images)
+        Ok(revisions.iter().map(|r| tags_at(&clone, &target, r, &running).map_err(Failure::from)).collect())
     })
     .await
+}
+
+fn tags_at(
+    clone: &WorkingClone,
+    target: &Target,
+    revision: &str,
+    running: &[String],
+) -> Result<Vec<String>, PromoteError> {
+    if revision.is_empty() || revision.starts_with('-') || !revision.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(PromoteError::Invalid(format!("{:?} is not a commit", clean(revision))));
+    }
+    let (file, text) = overlay_at(clone, target, revision)?;
+    let tags = if file.ends_with("values.yaml") || target.helm_value_files.iter().any(|f| file.ends_with(f)) {
+        helm_tag(&text, &target.helm_tag_key).map(|t| vec![(None, t)])
+    } else {
+        Some(kustomize_tags(&text))
+    };
+    let tags = tags.unwrap_or_default();
+    let images: Vec<String> = running
+        .iter()
+        .filter_map(|i| ImageRef::parse(i))
+        .filter_map(|i| {
+            let tag = tags.iter().find(|(name, _)| name.as_ref().is_none_or(|n| same_image(n, &i)))?;
+            Some(format!("{}:{}", i.name, tag.1))
+        })
+        .collect();
+    if images.is_empty() {
+        return Err(PromoteError::Invalid(format!(
+            "{file} at {} names no tag for the images the app runs",
+            revision.get(..7).unwrap_or(revision)
+        )));
+    }
+    Ok(images)
 }
 
 /// One commit that changed an overlay.
