@@ -45,7 +45,13 @@ async fn a_gitops_rollback_under_auto_sync_leaves_the_app_unpinned() {
     let out =
         common::finish(common::headless(&cfg, home.path(), &["history", &service, "--env", "dev", "-o", "json"])).await;
     let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("history as JSON");
-    let row = listed["history"].as_array().unwrap().iter().find(|h| h["id"].to_string() == id).unwrap().clone();
+    let row = listed["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"].as_i64().map(|n| n.to_string()).as_deref() == Some(id.as_str()))
+        .unwrap()
+        .clone();
     assert!(row["images"][0].as_str().is_some_and(|i| i.ends_with(":v9.1.0")), "{row}");
 
     let args = ["rollback", &service, "--env", "dev", "--to", &id, "--reason", "v9.2.0 is slow"];
