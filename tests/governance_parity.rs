@@ -90,7 +90,7 @@ async fn console(cfg: &Config, cache: &Path, user: &str, case: &Case) -> Outcome
         }
     }
     let fx = char_key(&mut m, case.key);
-    if let Some(Effect::PlanPromotion { generation, target, images }) =
+    if let Some(Effect::PlanPromotion { generation, target, images, .. }) =
         fx.iter().find(|e| matches!(e, Effect::PlanPromotion { .. })).cloned()
     {
         let c = &list[target.instance];

@@ -186,9 +186,10 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
                 return;
             };
             if d.auto_sync && !pause_auto_sync {
-                d.error =
-                    Some("Argo CD refuses a rollback while auto-sync is on: press space to pause it first".into());
-                return;
+                // The GitOps way: that entry's version committed back to the overlay, with
+                // auto-sync left on (the promotion dialog: diff first, then the policy).
+                let (id, revision) = (entry.id, entry.revision.clone());
+                return super::promote::open_rollback(model, id, &revision, fx);
             }
             Action::Rollback { history_id: entry.id, pause_auto_sync: *pause_auto_sync && d.auto_sync }
         }

@@ -35,9 +35,16 @@ pub enum Effect {
     DecideApproval { id: String, approve: bool, comment: String, user: UserInfo },
     /// Withdraw one of this user's requests.
     WithdrawRequest { id: String, user: UserInfo },
-    /// Compute the exact diff of promoting `images` into `target`'s overlay (writes nothing);
-    /// answers `Msg::PromotionPlanned`.
-    PlanPromotion { generation: u64, target: AppKey, images: Vec<String> },
+    /// Compute the exact diff of writing `images` into `target`'s overlay for `intent` (writes
+    /// nothing); with `revision` (a GitOps rollback) the images are first read from the
+    /// overlay at that commit. Answers `Msg::PromotionPlanned`.
+    PlanPromotion {
+        generation: u64,
+        target: AppKey,
+        images: Vec<String>,
+        intent: crate::domain::Intent,
+        revision: Option<String>,
+    },
     /// File an action the policy holds for approval (a promotion or any other) on `service`
     /// as a request in the engine; answers `Msg::ApprovalRequested`.
     RequestApproval {

@@ -40,7 +40,7 @@ pub fn open(model: &mut Model, fx: &mut Vec<Effect>) {
         );
     }
     let images = src.images.clone();
-    open_dialog(model, &src, &dst, images, Intent::Promote, fx);
+    open_dialog(model, &src, &dst, images, Intent::Promote, None, fx);
 }
 
 /// `:deploy TAG`: open the same dialog for deploying `tag` in the selected cell itself, the
@@ -50,9 +50,18 @@ pub fn open_deploy(model: &mut Model, tag: &str, fx: &mut Vec<Effect>) {
         return flash_error(model, "no deployment in this cell");
     };
     match crate::domain::promotion::retag(&dep.images, tag) {
-        Ok(images) => open_dialog(model, &dep, &dep, images, Intent::Deploy, fx),
+        Ok(images) => open_dialog(model, &dep, &dep, images, Intent::Deploy, None, fx),
         Err(why) => flash_error(model, format!("deploy {}/{}: {why}", dep.service, dep.env)),
     }
+}
+
+/// A GitOps rollback from the rollback dialog: the same dialog, writing back the version
+/// history entry `history_id` ran (read from the overlay at `revision` by the plan).
+pub fn open_rollback(model: &mut Model, history_id: i64, revision: &str, fx: &mut Vec<Effect>) {
+    let Some(dep) = model.selected().cloned() else {
+        return flash_error(model, "no deployment in this cell");
+    };
+    open_dialog(model, &dep, &dep, Vec::new(), Intent::Rollback { history_id }, Some(revision), fx);
 }
 
 /// Open the dialog writing `images` into `dst`'s overlay and ask for the plan (the diff).
@@ -62,11 +71,14 @@ fn open_dialog(
     dst: &Deployment,
     images: Vec<String>,
     intent: Intent,
+    revision: Option<&str>,
     fx: &mut Vec<Effect>,
 ) {
     model.promote_plans += 1;
     let generation = model.promote_plans;
-    fx.push(Effect::PlanPromotion { generation, target: dst.key.clone(), images: images.clone() });
+    let revision = revision.map(str::to_string);
+    let (target, planned) = (dst.key.clone(), images.clone());
+    fx.push(Effect::PlanPromotion { generation, target, images: planned, intent: intent.clone(), revision });
     let to_env = dst.env.clone();
     let protected = model.protected_envs.contains(&to_env);
     let kind = PromoteDialog {
@@ -212,6 +224,7 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
     };
     let to = match p.intent {
         Intent::Deploy => "deploy in",
+        Intent::Rollback { .. } => "roll back in",
         _ => "promote to",
     };
     let given = |l: &LineInput| Some(l.text.trim().to_string()).filter(|t| !t.is_empty());
@@ -287,6 +300,12 @@ pub fn on_planned(model: &mut Model, generation: u64, result: Result<Box<Promoti
     let DialogKind::Promote(p) = &mut d.kind else { return };
     if p.generation != generation {
         return;
+    }
+    // A rollback's images are known once the plan read them from Git.
+    if let Ok(plan) = &result {
+        if !plan.images.is_empty() {
+            p.images.clone_from(&plan.images);
+        }
     }
     p.plan.finish(result.map(|b| *b), at);
 }

@@ -96,7 +96,8 @@ fn plan(policy: Policy, lines: usize) -> (PromotionPlan, Policy) {
     }
     diff.push(DiffLine::Removed("    newTag: v2".into()));
     diff.push(DiffLine::Added("    newTag: v3".into()));
-    (PromotionPlan { diff, repo_url: "file:///gitops.git".into(), path: "apps/alpha/overlays/staging".into() }, policy)
+    let path = "apps/alpha/overlays/staging".into();
+    (PromotionPlan { diff, repo_url: "file:///gitops.git".into(), path, images: Vec::new() }, policy)
 }
 
 /// Press `p` and answer the plan request with `plan`; returns the generation asked for.

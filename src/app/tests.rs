@@ -233,11 +233,19 @@ fn rollback_under_auto_sync_pauses_first_then_pins_until_resumed() {
     press(&mut m, "r");
     let Mode::Dialog(d) = &m.mode else { panic!() };
     assert_eq!(d.kind, DialogKind::Rollback { selected: 1, pause_auto_sync: true });
-    // Switching the pause off is refused with the reason, not sent.
-    assert!(press(&mut m, "space enter").is_empty());
-    let Mode::Dialog(d) = &m.mode else { panic!() };
-    assert!(d.error.as_deref().unwrap().contains("auto-sync"));
-    let fx = press(&mut m, "space k enter");
+    // Switching the pause off rolls back the GitOps way: the version is read from Git.
+    let fx = press(&mut m, "space enter");
+    let planned = fx.iter().find_map(|e| match e {
+        Effect::PlanPromotion { intent, revision, .. } => Some((intent.clone(), revision.clone())),
+        _ => None,
+    });
+    let (intent, revision) = planned.unwrap_or_else(|| panic!("the GitOps rollback is planned: {fx:?}"));
+    assert_eq!(intent, crate::domain::Intent::Rollback { history_id: 1 });
+    assert!(revision.is_some());
+    // Back to the rollback dialog, the break-glass way this time.
+    press(&mut m, "esc");
+    press(&mut m, "r");
+    let fx = press(&mut m, "k enter");
     let Some(Effect::RunAction { run_id, action, .. }) = fx.first().cloned() else { panic!("{fx:?}") };
     assert_eq!(action, Action::Rollback { history_id: 0, pause_auto_sync: true });
     // The watch shows auto-sync off, the run ends: pinned.

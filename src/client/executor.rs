@@ -268,11 +268,11 @@ impl Executor {
                     let _ = tx.send(Msg::RequestWithdrawn { id, result, at: Utc::now() }).await;
                 })
             }
-            Effect::PlanPromotion { generation, target, images } => {
+            Effect::PlanPromotion { generation, target, images, intent, revision } => {
                 let client = self.client(target.instance);
                 Box::pin(async move {
                     let result = match client {
-                        Ok(c) => plan(&c, &target, &images).await.map(Box::new),
+                        Ok(c) => plan(&c, &target, &images, &intent, revision.as_deref()).await.map(Box::new),
                         Err(f) => Err(f),
                     };
                     let _ = tx.send(Msg::PromotionPlanned { generation, result, at: Utc::now() }).await;
@@ -344,9 +344,11 @@ async fn plan(
     c: &ArgoClient,
     target: &crate::domain::AppKey,
     images: &[String],
+    intent: &crate::domain::Intent,
+    revision: Option<&str>,
 ) -> Result<crate::domain::promotion::PromotionPlan, Failure> {
     let settings = super::git::promote::PromoteSettings::for_client(c).await?;
-    super::git::promote_flow::plan_promotion(c, target, images, &settings).await
+    super::git::promote_flow::plan_for(c, target, images, intent, revision, &settings).await
 }
 
 impl Drop for Executor {

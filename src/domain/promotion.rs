@@ -15,6 +15,8 @@ pub struct PromotionPlan {
     pub repo_url: String,
     /// The overlay directory in that repository (`source.path`).
     pub path: String,
+    /// The images the change writes (a rollback learns them from Git while planning).
+    pub images: Vec<String>,
 }
 
 /// Where the promotion dialog's keys go.

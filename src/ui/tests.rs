@@ -136,7 +136,7 @@ fn rollback_dialog_with_auto_sync_on() {
     m.mode = Mode::Dialog(Box::new(d));
     snap("rollback_dialog_auto_sync", &m);
     let text = screen_text(&m, &ui(), 120, 40);
-    assert!(text.contains("auto-sync is on: Argo CD refuses a rollback — [x] pause auto-sync first (space)"));
+    assert!(text.contains("auto-sync on: off = GitOps commit — [x] break-glass: pause auto-sync (space)"), "{text}");
     // `selected` indexes the history as stored, oldest first: 1 is id 22.
     assert!(text.contains(">   22"));
 }

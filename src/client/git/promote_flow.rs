@@ -42,7 +42,23 @@ pub async fn plan_change(
     if diff.is_empty() {
         return Err(nothing_to_do(format!("the overlay of {} already has {what}", key.name)));
     }
-    Ok(PromotionPlan { diff, repo_url: target.repo_url, path: target.path })
+    Ok(PromotionPlan { diff, repo_url: target.repo_url, path: target.path, images: images.to_vec() })
+}
+
+/// The console's plan: with `revision` (a GitOps rollback) the images the app runs are first
+/// retagged as the overlay had them at that commit.
+pub async fn plan_for(
+    client: &ArgoClient,
+    key: &AppKey,
+    images: &[String],
+    intent: &Intent,
+    revision: Option<&str>,
+    settings: &PromoteSettings,
+) -> Result<PromotionPlan, Failure> {
+    let Some(rev) = revision else { return plan_change(client, key, images, intent, settings).await };
+    let app = client.get_app(key, None).await.map_err(|e| e.to_failure())?;
+    let images = super::history::images_at(&app, rev, &app.status.summary.images, settings).await?;
+    plan_change(client, key, &images, intent, settings).await
 }
 
 /// "Nothing to do" is an answer, not a failure of the tool: it is said as such.

@@ -167,10 +167,10 @@ fn rollback(
 ) {
     let key = theme.style(Role::Key);
     if dialog.auto_sync {
-        let warning = Span::styled("auto-sync is on: Argo CD refuses a rollback — ", theme.style(Role::Warning));
+        let warning = Span::styled("auto-sync on: off = GitOps commit — ", theme.style(Role::Warning));
         let toggle = [
             Span::styled(if pause { "[x]" } else { "[ ]" }, key),
-            Span::raw(" pause auto-sync first "),
+            Span::raw(" break-glass: pause auto-sync "),
             Span::styled("(space)", key),
         ];
         let one_line = Line::from_iter(std::iter::once(warning.clone()).chain(toggle.clone()));

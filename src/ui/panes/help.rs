@@ -15,7 +15,7 @@ const FIXED: [(&str, &str); 6] = [
     ("enter", "Confirm the dialog / keep the filter"),
     ("esc", "Cancel the dialog / clear the input"),
     ("p d f a", "Sync dialog: toggle prune, dry run, force, apply only"),
-    ("space", "Rollback dialog: pause auto-sync first"),
+    ("space", "Rollback dialog: GitOps commit, or pause auto-sync (break-glass)"),
     ("j k", "Rollback dialog: choose the history entry"),
     ("backspace", "Delete in an input"),
 ];

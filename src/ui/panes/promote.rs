@@ -18,6 +18,9 @@ const MIN_DIFF_ROWS: usize = 3;
 pub fn title(dialog: &Dialog, p: &PromoteDialog) -> String {
     match p.intent {
         Intent::Deploy => format!("Deploy {} in {} (GitOps)", dialog.service, p.to_env.to_uppercase()),
+        Intent::Rollback { history_id } => {
+            format!("Roll back {} in {} to history {history_id} (GitOps)", dialog.service, p.to_env.to_uppercase())
+        }
         _ => format!("Promote {} {} → {}", dialog.service, p.from_env, p.to_env.to_uppercase()),
     }
 }
@@ -38,6 +41,7 @@ pub fn body(
     out.push(Line::from(vec![
         Span::raw(match p.intent {
             Intent::Deploy => format!("deploy in {}: ", p.to_env),
+            Intent::Rollback { .. } => format!("roll back in {}: ", p.to_env),
             _ => format!("{} → {}: ", p.from_env, p.to_env),
         }),
         Span::styled(truncate(&versions, cells / 2), t.style(Role::Header)),

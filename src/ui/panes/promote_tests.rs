@@ -71,6 +71,7 @@ fn ready() -> Loadable<PromotionPlan> {
         diff: overlay_diff(),
         repo_url: "https://git.example.com/platform/gitops.git".into(),
         path: "apps/payment-service/overlays/prod".into(),
+        images: Vec::new(),
     };
     Loadable::Ready { value: plan, at: fixture::now() }
 }
