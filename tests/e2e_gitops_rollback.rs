@@ -54,6 +54,20 @@ async fn a_gitops_rollback_under_auto_sync_leaves_the_app_unpinned() {
         .clone();
     assert!(row["images"][0].as_str().is_some_and(|i| i.ends_with(":v9.1.0")), "{row}");
 
+    // The console's plan of the same rollback (the executor's call): images read from Git.
+    let cfg_all = common::sim_config(&sim);
+    let client = flightdeck::client::ArgoClient::new(&cfg_all.instances[0]).unwrap();
+    let (deps, _) = client.list().await.unwrap();
+    let key = deps.iter().find(|d| d.key.name == app).unwrap().key.clone();
+    let mut settings = flightdeck::client::git::promote::PromoteSettings::for_client(&client).await.unwrap();
+    settings.cache_root = Some(home.path().join("console-cache"));
+    let intent = flightdeck::domain::Intent::Rollback { history_id: entry["id"].as_i64().unwrap() };
+    let plan = flightdeck::client::git::promote_flow::plan_for(&client, &key, &[], &intent, Some(&first), &settings)
+        .await
+        .expect("planned from Git");
+    assert!(plan.images.iter().all(|i| i.ends_with(":v9.1.0")) && !plan.images.is_empty(), "{:?}", plan.images);
+    assert!(plan.diff.iter().any(|l| matches!(l, flightdeck::domain::DiffLine::Added(a) if a.contains("v9.1.0"))));
+
     let args = ["rollback", &service, "--env", "dev", "--to", &id, "--reason", "v9.2.0 is slow"];
     let out = common::finish(common::headless(&cfg, home.path(), &args)).await;
     let (stdout, stderr) = (common::text(&out.stdout), common::text(&out.stderr));
