@@ -395,3 +395,46 @@ async fn an_expired_token_is_renewed_once_and_doctor_checks_the_engine() {
     assert!(bad.advice.as_deref().unwrap_or("").contains("flightdeck conductor install"));
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_gitops_scale_runs_as_the_promotion_workflow_and_commits_the_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, cfg) = estate(dir.path()).await;
+    let (app, service) = common::auto_synced_app(&sim, 0, "dev", true);
+    let gov = governance(&cfg, dir.path(), "olga");
+    let engine = gov.conductor().expect("conductor");
+    let target = RunTarget {
+        service: service.clone(),
+        env: "dev".into(),
+        app: app.clone(),
+        namespace: "argocd".into(),
+        instance: "dev".into(),
+    };
+    let intent = flightdeck::domain::Intent::Scale { workload: service.clone(), replicas: 5 };
+    let action = Action::Promote(Box::new(Promotion::in_place(&service, "dev", Vec::new(), intent)));
+    let (stop, worker) = spawn_worker(handlers(&cfg, dir.path(), "worker-1"));
+    let id = engine.start_run(&user("olga", "sre"), &target, &action, &RunContext::default()).await.unwrap();
+    let wf = common::wait_for_workflow(&sim, &id, "the workflow completes", |w| w["status"] != "RUNNING").await;
+    // A scale written as a commit is the promotion's workflow (commit, then deploy).
+    assert_eq!(
+        (wf["workflowName"].as_str(), wf["status"].as_str()),
+        (Some("flightdeck_promote"), Some("COMPLETED")),
+        "{wf:#}"
+    );
+    let bare = sim.git_dir().unwrap();
+    let overlay = format!("main:apps/{service}/overlays/dev/kustomization.yaml");
+    let text = flightdeck::client::git::Git::new().run(&bare, &["show", &overlay]).unwrap().stdout;
+    assert!(text.contains(&format!("  - name: {service}\n    count: 5\n")), "{text}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while sim.replicas(0, &app) != Some((5, 5)) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Argo CD runs the committed count: {:?}",
+            sim.replicas(0, &app)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = stop.send(true);
+    worker.await.unwrap();
+    sim.shutdown().await;
+}

@@ -196,8 +196,8 @@ pub fn workflow_task<'a>(wf: &'a serde_json::Value, reference: &str) -> &'a serd
     wf["tasks"].as_array().and_then(|ts| ts.iter().rev().find(|t| t["referenceTaskName"] == reference)).unwrap_or(&NULL)
 }
 
-/// The first app (sorted) of `instance` with auto-sync on and, with `self_heal`, self-heal
-/// and a Deployment too; its name and its service in `env`.
+/// The first app (sorted) of `instance` with auto-sync on and, with `self_heal`, self-heal,
+/// a Deployment and health Healthy too; its name and its service in `env`.
 pub fn auto_synced_app(sim: &Sim, instance: usize, env: &str, self_heal: bool) -> (String, String) {
     let mut names = sim.app_names(instance);
     names.sort();
@@ -208,7 +208,8 @@ pub fn auto_synced_app(sim: &Sim, instance: usize, env: &str, self_heal: bool) -
             let heal = a.pointer("/spec/syncPolicy/automated/selfHeal").and_then(|v| v.as_bool()) == Some(true);
             let deployment =
                 a["status"]["resources"].as_array().is_some_and(|r| r.iter().any(|x| x["kind"] == "Deployment"));
-            a.pointer("/spec/syncPolicy/automated").is_some() && (!self_heal || (heal && deployment))
+            let healthy = a["status"]["health"]["status"] == "Healthy";
+            a.pointer("/spec/syncPolicy/automated").is_some() && (!self_heal || (heal && deployment && healthy))
         })
         .expect("an app with auto-sync");
     let service = service_of(&app, env);
