@@ -90,18 +90,31 @@ async fn console(cfg: &Config, cache: &Path, user: &str, case: &Case) -> Outcome
         }
     }
     let fx = char_key(&mut m, case.key);
-    if let Some(Effect::PlanPromotion { generation, target, images, .. }) =
-        fx.iter().find(|e| matches!(e, Effect::PlanPromotion { .. })).cloned()
-    {
-        let c = &list[target.instance];
-        let settings = flightdeck::client::git::promote::PromoteSettings::for_client(c).await.expect("settings");
-        let result = flightdeck::client::git::promote_flow::plan_promotion(c, &target, &images, &settings).await;
-        let msg = Msg::PromotionPlanned { generation, result: result.map(Box::new), at: Utc::now() };
-        app::update(&mut m, msg, &keymap());
-    }
+    answer_plan(&mut m, &list, &fx).await;
     fill(&mut m, case);
-    let fx = key(&mut m, KeyCode::Enter);
+    let mut fx = key(&mut m, KeyCode::Enter);
+    // A GitOps scale (auto-sync on) confirms in the promotion dialog it opens, once planned.
+    if answer_plan(&mut m, &list, &fx).await {
+        fill(&mut m, case);
+        fx = key(&mut m, KeyCode::Enter);
+    }
     outcome_of(&m, &fx)
+}
+
+/// Answer the plan request among `fx` (if any) as the executor would; whether there was one.
+async fn answer_plan(m: &mut Model, list: &[flightdeck::client::ArgoClient], fx: &[Effect]) -> bool {
+    let Some(Effect::PlanPromotion { generation, target, images, intent, revision }) =
+        fx.iter().find(|e| matches!(e, Effect::PlanPromotion { .. })).cloned()
+    else {
+        return false;
+    };
+    let c = &list[target.instance];
+    let settings = flightdeck::client::git::promote::PromoteSettings::for_client(c).await.expect("settings");
+    let plan = flightdeck::client::git::promote_flow::plan_for;
+    let result = plan(c, &target, &images, &intent, revision.as_deref(), &settings).await;
+    let msg = Msg::PromotionPlanned { generation, result: result.map(Box::new), at: Utc::now() };
+    app::update(m, msg, &keymap());
+    true
 }
 
 /// Give the open dialog the case's ticket, reason, typed name and options.

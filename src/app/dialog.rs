@@ -167,7 +167,16 @@ fn history_len(model: &Model) -> usize {
 
 /// Validate the dialog and start the run, or leave it open with the reason.
 pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
-    let history = model.detail.as_ref().and_then(|d| d.app.value()).map(|a| a.history.clone()).unwrap_or_default();
+    let detail = model.detail.as_ref().and_then(|d| d.app.value());
+    let history = detail.map(|a| a.history.clone()).unwrap_or_default();
+    // What owns the replicas besides Git (an HPA, a KEDA ScaledObject), for a GitOps scale.
+    let owner = detail.and_then(|a| {
+        a.resources.iter().find(|r| {
+            (r.kind == "HorizontalPodAutoscaler" && r.group == "autoscaling")
+                || (r.kind == "ScaledObject" && r.group == "keda.sh")
+        })
+    });
+    let owner = owner.map(|r| format!("{} {}", r.kind, r.name));
     let Mode::Dialog(d) = &mut model.mode else { return };
     if let Some(want) = &d.require_typed {
         if d.typed.text.trim() != want {
@@ -192,6 +201,21 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
                 return super::promote::open_rollback(model, id, &revision, fx);
             }
             Action::Rollback { history_id: entry.id, pause_auto_sync: *pause_auto_sync && d.auto_sync }
+        }
+        DialogKind::Scale { name, replicas, .. } if d.auto_sync && replicas.text.parse::<u32>().is_ok() => {
+            // Under auto-sync a live patch is reverted: the count goes to Git instead (the
+            // promotion dialog: diff first, then the policy as a scale), unless something
+            // else owns the replicas.
+            if let Some(owner) = owner {
+                d.error = Some(format!("{owner} owns the replicas: change its min/max in Git instead"));
+                return;
+            }
+            let (workload, n) = (name.clone(), replicas.text.parse::<u32>().unwrap_or_default());
+            if n > MAX_REPLICAS {
+                d.error = Some(format!("replicas must be a number from 0 to {MAX_REPLICAS}"));
+                return;
+            }
+            return super::promote::open_scale(model, workload, n, fx);
         }
         DialogKind::Scale { kind, group, name, namespace, replicas, .. } => match replicas.text.parse::<u32>() {
             Ok(n) if n <= MAX_REPLICAS => Action::Scale {

@@ -64,6 +64,15 @@ pub fn open_rollback(model: &mut Model, history_id: i64, revision: &str, fx: &mu
     open_dialog(model, &dep, &dep, Vec::new(), Intent::Rollback { history_id }, Some(revision), fx);
 }
 
+/// A GitOps scale from the scale dialog: the same dialog, writing `replicas` for `workload`
+/// into the selected cell's overlay.
+pub fn open_scale(model: &mut Model, workload: String, replicas: u32, fx: &mut Vec<Effect>) {
+    let Some(dep) = model.selected().cloned() else {
+        return flash_error(model, "no deployment in this cell");
+    };
+    open_dialog(model, &dep, &dep, Vec::new(), Intent::Scale { workload, replicas }, None, fx);
+}
+
 /// Open the dialog writing `images` into `dst`'s overlay and ask for the plan (the diff).
 fn open_dialog(
     model: &mut Model,
@@ -225,6 +234,7 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
     let to = match p.intent {
         Intent::Deploy => "deploy in",
         Intent::Rollback { .. } => "roll back in",
+        Intent::Scale { .. } => "scale in",
         _ => "promote to",
     };
     let given = |l: &LineInput| Some(l.text.trim().to_string()).filter(|t| !t.is_empty());

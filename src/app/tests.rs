@@ -284,6 +284,10 @@ fn actions_needing_detail_or_state_explain_why_not() {
 #[test]
 fn scale_takes_digits_only_and_checks_the_range() {
     let mut m = model();
+    // Without auto-sync the live workload is patched (with it, see the GitOps scale below).
+    let mut pinned = dep(0, "alpha", "dev");
+    pinned.auto_sync = false;
+    update(&mut m, Msg::AppsListed { instance: 0, apps: vec![pinned, dep(0, "bravo", "dev")], at: t(1) }, &keymap());
     detail_ready(&mut m, history(2));
     press(&mut m, "S");
     type_text(&mut m, "x9");
@@ -295,6 +299,24 @@ fn scale_takes_digits_only_and_checks_the_range() {
     press(&mut m, "backspace backspace");
     let fx = press(&mut m, "enter");
     assert!(matches!(&fx[..], [Effect::RunAction { action: Action::Scale { replicas: 99, .. }, .. }]));
+}
+
+#[test]
+fn scale_under_auto_sync_goes_to_git() {
+    let mut m = model(); // alpha/dev, auto-sync on
+    detail_ready(&mut m, history(2));
+    press(&mut m, "S");
+    type_text(&mut m, "4");
+    let fx = press(&mut m, "enter");
+    let planned = fx.iter().find_map(|e| match e {
+        Effect::PlanPromotion { intent, .. } => Some(intent.clone()),
+        _ => None,
+    });
+    let Some(crate::domain::Intent::Scale { replicas, .. }) = planned else {
+        panic!("a GitOps scale is planned: {fx:?}")
+    };
+    assert_eq!(replicas, 4);
+    assert!(matches!(&m.mode, Mode::Dialog(d) if matches!(d.kind, DialogKind::Promote(_))));
 }
 
 #[test]

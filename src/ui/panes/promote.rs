@@ -18,6 +18,9 @@ const MIN_DIFF_ROWS: usize = 3;
 pub fn title(dialog: &Dialog, p: &PromoteDialog) -> String {
     match p.intent {
         Intent::Deploy => format!("Deploy {} in {} (GitOps)", dialog.service, p.to_env.to_uppercase()),
+        Intent::Scale { replicas, .. } => {
+            format!("Scale {} in {} to {replicas} (GitOps)", dialog.service, p.to_env.to_uppercase())
+        }
         Intent::Rollback { history_id } => {
             format!("Roll back {} in {} to history {history_id} (GitOps)", dialog.service, p.to_env.to_uppercase())
         }
@@ -39,9 +42,10 @@ pub fn body(
     let dim = t.style(Role::Dim);
     let versions = p.versions().join(", ");
     out.push(Line::from(vec![
-        Span::raw(match p.intent {
+        Span::raw(match &p.intent {
             Intent::Deploy => format!("deploy in {}: ", p.to_env),
             Intent::Rollback { .. } => format!("roll back in {}: ", p.to_env),
+            Intent::Scale { workload, replicas } => format!("scale {workload} in {} to {replicas}", p.to_env),
             _ => format!("{} → {}: ", p.from_env, p.to_env),
         }),
         Span::styled(truncate(&versions, cells / 2), t.style(Role::Header)),
