@@ -27,8 +27,9 @@ pub fn open(model: &mut Model, cmd: Command) {
             if detail.history.len() < 2 {
                 return flash_error(model, "nothing to roll back to: the history has fewer than two entries");
             }
-            // Default to the deployment before the current one (history is oldest first).
-            DialogKind::Rollback { selected: detail.history.len() - 2, pause_auto_sync: dep.auto_sync }
+            // Default to the deployment before the current one (history is oldest first), the
+            // GitOps way under auto-sync (space: break-glass, pause it and pin the app).
+            DialogKind::Rollback { selected: detail.history.len() - 2, pause_auto_sync: false }
         }
         Command::Scale => {
             let Some(detail) = detail else { return need_detail(model) };

@@ -232,9 +232,9 @@ fn rollback_under_auto_sync_pauses_first_then_pins_until_resumed() {
     detail_ready(&mut m, history(3));
     press(&mut m, "r");
     let Mode::Dialog(d) = &m.mode else { panic!() };
-    assert_eq!(d.kind, DialogKind::Rollback { selected: 1, pause_auto_sync: true });
-    // Switching the pause off rolls back the GitOps way: the version is read from Git.
-    let fx = press(&mut m, "space enter");
+    assert_eq!(d.kind, DialogKind::Rollback { selected: 1, pause_auto_sync: false });
+    // By default it rolls back the GitOps way: the version is read from Git.
+    let fx = press(&mut m, "enter");
     let planned = fx.iter().find_map(|e| match e {
         Effect::PlanPromotion { intent, revision, .. } => Some((intent.clone(), revision.clone())),
         _ => None,
@@ -242,10 +242,10 @@ fn rollback_under_auto_sync_pauses_first_then_pins_until_resumed() {
     let (intent, revision) = planned.unwrap_or_else(|| panic!("the GitOps rollback is planned: {fx:?}"));
     assert_eq!(intent, crate::domain::Intent::Rollback { history_id: 1 });
     assert!(revision.is_some());
-    // Back to the rollback dialog, the break-glass way this time.
+    // Back to the rollback dialog, the break-glass way this time (space: pause auto-sync).
     press(&mut m, "esc");
     press(&mut m, "r");
-    let fx = press(&mut m, "k enter");
+    let fx = press(&mut m, "space k enter");
     let Some(Effect::RunAction { run_id, action, .. }) = fx.first().cloned() else { panic!("{fx:?}") };
     assert_eq!(action, Action::Rollback { history_id: 0, pause_auto_sync: true });
     // The watch shows auto-sync off, the run ends: pinned.
