@@ -309,6 +309,8 @@ fn needs_tick(model: &Model) -> bool {
     use crate::domain::{ConnState, RunOutcome};
     model.runs.iter().any(|r| r.outcome == RunOutcome::Running)
         || model.instances.iter().any(|i| !matches!(i.conn, ConnState::Live | ConnState::Failed(_)))
+        // Stale cells show their age.
+        || model.instances.iter().any(|i| i.stale_since.is_some())
         || model.detail.as_ref().is_some_and(|d| d.app.is_loading())
 }
 

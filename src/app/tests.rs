@@ -348,3 +348,38 @@ fn paging_keeps_the_selection_visible() {
     press(&mut m, "g");
     assert_eq!((m.selected_row, m.scroll), (0, 0));
 }
+
+#[test]
+fn a_dropped_stream_marks_its_instance_stale_from_when_it_dropped_until_relisted() {
+    let mut m = model();
+    let km = keymap();
+    let conn = |state| Msg::ConnectionChanged { instance: 2, state };
+    update(&mut m, conn(ConnState::Live), &km);
+    assert_eq!(m.stale_since(2), None);
+    let dropped = ConnState::Reconnecting { attempt: 1, error: "refused".into(), since: t(10) };
+    update(&mut m, conn(dropped), &km);
+    assert_eq!(m.stale_since(2), Some(t(10)));
+    assert_eq!(m.stale_since(0), None, "other instances stay live");
+    // Later attempts keep the first moment it dropped.
+    let again = ConnState::Reconnecting { attempt: 2, error: "refused".into(), since: t(30) };
+    update(&mut m, conn(again), &km);
+    assert_eq!(m.stale_since(2), Some(t(10)));
+    // A fresh list is the truth again.
+    update(&mut m, Msg::AppsListed { instance: 2, apps: vec![dep(2, "alpha", "prod")], at: t(40) }, &km);
+    assert_eq!(m.stale_since(2), None);
+    // Credentials refused later: stale from then on, until live again.
+    m.now = t(50);
+    let failed = ConnState::Failed(Failure::new(ErrorKind::Unauthorized, "token expired"));
+    update(&mut m, conn(failed), &km);
+    assert_eq!(m.stale_since(2), Some(t(50)));
+    update(&mut m, conn(ConnState::Live), &km);
+    assert_eq!(m.stale_since(2), None);
+}
+
+#[test]
+fn nothing_listed_is_never_stale() {
+    let mut m = Model { instances: vec![InstanceState::default()], ..Default::default() };
+    let down = ConnState::Reconnecting { attempt: 1, error: "refused".into(), since: t(10) };
+    update(&mut m, Msg::ConnectionChanged { instance: 0, state: down }, &keymap());
+    assert_eq!(m.stale_since(0), None, "no data shown, nothing stale: the matrix says connecting");
+}

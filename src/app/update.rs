@@ -47,6 +47,8 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             }
             if let Some(inst) = model.instances.get_mut(instance) {
                 inst.last_update = Some(at);
+                // A fresh list is the truth as of now, whatever the stream does next.
+                inst.stale_since = None;
             }
             rows::rebuild(model);
         }
@@ -92,7 +94,16 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             }
         }
         Msg::ConnectionChanged { instance, state } => {
+            let now = model.now;
             if let Some(inst) = model.instances.get_mut(instance) {
+                // What was listed stays shown, marked stale from when the stream went down.
+                let listed = inst.last_update.is_some();
+                inst.stale_since = match &state {
+                    ConnState::Live => None,
+                    ConnState::Reconnecting { since, .. } if listed => Some(inst.stale_since.unwrap_or(*since)),
+                    ConnState::Failed(_) if listed => Some(inst.stale_since.unwrap_or(now)),
+                    _ => inst.stale_since,
+                };
                 inst.conn = state;
             }
         }

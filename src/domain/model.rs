@@ -14,8 +14,9 @@ pub enum ConnState {
     Connecting,
     /// Listed and watching.
     Live,
-    /// The stream dropped; reconnecting (with the last error and attempt count).
-    Reconnecting { attempt: u32, error: String },
+    /// The stream dropped; reconnecting (with the last error and attempt count). `since` is
+    /// when it first dropped: what was shown is true up to then, and stale after.
+    Reconnecting { attempt: u32, error: String, since: DateTime<Utc> },
     /// Stopped retrying: credentials refused, or configuration wrong.
     Failed(Failure),
 }
@@ -41,6 +42,9 @@ pub struct InstanceState {
     /// Where this instance's credential came from, never the secret ("token from vault
     /// secret/argocd/prod ✓"); the run log shows it as the instance's first entry.
     pub credential: Option<String>,
+    /// Since when what this instance's cells show may no longer be true (its stream dropped
+    /// or stopped); `None` while live or before anything was listed.
+    pub stale_since: Option<DateTime<Utc>>,
 }
 
 /// One row of the matrix: a service and its deployment per environment column.
@@ -293,6 +297,10 @@ impl Model {
     /// The user name to show: from the first instance that told us.
     pub fn username(&self) -> Option<&str> {
         self.instances.iter().find_map(|i| i.user.value().map(|u| u.username.as_str()))
+    }
+    /// Since when the apps of `instance` are stale (its stream is down), if they are.
+    pub fn stale_since(&self, instance: usize) -> Option<DateTime<Utc>> {
+        self.instances.get(instance).and_then(|i| i.stale_since)
     }
     pub fn degraded_count(&self) -> usize {
         match &self.stats {

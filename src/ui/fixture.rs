@@ -76,6 +76,7 @@ fn instance(env: &str) -> InstanceState {
         // None keeps the whole-screen snapshots independent of the credential lines, which
         // `panes::runlog` tests on their own.
         credential: None,
+        stale_since: None,
     }
 }
 

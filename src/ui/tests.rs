@@ -59,9 +59,22 @@ fn normal_screen() {
 #[test]
 fn reconnecting_header() {
     let mut m = fixture_model();
-    m.instances[2].conn = ConnState::Reconnecting { attempt: 2, error: "connection refused".into() };
+    let since = m.now - chrono::Duration::seconds(35);
+    m.instances[2].conn = ConnState::Reconnecting { attempt: 2, error: "connection refused".into(), since };
+    m.instances[2].stale_since = Some(since);
     snap("reconnecting", &m);
-    assert!(screen_text(&m, &ui(), 120, 40).lines().next().unwrap().contains("prod ◌ reconnecting (2)"));
+    let wide = screen_text(&m, &ui(), 120, 40);
+    let header = wide.lines().next().unwrap();
+    assert!(header.contains("prod ◌ reconnecting (2) · stale 35s"), "{header}");
+    assert!(header.contains("admin"), "the user stays: {header}");
+    // Every prod cell is stale, none drawn as live health; the other columns stay live.
+    assert!(wide.contains("◌ stale 35s"), "{wide}");
+    let cart = wide.lines().find(|l| l.contains(" cart ")).unwrap();
+    assert_eq!(cart.matches("● Healthy").count(), 2, "{cart}");
+    assert!(wide.contains("stale 35s: prod disconnected"), "the detail says so: {wide}");
+    let narrow = screen_text(&m, &ui(), 80, 24);
+    assert!(narrow.lines().next().unwrap().contains("admin"), "{narrow}");
+    assert!(narrow.lines().next().unwrap().contains("prod◌35s"), "{narrow}");
 }
 
 #[test]

@@ -64,6 +64,9 @@ pub async fn supervise(client: ArgoClient, tx: mpsc::Sender<Msg>, opts: WatchOpt
     }
     let mut live = false;
     let mut attempt: u32 = 0;
+    // When the stream first dropped (kept across attempts): the console shows data as stale
+    // from then on.
+    let mut down_since = None;
     loop {
         match session(&client, &tx, &opts, &mut live, &mut attempt).await {
             End::Closed => return,
@@ -74,11 +77,16 @@ pub async fn supervise(client: ArgoClient, tx: mpsc::Sender<Msg>, opts: WatchOpt
                 return;
             }
             End::Retry(f) => {
+                if live {
+                    // It was live until now: a new outage starts.
+                    down_since = None;
+                }
                 live = false;
                 attempt = attempt.saturating_add(1);
                 tracing::info!(instance, attempt, error = %f, "watch reconnecting");
                 let error = f.to_string();
-                if tx.send(state(ConnState::Reconnecting { attempt, error })).await.is_err() {
+                let since = *down_since.get_or_insert_with(Utc::now);
+                if tx.send(state(ConnState::Reconnecting { attempt, error, since })).await.is_err() {
                     return;
                 }
                 tokio::time::sleep(opts.reconnect.delay(attempt)).await;

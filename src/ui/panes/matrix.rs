@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use crate::domain::model::{MatrixStats, VERSION_CELLS_MAX};
 use crate::domain::{ConnState, Deployment, Model, OpPhase, ServiceRow, SyncStatus};
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::{glyphs, health_glyph, health_role, pad, spinner, sync_glyph, sync_role, truncate};
+use crate::ui::widgets::{age, glyphs, health_glyph, health_role, pad, spinner, sync_glyph, sync_role, truncate};
 
 /// Widest health word ("Progressing") plus a space.
 const HEALTH_WORD_CELLS: usize = 12;
@@ -180,6 +180,9 @@ fn cell_spans(
     d: &Deployment,
     pinned: bool,
 ) -> Vec<Span<'static>> {
+    if let Some(since) = model.stale_since(d.key.instance) {
+        return stale_spans(model, theme, w, cols, d, since);
+    }
     let hs = theme.style(health_role(d.health));
     let mut spans = vec![Span::styled(format!("{} ", health_glyph(d.health)), hs)];
     if cols.health_word {
@@ -204,4 +207,27 @@ fn cell_spans(
         spans.push(Span::styled(format!(" {}", pad(&word, SYNC_WORD_CELLS - 1)), theme.style(sync_role(d.sync))));
     }
     spans
+}
+
+/// A cell whose instance's stream is down: never its health as if live, but dimmed, with how
+/// long it has been stale (`◌ stale 35s   v1.3.0 ?`); the version is the last one known.
+fn stale_spans(
+    model: &Model,
+    theme: &Theme,
+    w: &Widths,
+    cols: Cols,
+    d: &Deployment,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Vec<Span<'static>> {
+    let dim = theme.style(Role::Dim);
+    let mut text = format!("{} ", glyphs::STALE);
+    if cols.health_word {
+        text.push_str(&pad(&format!("stale {}", age(model.now, since)), HEALTH_WORD_CELLS));
+    }
+    text.push_str(&format!("{} ? ", pad(&d.version(), w.version)));
+    text.push(' ');
+    if cols.sync_word {
+        text.push_str(&format!(" {}", pad("", SYNC_WORD_CELLS - 1)));
+    }
+    vec![Span::styled(text, dim)]
 }

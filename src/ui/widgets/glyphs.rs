@@ -42,6 +42,8 @@ pub fn sync_role(s: SyncStatus) -> Role {
     }
 }
 
+/// A cell or instance whose data may no longer be true (its stream is down).
+pub const STALE: &str = "◌";
 /// Marks an app whose auto-sync was paused by a rollback.
 pub const PINNED: &str = "⚑";
 /// A step or run that finished well / failed.
