@@ -233,3 +233,17 @@ fn helm_tag_key_reaches_every_instance_and_bad_paths_are_refused_with_their_line
     assert!(e.starts_with("c.toml:2:"), "{e}");
     assert!(e.contains("image.tag"), "hint names the form: {e}");
 }
+
+#[test]
+fn glyphs_setting_is_read_checked_and_round_trips() {
+    let parse = |ui: &str| parse_str(&format!("[ui]\n{ui}\n"), Path::new("/etc/fd.toml"), &env_of(&[]));
+    assert_eq!(parse("glyphs = \"ascii\"").unwrap().ascii, Some(true));
+    assert_eq!(parse("glyphs = \"unicode\"").unwrap().ascii, Some(false));
+    assert_eq!(parse("glyphs = \"auto\"").unwrap().ascii, None);
+    assert_eq!(parse("").unwrap().ascii, None);
+    let e = parse("glyphs = \"emoji\"").unwrap_err().to_string();
+    assert!(e.contains("fd.toml:2") && e.contains("unknown glyphs") && e.contains("ascii"), "{e}");
+    let c = parse("glyphs = \"ascii\"").unwrap();
+    let back = parse_str(&to_toml(&c), Path::new("/etc/fd.toml"), &env_of(&[])).unwrap();
+    assert_eq!(back.ascii, Some(true));
+}

@@ -32,3 +32,88 @@ async fn cells_turn_stale_with_their_age_when_the_server_stops() {
     .await
     .unwrap();
 }
+
+/// Every SGR colour parameter the program wrote: `38;5;N`/`48;5;N` as N, `38;2;…` as 256+.
+fn colours_written(raw: &[u8]) -> Vec<u32> {
+    let text = String::from_utf8_lossy(raw);
+    let mut out = Vec::new();
+    for seq in text.split("\x1b[").skip(1) {
+        let Some(end) = seq.find(|c: char| c.is_ascii_alphabetic()) else { continue };
+        if !seq[end..].starts_with('m') {
+            continue;
+        }
+        let params: Vec<&str> = seq[..end].split(';').collect();
+        let mut i = 0;
+        while i < params.len() {
+            match (params[i], params.get(i + 1)) {
+                ("38" | "48", Some(&"5")) => {
+                    out.push(params.get(i + 2).and_then(|n| n.parse().ok()).unwrap_or(999));
+                    i += 3;
+                }
+                ("38" | "48", Some(&"2")) => {
+                    out.push(256);
+                    i += 5;
+                }
+                (p, _) => {
+                    if let Ok(n @ (30..=37 | 40..=47)) = p.parse::<u32>() {
+                        out.push(n % 10);
+                    }
+                    i += 1;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixteen_colours_keep_health_apart_from_dim_text_and_show_the_selection() {
+    let sim = common::calm_sim(4).await;
+    let home = tempfile::tempdir().unwrap();
+    let cfg = common::write_sim_config(&sim, home.path());
+    tokio::task::spawn_blocking(move || {
+        let env = [("TERM", "xterm"), ("LANG", "en_US.UTF-8")];
+        let mut pty = Pty::spawn(&["--config", cfg.to_str().unwrap()], home.path(), 120, 40, &env);
+        pty.wait_for("the matrix", |s| s.contains("● Healthy") && s.contains("history"));
+        let colours = colours_written(&pty.raw);
+        assert!(!colours.is_empty(), "it draws in colour");
+        assert!(colours.iter().all(|c| *c < 16), "only the 16 ANSI colours: {colours:?}");
+        let screen = pty.parser.screen();
+        let (rows, cols) = screen.size();
+        let mut healthy = None;
+        let mut selected = 0;
+        for r in 0..rows {
+            for c in 0..cols {
+                let Some(cell) = screen.cell(r, c) else { continue };
+                if cell.contents() == "●" && r > 1 && healthy.is_none() {
+                    healthy = Some(cell.fgcolor());
+                }
+                selected += usize::from(r > 1 && r < 8 && cell.inverse());
+            }
+        }
+        assert_eq!(healthy, Some(vt100::Color::Idx(2)), "healthy is green, not the grey of dim text");
+        assert!(selected >= 8, "the selected cell is in reverse video ({selected} cells)");
+        pty.send("q");
+        assert_eq!(pty.wait_exit(), 0);
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_linux_console_gets_ascii_glyphs() {
+    let sim = common::calm_sim(3).await;
+    let home = tempfile::tempdir().unwrap();
+    let cfg = common::write_sim_config(&sim, home.path());
+    tokio::task::spawn_blocking(move || {
+        let env = [("TERM", "linux"), ("LANG", "en_US.UTF-8")];
+        let mut pty = Pty::spawn(&["--config", cfg.to_str().unwrap()], home.path(), 100, 30, &env);
+        pty.wait_for("the matrix in ASCII", |s| s.contains("* Healthy") && s.contains("history"));
+        let screen = pty.screen();
+        assert!(screen.is_ascii(), "{screen}");
+        pty.send("q");
+        assert_eq!(pty.wait_exit(), 0);
+    })
+    .await
+    .unwrap();
+}

@@ -16,6 +16,9 @@ pub struct Cli {
     /// Flightdeck config file (default: the platform config dir's config.toml).
     #[arg(long, global = true, env = "FLIGHTDECK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Draw the console with ASCII only (chosen by itself on TERM=linux or a non-UTF-8 locale).
+    #[arg(long, global = true)]
+    pub ascii: bool,
     #[command(flatten)]
     pub connection: Connection,
     #[command(subcommand)]

@@ -6,17 +6,21 @@ use crate::session::{config_for_sim, model_from};
 use crate::ui::{theme, Ui};
 
 /// `flightdeck` with no subcommand.
-pub async fn run_configured(o: &config::Overrides) -> Result<(), Failure> {
+/// `ascii`: `--ascii` was given.
+pub async fn run_configured(o: &config::Overrides, ascii: bool) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     let env = |k: &str| std::env::var(k).ok();
-    let cfg = config::load(o, &env).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))?;
+    let mut cfg = config::load(o, &env).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))?;
+    if ascii {
+        cfg.ascii = Some(true);
+    }
     open(cfg, started).await
 }
 
 /// `flightdeck demo [--user NAME]`: the simulator in-process, the console against it over
 /// real HTTP. With `--user`, this console is that operator and the other operators' configs
 /// are written next to a printed path, so a second terminal joins the same estate and remote.
-pub async fn run_demo(services: usize, seed: u64, user: Option<String>) -> Result<(), Failure> {
+pub async fn run_demo(services: usize, seed: u64, user: Option<String>, ascii: bool) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     let opts = flightdeck_sim::SimOptions { services, seed, ..Default::default() };
     let sim = flightdeck_sim::Sim::start(opts)
@@ -27,7 +31,7 @@ pub async fn run_demo(services: usize, seed: u64, user: Option<String>) -> Resul
     // (staging → prod) as the example policy says; the other operators' configs are written
     // so they can join from another terminal.
     let user = user.unwrap_or_else(|| super::demo::DEFAULT_USER.to_string());
-    let cfg = match super::demo::operators(&cfg, &user) {
+    let mut cfg = match super::demo::operators(&cfg, &user) {
         // This console's tokens live in the simulator's Vault: the real path, Vault → token → Argo CD.
         Ok(mine) => vault_for_sim(&sim, tokens_for(&sim, mine, &user)),
         Err(f) => {
@@ -35,6 +39,9 @@ pub async fn run_demo(services: usize, seed: u64, user: Option<String>) -> Resul
             return Err(f);
         }
     };
+    if ascii {
+        cfg.ascii = Some(true);
+    }
     let result = open(cfg, started).await;
     sim.shutdown().await;
     result
@@ -100,7 +107,8 @@ async fn open(mut cfg: Config, started: std::time::Instant) -> Result<(), Failur
     }
     let git_auth = clients.first().and_then(|c| c.git_auth().cloned());
     let governance = crate::session::governance(&cfg, git_auth, Default::default());
-    crate::runtime::run(model, Ui { theme, keymap }, clients, governance, started)
+    let ascii = crate::ui::widgets::glyphs::ascii_wanted(cfg.ascii, &env);
+    crate::runtime::run(model, Ui { theme, keymap, ascii }, clients, governance, started)
         .await
         .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("{e:#}")))
 }

@@ -51,10 +51,10 @@ pub async fn main(cli: Cli) -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
-    let Cli { config: file, connection: outer, command } = cli;
+    let Cli { config: file, connection: outer, command, ascii } = cli;
     let done = |r: Result<(), Failure>| r.map(|()| ExitCode::SUCCESS);
     let Some(cmd) = command else {
-        return done(console::run_configured(&outer.overrides(file)).await);
+        return done(console::run_configured(&outer.overrides(file), ascii).await);
     };
     // Connection flags go with the commands that talk to Argo CD; before the subcommand
     // they still count (as the argocd CLI allows), after it they win.
@@ -71,7 +71,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     // Commands whose config is optional: only its [gitops] section matters to them.
     let optional_config = || load_config(file.clone(), &Connection::default()).ok();
     match cmd {
-        Sub::Demo { services, seed, user } => done(console::run_demo(services, seed, user).await),
+        Sub::Demo { services, seed, user } => done(console::run_demo(services, seed, user, ascii).await),
         Sub::Sim { listen, services, seed, write_config, calm } => {
             done(sim::run(listen, services, seed, write_config, calm).await)
         }

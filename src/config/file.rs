@@ -38,6 +38,7 @@ struct RawUi {
     protected_envs: Option<Vec<String>>,
     theme: Option<String>,
     keymap: Option<Spanned<String>>,
+    glyphs: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -121,6 +122,20 @@ pub fn parse(text: &str, path: &Path, env: Env, cli_config: Option<&Path>) -> Re
     }
     if let Some(t) = raw.ui.theme {
         config.theme = t;
+    }
+    if let Some(g) = raw.ui.glyphs {
+        config.ascii = match g.get_ref().as_str() {
+            "auto" => None,
+            "ascii" => Some(true),
+            "unicode" => Some(false),
+            other => {
+                return Err(cx.err(
+                    g.span(),
+                    format!("unknown glyphs {other:?}"),
+                    "use \"auto\" (by the terminal and locale), \"unicode\" or \"ascii\"",
+                ))
+            }
+        };
     }
     if let Some(k) = raw.ui.keymap {
         let p = cx.expand(k.get_ref());
@@ -421,6 +436,8 @@ struct OutUi<'a> {
     theme: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     keymap: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    glyphs: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -463,6 +480,7 @@ pub fn to_toml(config: &Config) -> String {
         protected_envs: &config.protected_envs,
         theme: &config.theme,
         keymap: config.keymap_file.as_ref().map(|p| p.to_string_lossy().into_owned()),
+        glyphs: config.ascii.map(|a| if a { "ascii" } else { "unicode" }),
     };
     let gitops = super::gitops::OutGitops::of(&config.gitops);
     let body = toml::to_string(&OutFile { ui, gitops, instance }).unwrap_or_else(|e| {

@@ -104,6 +104,9 @@ pub struct Config {
     pub theme: String,
     /// User keymap overlay file, if any.
     pub keymap_file: Option<PathBuf>,
+    /// `[ui] glyphs`: `Some(true)` ASCII only, `Some(false)` Unicode, `None` by the terminal
+    /// and locale (`ui::widgets::glyphs::ascii_wanted`).
+    pub ascii: Option<bool>,
     /// The file this came from, if any.
     pub source: Option<PathBuf>,
     /// The `[vault]` section merged with `VAULT_*` variables.
@@ -122,6 +125,7 @@ impl Default for Config {
             protected_envs: vec!["prod".into()],
             theme: "default".into(),
             keymap_file: None,
+            ascii: None,
             source: None,
             vault: VaultSettings::default(),
             git: credentials::GitCredentials::default(),

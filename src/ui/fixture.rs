@@ -26,7 +26,11 @@ pub fn key(service: &str, env_idx: usize) -> AppKey {
 }
 
 pub fn ui() -> Ui {
-    Ui { theme: Theme::load("default", ColorDepth::TrueColor).unwrap(), keymap: crate::config::keymap::builtin() }
+    Ui {
+        theme: Theme::load("default", ColorDepth::TrueColor).unwrap(),
+        keymap: crate::config::keymap::builtin(),
+        ascii: false,
+    }
 }
 
 pub fn ui_no_color() -> Ui {

@@ -27,6 +27,9 @@ pub use layout::matrix_page_rows;
 pub struct Ui {
     pub theme: theme::Theme,
     pub keymap: crate::app::Keymap,
+    /// Draw with ASCII only (`widgets::glyphs::ascii_wanted`): every frame's symbols are
+    /// replaced by their ASCII stand-ins after drawing.
+    pub ascii: bool,
 }
 
 /// Draw the whole screen for `model`.
@@ -74,6 +77,9 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
         Mode::Dialog(dialog) => panes::dialog::draw(buf, area, model, dialog, theme),
         Mode::ApprovalComment(draft) => panes::comment::draw(buf, area, draft, theme),
         _ => {}
+    }
+    if ui.ascii {
+        widgets::glyphs::to_ascii(frame.buffer_mut());
     }
 }
 

@@ -344,3 +344,108 @@ fn hint_bar_keeps_help_and_quit_when_narrow() {
     let last = screen_text(&m, &ui, 50, 24).lines().last().unwrap().to_string();
     assert!(last.contains('…'));
 }
+
+fn ui_16() -> Ui {
+    Ui { theme: crate::ui::theme::Theme::load("default", crate::ui::theme::ColorDepth::Ansi16).unwrap(), ..ui() }
+}
+
+/// Each screen line, then under it one letter per cell for its foreground at 16 colours
+/// (`g`reen, `r`ed, `y`ellow, `b`lue, `m`agenta, `c`yan, `w`hite, `k` dark grey, `.` the
+/// terminal's own), upper case (`#` for the terminal's own) where the cell is in reverse
+/// video: a snapshot of colour.
+fn colour_map(terminal: &Terminal<TestBackend>) -> String {
+    let buf = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut text = String::new();
+        let mut map = String::new();
+        for x in 0..buf.area.width {
+            let c = &buf[(x, y)];
+            text.push_str(c.symbol());
+            let letter = match c.fg {
+                Color::Green | Color::LightGreen => 'g',
+                Color::Red | Color::LightRed => 'r',
+                Color::Yellow | Color::LightYellow => 'y',
+                Color::Blue | Color::LightBlue => 'b',
+                Color::Magenta | Color::LightMagenta => 'm',
+                Color::Cyan | Color::LightCyan => 'c',
+                Color::White | Color::Gray => 'w',
+                Color::DarkGray => 'k',
+                Color::Reset => '.',
+                other => panic!("not one of the 16 colours at ({x},{y}): {other:?}"),
+            };
+            let reversed = c.modifier.contains(ratatui::style::Modifier::REVERSED);
+            map.push(match (reversed, letter) {
+                (true, '.') => '#',
+                (true, l) => l.to_ascii_uppercase(),
+                (false, l) => l,
+            });
+            assert!(matches!(c.bg, Color::Reset), "no background colour at 16 colours ({x},{y}): {:?}", c.bg);
+        }
+        out.push_str(&format!("{text}\n{map}\n"));
+    }
+    out
+}
+
+#[test]
+fn sixteen_colours_keep_every_role_apart_and_the_selection_visible() {
+    use crate::ui::theme::{ColorDepth, Role, Theme};
+    for name in ["default", "light"] {
+        let t = Theme::load(name, ColorDepth::Ansi16).unwrap();
+        let fg = |r: Role| t.style(r).fg;
+        assert_eq!(fg(Role::Healthy), Some(Color::Green), "{name}");
+        assert_eq!(fg(Role::Degraded), Some(Color::Red), "{name}");
+        assert_eq!(fg(Role::Progressing), Some(Color::Yellow), "{name}");
+        assert_ne!(fg(Role::OutOfSync), fg(Role::Progressing), "{name}");
+        assert_ne!(fg(Role::OutOfSync), fg(Role::Healthy), "{name}");
+        assert_ne!(fg(Role::Dim), fg(Role::Healthy), "{name}: dim text is not healthy");
+        assert_ne!(fg(Role::Dim), fg(Role::Synced), "{name}");
+        let sel = t.style(Role::Selected);
+        assert!(sel.add_modifier.contains(ratatui::style::Modifier::REVERSED), "{name}: {sel:?}");
+        assert_eq!(sel.bg, None, "{name}: no background that may be the terminal's own");
+    }
+    // A theme file without an [ansi16] table: hues stay hues, the selection reverse video.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.toml");
+    std::fs::write(&path, "[roles]\nhealthy = \"#5fd75f\"\ndim = \"#8a8a8a\"\nselected = \"bg:#303a50\"\n").unwrap();
+    let t = Theme::load(path.to_str().unwrap(), ColorDepth::Ansi16).unwrap();
+    assert_eq!(t.style(Role::Healthy).fg, Some(Color::Green));
+    assert_eq!(t.style(Role::Dim).fg, Some(Color::DarkGray));
+    assert!(t.style(Role::Selected).add_modifier.contains(ratatui::style::Modifier::REVERSED));
+    assert_eq!(t.style(Role::Selected).bg, None);
+}
+
+#[test]
+fn sixteen_colour_screens() {
+    let m = fixture_model();
+    for (w, h) in SIZES {
+        let terminal = render(&m, &ui_16(), w, h);
+        insta::assert_snapshot!(format!("ansi16_{w}x{h}"), colour_map(&terminal));
+    }
+    // The selected cell (payment-service in prod) is in reverse video.
+    let map = colour_map(&render(&m, &ui_16(), 120, 40));
+    let lines: Vec<&str> = map.lines().collect();
+    let row = lines.iter().position(|l| l.starts_with(">payment-service")).unwrap();
+    let marks = lines[row + 1];
+    assert!(marks.contains("YY######"), "the whole cell: {}\n{marks}", lines[row]);
+}
+
+#[test]
+fn ascii_glyphs_draw_nothing_outside_ascii() {
+    let mut m = fixture_model();
+    let ascii = Ui { ascii: true, ..ui() };
+    for (w, h) in SIZES {
+        let text = screen_text(&m, &ascii, w, h);
+        assert!(text.is_ascii(), "{text}");
+        insta::assert_snapshot!(format!("ascii_{w}x{h}"), text);
+    }
+    let text = screen_text(&m, &ascii, 120, 40);
+    assert!(text.contains("* Healthy"), "{text}");
+    assert!(text.contains("X Degraded"), "{text}");
+    // Help explains the glyphs on screen, whichever set that is.
+    m.mode = Mode::Help { scroll: 500 };
+    let help = screen_text(&m, &ascii, 120, 40);
+    assert!(help.contains("* healthy") && help.contains("! out of sync") && help.contains(". stale"), "{help}");
+    let help = screen_text(&m, &ui(), 120, 40);
+    assert!(help.contains("● healthy") && help.contains("↻ out of sync"), "{help}");
+}

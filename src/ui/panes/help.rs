@@ -58,5 +58,37 @@ pub fn lines(keymap: &Keymap, theme: &Theme, cells: usize) -> Vec<Line<'static>>
     for (k, d) in FIXED {
         out.push(row(k.to_string(), d));
     }
+    out.push(Line::raw(""));
+    out.push(Line::styled(" glyphs", theme.style(Role::Header)));
+    out.extend(legend(theme));
     out
+}
+
+/// What each status glyph means, in its own style (drawn through the same ASCII pass as the
+/// screen, so it explains whichever set is on screen).
+fn legend(theme: &Theme) -> Vec<Line<'static>> {
+    use crate::domain::{Health, SyncStatus};
+    use crate::ui::widgets::{glyphs, health_glyph, health_role, sync_glyph, sync_role};
+    let item = |g: &str, style, what: &str| [Span::styled(format!(" {g}"), style), Span::raw(format!(" {what} "))];
+    let healths = [Health::Healthy, Health::Progressing, Health::Degraded, Health::Suspended, Health::Missing]
+        .map(|h| item(health_glyph(h), theme.style(health_role(h)), &h.as_str().to_lowercase()));
+    let mut first = vec![Span::raw(" ")];
+    first.extend(healths.into_iter().flatten());
+    let second = [
+        item(sync_glyph(SyncStatus::Synced), theme.style(sync_role(SyncStatus::Synced)), "synced / step done"),
+        item(sync_glyph(SyncStatus::OutOfSync), theme.style(sync_role(SyncStatus::OutOfSync)), "out of sync"),
+        item("?", theme.style(Role::Unknown), "unknown"),
+    ];
+    let third = [
+        item(glyphs::FAILED, theme.style(Role::Error), "failed"),
+        item("⠋", theme.style(Role::Pending), "running"),
+        item(glyphs::PINNED, theme.style(Role::Pinned), "pinned: auto-sync paused"),
+        item(glyphs::STALE, theme.style(Role::Dim), "stale or connecting"),
+    ];
+    let line = |items: Vec<[Span<'static>; 2]>| {
+        let mut spans = vec![Span::raw(" ")];
+        spans.extend(items.into_iter().flatten());
+        Line::from(spans)
+    };
+    vec![Line::from(first), line(second.to_vec()), line(third.to_vec())]
 }
