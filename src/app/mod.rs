@@ -26,7 +26,7 @@ pub mod update;
 
 pub use command::Command;
 pub use effect::Effect;
-pub use keymap::{Binding, Keymap};
+pub use keymap::{Binding, KeyContext, Keymap};
 pub use keys::{Key, KeyCode};
 pub use msg::{Msg, WatchChange};
 pub use update::{init, update};

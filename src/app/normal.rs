@@ -24,7 +24,11 @@ pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>
         Mode::Filter => on_filter_key(model, key),
         Mode::Command(_) => on_command_key(model, key, fx),
         Mode::Dialog(_) => dialog::on_key(model, key, fx),
-        Mode::Approvals => approvals::on_pane_key(model, key, keymap, fx),
+        Mode::Approvals => {
+            if let Some(cmd) = approvals::on_pane_key(model, key, keymap, fx) {
+                run_command(model, cmd, fx);
+            }
+        }
         Mode::ApprovalComment(_) => approvals::on_comment_key(model, key, fx),
         Mode::Help { scroll } | Mode::Detail { scroll } | Mode::Diff { scroll } => {
             match keymap.lookup(key).or(match key.code {
@@ -117,7 +121,17 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::Suspend => fx.push(Effect::Suspend),
         Command::Promote => super::promote::open(model, fx),
-        Command::FocusApprovals => approvals::focus(model),
+        // From the matrix, each of them opens the approvals view: a request is read first.
+        Command::FocusApprovals | Command::Approve | Command::Reject | Command::Withdraw => approvals::focus(model),
+        Command::Attention
+        | Command::RunLog
+        | Command::PodLogs
+        | Command::Manifest
+        | Command::History
+        | Command::SyncPolicy
+        | Command::Mark => flash_error(model, "TODO"),
+        // Keys of the pod logs view only.
+        Command::LogFollow | Command::LogContainer | Command::LogPrevious | Command::LogWrap => {}
         Command::Refresh => {
             // Refresh changes nothing in the cluster: run it at once, no dialog.
             if let Some((key, label)) = selected_target(model) {

@@ -16,6 +16,7 @@ mod tests;
 
 use ratatui::Frame;
 
+use crate::app::KeyContext;
 use crate::domain::model::Mode;
 use crate::domain::Model;
 
@@ -48,18 +49,17 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
             let body = area_between(areas.header.bottom(), areas.bottom.y, area);
             panes::fullscreen::draw(buf, body, model, ui, panes::fullscreen::View::Diff, *scroll);
         }
+        Mode::Approvals | Mode::ApprovalComment(_) => {
+            // With the keyboard, approvals take the screen: room for the whole request.
+            let body = area_between(areas.header.bottom(), areas.bottom.y, area);
+            panes::approvals::draw_view(buf, body, model, theme);
+        }
         _ => {
             panes::matrix::draw(buf, areas.matrix, model, theme);
-            if panes::approvals::focused(model) {
-                // With the keyboard, approvals take the detail pane's whole row (room for diffs).
-                let row = areas.approvals.map_or(areas.detail, |a| areas.detail.union(a));
-                panes::approvals::draw(buf, row, model, theme, false);
-            } else {
-                let folded = areas.approvals.is_none().then(|| panes::approvals::summary(model));
-                panes::detail::draw(buf, areas.detail, model, ui, folded.as_deref());
-                if let Some(a) = areas.approvals {
-                    panes::approvals::draw(buf, a, model, theme, true);
-                }
+            let folded = areas.approvals.is_none().then(|| panes::approvals::summary(model));
+            panes::detail::draw(buf, areas.detail, model, ui, folded.as_deref());
+            if let Some(a) = areas.approvals {
+                panes::approvals::draw(buf, a, model, theme);
             }
             panes::runlog::draw(buf, areas.runlog, model, theme);
         }
@@ -69,6 +69,7 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
             Mode::Detail { .. } | Mode::Diff { .. } | Mode::Help { .. } => {
                 panes::hints::draw_scrolling(buf, areas.bottom, &ui.keymap, theme)
             }
+            Mode::Approvals => panes::hints::draw_view(buf, areas.bottom, &ui.keymap, KeyContext::Approvals, theme),
             _ => panes::hints::draw(buf, areas.bottom, &ui.keymap, theme),
         }
     }

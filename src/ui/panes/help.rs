@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 
-use crate::app::Keymap;
+use crate::app::{KeyContext, Keymap};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::{pad, put_lines, truncate};
 
@@ -49,9 +49,19 @@ pub fn lines(keymap: &Keymap, theme: &Theme, cells: usize) -> Vec<Line<'static>>
         ])
     };
     let mut out = Vec::new();
-    for b in &keymap.bindings {
-        let keys: Vec<_> = b.keys.iter().map(ToString::to_string).collect();
-        out.push(row(keys.join(", "), &b.desc));
+    for ctx in KeyContext::ALL {
+        let mut bindings = keymap.bindings.iter().filter(|b| b.context == ctx).peekable();
+        if bindings.peek().is_none() {
+            continue;
+        }
+        if ctx != KeyContext::Normal {
+            out.push(Line::raw(""));
+            out.push(Line::styled(format!(" {}", ctx.title()), theme.style(Role::Header)));
+        }
+        for b in bindings {
+            let keys: Vec<_> = b.keys.iter().map(ToString::to_string).collect();
+            out.push(row(keys.join(", "), &b.desc));
+        }
     }
     out.push(Line::raw(""));
     out.push(Line::styled(" in dialogs and inputs", theme.style(Role::Header)));

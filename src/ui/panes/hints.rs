@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use crate::app::{Command, Keymap};
+use crate::app::{Command, KeyContext, Keymap};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::width;
 
@@ -42,6 +42,30 @@ pub fn draw(buf: &mut Buffer, area: Rect, keymap: &Keymap, theme: &Theme) {
 /// `(key, label)` for each hint binding, in keymap order.
 pub fn items(keymap: &Keymap) -> Vec<(String, &'static str)> {
     keymap.hints().filter_map(|b| b.keys.first().map(|k| (k.to_string(), b.command.hint()))).collect()
+}
+
+/// The bottom line of a view with keys of its own (`ctx`): its hint bindings, then select,
+/// scroll and back from the keymap.
+pub fn draw_view(buf: &mut Buffer, area: Rect, keymap: &Keymap, ctx: KeyContext, theme: &Theme) {
+    let key = theme.style(Role::Key);
+    let mut spans = vec![Span::raw(" ")];
+    for b in keymap.hints_in(ctx) {
+        if let Some(k) = b.keys.first() {
+            spans.extend([Span::styled(k.to_string(), key), Span::raw(format!(" {}  ", b.command.hint()))]);
+        }
+    }
+    let name = |cmd| keymap.key_name(ctx, cmd);
+    spans.extend([
+        Span::styled(format!("{}/{}", name(Command::Down), name(Command::Up)), key),
+        Span::raw(" select  "),
+        Span::styled(format!("{}/{}", name(Command::PageDown), name(Command::PageUp)), key),
+        Span::raw(" scroll  "),
+        Span::styled(name(Command::Back), key),
+        Span::raw(" back  "),
+        Span::styled(name(Command::Help), key),
+        Span::raw(" help"),
+    ]);
+    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
 }
 
 /// The bottom line of scrollable full-screen views: `esc back  j/k scroll`, from the keymap.
