@@ -130,7 +130,12 @@ pub fn key_from(ev: KeyEvent) -> Option<Key> {
 pub enum Input {
     Term(Event),
     Stop,
+    /// Something the update should hear that no effect asked for (the demo's operators).
+    Msg(Box<Msg>),
 }
+
+/// Messages from outside the client layer, merged into the loop's input.
+pub type Extra = std::pin::Pin<Box<dyn Stream<Item = Msg> + Send>>;
 
 /// Whether the loop goes on after a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,6 +203,7 @@ pub async fn run(
     clients: Vec<ArgoClient>,
     governance: Governance,
     started: std::time::Instant,
+    extra: Option<Extra>,
 ) -> anyhow::Result<()> {
     install_panic_hook();
     let guard = TerminalGuard::enter().context("cannot set up the terminal (is stdout a terminal?)")?;
@@ -209,7 +215,8 @@ pub async fn run(
     let events =
         EventStream::new().map(|r| r.map(Input::Term)).chain(futures_util::stream::once(async { Ok(Input::Stop) }));
     let signals = futures_util::stream::select(on_signal(SignalKind::terminate())?, on_signal(SignalKind::hangup())?);
-    let input = Box::pin(futures_util::stream::select(events, signals));
+    let extra = extra.unwrap_or_else(|| Box::pin(futures_util::stream::pending())).map(|m| Ok(Input::Msg(Box::new(m))));
+    let input = Box::pin(futures_util::stream::select(futures_util::stream::select(events, signals), extra));
     drive(model, &ui, clients, governance, &mut tty, input).await?;
     // The guard (inside `tty`) restores the terminal when dropped.
     drop(tty);
@@ -284,6 +291,7 @@ where
                     pending.push(Msg::Resize { width: w, height: h, page_rows: ui::matrix_page_rows(w, h) });
                 }
                 Some(Ok(Input::Term(_))) => {}
+                Some(Ok(Input::Msg(m))) => pending.push(*m),
                 Some(Ok(Input::Stop)) | None => break,
                 Some(Err(e)) => return Err(e).context("reading terminal input"),
             },

@@ -117,3 +117,59 @@ async fn the_linux_console_gets_ascii_glyphs() {
     .await
     .unwrap();
 }
+
+#[test]
+fn the_demo_shows_how_others_join_and_q_asks_while_they_are_connected() {
+    let home = tempfile::tempdir().unwrap();
+    let mut dave = Pty::spawn(&["demo", "--services", "3", "--user", "dave"], home.path(), 140, 40, &[]);
+    dave.wait_for("dave's console with the banner", |s| s.contains("you are dave (developer) · nobody else"));
+    // The command that joins as alice, as the demo's help page shows it.
+    dave.send("?");
+    dave.wait_for("the help page", |s| {
+        s.contains("the others join from another terminal") && s.contains("sim-olga.toml")
+    });
+    let screen = dave.screen();
+    let line = screen
+        .lines()
+        .find(|l| l.contains("sim-alice.toml"))
+        .unwrap_or_else(|| panic!("alice's command: {screen}"))
+        .to_string();
+    let path = line.split_whitespace().find(|w| w.ends_with("sim-alice.toml")).unwrap().to_string();
+    dave.send("\x1b");
+    dave.wait_for("help closed", |s| !s.contains("the others join from another terminal"));
+    let home2 = tempfile::tempdir().unwrap();
+    let mut alice = Pty::spawn(&["--config", &path], home2.path(), 100, 30, &[]);
+    alice.wait_for("alice's console", |s| s.contains("alice") && s.contains("SERVICE"));
+    dave.wait_text("alice connected");
+    dave.send("q");
+    dave.wait_for("the question", |s| s.contains("Quit?") && s.contains("alice is connected to this demo estate"));
+    dave.send("n");
+    dave.wait_for("the question gone", |s| !s.contains("Quit?"));
+    alice.send("q");
+    assert_eq!(alice.wait_exit(), 0);
+    dave.wait_text("nobody else connected");
+    dave.send("q");
+    assert_eq!(dave.wait_exit(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn q_asks_before_leaving_a_running_sync_unfollowed() {
+    let sim = common::calm_sim(3).await;
+    let home = tempfile::tempdir().unwrap();
+    let cfg = common::write_sim_config(&sim, home.path());
+    tokio::task::spawn_blocking(move || {
+        let mut pty = Pty::spawn(&["--config", cfg.to_str().unwrap()], home.path(), 120, 40, &[]);
+        pty.wait_for("the matrix", |s| s.contains("history"));
+        pty.send("s");
+        pty.wait_text("prune");
+        pty.send("\r");
+        // The simulator's clock stands still: the sync stays running.
+        pty.wait_text("sync sent");
+        pty.send("q");
+        pty.wait_for("the question", |s| s.contains("Quit?") && s.contains("still running"));
+        pty.send("y");
+        assert_eq!(pty.wait_exit(), 0);
+    })
+    .await
+    .unwrap();
+}

@@ -145,6 +145,29 @@ pub struct Sim {
     vault: Arc<vault::Vault>,
 }
 
+/// Who is connected to the simulated estate: the users with a watch stream open.
+#[derive(Clone)]
+pub struct Operators {
+    shared: Arc<Shared>,
+}
+
+impl Operators {
+    /// The users watching any instance now, each once, sorted.
+    pub fn watching(&self) -> Vec<String> {
+        let mut users: Vec<String> =
+            self.shared.slots.iter().flat_map(|s| lock(&s.inst).watching_users()).map(str::to_string).collect();
+        users.sort();
+        users.dedup();
+        users
+    }
+
+    /// One receiver per instance, told whenever the number of its watch streams changes (a
+    /// console came or went; its streams on the instances close one by one).
+    pub fn changes(&self) -> Vec<tokio::sync::watch::Receiver<usize>> {
+        self.shared.slots.iter().map(|s| lock(&s.inst).watch_count.subscribe()).collect()
+    }
+}
+
 impl Sim {
     pub async fn start(opts: SimOptions) -> std::io::Result<Sim> {
         let listener = tokio::net::TcpListener::bind(opts.listen).await?;
@@ -347,6 +370,12 @@ impl Sim {
 
     pub fn watch_count(&self, instance: usize) -> usize {
         self.slot(instance).map(|s| lock(&s.inst).live_watchers()).unwrap_or(0)
+    }
+
+    /// Who has the estate open: a handle that outlives this borrow (the demo's console asks
+    /// it whenever a console comes or goes).
+    pub fn operators(&self) -> Operators {
+        Operators { shared: self.shared.clone() }
     }
 
     pub async fn wait_watchers(&self, instance: usize, n: usize) {

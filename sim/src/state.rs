@@ -84,6 +84,8 @@ pub struct Watcher {
     pub id: u64,
     pub tx: mpsc::Sender<WatchEvent>,
     pub filter: AppFilter,
+    /// Who opened it (the demo shows which operators are connected).
+    pub user: &'static str,
 }
 
 /// A resource-tree stream of one app: gets the whole tree after every change of the app.
@@ -262,14 +264,22 @@ impl Instance {
     }
 
     /// Register a watch connection; returns its id and receiver.
-    pub fn add_watcher(&mut self, filter: AppFilter) -> (u64, mpsc::Receiver<WatchEvent>) {
+    pub fn add_watcher(&mut self, filter: AppFilter, user: &'static str) -> (u64, mpsc::Receiver<WatchEvent>) {
         let (tx, rx) = mpsc::channel(WATCH_BUFFER);
         let id = self.next_watcher;
         self.next_watcher += 1;
         self.watchers.retain(|w| !w.tx.is_closed());
-        self.watchers.push(Watcher { id, tx, filter });
+        self.watchers.push(Watcher { id, tx, filter, user });
         self.watch_count.send_replace(self.watchers.len());
         (id, rx)
+    }
+
+    /// The users with a watch stream open, each once, sorted.
+    pub fn watching_users(&self) -> Vec<&'static str> {
+        let mut users: Vec<&'static str> = self.watchers.iter().filter(|w| !w.tx.is_closed()).map(|w| w.user).collect();
+        users.sort_unstable();
+        users.dedup();
+        users
     }
 
     pub fn remove_watcher(&mut self, id: u64) {

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod msg;
 mod normal;
 pub mod promote;
+mod quit;
 mod rows;
 mod runlog;
 #[cfg(test)]

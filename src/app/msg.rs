@@ -77,4 +77,6 @@ pub enum Msg {
     },
     /// A request was withdrawn, or could not be.
     RequestWithdrawn { id: String, result: Result<(), Failure>, at: DateTime<Utc> },
+    /// In the demo: the operators with the estate open now (this console's user among them).
+    OperatorsConnected { users: Vec<String> },
 }

@@ -4,14 +4,15 @@
 use super::detail::reload_detail;
 use super::editor::edit_line;
 use super::runlog::{flash_error, start_run};
-use super::{approvals, dialog, rows, Command, Effect, Key, KeyCode, Keymap};
+use super::{approvals, dialog, quit, rows, Command, Effect, Key, KeyCode, Keymap};
 use crate::domain::model::{LineInput, Mode, SortMode};
 use crate::domain::{Action, Loadable, Model, RunContext};
 
 /// Dispatch a key by mode.
 pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>) {
-    // ctrl-c always quits, whatever the keymap says: the one escape hatch.
-    if key == Key::ctrl('c') {
+    // ctrl-c always leaves, whatever the keymap says: the one escape hatch (asked once when
+    // something would be left behind; a second ctrl-c quits).
+    if key == Key::ctrl('c') && !matches!(model.mode, Mode::ConfirmQuit { .. }) {
         run_command(model, Command::Quit, fx);
         return;
     }
@@ -30,6 +31,7 @@ pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>
             }
         }
         Mode::ApprovalComment(_) => approvals::on_comment_key(model, key, fx),
+        Mode::ConfirmQuit { .. } => quit::on_key(model, key, fx),
         Mode::Help { scroll } | Mode::Detail { scroll } | Mode::Diff { scroll } => {
             match keymap.lookup(key).or(match key.code {
                 KeyCode::Esc => Some(Command::Back),
@@ -115,10 +117,7 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
             }
             model.mode = Mode::Normal;
         }
-        Command::Quit => {
-            model.quit = true;
-            fx.push(Effect::Quit);
-        }
+        Command::Quit => quit::request(model, fx),
         Command::Suspend => fx.push(Effect::Suspend),
         Command::Promote => super::promote::open(model, fx),
         // From the matrix, each of them opens the approvals view: a request is read first.
@@ -205,7 +204,9 @@ fn execute_command_line(model: &mut Model, text: &str, fx: &mut Vec<Effect>) {
     let (word, arg) = text.split_once(' ').map_or((text, ""), |(w, a)| (w, a.trim()));
     match word {
         "" => {}
-        "q" | "q!" | "quit" | "exit" => run_command(model, Command::Quit, fx),
+        "q" | "quit" | "exit" => run_command(model, Command::Quit, fx),
+        // As in vim: quit without asking.
+        "q!" | "quit!" => quit::now(model, fx),
         "filter" | "f" => {
             model.filter.text = arg.to_string();
             model.selected_row = 0;

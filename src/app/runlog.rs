@@ -64,6 +64,7 @@ pub fn start_run(
         run.request = context.request.clone();
     }
     let target = trail_target(model, &key);
+    model.in_flight.insert(run_id);
     fx.push(Effect::RunAction { run_id, key, action, user: current_user(model), context, target });
 }
 

@@ -383,3 +383,46 @@ fn nothing_listed_is_never_stale() {
     update(&mut m, Msg::ConnectionChanged { instance: 0, state: down }, &keymap());
     assert_eq!(m.stale_since(0), None, "no data shown, nothing stale: the matrix says connecting");
 }
+
+#[test]
+fn q_asks_while_a_run_is_in_flight_and_quits_at_once_after_it_ends() {
+    let mut m = model();
+    let fx = press(&mut m, "s enter");
+    let Some(Effect::RunAction { run_id, .. }) = fx.first().cloned() else { panic!("{fx:?}") };
+    let fx = press(&mut m, "q");
+    assert!(!m.quit && fx.is_empty());
+    let Mode::ConfirmQuit { reasons } = &m.mode else { panic!("{:?}", m.mode) };
+    assert!(reasons[0].contains("sync alpha/dev") && reasons[0].contains("still running"), "{reasons:?}");
+    // n stays; a second ctrl-c quits.
+    press(&mut m, "n");
+    assert_eq!(m.mode, Mode::Normal);
+    press(&mut m, "ctrl-c");
+    assert!(matches!(m.mode, Mode::ConfirmQuit { .. }) && !m.quit);
+    let fx = press(&mut m, "ctrl-c");
+    assert!(m.quit && fx.contains(&Effect::Quit));
+    // Once the run ends, q quits at once.
+    let mut m2 = model();
+    press(&mut m2, "s enter");
+    update(&mut m2, Msg::RunFinished { run_id, outcome: RunOutcome::Succeeded, at: t(9) }, &keymap());
+    let fx = press(&mut m2, "q");
+    assert!(m2.quit && fx.contains(&Effect::Quit));
+}
+
+#[test]
+fn q_in_the_demo_asks_while_other_operators_are_connected() {
+    let mut m = model();
+    m.demo = Some(crate::domain::model::DemoState { me: "dave".into(), ..Default::default() });
+    update(&mut m, Msg::OperatorsConnected { users: vec!["alice".into(), "dave".into()] }, &keymap());
+    assert_eq!(m.demo.as_ref().unwrap().connected, ["alice"], "everyone but me");
+    press(&mut m, "q");
+    let Mode::ConfirmQuit { reasons } = &m.mode else { panic!("{:?}", m.mode) };
+    assert!(reasons[0].contains("alice is connected"), "{reasons:?}");
+    let fx = press(&mut m, "y");
+    assert!(m.quit && fx.contains(&Effect::Quit));
+    // Alone again: q quits at once.
+    let mut m = model();
+    m.demo = Some(crate::domain::model::DemoState { me: "dave".into(), ..Default::default() });
+    update(&mut m, Msg::OperatorsConnected { users: vec!["dave".into()] }, &keymap());
+    let fx = press(&mut m, "q");
+    assert!(m.quit && fx.contains(&Effect::Quit));
+}

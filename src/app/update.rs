@@ -142,7 +142,11 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 run.step(&label, status, at);
             }
         }
-        Msg::RunFinished { run_id, outcome, at } => run_finished(model, run_id, outcome, at),
+        Msg::RunFinished { run_id, outcome, at } => {
+            model.in_flight.remove(&run_id);
+            run_finished(model, run_id, outcome, at)
+        }
+        Msg::OperatorsConnected { users } => super::quit::operators_connected(model, users),
         Msg::Resumed => {}
         Msg::PromotionPlanned { generation, result, at } => super::promote::on_planned(model, generation, result, at),
         Msg::ApprovalRequested { run_id, result, at } => {

@@ -172,6 +172,32 @@ pub enum Mode {
     Approvals,
     /// Writing the comment of an approval or a rejection.
     ApprovalComment(Box<super::approvals::CommentDraft>),
+    /// Quitting would leave something behind: each reason, then y quits and n stays.
+    ConfirmQuit {
+        reasons: Vec<String>,
+    },
+}
+
+/// The demo's other operators: who this console is, how the others join the same estate from
+/// another terminal, and who is connected now.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DemoState {
+    pub me: String,
+    /// What this console's user is ("developer").
+    pub role: String,
+    pub joins: Vec<DemoJoin>,
+    /// Other operators with the estate open now.
+    pub connected: Vec<String>,
+}
+
+/// How one demo operator joins.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DemoJoin {
+    pub user: String,
+    /// "release manager", "developer", "on-call SRE".
+    pub role: String,
+    /// The command line that opens a console as them.
+    pub command: String,
 }
 
 /// A one-line message in the footer, cleared by the next key.
@@ -225,6 +251,10 @@ pub struct Model {
     /// Promotion plans asked for so far: each dialog's generation, so a late answer to an
     /// earlier dialog is dropped.
     pub promote_plans: u64,
+    /// Runs this console started and still follows (quitting leaves them unfollowed).
+    pub in_flight: HashSet<u64>,
+    /// In `flightdeck demo`: the other operators and how they join.
+    pub demo: Option<DemoState>,
 }
 
 /// Widest version a matrix cell shows (wider ones are truncated).

@@ -74,9 +74,10 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
         }
     }
     match &model.mode {
-        Mode::Help { scroll } => panes::help::draw(buf, area, &ui.keymap, theme, *scroll),
+        Mode::Help { scroll } => panes::help::draw(buf, area, model, &ui.keymap, theme, *scroll),
         Mode::Dialog(dialog) => panes::dialog::draw(buf, area, model, dialog, theme),
         Mode::ApprovalComment(draft) => panes::comment::draw(buf, area, draft, theme),
+        Mode::ConfirmQuit { reasons } => panes::quit::draw(buf, area, reasons, theme),
         _ => {}
     }
     if ui.ascii {

@@ -449,3 +449,50 @@ fn ascii_glyphs_draw_nothing_outside_ascii() {
     let help = screen_text(&m, &ui(), 120, 40);
     assert!(help.contains("● healthy") && help.contains("↻ out of sync"), "{help}");
 }
+
+fn demo_model() -> Model {
+    use crate::domain::model::{DemoJoin, DemoState};
+    let mut m = fixture_model();
+    let join = |u: &str, role: &str| DemoJoin {
+        user: u.into(),
+        role: role.into(),
+        command: format!("flightdeck --config /tmp/flightdeck-demo-4242/sim-{u}.toml"),
+    };
+    m.demo = Some(DemoState {
+        me: "dave".into(),
+        role: "developer".into(),
+        joins: vec![join("alice", "release manager"), join("bob", "release manager"), join("olga", "on-call SRE")],
+        connected: vec!["alice".into()],
+    });
+    m
+}
+
+#[test]
+fn quitting_asks_when_it_would_leave_something_behind() {
+    let mut m = demo_model();
+    m.mode = Mode::ConfirmQuit {
+        reasons: vec![
+            "sync payment-service/prod is still running: it keeps running in Argo CD, but this console stops following it"
+                .into(),
+            "alice is connected to this demo estate: quitting stops it for them".into(),
+        ],
+    };
+    snap("confirm_quit", &m);
+    let text = screen_text(&m, &ui(), 80, 24);
+    assert!(text.contains("Quit?") && text.contains("y quit anyway") && text.contains("alice is connected"), "{text}");
+}
+
+#[test]
+fn the_demo_says_who_you_are_and_how_the_others_join() {
+    let mut m = demo_model();
+    for (w, h) in SIZES {
+        let text = screen_text(&m, &ui(), w, h);
+        assert!(text.contains("demo you are dave (developer) · alice connected"), "{w}x{h}\n{text}");
+    }
+    m.mode = Mode::Help { scroll: 0 };
+    snap("demo_help", &m);
+    let text = screen_text(&m, &ui(), 120, 40);
+    assert!(text.contains("flightdeck --config /tmp/flightdeck-demo-4242/sim-alice.toml"), "{text}");
+    assert!(text.contains("olga (on-call SRE)"), "{text}");
+    assert!(text.contains("connected now: alice"), "{text}");
+}

@@ -80,9 +80,10 @@ impl Conn {
 
 pub async fn watch(State(ctx): State<Ctx>, headers: HeaderMap, q: Q) -> Response {
     let sse = wants_sse(&headers);
-    if let Err(e) = ctx.auth(&headers) {
-        return error_response(&e, sse, None);
-    }
+    let claims = match ctx.auth(&headers) {
+        Ok(c) => c,
+        Err(e) => return error_response(&e, sse, None),
+    };
     let filter = match filter_from(&q) {
         Ok(f) => f,
         Err(e) => return error_response(&e, sse, None),
@@ -103,7 +104,7 @@ pub async fn watch(State(ctx): State<Ctx>, headers: HeaderMap, q: Q) -> Response
         } else {
             Vec::new()
         };
-        let (id, rx) = inst.add_watcher(filter);
+        let (id, rx) = inst.add_watcher(filter, claims.user.name);
         (id, rx, initial)
     };
     let (tx, resp) = open(sse);

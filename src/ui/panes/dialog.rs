@@ -6,7 +6,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Widget};
+use ratatui::widgets::{Block, Borders, Widget};
 
 use crate::domain::model::{Dialog, DialogKind, GateFocus};
 use crate::domain::{deployment::short_revision, Model};
@@ -22,7 +22,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, dialog: &Dialog, theme:
     let w = u16::try_from(cells + 4).unwrap_or(area.width).min(area.width);
     let h = u16::try_from(lines.len() + 2).unwrap_or(area.height).min(area.height);
     let rect = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
-    Clear.render(rect, buf);
+    crate::ui::widgets::popup::opaque(buf, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::Border))

@@ -1,12 +1,14 @@
-//! Help: every binding of the effective keymap with its keys and description (so it never
-//! drifts from what the keys do), plus the fixed keys of dialogs and inputs. Scrollable.
+//! Help: in the demo first how the other operators join; then every binding of the effective
+//! keymap with its keys and description, by context (so it never drifts from what the keys
+//! do), the fixed keys of dialogs and inputs, and what each glyph means. Scrollable.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Widget};
+use ratatui::widgets::{Block, Borders, Widget};
 
 use crate::app::{KeyContext, Keymap};
+use crate::domain::Model;
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::{pad, put_lines, truncate};
 
@@ -20,11 +22,11 @@ const FIXED: [(&str, &str); 6] = [
     ("backspace", "Delete in an input"),
 ];
 
-pub fn draw(buf: &mut Buffer, area: Rect, keymap: &Keymap, theme: &Theme, scroll: u16) {
+pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, keymap: &Keymap, theme: &Theme, scroll: u16) {
     // A margin around the box when there is room for one.
     let (mx, my) = (if area.width > 40 { 2 } else { 0 }, if area.height > 10 { 1 } else { 0 });
     let rect = Rect::new(area.x + mx, area.y + my, area.width - 2 * mx, area.height - 2 * my);
-    Clear.render(rect, buf);
+    crate::ui::widgets::popup::opaque(buf, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::Border))
@@ -32,10 +34,32 @@ pub fn draw(buf: &mut Buffer, area: Rect, keymap: &Keymap, theme: &Theme, scroll
         .title_bottom(Span::styled(" j/k scroll · esc close ", theme.style(Role::Dim)));
     let inner = block.inner(rect);
     block.render(rect, buf);
-    let lines = lines(keymap, theme, usize::from(inner.width));
+    let mut lines = demo(model, theme, usize::from(inner.width));
+    lines.extend(self::lines(keymap, theme, usize::from(inner.width)));
     let visible = usize::from(inner.height);
     let first = usize::from(scroll).min(lines.len().saturating_sub(visible));
     put_lines(buf, inner, &lines[first..]);
+}
+
+/// In the demo: who you are, how each other operator joins (the command to run in another
+/// terminal), and who is connected now.
+pub fn demo(model: &Model, theme: &Theme, cells: usize) -> Vec<Line<'static>> {
+    let Some(d) = &model.demo else { return Vec::new() };
+    let mut out = vec![Line::styled(
+        truncate(&format!(" demo: you are {} ({}); the others join from another terminal:", d.me, d.role), cells),
+        theme.style(Role::Header),
+    )];
+    for j in &d.joins {
+        out.push(Line::from(vec![
+            Span::styled(format!("   {} ", j.user), theme.style(Role::Key)),
+            Span::styled(format!("({})", j.role), theme.style(Role::Dim)),
+        ]));
+        out.push(Line::raw(format!("     {}", j.command)));
+    }
+    let now = if d.connected.is_empty() { "nobody else".to_string() } else { d.connected.join(", ") };
+    out.push(Line::styled(format!("   connected now: {now}"), theme.style(Role::Dim)));
+    out.push(Line::raw(""));
+    out
 }
 
 /// One line per binding, then the fixed keys.

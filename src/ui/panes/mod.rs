@@ -11,4 +11,5 @@ pub mod help;
 pub mod hints;
 pub mod matrix;
 pub mod promote;
+pub mod quit;
 pub mod runlog;

@@ -32,6 +32,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, theme: &Theme) {
     if model.runs.is_empty() {
         body.push(Line::styled(" no actions yet", theme.style(Role::Dim)));
     }
+    if let Some(banner) = demo_banner(model, theme, cells) {
+        // The demo's banner stays: how the others join is never more than a glance away.
+        if body.len() == room {
+            body.remove(0);
+        }
+        body.insert(0, banner);
+    }
     // Each instance's credential source is its first, oldest entry: shown while room is left.
     let mut creds = credential_lines(model, theme, cells);
     let spare = room.saturating_sub(body.len());
@@ -39,6 +46,21 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, theme: &Theme) {
     lines.extend(creds);
     lines.extend(body);
     put_lines(buf, area, &lines);
+}
+
+/// ` demo  you are dave (developer) · alice connected · others join: see ? help`.
+fn demo_banner(model: &Model, theme: &Theme, cells: usize) -> Option<Line<'static>> {
+    let d = model.demo.as_ref()?;
+    let role = if d.role.is_empty() { String::new() } else { format!(" ({})", d.role) };
+    let who = match d.connected.len() {
+        0 => "nobody else connected".to_string(),
+        _ => format!("{} connected", d.connected.join(", ")),
+    };
+    let text = format!(" you are {}{role} · {who} · how the others join: ? help", d.me);
+    Some(Line::from(vec![
+        Span::styled(" demo", theme.style(Role::Pinned)),
+        Span::styled(truncate(&text, cells.saturating_sub(5)), theme.style(Role::Header)),
+    ]))
 }
 
 /// " connect prod  token from vault secret/argocd/prod ✓", one per instance that has a source.

@@ -2,9 +2,11 @@
 //! and section rules.
 
 pub mod glyphs;
+pub mod popup;
 pub mod text;
 
 pub use glyphs::{health_glyph, health_role, sync_glyph, sync_role};
+pub use popup::popup;
 pub use text::{age, diff_line, pad, rule, spinner, truncate, width, wrap};
 
 use ratatui::buffer::Buffer;
