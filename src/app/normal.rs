@@ -32,6 +32,19 @@ pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>
         }
         Mode::ApprovalComment(_) => approvals::on_comment_key(model, key, fx),
         Mode::ConfirmQuit { .. } => quit::on_key(model, key, fx),
+        Mode::RunLog { back } => match keymap.lookup(key) {
+            // Scrolled from the newest end: up goes back in time.
+            Some(Command::Up) => *back = back.saturating_add(1),
+            Some(Command::Down) => *back = back.saturating_sub(1),
+            Some(Command::PageUp) => *back = back.saturating_add(10),
+            Some(Command::PageDown) => *back = back.saturating_sub(10),
+            Some(Command::Top) => *back = u16::MAX,
+            Some(Command::Bottom) => *back = 0,
+            Some(Command::Back | Command::RunLog) => model.mode = Mode::Normal,
+            None if key.code == KeyCode::Esc => model.mode = Mode::Normal,
+            Some(cmd @ (Command::Quit | Command::Help | Command::Attention)) => run_command(model, cmd, fx),
+            _ => {}
+        },
         Mode::Help { scroll } | Mode::Detail { scroll } | Mode::Diff { scroll } => {
             match keymap.lookup(key).or(match key.code {
                 KeyCode::Esc => Some(Command::Back),
@@ -122,8 +135,8 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Promote => super::promote::open(model, fx),
         // From the matrix, each of them opens the approvals view: a request is read first.
         Command::FocusApprovals | Command::Approve | Command::Reject | Command::Withdraw => approvals::focus(model),
+        Command::RunLog => model.mode = Mode::RunLog { back: 0 },
         Command::Attention
-        | Command::RunLog
         | Command::PodLogs
         | Command::Manifest
         | Command::History

@@ -426,3 +426,16 @@ fn q_in_the_demo_asks_while_other_operators_are_connected() {
     let fx = press(&mut m, "q");
     assert!(m.quit && fx.contains(&Effect::Quit));
 }
+
+#[test]
+fn the_detail_reloads_when_a_run_on_it_ends() {
+    let mut m = model();
+    let fx = press(&mut m, "s enter");
+    let Some(Effect::RunAction { run_id, .. }) = fx.first().cloned() else { panic!("{fx:?}") };
+    let before = m.detail.as_ref().unwrap().generation;
+    let fx = update(&mut m, Msg::RunFinished { run_id, outcome: RunOutcome::Succeeded, at: t(9) }, &keymap());
+    assert!(
+        fx.iter().any(|f| matches!(f, Effect::LoadDetail { generation, .. } if *generation == before + 1)),
+        "{fx:?}"
+    );
+}

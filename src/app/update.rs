@@ -144,7 +144,12 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         }
         Msg::RunFinished { run_id, outcome, at } => {
             model.in_flight.remove(&run_id);
-            run_finished(model, run_id, outcome, at)
+            run_finished(model, run_id, outcome, at);
+            // What the run changed (a rollback's revision, a new history entry) shows at once.
+            let target = model.runs.iter().find(|r| r.id == run_id).map(|r| r.target.clone());
+            if target.is_some() && model.detail.as_ref().map(|d| &d.key) == target.as_ref() {
+                reload_detail(model, &mut fx);
+            }
         }
         Msg::OperatorsConnected { users } => super::quit::operators_connected(model, users),
         Msg::Resumed => {}

@@ -172,6 +172,10 @@ pub enum Mode {
     Approvals,
     /// Writing the comment of an approval or a rejection.
     ApprovalComment(Box<super::approvals::CommentDraft>),
+    /// The run log, full screen, scrolled `back` lines up from the newest.
+    RunLog {
+        back: u16,
+    },
     /// Quitting would leave something behind: each reason, then y quits and n stays.
     ConfirmQuit {
         reasons: Vec<String>,

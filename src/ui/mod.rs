@@ -49,6 +49,10 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
             let body = area_between(areas.header.bottom(), areas.bottom.y, area);
             panes::fullscreen::draw(buf, body, model, ui, panes::fullscreen::View::Diff, *scroll);
         }
+        Mode::RunLog { back } => {
+            let body = area_between(areas.header.bottom(), areas.bottom.y, area);
+            panes::runlog::draw_full(buf, body, model, theme, *back);
+        }
         Mode::Approvals | Mode::ApprovalComment(_) => {
             // With the keyboard, approvals take the screen: room for the whole request.
             let body = area_between(areas.header.bottom(), areas.bottom.y, area);
@@ -66,7 +70,7 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
     }
     if !panes::footer::draw(buf, areas.bottom, model, theme) {
         match model.mode {
-            Mode::Detail { .. } | Mode::Diff { .. } | Mode::Help { .. } => {
+            Mode::Detail { .. } | Mode::Diff { .. } | Mode::Help { .. } | Mode::RunLog { .. } => {
                 panes::hints::draw_scrolling(buf, areas.bottom, &ui.keymap, theme)
             }
             Mode::Approvals => panes::hints::draw_view(buf, areas.bottom, &ui.keymap, KeyContext::Approvals, theme),

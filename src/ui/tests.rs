@@ -496,3 +496,18 @@ fn the_demo_says_who_you_are_and_how_the_others_join() {
     assert!(text.contains("olga (on-call SRE)"), "{text}");
     assert!(text.contains("connected now: alice"), "{text}");
 }
+
+#[test]
+fn the_full_run_log_shows_every_step_with_its_time() {
+    let mut m = fixture_model();
+    m.mode = Mode::RunLog { back: 0 };
+    snap("run_log", &m);
+    let text = screen_text(&m, &ui(), 120, 40);
+    assert!(text.contains("10:11:09.0  ✓ auto-sync paused  0.4s"), "{text}");
+    assert!(text.contains("one or more synchronization tasks completed unsuccessfully"), "{text}");
+    assert!(text.contains("hint: see the events"), "{text}");
+    // Scrolled back past the start: the oldest run's first line shows.
+    m.mode = Mode::RunLog { back: u16::MAX };
+    let text = screen_text(&m, &ui(), 80, 10);
+    assert!(text.contains("rollback cart/dev"), "{text}");
+}
