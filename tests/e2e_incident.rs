@@ -173,3 +173,42 @@ async fn q_asks_before_leaving_a_running_sync_unfollowed() {
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_attention_queue_lists_what_degrades_and_acts_on_it() {
+    let sim = common::calm_sim(4).await;
+    let home = tempfile::tempdir().unwrap();
+    let cfg = common::write_sim_config(&sim, home.path());
+    let mut names = sim.app_names(2);
+    names.sort();
+    let app = names[1].clone();
+    let service = common::service_of(&app, "prod");
+    let rt = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let mut pty = Pty::spawn(&["--config", cfg.to_str().unwrap()], home.path(), 120, 40, &[]);
+        pty.wait_for("the matrix", |s| s.contains("history") && s.contains("prod ●"));
+        rt.block_on(sim.wait_watchers(2, 1));
+        sim.set_health(2, &app, "Degraded", "back-off restarting failed container payment-db");
+        pty.send("!");
+        pty.wait_for("the queue with the degraded app and its reason", |s| {
+            s.contains("Needs attention")
+                && s.lines()
+                    .any(|l| l.contains("degraded") && l.contains(&service) && l.contains("back-off restarting"))
+        });
+        // Select it: its reason shows whole, then refresh it from the queue.
+        let screen = pty.screen();
+        let row = screen.lines().position(|l| l.contains(&service) && l.contains("back-off")).unwrap();
+        let first = screen.lines().position(|l| l.starts_with('>')).unwrap();
+        for _ in first..row {
+            pty.send("j");
+        }
+        pty.wait_for("the entry selected", |s| s.lines().any(|l| l.starts_with('>') && l.contains(&service)));
+        pty.wait_text("back-off restarting failed container payment-db");
+        pty.send("R");
+        pty.wait_text(&format!("refresh {service}/prod done"));
+        pty.send("q");
+        assert_eq!(pty.wait_exit(), 0);
+    })
+    .await
+    .unwrap();
+}

@@ -47,6 +47,9 @@ pub enum Effect {
         service: String,
         action: Box<Action>,
     },
+    /// Look closer at an app for the needs-attention queue: its operation's message and its
+    /// Rollout's step and weight; answers `Msg::AppExplained`.
+    ExplainApp { key: AppKey },
     /// Keep a record in the trail (a refusal: the console ran nothing, but it happened).
     Record(Box<crate::engine::TrailEvent>),
     /// Leave the console.

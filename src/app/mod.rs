@@ -5,6 +5,7 @@
 mod approvals;
 #[cfg(test)]
 mod approvals_tests;
+mod attention;
 pub mod command;
 mod detail;
 mod dialog;

@@ -77,6 +77,8 @@ pub enum Msg {
     },
     /// A request was withdrawn, or could not be.
     RequestWithdrawn { id: String, result: Result<(), Failure>, at: DateTime<Utc> },
+    /// A closer look at an app for the needs-attention queue arrived, or failed.
+    AppExplained { key: AppKey, result: Result<crate::domain::attention::Explanation, Failure>, at: DateTime<Utc> },
     /// In the demo: the operators with the estate open now (this console's user among them).
     OperatorsConnected { users: Vec<String> },
 }

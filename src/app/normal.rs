@@ -4,7 +4,7 @@
 use super::detail::reload_detail;
 use super::editor::edit_line;
 use super::runlog::{flash_error, start_run};
-use super::{approvals, dialog, quit, rows, Command, Effect, Key, KeyCode, Keymap};
+use super::{approvals, attention, dialog, quit, rows, Command, Effect, Key, KeyCode, Keymap};
 use crate::domain::model::{LineInput, Mode, SortMode};
 use crate::domain::{Action, Loadable, Model, RunContext};
 
@@ -32,6 +32,11 @@ pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>
         }
         Mode::ApprovalComment(_) => approvals::on_comment_key(model, key, fx),
         Mode::ConfirmQuit { .. } => quit::on_key(model, key, fx),
+        Mode::Attention => {
+            if let Some(cmd) = attention::on_key(model, key, keymap, fx) {
+                run_command(model, cmd, fx);
+            }
+        }
         Mode::RunLog { back } => match keymap.lookup(key) {
             // Scrolled from the newest end: up goes back in time.
             Some(Command::Up) => *back = back.saturating_add(1),
@@ -136,12 +141,10 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         // From the matrix, each of them opens the approvals view: a request is read first.
         Command::FocusApprovals | Command::Approve | Command::Reject | Command::Withdraw => approvals::focus(model),
         Command::RunLog => model.mode = Mode::RunLog { back: 0 },
-        Command::Attention
-        | Command::PodLogs
-        | Command::Manifest
-        | Command::History
-        | Command::SyncPolicy
-        | Command::Mark => flash_error(model, "TODO"),
+        Command::Attention => attention::open(model, fx),
+        Command::PodLogs | Command::Manifest | Command::History | Command::SyncPolicy | Command::Mark => {
+            flash_error(model, "TODO")
+        }
         // Keys of the pod logs view only.
         Command::LogFollow | Command::LogContainer | Command::LogPrevious | Command::LogWrap => {}
         Command::Refresh => {

@@ -159,6 +159,30 @@ pub fn patch_upsert(model: &mut Model, key: &AppKey, old: Option<&Deployment>) -
     true
 }
 
+/// Put the cursor on `key`'s cell (clearing a filter that hides it). False when no row shows it.
+pub fn select_key(model: &mut Model, key: &AppKey) -> bool {
+    let Some(d) = model.deployments.get(key) else { return false };
+    let (service, env) = (d.service.clone(), d.env.clone());
+    let find = |m: &Model| m.rows.iter().position(|r| r.service == service);
+    let row = match find(model) {
+        Some(r) => r,
+        None if !model.filter.text.is_empty() => {
+            model.filter.text.clear();
+            rebuild(model);
+            match find(model) {
+                Some(r) => r,
+                None => return false,
+            }
+        }
+        None => return false,
+    };
+    let Some(col) = model.envs.iter().position(|e| *e == env) else { return false };
+    model.selected_row = row;
+    model.selected_col = col;
+    keep_visible(model);
+    model.rows[row].cells.get(col).and_then(Option::as_ref) == Some(key)
+}
+
 /// Move `model.scroll` just enough that the selected row is on screen.
 pub fn keep_visible(model: &mut Model) {
     let page = model.page_rows.max(1);

@@ -439,3 +439,48 @@ fn the_detail_reloads_when_a_run_on_it_ends() {
         "{fx:?}"
     );
 }
+
+fn change(m: &mut Model, d: Deployment) -> Vec<Effect> {
+    let instance = d.key.instance;
+    let msg = Msg::AppsChanged { instance, changes: vec![WatchChange::Upsert(Box::new(d))], at: t(5) };
+    update(m, msg, &keymap())
+}
+
+#[test]
+fn the_attention_index_follows_every_change_and_the_queue_acts_on_its_selection() {
+    let mut m = model();
+    assert!(m.attention.keys.is_empty(), "all healthy, nothing protected out of sync");
+    let mut bad = dep(1, "bravo", "staging");
+    bad.health = Health::Degraded;
+    bad.health_message = Some("back-off restarting failed container".into());
+    change(&mut m, bad.clone());
+    assert!(m.attention.keys.contains(&bad.key));
+    let mut oos = dep(2, "charlie", "prod");
+    oos.sync = SyncStatus::OutOfSync;
+    change(&mut m, oos.clone());
+    assert!(m.attention.keys.contains(&oos.key), "out of sync in a protected environment");
+    // Opening the queue looks closer at its apps.
+    let fx = press(&mut m, "!");
+    assert_eq!(m.mode, Mode::Attention);
+    let explained: Vec<&AppKey> =
+        fx.iter().filter_map(|f| if let Effect::ExplainApp { key } = f { Some(key) } else { None }).collect();
+    assert_eq!(explained.len(), 2, "{fx:?}");
+    // The most urgent first, and the matrix follows the selection.
+    assert_eq!(m.selected_key(), Some(&bad.key));
+    press(&mut m, "j");
+    assert_eq!(m.selected_key(), Some(&oos.key));
+    // An action key acts on the selected entry: here the sync dialog for charlie in prod.
+    press(&mut m, "s");
+    let Mode::Dialog(d) = &m.mode else { panic!("{:?}", m.mode) };
+    assert_eq!((d.service.as_str(), d.env.as_str()), ("charlie", "prod"));
+    // Healed: out of the index.
+    press(&mut m, "esc");
+    change(&mut m, dep(1, "bravo", "staging"));
+    assert!(!m.attention.keys.contains(&bad.key));
+    // A change while the queue is open is looked at again.
+    press(&mut m, "!");
+    let mut failed = dep(0, "alpha", "dev");
+    failed.operation = Some(OpPhase::Failed);
+    let fx = change(&mut m, failed.clone());
+    assert!(fx.iter().any(|f| matches!(f, Effect::ExplainApp { key } if *key == failed.key)), "{fx:?}");
+}

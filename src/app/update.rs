@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::detail::{current_detail, follow_selection, reload_detail};
-use super::{approvals, dialog, normal, rows, Effect, Keymap, Msg, WatchChange};
+use super::{approvals, attention, dialog, normal, rows, Effect, Keymap, Msg, WatchChange};
 use crate::domain::model::Flash;
 use crate::domain::{Action, ConnState, Model, RunOutcome, StepStatus};
 
@@ -51,6 +51,7 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 inst.stale_since = None;
             }
             rows::rebuild(model);
+            attention::relist(model, instance, &mut fx);
         }
         Msg::AppsChanged { instance, changes, at } => {
             model.now = model.now.max(at);
@@ -69,10 +70,12 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                         let key = d.key.clone();
                         let old = model.deployments.insert(key.clone(), *d);
                         rebuild = rebuild || !rows::patch_upsert(model, &key, old.as_ref());
+                        attention::note(model, &key, &mut fx);
                     }
                     WatchChange::Deleted(key) => {
                         model.pinned.remove(&key);
                         model.deployments.remove(&key);
+                        attention::note(model, &key, &mut fx);
                         rebuild = true;
                     }
                 }
@@ -144,7 +147,7 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         }
         Msg::RunFinished { run_id, outcome, at } => {
             model.in_flight.remove(&run_id);
-            run_finished(model, run_id, outcome, at);
+            run_finished(model, run_id, outcome, at, &mut fx);
             // What the run changed (a rollback's revision, a new history entry) shows at once.
             let target = model.runs.iter().find(|r| r.id == run_id).map(|r| r.target.clone());
             if target.is_some() && model.detail.as_ref().map(|d| &d.key) == target.as_ref() {
@@ -152,6 +155,7 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             }
         }
         Msg::OperatorsConnected { users } => super::quit::operators_connected(model, users),
+        Msg::AppExplained { key, result, at } => attention::explained(model, key, result, at),
         Msg::Resumed => {}
         Msg::PromotionPlanned { generation, result, at } => super::promote::on_planned(model, generation, result, at),
         Msg::ApprovalRequested { run_id, result, at } => {
@@ -185,7 +189,7 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
 }
 
 /// A run ended: record it, and track the pin a paused-auto-sync rollback leaves behind.
-fn run_finished(model: &mut Model, run_id: u64, outcome: RunOutcome, at: DateTime<Utc>) {
+fn run_finished(model: &mut Model, run_id: u64, outcome: RunOutcome, at: DateTime<Utc>, fx: &mut Vec<Effect>) {
     let Some(run) = model.runs.iter_mut().find(|r| r.id == run_id) else { return };
     // Any step still marked running ended with the run.
     let failed = matches!(outcome, RunOutcome::Failed { .. });
@@ -199,13 +203,14 @@ fn run_finished(model: &mut Model, run_id: u64, outcome: RunOutcome, at: DateTim
     match (&run.action, &outcome) {
         // Even a failed rollback may have paused auto-sync: pin whenever it is off now.
         (Action::Rollback { pause_auto_sync: true, .. }, _) if auto_sync_now != Some(true) => {
-            model.pinned.insert(key);
+            model.pinned.insert(key.clone());
         }
         (Action::ResumeAutoSync, RunOutcome::Succeeded) => {
             model.pinned.remove(&key);
         }
         _ => {}
     }
+    attention::note(model, &key, fx);
     let text = match &outcome {
         RunOutcome::Succeeded => format!("{} {} done", run_verb(model, run_id), label_of(model, run_id)),
         RunOutcome::Failed { message, .. } => {

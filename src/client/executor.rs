@@ -231,6 +231,16 @@ impl Executor {
                     let _ = tx.send(Msg::ApprovalRequested { run_id, result, at: Utc::now() }).await;
                 })
             }
+            Effect::ExplainApp { key } => {
+                let client = self.client(key.instance);
+                Box::pin(async move {
+                    let result = match client {
+                        Ok(c) => bounded(&c, c.explain(&key)).await,
+                        Err(f) => Err(f),
+                    };
+                    let _ = tx.send(Msg::AppExplained { key, result, at: Utc::now() }).await;
+                })
+            }
             Effect::Record(event) => {
                 let gov = self.governance.clone();
                 Box::pin(async move { gov.record(*event).await })

@@ -2,6 +2,7 @@
 //! No I/O crates here: the client layer fills these in, the update function changes them.
 
 pub mod approvals;
+pub mod attention;
 pub mod choices;
 pub mod config_error;
 pub mod deployment;

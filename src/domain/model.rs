@@ -172,6 +172,8 @@ pub enum Mode {
     Approvals,
     /// Writing the comment of an approval or a rejection.
     ApprovalComment(Box<super::approvals::CommentDraft>),
+    /// The needs-attention queue, full screen (`!`).
+    Attention,
     /// The run log, full screen, scrolled `back` lines up from the newest.
     RunLog {
         back: u16,
@@ -259,6 +261,8 @@ pub struct Model {
     pub in_flight: HashSet<u64>,
     /// In `flightdeck demo`: the other operators and how they join.
     pub demo: Option<DemoState>,
+    /// What may need a human (kept by the update function) and the queue's selection.
+    pub attention: super::attention::AttentionState,
 }
 
 /// Widest version a matrix cell shows (wider ones are truncated).

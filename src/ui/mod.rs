@@ -49,6 +49,11 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
             let body = area_between(areas.header.bottom(), areas.bottom.y, area);
             panes::fullscreen::draw(buf, body, model, ui, panes::fullscreen::View::Diff, *scroll);
         }
+        Mode::Attention => {
+            let body = area_between(areas.header.bottom(), areas.bottom.y, area);
+            let list = crate::domain::attention::queue(model);
+            panes::attention::draw(buf, body, model, ui, &list);
+        }
         Mode::RunLog { back } => {
             let body = area_between(areas.header.bottom(), areas.bottom.y, area);
             panes::runlog::draw_full(buf, body, model, theme, *back);
@@ -70,7 +75,7 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
     }
     if !panes::footer::draw(buf, areas.bottom, model, theme) {
         match model.mode {
-            Mode::Detail { .. } | Mode::Diff { .. } | Mode::Help { .. } | Mode::RunLog { .. } => {
+            Mode::Detail { .. } | Mode::Diff { .. } | Mode::Help { .. } | Mode::RunLog { .. } | Mode::Attention => {
                 panes::hints::draw_scrolling(buf, areas.bottom, &ui.keymap, theme)
             }
             Mode::Approvals => panes::hints::draw_view(buf, areas.bottom, &ui.keymap, KeyContext::Approvals, theme),

@@ -511,3 +511,85 @@ fn the_full_run_log_shows_every_step_with_its_time() {
     let text = screen_text(&m, &ui(), 80, 10);
     assert!(text.contains("rollback cart/dev"), "{text}");
 }
+
+/// The fixture with more trouble: a failed sync waiting on a hook-free retry, a paused canary,
+/// a pinned app, the approvals waiting, and the attention index as the update keeps it.
+fn attention_model() -> Model {
+    use crate::domain::attention::{worth_watching, Explanation, RolloutStatus};
+    let mut m = fixture::approvals_model();
+    if let Some(d) = m.deployments.get_mut(&key("cart", 2)) {
+        d.operation = Some(OpPhase::Failed);
+        d.op_finished_at = Some(m.now - chrono::Duration::minutes(12));
+    }
+    if let Some(d) = m.deployments.get_mut(&key("search", 1)) {
+        d.health = Health::Suspended;
+        d.health_message = Some("Rollout is paused".into());
+    }
+    if let Some(d) = m.deployments.get_mut(&key("inventory", 2)) {
+        d.operation = Some(OpPhase::Running);
+        d.op_started_at = Some(m.now - chrono::Duration::minutes(7));
+    }
+    m.pinned.insert(key("user-profile", 0));
+    let explain = |msg: Option<&str>, rollout| Loadable::Ready {
+        value: Explanation { op_message: msg.map(Into::into), rollout, unhealthy: None },
+        at: m.now,
+    };
+    m.attention.explained.insert(
+        key("cart", 2),
+        explain(Some("one or more objects failed to apply, reason: admission webhook denied the request"), None),
+    );
+    m.attention
+        .explained
+        .insert(key("inventory", 2), explain(Some("waiting for completion of hook batch/Job/db-migrate"), None));
+    let canary = RolloutStatus {
+        name: "search".into(),
+        step: Some(2),
+        steps: 4,
+        weight: Some(20),
+        paused_since: Some(m.now - chrono::Duration::minutes(4)),
+    };
+    m.attention.explained.insert(key("search", 1), explain(None, Some(canary)));
+    let keys: Vec<AppKey> = m
+        .deployments
+        .values()
+        .filter(|d| worth_watching(d, m.protected_envs.contains(&d.env), m.pinned.contains(&d.key)))
+        .map(|d| d.key.clone())
+        .collect();
+    m.attention.keys.extend(keys);
+    m.mode = Mode::Attention;
+    m
+}
+
+#[test]
+fn the_attention_queue_puts_the_most_urgent_first_with_argo_cds_reasons() {
+    let mut m = attention_model();
+    snap("attention", &m);
+    let text = screen_text(&m, &ui(), 120, 40);
+    let order: Vec<&str> = [
+        "degraded",
+        "operation failed",
+        "waiting on a hook",
+        "approval for you",
+        "paused Rollout",
+        "out of sync",
+        "pinned",
+    ]
+    .into_iter()
+    .filter(|w| text.contains(w))
+    .collect();
+    assert_eq!(order.len(), 7, "{text}");
+    let pos = |w: &str| text.find(w).unwrap();
+    assert!(pos("degraded") < pos("operation failed") && pos("operation failed") < pos("waiting on a hook"), "{text}");
+    assert!(pos("approval for you") < pos("paused Rollout") && pos("out of sync") < pos("pinned"), "{text}");
+    assert!(text.contains("search step 2/4 · canary 20%"), "{text}");
+    assert!(text.contains("batch/Job/db-migrate"), "{text}");
+    // The selected entry (the degraded one) names the keys that act on it.
+    assert!(text.contains("enter detail") && text.contains("r rollback"), "{text}");
+    // The selected entry's reason is shown whole under the list.
+    m.attention.selected = 1;
+    let text = screen_text(&m, &ui(), 80, 24);
+    assert!(text.contains("admission webhook denied the") && text.contains(" request "), "{text}");
+    m.attention.selected = 4;
+    let text = screen_text(&m, &ui(), 80, 24);
+    assert!(text.contains("P Rollout promote"), "{text}");
+}

@@ -11,6 +11,7 @@ pub mod follow;
 pub mod framing;
 pub mod logs;
 mod probe;
+pub mod rollout;
 pub mod stream;
 pub mod tree;
 pub mod watch;

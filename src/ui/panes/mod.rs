@@ -1,6 +1,7 @@
 //! One file per pane; each draws into its rectangle from `&Model` only.
 
 pub mod approvals;
+pub mod attention;
 pub mod comment;
 pub mod detail;
 pub mod dialog;
