@@ -593,3 +593,23 @@ fn the_attention_queue_puts_the_most_urgent_first_with_argo_cds_reasons() {
     let text = screen_text(&m, &ui(), 80, 24);
     assert!(text.contains("P Rollout promote"), "{text}");
 }
+
+#[test]
+fn environment_columns_scroll_sideways_when_they_do_not_fit() {
+    let mut m = fixture_model();
+    m.selected_col = 0;
+    let text = screen_text(&m, &ui(), 40, 15);
+    let title = text.lines().nth(1).unwrap();
+    assert!(title.contains("dev") && !title.contains("prod") && title.contains("›"), "{text}");
+    m.selected_col = 2;
+    let text = screen_text(&m, &ui(), 40, 15);
+    insta::assert_snapshot!("narrow_scrolled_40x15", text);
+    let title = text.lines().nth(1).unwrap();
+    assert!(title.contains("prod") && title.contains("‹"), "{text}");
+    // The selected cell is on screen: payment-service's prod version.
+    let row = text.lines().find(|l| l.contains(">payment")).unwrap();
+    assert!(row.contains("v1.1.0"), "{text}");
+    // Wide enough: every column, no marks.
+    let wide = screen_text(&m, &ui(), 120, 40);
+    assert!(!wide.lines().nth(1).unwrap().contains('›'));
+}

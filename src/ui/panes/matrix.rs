@@ -1,7 +1,9 @@
 //! The services × environments matrix: one row per service, one cell per environment with
 //! health glyph and word, version and sync state. Columns collapse on narrow terminals
-//! (sync word, then TEAM, then the health word); glyphs always stay. Only the visible rows
-//! are laid out, and widths come from kept stats, so a frame costs the same at any estate size.
+//! (sync word, then TEAM, then the health word); glyphs always stay; when even then not every
+//! environment fits, the columns scroll sideways with the selection (`‹ 2`, `1 ›` say what is
+//! off screen). Only the visible rows are laid out, and widths come from kept stats, so a frame
+//! costs the same at any estate size.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -18,12 +20,15 @@ const HEALTH_WORD_CELLS: usize = 12;
 /// " OutOfSync".
 const SYNC_WORD_CELLS: usize = 10;
 
-/// Which optional columns are shown.
+/// Which optional columns are shown, and which environments.
 #[derive(Clone, Copy, Debug)]
 struct Cols {
     team: bool,
     health_word: bool,
     sync_word: bool,
+    /// The environment columns shown: `first..first + shown`.
+    first: usize,
+    shown: usize,
 }
 
 /// Widths of the variable columns.
@@ -38,7 +43,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, theme: &Theme) {
         return;
     }
     let w = measure(model);
-    let cols = choose_cols(&w, model.envs.len(), usize::from(area.width));
+    let cols = choose_cols(&w, model.envs.len(), usize::from(area.width), model.selected_col);
     let page = usize::from(area.height.saturating_sub(1)).max(1);
     let first = first_visible(model, page);
     let mut lines = vec![title_line(model, theme, &w, cols, first, page)];
@@ -107,20 +112,26 @@ fn row_width(w: &Widths, cols: Cols, envs: usize) -> usize {
     1 + w.service + 1 + if cols.team { w.team + 1 } else { 0 } + envs * cell_width(w, cols)
 }
 
-fn choose_cols(w: &Widths, envs: usize, cells: usize) -> Cols {
-    let levels = [
-        Cols { team: true, health_word: true, sync_word: true },
-        Cols { team: true, health_word: true, sync_word: false },
-        Cols { team: false, health_word: true, sync_word: false },
-        Cols { team: false, health_word: false, sync_word: false },
-    ];
+/// The richest columns that fit every environment; else the tersest, with as many
+/// environments as fit around the selected one (room kept for the `‹ n` / `n ›` marks).
+fn choose_cols(w: &Widths, envs: usize, cells: usize, selected: usize) -> Cols {
+    let all = |team, health_word, sync_word| Cols { team, health_word, sync_word, first: 0, shown: envs };
+    let levels = [all(true, true, true), all(true, true, false), all(false, true, false), all(false, false, false)];
     let has_team = w.team > 0;
-    levels
-        .into_iter()
-        .map(|c| Cols { team: c.team && has_team, ..c })
-        .find(|c| row_width(w, *c, envs) <= cells)
-        .unwrap_or(levels[levels.len() - 1])
+    if let Some(c) =
+        levels.into_iter().map(|c| Cols { team: c.team && has_team, ..c }).find(|c| row_width(w, *c, envs) <= cells)
+    {
+        return c;
+    }
+    let tight = levels[levels.len() - 1];
+    let prefix = row_width(w, tight, 0) + SCROLL_MARKS;
+    let shown = (cells.saturating_sub(prefix) / cell_width(w, tight)).clamp(1, envs.max(1));
+    let first = (selected + 1).saturating_sub(shown).min(envs.saturating_sub(shown));
+    Cols { first, shown, ..tight }
 }
+
+/// Room for `‹ n ` before the columns and ` n ›` after them.
+const SCROLL_MARKS: usize = 8;
 
 fn title_line(model: &Model, theme: &Theme, w: &Widths, cols: Cols, first: usize, page: usize) -> Line<'static> {
     let h = theme.style(Role::Header);
@@ -131,10 +142,18 @@ fn title_line(model: &Model, theme: &Theme, w: &Widths, cols: Cols, first: usize
         spans.push(Span::styled(format!("{} ", pad("TEAM", w.team)), h));
     }
     let n = model.envs.len();
-    for (i, env) in model.envs.iter().enumerate() {
+    let end = cols.first + cols.shown;
+    if end - cols.first < n {
+        let before = if cols.first > 0 { format!("‹ {} ", cols.first) } else { String::new() };
+        spans.push(Span::styled(pad(&before, 4), theme.style(Role::Key)));
+    }
+    for (i, env) in model.envs.iter().enumerate().take(end).skip(cols.first) {
         // The last header is not padded, so the position indicator fits beside it.
-        let text = if i + 1 == n { env.clone() } else { pad(env, cell_width(w, cols)) };
+        let text = if i + 1 == end { env.clone() } else { pad(env, cell_width(w, cols)) };
         spans.push(Span::styled(text, h));
+    }
+    if end < n {
+        spans.push(Span::styled(format!("  {} ›", n - end), theme.style(Role::Key)));
     }
     if model.rows.len() > page {
         let last = (first + page).min(model.rows.len());
@@ -151,7 +170,10 @@ fn row_line(model: &Model, theme: &Theme, w: &Widths, cols: Cols, row: &ServiceR
         spans
             .push(Span::styled(format!("{} ", pad(row.team.as_deref().unwrap_or(""), w.team)), theme.style(Role::Dim)));
     }
-    for (col, env_cell) in row.cells.iter().enumerate().take(model.envs.len()) {
+    if cols.shown < model.envs.len() {
+        spans.push(Span::raw("    "));
+    }
+    for (col, env_cell) in row.cells.iter().enumerate().take(cols.first + cols.shown).skip(cols.first) {
         let dep = env_cell.as_ref().and_then(|k| model.deployments.get(k));
         let pinned = env_cell.as_ref().is_some_and(|k| model.pinned.contains(k));
         let mut cell = match dep {
