@@ -240,13 +240,17 @@ where
 {
     let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_DEPTH);
     let mut executor = Executor::new(clients, tx).with_governance(governance);
-    let keymap: &Keymap = &ui.keymap;
+    // The theme can change at run time (`:theme`); everything else of the view stays.
+    let mut ui = ui.clone();
+    let keymap: Keymap = ui.keymap.clone();
+    let keymap = &keymap;
     let (width, height) = surface.size()?;
     let mut pending = vec![Msg::Resize { width, height, page_rows: ui::matrix_page_rows(width, height) }];
     for fx in app::init(&mut model) {
         executor.spawn(fx);
     }
     let mut dirty = true;
+    let mut theme_news = Vec::new();
     let mut next_frame = Instant::now();
     let mut tick = tokio::time::interval(TICK_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -264,9 +268,24 @@ where
                         surface.suspend()?;
                         dirty = true;
                     }
+                    Effect::SetTheme { name } => {
+                        let error = match ui::theme::Theme::load(&name, ui.theme.depth) {
+                            Ok(t) => {
+                                ui.theme = t;
+                                None
+                            }
+                            Err(e) => Some(e),
+                        };
+                        theme_news.push(Msg::ThemeChanged { name, error });
+                    }
                     other => executor.spawn(other),
                 }
             }
+        }
+        // A theme switch is told at once (and the new theme drawn).
+        for msg in theme_news.drain(..) {
+            app::update(&mut model, msg, keymap);
+            dirty = true;
         }
         if model.quit {
             break;
@@ -274,7 +293,7 @@ where
         let now = Instant::now();
         if dirty && now >= next_frame {
             app::update(&mut model, Msg::Tick(Utc::now()), keymap);
-            surface.draw(&model, ui)?;
+            surface.draw(&model, &ui)?;
             dirty = false;
             next_frame = now + FRAME_EVERY;
             if surface.drawn(&model) == Flow::Stop {

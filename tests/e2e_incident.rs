@@ -212,3 +212,44 @@ async fn the_attention_queue_lists_what_degrades_and_acts_on_it() {
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_sync_confirms_once_and_syncs_every_marked_deployment() {
+    let sim = std::sync::Arc::new(common::calm_sim(4).await);
+    let home = tempfile::tempdir().unwrap();
+    let cfg = common::write_sim_config(&sim, home.path());
+    let mut names = sim.app_names(0);
+    names.sort();
+    let (a, b) = (common::service_of(&names[0], "dev"), common::service_of(&names[1], "dev"));
+    let rt = tokio::runtime::Handle::current();
+    let sim2 = sim.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut pty = Pty::spawn(&["--config", cfg.to_str().unwrap()], home.path(), 120, 40, &[]);
+        pty.wait_for("the matrix", |s| s.contains(&format!("{a} · dev")) && s.contains("history"));
+        pty.send(" ");
+        pty.send(" ");
+        pty.wait_text("2 marked");
+        pty.send("s");
+        pty.wait_for("one confirmation naming both", |s| {
+            s.contains("Sync 2 marked deployments") && s.contains(&format!("{a} in dev, {b} in dev"))
+        });
+        pty.send("\r");
+        pty.wait_for("both runs", |s| {
+            s.contains(&format!("sync {a}/dev")) && s.contains(&format!("sync {b}/dev")) && s.contains("2 started")
+        });
+        pty.wait_for("both sent", |s| s.matches("sync sent ✓").count() >= 2);
+        for name in &names[..2] {
+            let app = sim2.app_json(0, name).unwrap();
+            let phase = app.pointer("/status/operationState/phase").and_then(|v| v.as_str()).unwrap_or("");
+            assert!(app.get("operation").is_some() || phase == "Running", "{name} got a sync: {app}");
+        }
+        for _ in 0..20 {
+            rt.block_on(sim2.advance(std::time::Duration::from_millis(500)));
+        }
+        pty.wait_for("both followed to the end", |s| s.matches("healthy ✓").count() >= 2);
+        pty.send(":q!\r");
+        assert_eq!(pty.wait_exit(), 0);
+    })
+    .await
+    .unwrap();
+}

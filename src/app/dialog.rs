@@ -157,7 +157,14 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
                 edit_line(replicas, key);
             }
         }
-        DialogKind::Confirm(_) | DialogKind::Promote(_) => {}
+        DialogKind::Bulk { action: Action::Sync { prune, dry_run, force, apply_only }, .. } => match key.code {
+            KeyCode::Char('p') => *prune = !*prune,
+            KeyCode::Char('d') => *dry_run = !*dry_run,
+            KeyCode::Char('f') => *force = !*force,
+            KeyCode::Char('a') => *apply_only = !*apply_only,
+            _ => {}
+        },
+        DialogKind::Confirm(_) | DialogKind::Promote(_) | DialogKind::Bulk { .. } => {}
     }
 }
 
@@ -171,10 +178,23 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
     let Mode::Dialog(d) = &mut model.mode else { return };
     if let Some(want) = &d.require_typed {
         if d.typed.text.trim() != want {
-            d.error = Some(format!("type {want} to confirm an action in {}", d.env));
+            let what = if matches!(d.kind, DialogKind::Bulk { .. }) {
+                "an action there".to_string()
+            } else {
+                format!("an action in {}", d.env)
+            };
+            d.error = Some(format!("type {want} to confirm {what}"));
             d.typing = true;
             return;
         }
+    }
+    if let DialogKind::Bulk { action, targets } = &d.kind {
+        let (action, targets, asked) = (action.clone(), targets.clone(), gate::asked(d));
+        let Mode::Dialog(d) = &model.mode else { return };
+        if let Some((focus, why)) = gate::missing(model, &action, d, &asked) {
+            return hold(model, Some(focus), why);
+        }
+        return super::bulk::confirm(model, action, targets, &asked, fx);
     }
     let action = match &d.kind {
         DialogKind::Sync { prune, dry_run, force, apply_only } => {
@@ -207,8 +227,8 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
             }
         },
         DialogKind::Confirm(a) => a.clone(),
-        // Confirmed in `promote::on_key`, never here.
-        DialogKind::Promote(_) => return,
+        // Confirmed in `promote::on_key` and above, never here.
+        DialogKind::Promote(_) | DialogKind::Bulk { .. } => return,
     };
     // The policy decides: run, refuse in the dialog, or file an approval request.
     let asked = gate::asked(d);
@@ -230,6 +250,39 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
         Err(h) => {
             gate::refresh_inputs(model, &action);
             hold(model, None, h.text());
+        }
+    }
+}
+
+/// `:sync --prune …`: the options of the sync dialog just opened (one or many).
+pub fn preset_sync(model: &mut Model, p: bool, d: bool, f: bool, a: bool) {
+    let Mode::Dialog(dialog) = &mut model.mode else { return };
+    match &mut dialog.kind {
+        DialogKind::Sync { prune, dry_run, force, apply_only }
+        | DialogKind::Bulk { action: Action::Sync { prune, dry_run, force, apply_only }, .. } => {
+            (*prune, *dry_run, *force, *apply_only) = (p, d, f, a);
+        }
+        _ => {}
+    }
+}
+
+/// `:scale N`: the replicas of the scale dialog just opened.
+pub fn preset_scale(model: &mut Model, n: u32) {
+    if let Mode::Dialog(d) = &mut model.mode {
+        if let DialogKind::Scale { replicas, .. } = &mut d.kind {
+            replicas.text = n.to_string();
+        }
+    }
+}
+
+/// `:rollback ID`: the history entry of the rollback dialog just opened.
+pub fn preset_rollback(model: &mut Model, id: i64) {
+    let at = model.detail.as_ref().and_then(|d| d.app.value()).and_then(|a| a.history.iter().position(|h| h.id == id));
+    let Mode::Dialog(d) = &mut model.mode else { return };
+    if let DialogKind::Rollback { selected, .. } = &mut d.kind {
+        match at {
+            Some(i) => *selected = i,
+            None => d.error = Some(format!("no history entry {id} — pick one with j/k")),
         }
     }
 }
@@ -272,7 +325,7 @@ fn representative(kind: &DialogKind) -> Action {
             namespace: namespace.clone(),
             replicas: 0,
         },
-        DialogKind::Confirm(a) => a.clone(),
+        DialogKind::Confirm(a) | DialogKind::Bulk { action: a, .. } => a.clone(),
         DialogKind::Promote(p) => {
             Action::Promote(Box::new(crate::domain::Promotion::new("", &p.from_env, &p.to_env, p.images.clone())))
         }

@@ -52,6 +52,9 @@ pub enum Effect {
     ExplainApp { key: AppKey },
     /// Keep a record in the trail (a refusal: the console ran nothing, but it happened).
     Record(Box<crate::engine::TrailEvent>),
+    /// Switch the theme to a preset or a theme file (the runtime loads it; answers
+    /// `Msg::ThemeChanged`).
+    SetTheme { name: String },
     /// Leave the console.
     Quit,
     /// Give the terminal back to the shell until resumed (ctrl-z).

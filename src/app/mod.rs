@@ -6,6 +6,8 @@ mod approvals;
 #[cfg(test)]
 mod approvals_tests;
 mod attention;
+mod bulk;
+pub mod cmdline;
 pub mod command;
 mod detail;
 mod dialog;

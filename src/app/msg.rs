@@ -79,6 +79,8 @@ pub enum Msg {
     RequestWithdrawn { id: String, result: Result<(), Failure>, at: DateTime<Utc> },
     /// A closer look at an app for the needs-attention queue arrived, or failed.
     AppExplained { key: AppKey, result: Result<crate::domain::attention::Explanation, Failure>, at: DateTime<Utc> },
+    /// The theme was switched, or could not be (why).
+    ThemeChanged { name: String, error: Option<String> },
     /// In the demo: the operators with the estate open now (this console's user among them).
     OperatorsConnected { users: Vec<String> },
 }

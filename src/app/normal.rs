@@ -1,10 +1,11 @@
 //! Keys outside dialogs: the keymap's commands in normal mode, and the small editors of
 //! the filter, the command line, help and the full-screen views.
 
+use super::cmdline::{self, Line};
 use super::detail::reload_detail;
 use super::editor::edit_line;
-use super::runlog::{flash_error, start_run};
-use super::{approvals, attention, dialog, quit, rows, Command, Effect, Key, KeyCode, Keymap};
+use super::runlog::{flash_error, flash_info, start_run};
+use super::{approvals, attention, bulk, dialog, quit, rows, Command, Effect, Key, KeyCode, Keymap};
 use crate::domain::model::{LineInput, Mode, SortMode};
 use crate::domain::{Action, Loadable, Model, RunContext};
 
@@ -124,16 +125,24 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         Command::ToggleSort => {
             model.sort = match model.sort {
                 SortMode::Name => SortMode::ProblemsFirst,
-                SortMode::ProblemsFirst => SortMode::Name,
+                SortMode::ProblemsFirst => SortMode::Team,
+                SortMode::Team => SortMode::Version(model.selected_col),
+                SortMode::Version(_) => SortMode::Name,
             };
             rows::rebuild(model);
+            flash_info(model, format!("sorted by {}", model.sort.describe(&model.envs)));
         }
         Command::Back => {
-            if !model.filter.text.is_empty() {
-                model.filter.text.clear();
-                rows::rebuild(model);
+            // Marks go first; the filter stays (clear it with / then esc, or :filter).
+            if !model.marks.is_empty() {
+                model.marks.clear();
+                flash_info(model, "marks cleared");
             }
             model.mode = Mode::Normal;
+        }
+        Command::Mark => {
+            bulk::toggle_mark(model);
+            model.selected_row = (model.selected_row + 1).min(rows_len.saturating_sub(1));
         }
         Command::Quit => quit::request(model, fx),
         Command::Suspend => fx.push(Effect::Suspend),
@@ -142,11 +151,13 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         Command::FocusApprovals | Command::Approve | Command::Reject | Command::Withdraw => approvals::focus(model),
         Command::RunLog => model.mode = Mode::RunLog { back: 0 },
         Command::Attention => attention::open(model, fx),
-        Command::PodLogs | Command::Manifest | Command::History | Command::SyncPolicy | Command::Mark => {
-            flash_error(model, "TODO")
-        }
+        Command::PodLogs | Command::Manifest | Command::History | Command::SyncPolicy => flash_error(model, "TODO"),
         // Keys of the pod logs view only.
         Command::LogFollow | Command::LogContainer | Command::LogPrevious | Command::LogWrap => {}
+        Command::Refresh if !model.marks.is_empty() => bulk::open(model, Action::Refresh { hard: false }),
+        Command::Sync if !model.marks.is_empty() => {
+            bulk::open(model, Action::Sync { prune: false, dry_run: false, force: false, apply_only: false })
+        }
         Command::Refresh => {
             // Refresh changes nothing in the cluster: run it at once, no dialog.
             if let Some((key, label)) = selected_target(model) {
@@ -203,39 +214,77 @@ fn on_filter_key(model: &mut Model, key: Key) {
 fn on_command_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
     let Mode::Command(line) = &mut model.mode else { return };
     match key.code {
-        KeyCode::Esc => model.mode = Mode::Normal,
+        KeyCode::Esc => {
+            model.completions.clear();
+            model.mode = Mode::Normal;
+        }
         KeyCode::Enter => {
             let text = line.text.trim().to_string();
+            model.completions.clear();
             model.mode = Mode::Normal;
             execute_command_line(model, &text, fx);
         }
+        KeyCode::Tab => {
+            let text = line.text.clone();
+            let (completed, all) = cmdline::complete(model, &text);
+            if let Mode::Command(line) = &mut model.mode {
+                line.text = completed;
+            }
+            model.completions = all;
+        }
         _ => {
             edit_line(line, key);
+            model.completions.clear();
         }
     }
 }
 
-/// `:q`, `:sync`, `:filter pay`, `:env prod`, `:sort`, or any command name from the keymap.
+/// Run a `:` line, its arguments honoured (see `cmdline::USAGE`).
 fn execute_command_line(model: &mut Model, text: &str, fx: &mut Vec<Effect>) {
-    let (word, arg) = text.split_once(' ').map_or((text, ""), |(w, a)| (w, a.trim()));
-    match word {
-        "" => {}
-        "q" | "quit" | "exit" => run_command(model, Command::Quit, fx),
-        // As in vim: quit without asking.
-        "q!" | "quit!" => quit::now(model, fx),
-        "filter" | "f" => {
-            model.filter.text = arg.to_string();
+    match cmdline::parse(text) {
+        Line::Nothing => {}
+        Line::Quit => run_command(model, Command::Quit, fx),
+        Line::QuitNow => quit::now(model, fx),
+        Line::Filter(f) => {
+            model.filter.text = f;
             model.selected_row = 0;
             rows::rebuild(model);
         }
-        "env" => match model.envs.iter().position(|e| e == arg) {
+        Line::Env(e) => match model.envs.iter().position(|x| *x == e) {
             Some(i) => model.selected_col = i,
-            None => flash_error(model, format!("no environment {arg:?}; known: {}", model.envs.join(", "))),
+            None => flash_error(model, format!("no environment {e:?}; known: {}", model.envs.join(", "))),
         },
-        "sort" => run_command(model, Command::ToggleSort, fx),
-        other => match Command::from_name(&other.replace('-', "_")) {
-            Some(cmd) => run_command(model, cmd, fx),
-            None => flash_error(model, format!("unknown command {other:?} — press ? for the list")),
-        },
+        Line::Sort(None) => run_command(model, Command::ToggleSort, fx),
+        Line::Sort(Some(by)) => {
+            let mode = match by.as_str() {
+                "service" | "name" => Some(SortMode::Name),
+                "problems" => Some(SortMode::ProblemsFirst),
+                "team" => Some(SortMode::Team),
+                env => model.envs.iter().position(|e| e == env).map(SortMode::Version),
+            };
+            match mode {
+                Some(m) => {
+                    model.sort = m;
+                    rows::rebuild(model);
+                    flash_info(model, format!("sorted by {}", m.describe(&model.envs)));
+                }
+                None => flash_error(model, format!("cannot sort by {by:?}: service, problems, team or an environment")),
+            }
+        }
+        Line::Theme(name) => fx.push(Effect::SetTheme { name }),
+        Line::Sync(f) => {
+            run_command(model, Command::Sync, fx);
+            dialog::preset_sync(model, f.prune, f.dry_run, f.force, f.apply_only);
+        }
+        Line::Scale(n) => {
+            run_command(model, Command::Scale, fx);
+            dialog::preset_scale(model, n);
+        }
+        Line::Rollback(id) => {
+            run_command(model, Command::Rollback, fx);
+            dialog::preset_rollback(model, id);
+        }
+        Line::Run(cmd) => run_command(model, cmd, fx),
+        Line::Bad(why) => flash_error(model, why),
     }
 }

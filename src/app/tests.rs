@@ -484,3 +484,104 @@ fn the_attention_index_follows_every_change_and_the_queue_acts_on_its_selection(
     let fx = change(&mut m, failed.clone());
     assert!(fx.iter().any(|f| matches!(f, Effect::ExplainApp { key } if *key == failed.key)), "{fx:?}");
 }
+
+#[test]
+fn marked_deployments_sync_together_behind_one_confirmation_naming_each() {
+    let mut m = model();
+    // alpha in dev, then move to prod and mark bravo and charlie there.
+    press(&mut m, "space");
+    assert_eq!(m.marks.len(), 1);
+    assert_eq!(m.selected_row, 1, "marking moves down");
+    press(&mut m, "l l space space");
+    assert_eq!(m.marks.len(), 3);
+    press(&mut m, "s");
+    let Mode::Dialog(d) = &m.mode else { panic!("{:?}", m.mode) };
+    let DialogKind::Bulk { targets, .. } = &d.kind else { panic!("{:?}", d.kind) };
+    assert_eq!(targets.len(), 3);
+    assert_eq!(d.require_typed.as_deref(), Some("prod"), "a protected environment among them");
+    press(&mut m, "p");
+    let fx = press(&mut m, "enter");
+    assert!(fx.is_empty(), "not before prod is typed");
+    type_text(&mut m, "prod");
+    let fx = press(&mut m, "enter");
+    let runs: Vec<(&str, &Action)> = fx
+        .iter()
+        .filter_map(|f| match f {
+            Effect::RunAction { key, action, .. } => Some((key.name.as_str(), action)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(runs.len(), 3, "{fx:?}");
+    assert!(runs.iter().any(|(n, _)| *n == "alpha-dev"));
+    assert!(runs.iter().any(|(n, _)| *n == "charlie-prod"));
+    assert!(runs.iter().all(|(_, a)| matches!(a, Action::Sync { prune: true, .. })));
+    assert!(m.marks.is_empty() && m.mode == Mode::Normal);
+    // Refresh of marks: one confirmation too.
+    press(&mut m, "space R");
+    assert!(
+        matches!(&m.mode, Mode::Dialog(d) if matches!(d.kind, DialogKind::Bulk { action: Action::Refresh { .. }, .. }))
+    );
+    // esc clears marks, never the filter.
+    press(&mut m, "esc");
+    m.filter.text = "al".into();
+    rows::rebuild(&mut m);
+    press(&mut m, "esc");
+    assert!(m.marks.is_empty());
+    assert_eq!(m.filter.text, "al", "esc in the matrix keeps the filter");
+}
+
+#[test]
+fn the_filter_reads_state_and_names_sort_naturally() {
+    let mut m = model();
+    let mut bad = dep(1, "bravo", "staging");
+    bad.health = Health::Degraded;
+    update(
+        &mut m,
+        Msg::AppsChanged { instance: 1, changes: vec![WatchChange::Upsert(Box::new(bad))], at: t(3) },
+        &keymap(),
+    );
+    press(&mut m, "/");
+    type_text(&mut m, "degraded");
+    assert_eq!(m.rows.iter().map(|r| r.service.as_str()).collect::<Vec<_>>(), ["bravo"]);
+    press(&mut m, "enter");
+    // Healing moves it out of a state filter (the incremental path rebuilds then).
+    update(
+        &mut m,
+        Msg::AppsChanged {
+            instance: 1,
+            changes: vec![WatchChange::Upsert(Box::new(dep(1, "bravo", "staging")))],
+            at: t(4),
+        },
+        &keymap(),
+    );
+    assert!(m.rows.is_empty());
+    let mut m = model();
+    let apps = ["svc-10", "svc-2", "svc-1"].iter().map(|s| dep(0, s, "dev")).collect();
+    update(&mut m, Msg::AppsListed { instance: 0, apps, at: t(5) }, &keymap());
+    let names: Vec<&str> = m.rows.iter().map(|r| r.service.as_str()).filter(|s| s.starts_with("svc")).collect();
+    assert_eq!(names, ["svc-1", "svc-2", "svc-10"]);
+}
+
+#[test]
+fn command_lines_honour_their_arguments() {
+    let mut m = model();
+    press(&mut m, ":");
+    type_text(&mut m, "sync --prune --dry-run");
+    press(&mut m, "enter");
+    let Mode::Dialog(d) = &m.mode else { panic!("{:?}", m.mode) };
+    assert_eq!(d.kind, DialogKind::Sync { prune: true, dry_run: true, force: false, apply_only: false });
+    press(&mut m, "esc :");
+    type_text(&mut m, "theme light");
+    let fx = press(&mut m, "enter");
+    assert_eq!(fx, vec![Effect::SetTheme { name: "light".into() }]);
+    press(&mut m, ":");
+    type_text(&mut m, "sort staging");
+    press(&mut m, "enter");
+    assert_eq!(m.sort, SortMode::Version(1));
+    press(&mut m, ":");
+    type_text(&mut m, "ru");
+    press(&mut m, "tab");
+    assert_eq!(m.mode, Mode::Command(crate::domain::model::LineInput { text: "run-log ".into() }));
+    press(&mut m, "enter");
+    assert_eq!(m.mode, Mode::RunLog { back: 0 });
+}

@@ -156,6 +156,12 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         }
         Msg::OperatorsConnected { users } => super::quit::operators_connected(model, users),
         Msg::AppExplained { key, result, at } => attention::explained(model, key, result, at),
+        Msg::ThemeChanged { name, error } => {
+            model.flash = Some(match error {
+                None => Flash { text: format!("theme {name}"), error: false },
+                Some(e) => Flash { text: e, error: true },
+            });
+        }
         Msg::Resumed => {}
         Msg::PromotionPlanned { generation, result, at } => super::promote::on_planned(model, generation, result, at),
         Msg::ApprovalRequested { run_id, result, at } => {

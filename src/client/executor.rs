@@ -246,7 +246,7 @@ impl Executor {
                 Box::pin(async move { gov.record(*event).await })
             }
             // The runtime's own business.
-            Effect::Quit | Effect::Suspend => return None,
+            Effect::Quit | Effect::Suspend | Effect::SetTheme { .. } => return None,
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod config_error;
 pub mod deployment;
 pub mod detail;
 pub mod failure;
+pub mod filter;
 pub mod loadable;
 pub mod mapping;
 pub mod model;

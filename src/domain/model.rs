@@ -58,13 +58,29 @@ pub struct ServiceRow {
     pub trouble: u8,
 }
 
-/// How the matrix is ordered.
+/// How the matrix is ordered (names in natural order within each).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum SortMode {
     #[default]
     Name,
     /// Degraded, then out-of-sync, then the rest.
     ProblemsFirst,
+    /// By team.
+    Team,
+    /// By the version running in this environment column (natural order; none last).
+    Version(usize),
+}
+
+impl SortMode {
+    /// "service", "problems", "team", "version in prod".
+    pub fn describe(self, envs: &[String]) -> String {
+        match self {
+            Self::Name => "service".into(),
+            Self::ProblemsFirst => "problems first".into(),
+            Self::Team => "team".into(),
+            Self::Version(i) => format!("version in {}", envs.get(i).map_or("?", String::as_str)),
+        }
+    }
 }
 
 /// What the detail pane knows of the selected deployment.
@@ -99,6 +115,9 @@ pub enum DialogKind {
     Confirm(super::Action),
     /// Promote the environment's version to the next one: the diff, then the policy.
     Promote(Box<super::promotion::PromoteDialog>),
+    /// One confirmation for `action` (a sync, with its toggles, or a refresh) on each of the
+    /// marked deployments.
+    Bulk { action: super::Action, targets: Vec<AppKey> },
 }
 
 /// A modal dialog confirming an action on one deployment.
@@ -263,6 +282,10 @@ pub struct Model {
     pub demo: Option<DemoState>,
     /// What may need a human (kept by the update function) and the queue's selection.
     pub attention: super::attention::AttentionState,
+    /// Deployments marked for a bulk action (space).
+    pub marks: std::collections::BTreeSet<AppKey>,
+    /// The `:` line's completions after a tab (shown when there are several).
+    pub completions: Vec<String>,
 }
 
 /// Widest version a matrix cell shows (wider ones are truncated).

@@ -613,3 +613,24 @@ fn environment_columns_scroll_sideways_when_they_do_not_fit() {
     let wide = screen_text(&m, &ui(), 120, 40);
     assert!(!wide.lines().nth(1).unwrap().contains('›'));
 }
+
+#[test]
+fn one_confirmation_names_every_marked_target() {
+    let mut m = fixture_model();
+    let targets = vec![key("cart", 0), key("checkout", 1), key("payment-service", 2)];
+    m.marks = targets.iter().cloned().collect();
+    let mut d = dialog(DialogKind::Bulk {
+        action: Action::Sync { prune: true, dry_run: false, force: false, apply_only: false },
+        targets,
+    });
+    d.require_typed = Some("prod".into());
+    m.mode = Mode::Dialog(Box::new(d));
+    snap("bulk_dialog", &m);
+    let text = screen_text(&m, &ui(), 80, 24);
+    assert!(text.contains("Sync 3 marked deployments"), "{text}");
+    assert!(text.contains("cart in dev, checkout in staging, payment-service in PROD"), "{text}");
+    assert!(text.contains("type prod to confirm"), "{text}");
+    m.mode = Mode::Normal;
+    let text = screen_text(&m, &ui(), 120, 40);
+    assert!(text.contains("• 3 marked"), "{text}");
+}

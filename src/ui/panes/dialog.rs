@@ -37,12 +37,19 @@ pub fn title(dialog: &Dialog) -> String {
     if let DialogKind::Promote(p) = &dialog.kind {
         return super::promote::title(dialog, p);
     }
+    if let DialogKind::Bulk { action, targets } = &dialog.kind {
+        let mut verb = action.verb().to_string();
+        if let Some(first) = verb.get(..1) {
+            verb = first.to_uppercase() + verb.get(1..).unwrap_or("");
+        }
+        return format!("{verb} {} marked deployments", targets.len());
+    }
     let verb = match &dialog.kind {
         DialogKind::Sync { .. } => "Sync",
         DialogKind::Rollback { .. } => "Roll back",
         DialogKind::Scale { .. } => "Scale",
         DialogKind::Confirm(action) => action.verb(),
-        DialogKind::Promote(_) => "promote",
+        DialogKind::Promote(_) | DialogKind::Bulk { .. } => "promote",
     };
     let mut verb = verb.to_string();
     if let Some(first) = verb.get(..1) {
@@ -55,12 +62,19 @@ fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize, rows: usize
     let dim = theme.style(Role::Dim);
     let key = theme.style(Role::Key);
     let instance = model.instances.get(dialog.target.instance).map_or("?", |i| i.name.as_str());
-    let mut out = vec![Line::styled(
-        truncate(&format!("{} in {} · app {} on {instance}", dialog.service, dialog.env, dialog.target.name), cells),
-        dim,
-    )];
-    out.push(Line::raw(""));
+    let mut out = Vec::new();
+    if !matches!(dialog.kind, DialogKind::Bulk { .. }) {
+        out.push(Line::styled(
+            truncate(
+                &format!("{} in {} · app {} on {instance}", dialog.service, dialog.env, dialog.target.name),
+                cells,
+            ),
+            dim,
+        ));
+        out.push(Line::raw(""));
+    }
     match &dialog.kind {
+        DialogKind::Bulk { action, targets } => bulk(&mut out, model, action, targets, theme, cells, rows),
         DialogKind::Sync { prune, dry_run, force, apply_only } => {
             for (on, label, k) in [
                 (prune, "prune", 'p'),
@@ -134,6 +148,54 @@ fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize, rows: usize
         out[last].spans.extend([Span::styled(" · ", dim), Span::styled("ctrl-o", key), Span::styled(what, dim)]);
     }
     out
+}
+
+/// Every target named with its environment (protected ones in capitals), then the sync
+/// toggles when it is a sync.
+fn bulk(
+    out: &mut Vec<Line<'static>>,
+    model: &Model,
+    action: &crate::domain::Action,
+    targets: &[crate::domain::AppKey],
+    theme: &Theme,
+    cells: usize,
+    rows: usize,
+) {
+    let names: Vec<String> = targets
+        .iter()
+        .filter_map(|k| model.deployments.get(k))
+        .map(|d| {
+            let env = if model.protected_envs.contains(&d.env) { d.env.to_uppercase() } else { d.env.clone() };
+            format!("{} in {env}", d.service)
+        })
+        .collect();
+    out.push(Line::styled(
+        format!("{} each of these, one by one through the policy:", action.verb()),
+        theme.style(Role::Header),
+    ));
+    let mut lines = crate::ui::widgets::wrap(&names.join(", "), cells.saturating_sub(2));
+    // Room for the rest of the dialog; what does not fit is counted, never silently dropped.
+    let room = rows.saturating_sub(16).max(3);
+    if lines.len() > room {
+        lines.truncate(room);
+        if let Some(l) = lines.last_mut() {
+            l.push_str(" …");
+        }
+    }
+    out.extend(lines.into_iter().map(|l| Line::raw(format!("  {l}"))));
+    if let crate::domain::Action::Sync { prune, dry_run, force, apply_only } = action {
+        out.push(Line::raw(""));
+        let key = theme.style(Role::Key);
+        for (on, label, k) in
+            [(prune, "prune", 'p'), (dry_run, "dry run", 'd'), (force, "force", 'f'), (apply_only, "apply only", 'a')]
+        {
+            out.push(Line::from(vec![
+                Span::styled(if *on { "[x]" } else { "[ ]" }, key),
+                Span::raw(format!(" {label} ")),
+                Span::styled(format!("({k})"), key),
+            ]));
+        }
+    }
 }
 
 /// The policy's ticket and reason inputs, when it asks for them (one line each).

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Widget};
 use crate::app::{KeyContext, Keymap};
 use crate::domain::Model;
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::{pad, put_lines, truncate};
+use crate::ui::widgets::{pad, put_lines, truncate, width};
 
 /// Keys of dialogs and text inputs: fixed, not remappable, so listed here as text.
 const FIXED: [(&str, &str); 6] = [
@@ -86,6 +86,14 @@ pub fn lines(keymap: &Keymap, theme: &Theme, cells: usize) -> Vec<Line<'static>>
             let keys: Vec<_> = b.keys.iter().map(ToString::to_string).collect();
             out.push(row(keys.join(", "), &b.desc));
         }
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled(" commands (:, tab completes)", theme.style(Role::Header)));
+    for (usage, what) in crate::app::cmdline::USAGE {
+        out.push(Line::from(vec![
+            Span::styled(format!(" {usage}"), theme.style(Role::Key)),
+            Span::raw(format!("  {}", truncate(what, cells.saturating_sub(width(usage) + 3)))),
+        ]));
     }
     out.push(Line::raw(""));
     out.push(Line::styled(" in dialogs and inputs", theme.style(Role::Header)));

@@ -135,9 +135,7 @@ const SCROLL_MARKS: usize = 8;
 
 fn title_line(model: &Model, theme: &Theme, w: &Widths, cols: Cols, first: usize, page: usize) -> Line<'static> {
     let h = theme.style(Role::Header);
-    let service =
-        if model.filter.text.is_empty() { "SERVICE".to_string() } else { format!("SERVICE /{}", model.filter.text) };
-    let mut spans = vec![Span::styled(format!(" {} ", pad(&service, w.service)), h)];
+    let mut spans = vec![Span::styled(format!(" {} ", pad("SERVICE", w.service)), h)];
     if cols.team {
         spans.push(Span::styled(format!("{} ", pad("TEAM", w.team)), h));
     }
@@ -155,6 +153,16 @@ fn title_line(model: &Model, theme: &Theme, w: &Widths, cols: Cols, first: usize
     if end < n {
         spans.push(Span::styled(format!("  {} ›", n - end), theme.style(Role::Key)));
     }
+    // What shapes the list, after the columns: never cut by a narrow SERVICE column.
+    if !model.filter.text.is_empty() {
+        spans.push(Span::styled(format!("  /{}", model.filter.text), theme.style(Role::Key)));
+    }
+    if model.sort != crate::domain::model::SortMode::Name {
+        spans.push(Span::styled(format!("  by {}", model.sort.describe(&model.envs)), theme.style(Role::Dim)));
+    }
+    if !model.marks.is_empty() {
+        spans.push(Span::styled(format!("  {} {} marked", glyphs::MARK, model.marks.len()), theme.style(Role::Key)));
+    }
     if model.rows.len() > page {
         let last = (first + page).min(model.rows.len());
         spans.push(Span::styled(format!("  {}–{}/{}", first + 1, last, model.rows.len()), theme.style(Role::Dim)));
@@ -163,7 +171,12 @@ fn title_line(model: &Model, theme: &Theme, w: &Widths, cols: Cols, first: usize
 }
 
 fn row_line(model: &Model, theme: &Theme, w: &Widths, cols: Cols, row: &ServiceRow, selected: bool) -> Line<'static> {
-    let marker = if selected { Span::styled(">", theme.style(Role::Key)) } else { Span::raw(" ") };
+    let marked = row.cells.iter().flatten().any(|k| model.marks.contains(k));
+    let marker = match (selected, marked) {
+        (true, _) => Span::styled(">", theme.style(Role::Key)),
+        (false, true) => Span::styled(glyphs::MARK, theme.style(Role::Key)),
+        (false, false) => Span::raw(" "),
+    };
     let name_style = if selected { theme.style(Role::Header) } else { Style::default() };
     let mut spans = vec![marker, Span::styled(format!("{} ", pad(&row.service, w.service)), name_style)];
     if cols.team {
@@ -176,8 +189,9 @@ fn row_line(model: &Model, theme: &Theme, w: &Widths, cols: Cols, row: &ServiceR
     for (col, env_cell) in row.cells.iter().enumerate().take(cols.first + cols.shown).skip(cols.first) {
         let dep = env_cell.as_ref().and_then(|k| model.deployments.get(k));
         let pinned = env_cell.as_ref().is_some_and(|k| model.pinned.contains(k));
+        let marked = env_cell.as_ref().is_some_and(|k| model.marks.contains(k));
         let mut cell = match dep {
-            Some(d) => cell_spans(model, theme, w, cols, d, pinned),
+            Some(d) => cell_spans(model, theme, w, cols, d, pinned, marked),
             None => vec![Span::styled(pad("·", cell_width(w, cols) - 2), theme.style(Role::Dim))],
         };
         if selected && col == model.selected_col {
@@ -201,6 +215,7 @@ fn cell_spans(
     cols: Cols,
     d: &Deployment,
     pinned: bool,
+    marked: bool,
 ) -> Vec<Span<'static>> {
     if let Some(since) = model.stale_since(d.key.instance) {
         return stale_spans(model, theme, w, cols, d, since);
@@ -218,11 +233,9 @@ fn cell_spans(
         Span::styled(sync_glyph(d.sync), theme.style(sync_role(d.sync)))
     };
     spans.push(sync);
-    spans.push(if pinned {
-        Span::styled(format!(" {}", glyphs::PINNED), theme.style(Role::Pinned))
-    } else {
-        Span::raw("  ")
-    });
+    // The two cells after the sync glyph: a mark, then the pin.
+    spans.push(if marked { Span::styled(glyphs::MARK, theme.style(Role::Key)) } else { Span::raw(" ") });
+    spans.push(if pinned { Span::styled(glyphs::PINNED, theme.style(Role::Pinned)) } else { Span::raw(" ") });
     if cols.sync_word {
         let word =
             if d.sync == SyncStatus::Synced { String::new() } else { truncate(d.sync.as_str(), SYNC_WORD_CELLS - 1) };

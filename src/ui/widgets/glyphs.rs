@@ -42,6 +42,8 @@ pub fn sync_role(s: SyncStatus) -> Role {
     }
 }
 
+/// A deployment marked for a bulk action.
+pub const MARK: &str = "•";
 /// A cell or instance whose data may no longer be true (its stream is down).
 pub const STALE: &str = "◌";
 /// Marks an app whose auto-sync was paused by a rollback.
@@ -97,6 +99,7 @@ pub fn ascii(symbol: &str) -> Option<&'static str> {
         "┌" | "┐" | "└" | "┘" | "├" | "┤" | "┬" | "┴" | "┼" | "╭" | "╮" | "╰" | "╯" => "+",
         "…" => ">",
         "·" => "-",
+        "•" => "#",
         "×" => "x",
         "→" | "›" | "»" => ">",
         "←" | "‹" | "«" => "<",
