@@ -9,6 +9,15 @@ use super::{Command, Effect, Key, KeyCode};
 use crate::domain::model::{Dialog, DialogKind, GateFocus, LineInput, Mode};
 use crate::domain::{Action, Model};
 
+/// The revision running now: what the app is synced to.
+pub fn running_revision(detail: &crate::domain::AppDetail, dep: &crate::domain::Deployment) -> String {
+    if detail.sync_revision.is_empty() {
+        dep.revision.clone()
+    } else {
+        detail.sync_revision.clone()
+    }
+}
+
 /// Largest replica count the dialog accepts: a typo guard, not a policy.
 const MAX_REPLICAS: u32 = 1000;
 
@@ -24,11 +33,12 @@ pub fn open(model: &mut Model, cmd: Command) {
         Command::Sync => DialogKind::Sync { prune: false, dry_run: false, force: false, apply_only: false },
         Command::Rollback => {
             let Some(detail) = detail else { return need_detail(model) };
-            if detail.history.len() < 2 {
-                return flash_error(model, "nothing to roll back to: the history has fewer than two entries");
-            }
-            // Default to the deployment before the current one (history is oldest first).
-            DialogKind::Rollback { selected: detail.history.len() - 2, pause_auto_sync: dep.auto_sync }
+            // Never preselect what already runs: the newest entry of another revision.
+            let running = running_revision(&detail, &dep);
+            let Some(selected) = detail.history.iter().rposition(|h| h.revision != running) else {
+                return flash_error(model, "nothing to roll back to: every history entry is the revision running now");
+            };
+            DialogKind::Rollback { selected, pause_auto_sync: dep.auto_sync }
         }
         Command::Scale => {
             let Some(detail) = detail else { return need_detail(model) };
@@ -175,6 +185,8 @@ fn history_len(model: &Model) -> usize {
 /// Validate the dialog and start the run, or leave it open with the reason.
 pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
     let history = model.detail.as_ref().and_then(|d| d.app.value()).map(|a| a.history.clone()).unwrap_or_default();
+    let running =
+        model.detail.as_ref().and_then(|d| d.app.value()).zip(model.selected()).map(|(a, d)| running_revision(a, d));
     let Mode::Dialog(d) = &mut model.mode else { return };
     if let Some(want) = &d.require_typed {
         if d.typed.text.trim() != want {
@@ -205,6 +217,10 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
                 d.error = Some("pick a history entry".into());
                 return;
             };
+            if Some(&entry.revision) == running.as_ref() {
+                d.error = Some(format!("history {} is the revision running now: pick another entry", entry.id));
+                return;
+            }
             if d.auto_sync && !pause_auto_sync {
                 d.error =
                     Some("Argo CD refuses a rollback while auto-sync is on: press space to pause it first".into());

@@ -47,6 +47,12 @@ pub enum Effect {
         service: String,
         action: Box<Action>,
     },
+    /// Fetch the app's desired manifests at `revision` (a history entry's); answers
+    /// `Msg::ManifestsLoaded`.
+    LoadManifests { key: AppKey, revision: String },
+    /// Fetch every managed resource of the app, live and desired; answers
+    /// `Msg::ResourceManifestsLoaded` (newest wins).
+    LoadResourceManifests { key: AppKey },
     /// Look closer at an app for the needs-attention queue: its operation's message and its
     /// Rollout's step and weight; answers `Msg::AppExplained`.
     ExplainApp { key: AppKey },
@@ -69,6 +75,7 @@ impl Effect {
             Self::LoadDetail { .. } => Some("detail".into()),
             Self::LoadDiff { .. } => Some("diff".into()),
             Self::WatchTree { .. } => Some("tree".into()),
+            Self::LoadResourceManifests { .. } => Some("resource-manifests".into()),
             // One ledger read at a time: a new one (now) replaces a scheduled one (later).
             Self::LoadApprovals { .. } => Some("approvals".into()),
             _ => None,

@@ -16,6 +16,7 @@ pub mod effect;
 mod gate;
 #[cfg(test)]
 mod gate_tests;
+mod history;
 pub mod keymap;
 pub mod keys;
 pub mod msg;

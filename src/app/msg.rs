@@ -77,6 +77,19 @@ pub enum Msg {
     },
     /// A request was withdrawn, or could not be.
     RequestWithdrawn { id: String, result: Result<(), Failure>, at: DateTime<Utc> },
+    /// An app's desired manifests at a revision arrived, or could not be read.
+    ManifestsLoaded {
+        key: AppKey,
+        revision: String,
+        result: Result<crate::domain::manifest::Manifests, Failure>,
+        at: DateTime<Utc>,
+    },
+    /// An app's managed resources, live and desired, arrived.
+    ResourceManifestsLoaded {
+        key: AppKey,
+        result: Result<Vec<crate::domain::manifest::ResourceManifest>, Failure>,
+        at: DateTime<Utc>,
+    },
     /// A closer look at an app for the needs-attention queue arrived, or failed.
     AppExplained { key: AppKey, result: Result<crate::domain::attention::Explanation, Failure>, at: DateTime<Utc> },
     /// The theme was switched, or could not be (why).

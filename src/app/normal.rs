@@ -5,7 +5,7 @@ use super::cmdline::{self, Line};
 use super::detail::reload_detail;
 use super::editor::edit_line;
 use super::runlog::{flash_error, flash_info, start_run};
-use super::{approvals, attention, bulk, dialog, quit, rows, Command, Effect, Key, KeyCode, Keymap};
+use super::{approvals, attention, bulk, dialog, history, quit, rows, Command, Effect, Key, KeyCode, Keymap};
 use crate::domain::model::{LineInput, Mode, SortMode};
 use crate::domain::{Action, Loadable, Model, RunContext};
 
@@ -33,6 +33,14 @@ pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>
         }
         Mode::ApprovalComment(_) => approvals::on_comment_key(model, key, fx),
         Mode::ConfirmQuit { .. } => quit::on_key(model, key, fx),
+        Mode::History => {
+            let then = history::on_history_key(model, key, keymap);
+            after(model, then, fx);
+        }
+        Mode::Manifest => {
+            let then = history::on_manifest_key(model, key, keymap);
+            after(model, then, fx);
+        }
         Mode::Attention => {
             if let Some(cmd) = attention::on_key(model, key, keymap, fx) {
                 run_command(model, cmd, fx);
@@ -86,6 +94,18 @@ pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>
                 }
                 _ => {}
             }
+        }
+    }
+}
+
+/// What a view asked for after its key.
+fn after(model: &mut Model, then: history::Then, fx: &mut Vec<Effect>) {
+    match then {
+        history::Then::Nothing => {}
+        history::Then::Run(cmd) => run_command(model, cmd, fx),
+        history::Then::RollbackTo(id) => {
+            run_command(model, Command::Rollback, fx);
+            dialog::preset_rollback(model, id);
         }
     }
 }
@@ -151,7 +171,9 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         Command::FocusApprovals | Command::Approve | Command::Reject | Command::Withdraw => approvals::focus(model),
         Command::RunLog => model.mode = Mode::RunLog { back: 0 },
         Command::Attention => attention::open(model, fx),
-        Command::PodLogs | Command::Manifest | Command::History | Command::SyncPolicy => flash_error(model, "TODO"),
+        Command::History => history::open(model, fx),
+        Command::Manifest => history::open_manifest(model, fx),
+        Command::PodLogs | Command::SyncPolicy => flash_error(model, "TODO"),
         // Keys of the pod logs view only.
         Command::LogFollow | Command::LogContainer | Command::LogPrevious | Command::LogWrap => {}
         Command::Refresh if !model.marks.is_empty() => bulk::open(model, Action::Refresh { hard: false }),

@@ -215,6 +215,8 @@ fn dev_sync_confirms_with_enter_and_escape_cancels() {
 fn history(n: i64) -> AppDetail {
     AppDetail {
         history: (0..n).map(|id| HistoryEntry { id, revision: format!("rev{id}"), ..Default::default() }).collect(),
+        // The newest entry is what runs.
+        sync_revision: format!("rev{}", n - 1),
         resources: vec![ResourceStatus {
             group: "apps".into(),
             kind: "Deployment".into(),
@@ -268,7 +270,7 @@ fn actions_needing_detail_or_state_explain_why_not() {
     assert!(m.flash.as_ref().unwrap().text.contains("no operation in progress"));
     detail_ready(&mut m, history(1));
     press(&mut m, "r");
-    assert!(m.flash.as_ref().unwrap().text.contains("fewer than two"));
+    assert!(m.flash.as_ref().unwrap().text.contains("nothing to roll back to"));
     press(&mut m, "P");
     assert!(m.flash.as_ref().unwrap().text.contains("Rollout"));
 }
@@ -584,4 +586,41 @@ fn command_lines_honour_their_arguments() {
     assert_eq!(m.mode, Mode::Command(crate::domain::model::LineInput { text: "run-log ".into() }));
     press(&mut m, "enter");
     assert_eq!(m.mode, Mode::RunLog { back: 0 });
+}
+
+#[test]
+fn the_rollback_dialog_never_preselects_what_runs_and_refuses_it() {
+    let mut m = model();
+    let mut d = history(4);
+    // A rollback earlier made entry 3 deploy rev1 again: rev1 runs now.
+    d.history[3].revision = "rev1".into();
+    d.sync_revision = "rev1".into();
+    detail_ready(&mut m, d);
+    press(&mut m, "r");
+    let Mode::Dialog(dlg) = &m.mode else { panic!("{:?}", m.mode) };
+    assert_eq!(dlg.kind, DialogKind::Rollback { selected: 2, pause_auto_sync: true }, "rev2, not rev1 that runs");
+    // Choosing the running revision is refused with the reason.
+    let fx = press(&mut m, "j enter");
+    assert!(fx.is_empty());
+    let Mode::Dialog(dlg) = &m.mode else { panic!() };
+    assert!(dlg.error.as_deref().unwrap().contains("running now"), "{:?}", dlg.error);
+}
+
+#[test]
+fn the_history_view_reads_each_revision_and_rolls_back_from_there() {
+    let mut m = model();
+    detail_ready(&mut m, history(3));
+    let fx = press(&mut m, "H");
+    assert_eq!(m.mode, Mode::History);
+    let revisions: Vec<&str> = fx
+        .iter()
+        .filter_map(|f| if let Effect::LoadManifests { revision, .. } = f { Some(revision.as_str()) } else { None })
+        .collect();
+    assert_eq!(revisions.len(), 3, "{fx:?}");
+    // Newest first: j selects entry 1; space marks it; r opens the rollback dialog on it.
+    press(&mut m, "j space");
+    assert_eq!(m.history.as_ref().unwrap().mark, Some(1));
+    press(&mut m, "r");
+    let Mode::Dialog(dlg) = &m.mode else { panic!("{:?}", m.mode) };
+    assert_eq!(dlg.kind, DialogKind::Rollback { selected: 1, pause_auto_sync: true });
 }

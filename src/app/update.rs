@@ -156,6 +156,12 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         }
         Msg::OperatorsConnected { users } => super::quit::operators_connected(model, users),
         Msg::AppExplained { key, result, at } => attention::explained(model, key, result, at),
+        Msg::ManifestsLoaded { key, revision, result, at } => {
+            super::history::manifests_loaded(model, key, revision, result, at)
+        }
+        Msg::ResourceManifestsLoaded { key, result, at } => {
+            super::history::resource_manifests_loaded(model, key, result, at)
+        }
         Msg::ThemeChanged { name, error } => {
             model.flash = Some(match error {
                 None => Flash { text: format!("theme {name}"), error: false },

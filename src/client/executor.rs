@@ -231,6 +231,26 @@ impl Executor {
                     let _ = tx.send(Msg::ApprovalRequested { run_id, result, at: Utc::now() }).await;
                 })
             }
+            Effect::LoadManifests { key, revision } => {
+                let client = self.client(key.instance);
+                Box::pin(async move {
+                    let result = match client {
+                        Ok(c) => bounded(&c, c.manifests(&key, &revision)).await,
+                        Err(f) => Err(f),
+                    };
+                    let _ = tx.send(Msg::ManifestsLoaded { key, revision, result, at: Utc::now() }).await;
+                })
+            }
+            Effect::LoadResourceManifests { key } => {
+                let client = self.client(key.instance);
+                Box::pin(async move {
+                    let result = match client {
+                        Ok(c) => bounded(&c, c.resource_manifests(&key)).await,
+                        Err(f) => Err(f),
+                    };
+                    let _ = tx.send(Msg::ResourceManifestsLoaded { key, result, at: Utc::now() }).await;
+                })
+            }
             Effect::ExplainApp { key } => {
                 let client = self.client(key.instance);
                 Box::pin(async move {

@@ -193,6 +193,10 @@ pub enum Mode {
     ApprovalComment(Box<super::approvals::CommentDraft>),
     /// The needs-attention queue, full screen (`!`).
     Attention,
+    /// The selected app's deployment history, full screen (`H`).
+    History,
+    /// The selected app's managed resources, live and desired (`M`).
+    Manifest,
     /// The run log, full screen, scrolled `back` lines up from the newest.
     RunLog {
         back: u16,
@@ -286,6 +290,10 @@ pub struct Model {
     pub marks: std::collections::BTreeSet<AppKey>,
     /// The `:` line's completions after a tab (shown when there are several).
     pub completions: Vec<String>,
+    /// The history view's state (its app, selection, the manifests of its revisions).
+    pub history: Option<super::manifest::HistoryView>,
+    /// The manifest view's state.
+    pub manifest: Option<super::manifest::ManifestView>,
 }
 
 /// Widest version a matrix cell shows (wider ones are truncated).

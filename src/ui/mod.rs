@@ -49,6 +49,14 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
             let body = area_between(areas.header.bottom(), areas.bottom.y, area);
             panes::fullscreen::draw(buf, body, model, ui, panes::fullscreen::View::Diff, *scroll);
         }
+        Mode::History => {
+            let body = area_between(areas.header.bottom(), areas.bottom.y, area);
+            panes::history::draw(buf, body, model, ui);
+        }
+        Mode::Manifest => {
+            let body = area_between(areas.header.bottom(), areas.bottom.y, area);
+            panes::history::draw_manifest(buf, body, model, ui);
+        }
         Mode::Attention => {
             let body = area_between(areas.header.bottom(), areas.bottom.y, area);
             let list = crate::domain::attention::queue(model);
@@ -79,6 +87,23 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
                 panes::hints::draw_scrolling(buf, areas.bottom, &ui.keymap, theme)
             }
             Mode::Approvals => panes::hints::draw_view(buf, areas.bottom, &ui.keymap, KeyContext::Approvals, theme),
+            Mode::History => {
+                use crate::app::Command as C;
+                let items: [(&[C], &str); 5] = [
+                    (&[C::Down, C::Up], "select"),
+                    (&[C::Mark], "mark to diff against"),
+                    (&[C::Rollback], "roll back to it"),
+                    (&[C::PageDown, C::PageUp], "scroll the diff"),
+                    (&[C::Back], "back"),
+                ];
+                panes::hints::draw_keys(buf, areas.bottom, &ui.keymap, &items, theme)
+            }
+            Mode::Manifest => {
+                use crate::app::Command as C;
+                let items: [(&[C], &str); 3] =
+                    [(&[C::Down, C::Up], "resource"), (&[C::PageDown, C::PageUp], "scroll"), (&[C::Back], "back")];
+                panes::hints::draw_keys(buf, areas.bottom, &ui.keymap, &items, theme)
+            }
             _ => panes::hints::draw(buf, areas.bottom, &ui.keymap, theme),
         }
     }

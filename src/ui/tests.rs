@@ -634,3 +634,65 @@ fn one_confirmation_names_every_marked_target() {
     let text = screen_text(&m, &ui(), 120, 40);
     assert!(text.contains("• 3 marked"), "{text}");
 }
+
+fn manifests_at(tag: &str) -> crate::domain::manifest::Manifests {
+    use crate::domain::manifest::{ManifestDoc, Manifests};
+    let image = format!("registry.local/shop/payment-service:{tag}");
+    Manifests {
+        revision: tag.into(),
+        docs: vec![ManifestDoc {
+            kind: "Rollout".into(),
+            name: "payment-service".into(),
+            yaml: format!("spec:\n  replicas: 5\n  template:\n    spec:\n      containers:\n      - image: {image}\n"),
+        }],
+        images: vec![image],
+    }
+}
+
+#[test]
+fn the_history_view_shows_versions_and_diffs_two_entries() {
+    let mut m = fixture_model();
+    let detail = fixture::app_detail();
+    let mut view =
+        crate::domain::manifest::HistoryView { key: key(fixture::SELECTED_SERVICE, 2), ..Default::default() };
+    for (h, tag) in detail.history.iter().zip(["v1.0.8", "v1.0.9", "v1.1.0"]) {
+        view.manifests.insert(h.revision.clone(), Loadable::Ready { value: manifests_at(tag), at: m.now });
+    }
+    view.mark = Some(22);
+    m.history = Some(view);
+    m.mode = Mode::History;
+    snap("history", &m);
+    let text = screen_text(&m, &ui(), 120, 40);
+    assert!(text.contains("v1.1.0") && text.contains("v1.0.9") && text.contains("v1.0.8"), "{text}");
+    assert!(text.contains("diff 22 → 23"), "{text}");
+    assert!(text.contains("- image: registry.local/shop/payment-service:v1.0.9"), "{text}");
+    assert!(
+        text.contains("+ image: registry.local/shop/payment-service:v1.1.0")
+            || text.contains("+       - image: registry.local/shop/payment-service:v1.1.0"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_manifest_view_shows_live_or_desired() {
+    use crate::domain::manifest::{ManifestView, ResourceManifest};
+    let mut m = fixture_model();
+    let r = ResourceManifest {
+        group: "argoproj.io".into(),
+        kind: "Rollout".into(),
+        namespace: "payment-service".into(),
+        name: "payment-service".into(),
+        live: "spec:\n  replicas: 5\n  image: v1.1.0\n".into(),
+        desired: "spec:\n  replicas: 5\n  image: v1.2.0\n".into(),
+    };
+    m.manifest = Some(ManifestView {
+        key: key(fixture::SELECTED_SERVICE, 2),
+        resources: Loadable::Ready { value: vec![r], at: m.now },
+        ..Default::default()
+    });
+    m.mode = Mode::Manifest;
+    snap("manifest_live", &m);
+    assert!(screen_text(&m, &ui(), 80, 24).contains("image: v1.1.0"));
+    m.manifest.as_mut().unwrap().desired = true;
+    assert!(screen_text(&m, &ui(), 80, 24).contains("image: v1.2.0"));
+}

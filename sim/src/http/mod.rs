@@ -212,6 +212,7 @@ fn instance_router(ctx: Ctx) -> Router {
         .route("/api/v1/applications/{name}/resource-tree", get(resources::tree))
         .route("/api/v1/applications/{name}/managed-resources", get(resources::managed))
         .route("/api/v1/applications/{name}/events", get(resources::events))
+        .route("/api/v1/applications/{name}/manifests", get(resources::manifests))
         .route("/api/v1/applications/{name}/syncwindows", get(resources::syncwindows))
         // gzip only for unary routes: Argo CD skips SSE, and compressing the NDJSON watch would
         // buffer events inside the encoder, which a live console cannot afford.

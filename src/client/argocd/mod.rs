@@ -10,6 +10,7 @@ pub mod diff;
 pub mod follow;
 pub mod framing;
 pub mod logs;
+pub mod manifests;
 mod probe;
 pub mod rollout;
 pub mod stream;

@@ -264,9 +264,15 @@ fn rollback(
     for (i, h) in entries.iter().enumerate().skip(first).take(HISTORY_ROWS) {
         let when = h.deployed_at.map(|at| format!("{} ago", age(model.now, at))).unwrap_or_default();
         let by = if h.initiated_by.is_empty() { String::new() } else { format!("  by {}", h.initiated_by) };
-        let latest = if i + 1 == entries.len() { "  (latest)" } else { "" };
+        let now = if h.revision == app.sync_revision { "  (running now)" } else { "" };
         let marker = if i == selected { ">" } else { " " };
-        let text = format!("{marker} {:>4}  {:<8} {when:>7}{by}{latest}", h.id, short_revision(&h.revision));
+        let version = super::history::version_of(model, h);
+        let text = format!(
+            "{marker} {:>4}  {:<10} {:<8} {when:>7}{by}{now}",
+            h.id,
+            truncate(&version, 10),
+            short_revision(&h.revision)
+        );
         let text = truncate(&text, cells);
         out.push(if i == selected { Line::styled(text, theme.style(Role::Selected)) } else { Line::raw(text) });
     }

@@ -68,6 +68,17 @@ pub fn draw_view(buf: &mut Buffer, area: Rect, keymap: &Keymap, ctx: KeyContext,
     buf.set_line(area.x, area.y, &Line::from(spans), area.width);
 }
 
+/// A bottom line naming `items`: each command's first key (from the keymap) and a label.
+pub fn draw_keys(buf: &mut Buffer, area: Rect, keymap: &Keymap, items: &[(&[Command], &str)], theme: &Theme) {
+    let key = theme.style(Role::Key);
+    let mut spans = vec![Span::raw(" ")];
+    for (cmds, label) in items {
+        let names: Vec<String> = cmds.iter().map(|c| keymap.key_name(KeyContext::Normal, *c)).collect();
+        spans.extend([Span::styled(names.join("/"), key), Span::raw(format!(" {label}  "))]);
+    }
+    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+}
+
 /// The bottom line of scrollable full-screen views: `esc back  j/k scroll`, from the keymap.
 pub fn draw_scrolling(buf: &mut Buffer, area: Rect, keymap: &Keymap, theme: &Theme) {
     let first = |cmd: Command| keymap.keys_for(cmd).first().map(ToString::to_string);

@@ -10,6 +10,7 @@ pub mod fullscreen;
 pub mod header;
 pub mod help;
 pub mod hints;
+pub mod history;
 pub mod matrix;
 pub mod promote;
 pub mod quit;
