@@ -206,3 +206,25 @@ async fn manifests_at_a_history_revision_name_the_version_it_deployed() {
     let resources = c.resource_manifests(&dep.key).await.expect("managed resources");
     assert!(resources.iter().any(|r| r.kind == "Service" && !r.live.is_empty() && !r.desired.is_empty()));
 }
+
+#[tokio::test]
+async fn the_scale_dialogs_replicas_come_from_the_live_workload_and_git() {
+    let sim = sim().await;
+    let c = client(&sim, PROD);
+    let (apps, _) = c.list().await.expect("list");
+    let dep = &apps[0];
+    let (detail, _) = c.get(&dep.key, None).await.expect("get");
+    let w = detail.workload().expect("a workload");
+    let res = flightdeck::client::ResourceRef {
+        group: w.group.clone(),
+        version: w.version.clone(),
+        kind: w.kind.clone(),
+        namespace: w.namespace.clone(),
+        name: w.name.clone(),
+    };
+    let s = c.workload_state(&dep.key, &res).await.expect("workload state");
+    assert!(s.replicas.is_some_and(|n| n > 0), "{s:?}");
+    assert_eq!(s.desired, s.replicas, "settled: Git and the cluster agree: {s:?}");
+    assert!(s.ready.is_some());
+    assert_eq!(s.hpa, None, "the simulated estate has no autoscalers");
+}

@@ -9,6 +9,48 @@ use super::{Command, Effect, Key, KeyCode};
 use crate::domain::model::{Dialog, DialogKind, GateFocus, LineInput, Mode};
 use crate::domain::{Action, Model};
 
+/// What an open dialog needs read (the scale dialog: the workload's replicas and autoscaler).
+pub fn load_for(model: &Model, fx: &mut Vec<Effect>) {
+    if let Mode::Dialog(d) = &model.mode {
+        if let DialogKind::Scale { kind, group, name, namespace, .. } = &d.kind {
+            fx.push(Effect::LoadWorkload {
+                key: d.target.clone(),
+                group: group.clone(),
+                kind: kind.clone(),
+                name: name.clone(),
+                namespace: namespace.clone(),
+            });
+        }
+    }
+}
+
+/// The workload's replicas arrived: the scale dialog shows them (and starts from them).
+pub fn workload_loaded(
+    model: &mut Model,
+    key: &crate::domain::AppKey,
+    result: Result<crate::domain::detail::WorkloadState, crate::domain::Failure>,
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    let Mode::Dialog(d) = &mut model.mode else { return };
+    if d.target != *key {
+        return;
+    }
+    if let DialogKind::Scale { state, current, replicas, .. } = &mut d.kind {
+        if let Ok(s) = &result {
+            *current = s.replicas;
+            if replicas.text.is_empty() {
+                replicas.text = s.replicas.map(|n| n.to_string()).unwrap_or_default();
+            }
+        }
+        state.finish(result, at);
+    }
+}
+
+/// The selected app's sync policy as its detail says.
+pub fn current_policy(model: &Model) -> Option<crate::domain::SyncPolicy> {
+    model.detail.as_ref().and_then(|d| d.app.value()).map(crate::domain::AppDetail::sync_policy)
+}
+
 /// The revision running now: what the app is synced to.
 pub fn running_revision(detail: &crate::domain::AppDetail, dep: &crate::domain::Deployment) -> String {
     if detail.sync_revision.is_empty() {
@@ -45,6 +87,8 @@ pub fn open(model: &mut Model, cmd: Command) {
             let Some(w) = detail.workload() else {
                 return flash_error(model, "no Deployment, StatefulSet or Rollout in this app to scale");
             };
+            let mut state = crate::domain::Loadable::default();
+            state.start_loading();
             DialogKind::Scale {
                 kind: w.kind.clone(),
                 group: w.group.clone(),
@@ -52,6 +96,7 @@ pub fn open(model: &mut Model, cmd: Command) {
                 namespace: w.namespace.clone(),
                 replicas: LineInput::default(),
                 current: None,
+                state,
             }
         }
         Command::Restart => {
@@ -77,6 +122,10 @@ pub fn open(model: &mut Model, cmd: Command) {
             } else {
                 Action::RolloutAbort { name, namespace }
             })
+        }
+        Command::SyncPolicy => {
+            let Some(p) = current_policy(model) else { return need_detail(model) };
+            DialogKind::SyncPolicy(p)
         }
         Command::Terminate => {
             if dep.operation.is_none_or(|p| p.is_completed()) {
@@ -167,6 +216,12 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
                 edit_line(replicas, key);
             }
         }
+        DialogKind::SyncPolicy(p) => match key.code {
+            KeyCode::Char('a') => p.auto_sync = !p.auto_sync,
+            KeyCode::Char('h') if p.auto_sync => p.self_heal = !p.self_heal,
+            KeyCode::Char('p') if p.auto_sync => p.prune = !p.prune,
+            _ => {}
+        },
         DialogKind::Bulk { action: Action::Sync { prune, dry_run, force, apply_only }, .. } => match key.code {
             KeyCode::Char('p') => *prune = !*prune,
             KeyCode::Char('d') => *dry_run = !*dry_run,
@@ -187,6 +242,7 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
     let history = model.detail.as_ref().and_then(|d| d.app.value()).map(|a| a.history.clone()).unwrap_or_default();
     let running =
         model.detail.as_ref().and_then(|d| d.app.value()).zip(model.selected()).map(|(a, d)| running_revision(a, d));
+    let model_policy = current_policy(model);
     let Mode::Dialog(d) = &mut model.mode else { return };
     if let Some(want) = &d.require_typed {
         if d.typed.text.trim() != want {
@@ -243,6 +299,14 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
             }
         },
         DialogKind::Confirm(a) => a.clone(),
+        DialogKind::SyncPolicy(wanted) => {
+            let now = model_policy.unwrap_or_default();
+            if wanted.effective() == now {
+                d.error = Some(format!("nothing to change: it is already {}", now.describe()));
+                return;
+            }
+            Action::SetSyncPolicy(wanted.effective())
+        }
         // Confirmed in `promote::on_key` and above, never here.
         DialogKind::Promote(_) | DialogKind::Bulk { .. } => return,
     };
@@ -342,6 +406,7 @@ fn representative(kind: &DialogKind) -> Action {
             replicas: 0,
         },
         DialogKind::Confirm(a) | DialogKind::Bulk { action: a, .. } => a.clone(),
+        DialogKind::SyncPolicy(p) => Action::SetSyncPolicy(*p),
         DialogKind::Promote(p) => {
             Action::Promote(Box::new(crate::domain::Promotion::new("", &p.from_env, &p.to_env, p.images.clone())))
         }

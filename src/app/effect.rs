@@ -53,6 +53,9 @@ pub enum Effect {
     /// Fetch every managed resource of the app, live and desired; answers
     /// `Msg::ResourceManifestsLoaded` (newest wins).
     LoadResourceManifests { key: AppKey },
+    /// Read a workload's replicas (live, in Git) and the autoscaler that owns them, for the
+    /// scale dialog; answers `Msg::WorkloadLoaded`.
+    LoadWorkload { key: AppKey, group: String, kind: String, name: String, namespace: String },
     /// Look closer at an app for the needs-attention queue: its operation's message and its
     /// Rollout's step and weight; answers `Msg::AppExplained`.
     ExplainApp { key: AppKey },

@@ -90,6 +90,8 @@ pub enum Msg {
         result: Result<Vec<crate::domain::manifest::ResourceManifest>, Failure>,
         at: DateTime<Utc>,
     },
+    /// A workload's replicas and autoscaler arrived for the scale dialog.
+    WorkloadLoaded { key: AppKey, result: Result<crate::domain::detail::WorkloadState, Failure>, at: DateTime<Utc> },
     /// A closer look at an app for the needs-attention queue arrived, or failed.
     AppExplained { key: AppKey, result: Result<crate::domain::attention::Explanation, Failure>, at: DateTime<Utc> },
     /// The theme was switched, or could not be (why).

@@ -173,7 +173,7 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Attention => attention::open(model, fx),
         Command::History => history::open(model, fx),
         Command::Manifest => history::open_manifest(model, fx),
-        Command::PodLogs | Command::SyncPolicy => flash_error(model, "TODO"),
+        Command::PodLogs => flash_error(model, "TODO"),
         // Keys of the pod logs view only.
         Command::LogFollow | Command::LogContainer | Command::LogPrevious | Command::LogWrap => {}
         Command::Refresh if !model.marks.is_empty() => bulk::open(model, Action::Refresh { hard: false }),
@@ -196,7 +196,11 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::Restart
         | Command::RolloutPromote
         | Command::RolloutAbort
-        | Command::ResumeAutoSync => dialog::open(model, cmd),
+        | Command::ResumeAutoSync
+        | Command::SyncPolicy => {
+            dialog::open(model, cmd);
+            dialog::load_for(model, fx);
+        }
     }
     rows::keep_visible(model);
 }

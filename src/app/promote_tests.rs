@@ -327,3 +327,14 @@ fn confirm_waits_for_userinfo() {
     assert!(press(&mut m, "enter").is_empty());
     assert!(dialog_error(&m).unwrap().contains("who you are"));
 }
+
+#[test]
+fn typing_while_the_diff_has_the_keys_goes_to_the_first_field() {
+    let mut m = model("dave", &["developers"]);
+    press(&mut m, "l");
+    open_with_plan(&mut m, plan(example_policy(), 1));
+    assert_eq!(promote_dialog(&m).focus, PromoteField::Diff);
+    type_text(&mut m, "CHG-7");
+    assert_eq!(promote_dialog(&m).focus, PromoteField::Ticket);
+    assert_eq!(promote_dialog(&m).ticket.text, "CHG-7", "not one key dropped");
+}

@@ -624,3 +624,43 @@ fn the_history_view_reads_each_revision_and_rolls_back_from_there() {
     let Mode::Dialog(dlg) = &m.mode else { panic!("{:?}", m.mode) };
     assert_eq!(dlg.kind, DialogKind::Rollback { selected: 1, pause_auto_sync: true });
 }
+
+#[test]
+fn the_sync_policy_dialog_toggles_and_runs_through_the_policy() {
+    let mut m = model();
+    let mut d = history(2);
+    d.auto_sync = true;
+    detail_ready(&mut m, d);
+    press(&mut m, "Y");
+    let Mode::Dialog(dlg) = &m.mode else { panic!("{:?}", m.mode) };
+    assert_eq!(dlg.kind, DialogKind::SyncPolicy(SyncPolicy { auto_sync: true, self_heal: false, prune: false }));
+    // Unchanged: nothing to do.
+    assert!(press(&mut m, "enter").is_empty());
+    let fx = press(&mut m, "h p enter");
+    let Some(Effect::RunAction { action, .. }) = fx.first() else { panic!("{fx:?}") };
+    assert_eq!(*action, Action::SetSyncPolicy(SyncPolicy { auto_sync: true, self_heal: true, prune: true }));
+    // Auto-sync off takes self-heal and prune with it.
+    press(&mut m, "Y a");
+    let fx = press(&mut m, "enter");
+    assert!(
+        matches!(fx.first(), Some(Effect::RunAction { action: Action::SetSyncPolicy(p), .. }) if *p == SyncPolicy::default())
+    );
+}
+
+#[test]
+fn the_scale_dialog_reads_the_replicas_now_and_starts_from_them() {
+    let mut m = model();
+    detail_ready(&mut m, history(2));
+    let fx = press(&mut m, "S");
+    let Some(Effect::LoadWorkload { key, name, .. }) =
+        fx.iter().find(|f| matches!(f, Effect::LoadWorkload { .. })).cloned()
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(name, "alpha");
+    let state = crate::domain::detail::WorkloadState { replicas: Some(3), ready: Some(3), desired: Some(3), hpa: None };
+    update(&mut m, Msg::WorkloadLoaded { key, result: Ok(state), at: t(3) }, &keymap());
+    let Mode::Dialog(d) = &m.mode else { panic!() };
+    let DialogKind::Scale { replicas, current, .. } = &d.kind else { panic!() };
+    assert_eq!((replicas.text.as_str(), *current), ("3", Some(3)));
+}

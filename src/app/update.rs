@@ -156,6 +156,7 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         }
         Msg::OperatorsConnected { users } => super::quit::operators_connected(model, users),
         Msg::AppExplained { key, result, at } => attention::explained(model, key, result, at),
+        Msg::WorkloadLoaded { key, result, at } => dialog::workload_loaded(model, &key, result, at),
         Msg::ManifestsLoaded { key, revision, result, at } => {
             super::history::manifests_loaded(model, key, revision, result, at)
         }

@@ -251,6 +251,27 @@ impl Executor {
                     let _ = tx.send(Msg::ResourceManifestsLoaded { key, result, at: Utc::now() }).await;
                 })
             }
+            Effect::LoadWorkload { key, group, kind, name, namespace } => {
+                let client = self.client(key.instance);
+                Box::pin(async move {
+                    let res = super::ResourceRef { group, version: String::new(), kind, namespace, name };
+                    let result = match client {
+                        Ok(c) => {
+                            // The version the app lists the workload under (the resource API needs it).
+                            let version = c.get(&key, None).await.ok().and_then(|(d, _)| {
+                                d.resources
+                                    .into_iter()
+                                    .find(|r| r.kind == res.kind && r.name == res.name)
+                                    .map(|r| r.version)
+                            });
+                            let res = super::ResourceRef { version: version.unwrap_or_else(|| "v1".into()), ..res };
+                            bounded(&c, c.workload_state(&key, &res)).await
+                        }
+                        Err(f) => Err(f),
+                    };
+                    let _ = tx.send(Msg::WorkloadLoaded { key, result, at: Utc::now() }).await;
+                })
+            }
             Effect::ExplainApp { key } => {
                 let client = self.client(key.instance);
                 Box::pin(async move {

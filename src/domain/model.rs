@@ -109,8 +109,18 @@ pub enum DialogKind {
     Sync { prune: bool, dry_run: bool, force: bool, apply_only: bool },
     /// Pick a history entry; offers pausing auto-sync when it is on.
     Rollback { selected: usize, pause_auto_sync: bool },
-    /// Replica count to set on the workload.
-    Scale { kind: String, group: String, name: String, namespace: String, replicas: LineInput, current: Option<u32> },
+    /// Replica count to set on the workload, with what it runs now and who else sets it.
+    Scale {
+        kind: String,
+        group: String,
+        name: String,
+        namespace: String,
+        replicas: LineInput,
+        current: Option<u32>,
+        state: Loadable<super::detail::WorkloadState>,
+    },
+    /// The automated sync policy as it should be: toggles `a`, `h`, `p`.
+    SyncPolicy(super::SyncPolicy),
     /// Nothing to choose: a plain confirmation of a fixed action.
     Confirm(super::Action),
     /// Promote the environment's version to the next one: the diff, then the policy.

@@ -102,6 +102,7 @@ pub fn app_detail() -> AppDetail {
         sync_revision: "9b1e4d7a2c9b1e4d7a2c9b1e4d7a2c9b1e4d7a2c".into(),
         auto_sync: false,
         self_heal: false,
+        prune: false,
         operation: Some(OperationInfo {
             phase: Some(OpPhase::Running),
             message: "waiting for healthy state of argoproj.io/Rollout/payment-service".into(),

@@ -164,10 +164,51 @@ fn scale_dialog() {
         namespace: "payment-service".into(),
         replicas: LineInput { text: "7".into() },
         current: Some(5),
+        state: Loadable::Ready {
+            value: crate::domain::detail::WorkloadState {
+                replicas: Some(5),
+                ready: Some(4),
+                desired: Some(5),
+                hpa: Some("HorizontalPodAutoscaler payment-service (3–10)".into()),
+            },
+            at: m.now,
+        },
     });
     m.mode = Mode::Dialog(Box::new(d));
+    // Self-heal on: the change will not last.
+    if let Some(ds) = m.detail.as_mut() {
+        ds.app = Loadable::Ready {
+            value: AppDetail { auto_sync: true, self_heal: true, ..fixture::app_detail() },
+            at: m.now,
+        };
+    }
     snap("scale_dialog", &m);
-    assert!(screen_text(&m, &ui(), 80, 24).contains("replicas: [7█]   (now 5)"));
+    let text = screen_text(&m, &ui(), 80, 24);
+    assert!(text.contains("now 5 replicas, 4 ready · Git says 5"), "{text}");
+    assert!(text.contains("replicas: [7█]"), "{text}");
+    assert!(text.contains("HorizontalPodAutoscaler payment-service (3–10) owns the replica count"), "{text}");
+    assert!(text.contains("self-heal is on: Argo CD puts Git's count (5) back"), "{text}");
+}
+
+#[test]
+fn the_sync_policy_dialog_shows_now_and_after_with_what_it_means() {
+    let mut m = fixture_model();
+    let wanted = SyncPolicy { auto_sync: true, self_heal: true, prune: false };
+    m.mode = Mode::Dialog(Box::new(dialog(DialogKind::SyncPolicy(wanted))));
+    snap("sync_policy_dialog", &m);
+    let text = screen_text(&m, &ui(), 80, 24);
+    assert!(text.contains("now: auto-sync off"), "{text}");
+    assert!(text.contains("[x] self-heal"), "{text}");
+    assert!(text.contains("after: auto-sync on, self-heal on, prune off"), "{text}");
+    assert!(text.contains("reverted to what Git says"), "{text}");
+}
+
+#[test]
+fn terminate_says_which_operation_it_stops() {
+    let mut m = fixture_model();
+    m.mode = Mode::Dialog(Box::new(dialog(DialogKind::Confirm(Action::Terminate))));
+    let text = screen_text(&m, &ui(), 80, 24);
+    assert!(text.contains("stops the Running operation to 9b1e4d7, started 7s ago by admin"), "{text}");
 }
 
 #[test]

@@ -7,10 +7,12 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::apps::ResourceRef;
 use super::diff::to_yaml;
 use super::wire::ManagedList;
 use super::ArgoClient;
 use crate::client::error::ClientError;
+use crate::domain::detail::WorkloadState;
 use crate::domain::manifest::{ManifestDoc, Manifests, ResourceManifest};
 use crate::domain::sanitize::clean;
 use crate::domain::AppKey;
@@ -48,6 +50,46 @@ impl ArgoClient {
                 desired: clean_text(&to_yaml(m.target_state.as_deref())),
             })
             .collect())
+    }
+}
+
+impl ArgoClient {
+    /// A workload's replicas live and in Git, and the HorizontalPodAutoscaler that owns them.
+    pub async fn workload_state(&self, key: &AppKey, w: &ResourceRef) -> Result<WorkloadState, ClientError> {
+        let live = self.resource_manifest(key, w).await?;
+        let count = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok());
+        let list: ManagedList = self.call(self.app_req(Method::GET, key, "/managed-resources", "get")).await?;
+        let desired = list
+            .items
+            .iter()
+            .find(|m| m.kind == w.kind && m.name == w.name && m.group == w.group)
+            .and_then(|m| m.target_state.as_deref())
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+            .and_then(|v| count(&v, "/spec/replicas"));
+        let app = self.get_app(key, None).await?.to_detail();
+        let mut hpa = None;
+        for r in app.resources.iter().filter(|r| r.kind == "HorizontalPodAutoscaler") {
+            let res = ResourceRef {
+                group: r.group.clone(),
+                version: if r.version.is_empty() { "v2".into() } else { r.version.clone() },
+                kind: r.kind.clone(),
+                namespace: r.namespace.clone(),
+                name: r.name.clone(),
+            };
+            let Ok(h) = self.resource_manifest(key, &res).await else { continue };
+            let target = |f: &str| h.pointer(&format!("/spec/scaleTargetRef/{f}")).and_then(Value::as_str);
+            if target("kind") == Some(w.kind.as_str()) && target("name") == Some(w.name.as_str()) {
+                let (min, max) = (count(&h, "/spec/minReplicas").unwrap_or(1), count(&h, "/spec/maxReplicas"));
+                let range = max.map_or(format!("min {min}"), |m| format!("{min}–{m}"));
+                hpa = Some(format!("HorizontalPodAutoscaler {} ({range})", clean(&r.name)));
+            }
+        }
+        Ok(WorkloadState {
+            replicas: count(&live, "/spec/replicas"),
+            ready: count(&live, "/status/readyReplicas"),
+            desired,
+            hpa,
+        })
     }
 }
 

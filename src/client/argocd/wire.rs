@@ -348,6 +348,7 @@ impl App {
             sync_revision: clean(first_or(&st.sync.revision, &st.sync.revisions)),
             auto_sync: self.auto_sync(),
             self_heal: self.self_heal(),
+            prune: self.sync_policy().prune,
             operation: st.operation_state.as_ref().map(|o| OperationInfo {
                 phase: o.phase(),
                 message: clean(&o.message),

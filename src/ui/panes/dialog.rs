@@ -49,6 +49,7 @@ pub fn title(dialog: &Dialog) -> String {
         DialogKind::Rollback { .. } => "Roll back",
         DialogKind::Scale { .. } => "Scale",
         DialogKind::Confirm(action) => action.verb(),
+        DialogKind::SyncPolicy(_) => "Sync policy of",
         DialogKind::Promote(_) | DialogKind::Bulk { .. } => "promote",
     };
     let mut verb = verb.to_string();
@@ -92,14 +93,10 @@ fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize, rows: usize
         DialogKind::Rollback { selected, pause_auto_sync } => {
             rollback(&mut out, model, dialog, theme, *selected, *pause_auto_sync, cells)
         }
-        DialogKind::Scale { kind, name, namespace, replicas, current, .. } => {
-            out.push(Line::raw(truncate(&format!("{kind} {name} in namespace {namespace}"), cells)));
-            let now = current.map(|c| format!("   (now {c})")).unwrap_or_default();
-            out.push(Line::from(vec![
-                Span::raw("replicas: "),
-                Span::styled(format!("[{}█]", replicas.text), key),
-                Span::styled(now, dim),
-            ]));
+        DialogKind::Scale { .. } => super::workload::scale(&mut out, model, dialog, theme, cells),
+        DialogKind::SyncPolicy(p) => super::workload::sync_policy(&mut out, model, dialog, p, theme, cells),
+        DialogKind::Confirm(crate::domain::Action::Terminate) => {
+            super::workload::terminate(&mut out, model, dialog, theme, cells)
         }
         DialogKind::Promote(p) => super::promote::body(&mut out, model, dialog, p, theme, cells, rows),
         DialogKind::Confirm(action) => {

@@ -15,3 +15,4 @@ pub mod matrix;
 pub mod promote;
 pub mod quit;
 pub mod runlog;
+pub mod workload;
