@@ -56,6 +56,18 @@ pub enum Effect {
     /// Read a workload's replicas (live, in Git) and the autoscaler that owns them, for the
     /// scale dialog; answers `Msg::WorkloadLoaded`.
     LoadWorkload { key: AppKey, group: String, kind: String, name: String, namespace: String },
+    /// Read the containers of `source`'s pods, then follow their logs (the last lines first),
+    /// answering `Msg::LogsOpened` and `Msg::LogLines`, until replaced (newest wins) or
+    /// stopped.
+    FollowLogs {
+        key: AppKey,
+        generation: u64,
+        source: crate::domain::logs::LogSource,
+        container: Option<String>,
+        previous: bool,
+    },
+    /// Stop following logs (the view closed).
+    StopLogs,
     /// Look closer at an app for the needs-attention queue: its operation's message and its
     /// Rollout's step and weight; answers `Msg::AppExplained`.
     ExplainApp { key: AppKey },
@@ -79,6 +91,8 @@ impl Effect {
             Self::LoadDiff { .. } => Some("diff".into()),
             Self::WatchTree { .. } => Some("tree".into()),
             Self::LoadResourceManifests { .. } => Some("resource-manifests".into()),
+            // One log stream at a time: another container, or closing the view, ends the last.
+            Self::FollowLogs { .. } | Self::StopLogs => Some("logs".into()),
             // One ledger read at a time: a new one (now) replaces a scheduled one (later).
             Self::LoadApprovals { .. } => Some("approvals".into()),
             _ => None,

@@ -19,6 +19,7 @@ mod gate_tests;
 mod history;
 pub mod keymap;
 pub mod keys;
+mod logs;
 pub mod msg;
 mod normal;
 pub mod promote;

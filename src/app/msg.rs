@@ -92,6 +92,12 @@ pub enum Msg {
     },
     /// A workload's replicas and autoscaler arrived for the scale dialog.
     WorkloadLoaded { key: AppKey, result: Result<crate::domain::detail::WorkloadState, Failure>, at: DateTime<Utc> },
+    /// A log stream opened: the containers its pods have (empty when unknown).
+    LogsOpened { generation: u64, containers: Vec<String> },
+    /// Lines arrived on the log stream.
+    LogLines { generation: u64, lines: Vec<crate::domain::logs::LogLine> },
+    /// The log stream ended (not following), or failed.
+    LogsEnded { generation: u64, result: Result<(), Failure> },
     /// A closer look at an app for the needs-attention queue arrived, or failed.
     AppExplained { key: AppKey, result: Result<crate::domain::attention::Explanation, Failure>, at: DateTime<Utc> },
     /// The theme was switched, or could not be (why).

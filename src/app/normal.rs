@@ -5,7 +5,7 @@ use super::cmdline::{self, Line};
 use super::detail::reload_detail;
 use super::editor::edit_line;
 use super::runlog::{flash_error, flash_info, start_run};
-use super::{approvals, attention, bulk, dialog, history, quit, rows, Command, Effect, Key, KeyCode, Keymap};
+use super::{approvals, attention, bulk, dialog, history, logs, quit, rows, Command, Effect, Key, KeyCode, Keymap};
 use crate::domain::model::{LineInput, Mode, SortMode};
 use crate::domain::{Action, Loadable, Model, RunContext};
 
@@ -33,6 +33,11 @@ pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>
         }
         Mode::ApprovalComment(_) => approvals::on_comment_key(model, key, fx),
         Mode::ConfirmQuit { .. } => quit::on_key(model, key, fx),
+        Mode::Logs => {
+            if let Some(cmd) = logs::on_key(model, key, keymap, fx) {
+                run_command(model, cmd, fx);
+            }
+        }
         Mode::History => {
             let then = history::on_history_key(model, key, keymap);
             after(model, then, fx);
@@ -173,7 +178,7 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Attention => attention::open(model, fx),
         Command::History => history::open(model, fx),
         Command::Manifest => history::open_manifest(model, fx),
-        Command::PodLogs => flash_error(model, "TODO"),
+        Command::PodLogs => logs::open(model, fx),
         // Keys of the pod logs view only.
         Command::LogFollow | Command::LogContainer | Command::LogPrevious | Command::LogWrap => {}
         Command::Refresh if !model.marks.is_empty() => bulk::open(model, Action::Refresh { hard: false }),

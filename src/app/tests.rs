@@ -664,3 +664,36 @@ fn the_scale_dialog_reads_the_replicas_now_and_starts_from_them() {
     let DialogKind::Scale { replicas, current, .. } = &d.kind else { panic!() };
     assert_eq!((replicas.text.as_str(), *current), ("3", Some(3)));
 }
+
+#[test]
+fn pod_logs_follow_the_workload_and_switch_container_or_instance() {
+    let mut m = model();
+    detail_ready(&mut m, history(2));
+    let fx = press(&mut m, "L");
+    assert_eq!(m.mode, Mode::Logs);
+    let Some(Effect::FollowLogs { generation, source, container: None, previous: false, .. }) = fx.first().cloned()
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!((source.kind.as_str(), source.name.as_str()), ("Deployment", "alpha"));
+    let line = |s: &str| crate::domain::logs::LogLine { pod: "alpha-1".into(), at: None, content: s.into() };
+    update(&mut m, Msg::LogsOpened { generation, containers: vec!["app".into(), "proxy".into()] }, &keymap());
+    update(&mut m, Msg::LogLines { generation, lines: vec![line("started")] }, &keymap());
+    assert_eq!(m.logs.as_ref().unwrap().lines.len(), 1);
+    // Another container: a new stream; the old one's late lines drop.
+    let fx = press(&mut m, "c");
+    assert!(matches!(fx.first(), Some(Effect::FollowLogs { container: Some(c), .. }) if c == "app"), "{fx:?}");
+    update(&mut m, Msg::LogLines { generation, lines: vec![line("late")] }, &keymap());
+    assert!(m.logs.as_ref().unwrap().lines.is_empty());
+    // Paused: what is shown stays put as lines arrive.
+    let g = m.logs.as_ref().unwrap().generation;
+    press(&mut m, "f");
+    update(&mut m, Msg::LogLines { generation: g, lines: vec![line("a"), line("b")] }, &keymap());
+    assert_eq!((m.logs.as_ref().unwrap().unseen, m.logs.as_ref().unwrap().back), (2, 2));
+    // The previous instance, then leave: the stream stops.
+    let fx = press(&mut m, "p");
+    assert!(matches!(fx.first(), Some(Effect::FollowLogs { previous: true, .. })), "{fx:?}");
+    let fx = press(&mut m, "esc");
+    assert_eq!(fx, vec![Effect::StopLogs]);
+    assert_eq!(m.mode, Mode::Normal);
+}

@@ -157,6 +157,9 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         Msg::OperatorsConnected { users } => super::quit::operators_connected(model, users),
         Msg::AppExplained { key, result, at } => attention::explained(model, key, result, at),
         Msg::WorkloadLoaded { key, result, at } => dialog::workload_loaded(model, &key, result, at),
+        Msg::LogsOpened { generation, containers } => super::logs::opened(model, generation, containers),
+        Msg::LogLines { generation, lines } => super::logs::lines(model, generation, lines),
+        Msg::LogsEnded { generation, result } => super::logs::ended(model, generation, result),
         Msg::ManifestsLoaded { key, revision, result, at } => {
             super::history::manifests_loaded(model, key, revision, result, at)
         }

@@ -272,6 +272,21 @@ impl Executor {
                     let _ = tx.send(Msg::WorkloadLoaded { key, result, at: Utc::now() }).await;
                 })
             }
+            Effect::FollowLogs { key, generation, source, container, previous } => {
+                let client = self.client(key.instance);
+                Box::pin(async move {
+                    let result = match client {
+                        Ok(c) => {
+                            super::argocd::logs::follow_logs(&c, &key, generation, source, container, previous, &tx)
+                                .await
+                        }
+                        Err(f) => Err(f),
+                    };
+                    let _ = tx.send(Msg::LogsEnded { generation, result }).await;
+                })
+            }
+            // Replaces (aborts) the log stream under the same key; nothing else to do.
+            Effect::StopLogs => Box::pin(async {}),
             Effect::ExplainApp { key } => {
                 let client = self.client(key.instance);
                 Box::pin(async move {

@@ -10,6 +10,7 @@ pub mod detail;
 pub mod failure;
 pub mod filter;
 pub mod loadable;
+pub mod logs;
 pub mod manifest;
 pub mod mapping;
 pub mod model;

@@ -207,6 +207,8 @@ pub enum Mode {
     History,
     /// The selected app's managed resources, live and desired (`M`).
     Manifest,
+    /// The selected app's pod logs, following (`L`).
+    Logs,
     /// The run log, full screen, scrolled `back` lines up from the newest.
     RunLog {
         back: u16,
@@ -304,6 +306,8 @@ pub struct Model {
     pub history: Option<super::manifest::HistoryView>,
     /// The manifest view's state.
     pub manifest: Option<super::manifest::ManifestView>,
+    /// The pod logs view's state.
+    pub logs: Option<super::logs::LogView>,
 }
 
 /// Widest version a matrix cell shows (wider ones are truncated).

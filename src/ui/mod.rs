@@ -49,6 +49,10 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
             let body = area_between(areas.header.bottom(), areas.bottom.y, area);
             panes::fullscreen::draw(buf, body, model, ui, panes::fullscreen::View::Diff, *scroll);
         }
+        Mode::Logs => {
+            let body = area_between(areas.header.bottom(), areas.bottom.y, area);
+            panes::logs::draw(buf, body, model, theme);
+        }
         Mode::History => {
             let body = area_between(areas.header.bottom(), areas.bottom.y, area);
             panes::history::draw(buf, body, model, ui);
@@ -87,6 +91,7 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
                 panes::hints::draw_scrolling(buf, areas.bottom, &ui.keymap, theme)
             }
             Mode::Approvals => panes::hints::draw_view(buf, areas.bottom, &ui.keymap, KeyContext::Approvals, theme),
+            Mode::Logs => panes::hints::draw_view(buf, areas.bottom, &ui.keymap, KeyContext::Logs, theme),
             Mode::History => {
                 use crate::app::Command as C;
                 let items: [(&[C], &str); 5] = [

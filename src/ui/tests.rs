@@ -737,3 +737,45 @@ fn the_manifest_view_shows_live_or_desired() {
     m.manifest.as_mut().unwrap().desired = true;
     assert!(screen_text(&m, &ui(), 80, 24).contains("image: v1.2.0"));
 }
+
+#[test]
+fn the_pod_logs_view_shows_pods_times_and_lines() {
+    use crate::domain::logs::{LogLine, LogSource, LogView};
+    let mut m = fixture_model();
+    let mut v = LogView {
+        key: key(fixture::SELECTED_SERVICE, 2),
+        source: LogSource {
+            group: "argoproj.io".into(),
+            kind: "Rollout".into(),
+            name: "payment-service".into(),
+            namespace: "payment-service".into(),
+        },
+        follow: true,
+        containers: vec!["app".into()],
+        ..Default::default()
+    };
+    let pods = ["payment-service-7d9f-abcde", "payment-service-7d9f-fghij"];
+    v.push(
+        (0..30)
+            .map(|i| LogLine {
+                pod: pods[i % 2].into(),
+                at: Some(m.now - chrono::Duration::seconds(30 - i as i64)),
+                content: if i == 29 {
+                    "level=error msg=\"charge failed\" err=\"upstream timeout after 5s\" order=42".into()
+                } else {
+                    format!("level=info msg=\"GET /api/orders/{i}\" status=200 duration=12ms")
+                },
+            })
+            .collect(),
+    );
+    m.logs = Some(v);
+    m.mode = Mode::Logs;
+    snap("pod_logs", &m);
+    let text = screen_text(&m, &ui(), 120, 40);
+    assert!(text.contains("logs · Rollout payment-service"), "{text}");
+    assert!(text.contains("upstream timeout"), "the newest line shows: {text}");
+    assert!(text.contains("f follow") && text.contains("c container"), "{text}");
+    m.logs.as_mut().unwrap().filter.text = "error".into();
+    let text = screen_text(&m, &ui(), 80, 24);
+    assert!(!text.contains("GET /api/orders"), "{text}");
+}

@@ -11,6 +11,7 @@ pub mod header;
 pub mod help;
 pub mod hints;
 pub mod history;
+pub mod logs;
 pub mod matrix;
 pub mod promote;
 pub mod quit;
