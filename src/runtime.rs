@@ -155,6 +155,11 @@ pub trait Surface {
     fn suspend(&mut self) -> anyhow::Result<()> {
         Ok(())
     }
+    /// Write a notification's escape text (a bell, OSC 9/777) between frames; nothing to do
+    /// off a terminal.
+    fn notify(&mut self, _escape: &str) -> io::Result<()> {
+        Ok(())
+    }
     /// Told after every frame; `Flow::Stop` ends the loop.
     fn drawn(&mut self, _model: &Model) -> Flow {
         Flow::Continue
@@ -179,6 +184,12 @@ impl Surface for Tty {
     }
     fn suspend(&mut self) -> anyhow::Result<()> {
         suspend(&mut self.guard, &mut self.term)
+    }
+    fn notify(&mut self, escape: &str) -> io::Result<()> {
+        // Outside a frame, so the sequence never lands inside synchronized output.
+        let out = self.term.backend_mut();
+        out.write_all(escape.as_bytes())?;
+        out.flush()
     }
     fn drawn(&mut self, model: &Model) -> Flow {
         if !self.first_full_frame_logged && model.instances.iter().all(|i| i.last_update.is_some()) {
@@ -267,6 +278,12 @@ where
                     Effect::Suspend => {
                         surface.suspend()?;
                         dirty = true;
+                    }
+                    Effect::Notify(notice) => {
+                        let text = crate::domain::notify::escape(&notice, &model.notify);
+                        if !text.is_empty() {
+                            surface.notify(&text)?;
+                        }
                     }
                     Effect::SetTheme { name } => {
                         let error = match ui::theme::Theme::load(&name, ui.theme.depth) {

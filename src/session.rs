@@ -53,6 +53,7 @@ pub fn model_from(cfg: &Config) -> Model {
         envs,
         protected_envs: cfg.protected_envs.iter().cloned().collect::<HashSet<_>>(),
         approvals: approvals_state(&cfg.gitops),
+        notify: cfg.notify.clone(),
         page_rows: 20,
         utc_offset_secs: chrono::Local::now().offset().local_minus_utc(),
         ..Default::default()

@@ -188,6 +188,11 @@ mapping = "instance"
 name = "c"
 server = "https://c.example"
 mapping = "name:{env}.{service}"
+
+[notify]
+bell = false
+desktop = "osc777"
+on = ["approval", "degraded"]
 "#;
     let path = Path::new("/cfg/flightdeck.toml");
     let none = env_of(&[]);
@@ -246,4 +251,20 @@ fn glyphs_setting_is_read_checked_and_round_trips() {
     let c = parse("glyphs = \"ascii\"").unwrap();
     let back = parse_str(&to_toml(&c), Path::new("/etc/fd.toml"), &env_of(&[])).unwrap();
     assert_eq!(back.ascii, Some(true));
+}
+
+#[test]
+fn notify_reads_bell_desktop_and_events_and_points_at_a_bad_one() {
+    use flightdeck::domain::notify::{Desktop, NotifyEvent, NotifySettings};
+    let path = Path::new("/cfg/flightdeck.toml");
+    let none = env_of(&[]);
+    let c = parse_str("[ui]\n", path, &none).expect("parses");
+    assert_eq!(c.notify, NotifySettings::default(), "bell and OSC 9 on every event unless told");
+    let c = parse_str("[notify]\nbell = false\ndesktop = \"osc777\"\non = [\"run_ended\"]\n", path, &none).unwrap();
+    assert_eq!(c.notify, NotifySettings { bell: false, desktop: Desktop::Osc777, on: vec![NotifyEvent::RunEnded] });
+    let e = parse_str("[notify]\ndesktop = \"growl\"\n", path, &none).unwrap_err();
+    assert_eq!(e.line, Some(2), "{e}");
+    assert!(e.to_string().contains("osc9"), "{e}");
+    let e = parse_str("[notify]\n\non = [\"degraded\", \"lunch\"]\n", path, &none).unwrap_err();
+    assert_eq!(e.line, Some(3), "{e}");
 }

@@ -71,6 +71,10 @@ pub fn loaded(
         return false;
     }
     model.now = model.now.max(at);
+    if let Ok(new) = &result {
+        let old = model.approvals.pending.value().map_or(&[][..], Vec::as_slice);
+        super::notify::approvals_read(model, old, new, fx);
+    }
     let a = &mut model.approvals;
     a.pending.finish(result, at);
     a.selected = a.selected.min(a.count().saturating_sub(1));

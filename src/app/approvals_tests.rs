@@ -354,3 +354,31 @@ fn approval_keys_come_from_the_keymap() {
     update(&mut m, key('y'), &km);
     assert!(matches!(&m.mode, Mode::ApprovalComment(d) if d.approve && d.id == "r1"));
 }
+
+fn notices(fx: &[Effect]) -> Vec<String> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Notify(n) => Some(n.body.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_approval_waiting_on_me_notifies_once_and_refused_ones_never() {
+    let (mut m, fx) = loaded(vec![request("r1", None), request("r2", Some("you asked for it"))]);
+    assert_eq!(notices(&fx), vec!["promote alpha staging → prod (r1) · asked by dave"]);
+    let generation = m.approvals.generation;
+    let again = vec![request("r1", None), request("r3", None)];
+    let fx = update(&mut m, Msg::ApprovalsLoaded { generation, result: Ok(view(again)), at: t(6) }, &keymap());
+    assert_eq!(notices(&fx), vec!["promote alpha staging → prod (r3) · asked by dave"], "r1 was told already");
+    // Turned off in [notify]: nothing.
+    m.notify.on.clear();
+    let generation = m.approvals.generation;
+    let fx = update(
+        &mut m,
+        Msg::ApprovalsLoaded { generation, result: Ok(view(vec![request("r4", None)])), at: t(11) },
+        &keymap(),
+    );
+    assert!(notices(&fx).is_empty());
+}

@@ -78,6 +78,9 @@ pub enum Effect {
     SetTheme { name: String },
     /// Leave the console.
     Quit,
+    /// Tell the user (a bell, a desktop notification): written by the terminal layer, as
+    /// `[notify]` says.
+    Notify(crate::domain::notify::Notice),
     /// Give the terminal back to the shell until resumed (ctrl-z).
     Suspend,
 }

@@ -22,6 +22,7 @@ pub mod keys;
 mod logs;
 pub mod msg;
 mod normal;
+mod notify;
 pub mod promote;
 mod quit;
 mod rows;

@@ -697,3 +697,48 @@ fn pod_logs_follow_the_workload_and_switch_container_or_instance() {
     assert_eq!(fx, vec![Effect::StopLogs]);
     assert_eq!(m.mode, Mode::Normal);
 }
+
+fn notices(fx: &[Effect]) -> Vec<crate::domain::notify::Notice> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Notify(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_watched_app_turning_degraded_notifies_with_the_cleaned_reason_once() {
+    let mut m = model();
+    let mut bad = dep(2, "bravo", "prod");
+    bad.health = Health::Degraded;
+    bad.health_message = Some("back-off\x1b]9;pwned\x07 restarting".into());
+    let change = |d: &Deployment| Msg::AppsChanged {
+        instance: 2,
+        changes: vec![WatchChange::Upsert(Box::new(d.clone()))],
+        at: t(5),
+    };
+    let fx = update(&mut m, change(&bad), &keymap());
+    let n = notices(&fx);
+    assert_eq!(n.len(), 1, "{fx:?}");
+    assert_eq!(n[0].body, "bravo/prod is degraded: back-off restarting");
+    // Still degraded: told once. Listed degraded from the start: the matrix shows it, no bell.
+    assert!(notices(&update(&mut m, change(&bad), &keymap())).is_empty());
+    let fx = update(&mut m, Msg::AppsListed { instance: 2, apps: vec![bad], at: t(6) }, &keymap());
+    assert!(notices(&fx).is_empty());
+}
+
+#[test]
+fn a_run_i_started_ending_notifies_with_its_outcome() {
+    let mut m = model();
+    let fx = press(&mut m, "s enter");
+    let Some(Effect::RunAction { run_id, .. }) = fx.into_iter().find(|f| matches!(f, Effect::RunAction { .. })) else {
+        panic!("no run")
+    };
+    let failed = RunOutcome::Failed { message: "one or more objects failed to apply".into(), hint: None };
+    let fx = update(&mut m, Msg::RunFinished { run_id, outcome: failed, at: t(9) }, &keymap());
+    let n = notices(&fx);
+    assert_eq!(n.len(), 1, "{fx:?}");
+    assert!(n[0].body.contains("failed: one or more objects failed to apply"), "{:?}", n[0]);
+    assert_eq!(n[0].event, crate::domain::notify::NotifyEvent::RunEnded);
+}

@@ -68,6 +68,7 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                             model.pinned.remove(&d.key);
                         }
                         let key = d.key.clone();
+                        super::notify::app_changed(model, model.deployments.get(&key), &d, &mut fx);
                         let old = model.deployments.insert(key.clone(), *d);
                         rebuild = rebuild || !rows::patch_upsert(model, &key, old.as_ref());
                         attention::note(model, &key, &mut fx);
@@ -234,6 +235,7 @@ fn run_finished(model: &mut Model, run_id: u64, outcome: RunOutcome, at: DateTim
         }
         RunOutcome::Running => return,
     };
+    super::notify::run_ended(model, &text, &outcome, fx);
     model.flash = Some(Flash { text, error: failed });
 }
 

@@ -302,7 +302,7 @@ impl Executor {
                 Box::pin(async move { gov.record(*event).await })
             }
             // The runtime's own business.
-            Effect::Quit | Effect::Suspend | Effect::SetTheme { .. } => return None,
+            Effect::Quit | Effect::Suspend | Effect::SetTheme { .. } | Effect::Notify(_) => return None,
         })
     }
 }

@@ -29,6 +29,8 @@ struct RawFile {
     instance: Vec<RawInstance>,
     vault: Option<super::vault::RawVault>,
     gitops: Option<super::gitops::RawGitops>,
+    #[serde(default)]
+    notify: super::notify::RawNotify,
 }
 
 #[derive(Deserialize, Default)]
@@ -106,6 +108,7 @@ pub fn parse(text: &str, path: &Path, env: Env, cli_config: Option<&Path>) -> Re
     let mut gitops = raw.gitops.unwrap_or_default();
     config.git = super::credentials::git_settings(gitops.take_credentials(), &span_err)?;
     config.gitops = super::gitops::settings(gitops, &expand, &span_err)?;
+    config.notify = super::notify::settings(raw.notify, &span_err)?;
     if let Some(envs) = raw.ui.envs {
         let list = envs.get_ref();
         if let Some(dup) = list.iter().enumerate().find(|(i, e)| list[..*i].contains(e)).map(|(_, e)| e) {
@@ -426,6 +429,8 @@ struct OutFile<'a> {
     ui: OutUi<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     gitops: Option<super::gitops::OutGitops<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notify: Option<super::notify::OutNotify>,
     instance: Vec<OutInstance<'a>>,
 }
 
@@ -483,7 +488,8 @@ pub fn to_toml(config: &Config) -> String {
         glyphs: config.ascii.map(|a| if a { "ascii" } else { "unicode" }),
     };
     let gitops = super::gitops::OutGitops::of(&config.gitops);
-    let body = toml::to_string(&OutFile { ui, gitops, instance }).unwrap_or_else(|e| {
+    let notify = super::notify::OutNotify::of(&config.notify);
+    let body = toml::to_string(&OutFile { ui, gitops, notify, instance }).unwrap_or_else(|e| {
         // Serializing plain strings, bools, ints and lists cannot fail; say so if it ever does.
         format!("# Flightdeck could not serialize this config: {e}\n")
     });

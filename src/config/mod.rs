@@ -8,6 +8,7 @@ mod discover;
 mod file;
 pub mod gitops;
 pub mod keymap;
+mod notify;
 pub mod secret;
 pub mod server;
 pub mod vault;
@@ -115,6 +116,8 @@ pub struct Config {
     pub git: credentials::GitCredentials,
     /// `[gitops]`: the approvals ledger's remote, ref, policy path and commit signing.
     pub gitops: GitopsSettings,
+    /// `[notify]`: the bell and desktop notifications, and on which events.
+    pub notify: crate::domain::notify::NotifySettings,
 }
 
 impl Default for Config {
@@ -130,6 +133,7 @@ impl Default for Config {
             vault: VaultSettings::default(),
             git: credentials::GitCredentials::default(),
             gitops: GitopsSettings::default(),
+            notify: crate::domain::notify::NotifySettings::default(),
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod logs;
 pub mod manifest;
 pub mod mapping;
 pub mod model;
+pub mod notify;
 pub mod policy;
 pub mod promotion;
 pub mod run;

@@ -308,6 +308,8 @@ pub struct Model {
     pub manifest: Option<super::manifest::ManifestView>,
     /// The pod logs view's state.
     pub logs: Option<super::logs::LogView>,
+    /// `[notify]`: when and how the user is told of what happened while they looked away.
+    pub notify: super::notify::NotifySettings,
 }
 
 /// Widest version a matrix cell shows (wider ones are truncated).
