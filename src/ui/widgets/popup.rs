@@ -46,3 +46,28 @@ pub fn opaque(buf: &mut Buffer, rect: Rect) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::theme::ColorDepth;
+
+    #[test]
+    fn nothing_behind_a_popup_shows_through_it_or_its_margin() {
+        let area = Rect::new(0, 0, 40, 12);
+        let mut buf = Buffer::empty(area);
+        // A busy screen behind, with a wide character just left of where the margin starts.
+        for y in 0..12 {
+            buf.set_string(0, y, "x".repeat(40), ratatui::style::Style::default());
+        }
+        buf.set_string(13, 5, "界", ratatui::style::Style::default());
+        let theme = Theme::load("default", ColorDepth::Ansi16).unwrap();
+        let rect = popup(&mut buf, area, "Sync", &[Line::raw("short")], 20, &theme);
+        for y in rect.y - 1..rect.bottom() + 1 {
+            for x in rect.x - 1..rect.right() + 1 {
+                assert_ne!(buf[(x, y)].symbol(), "x", "background at {x},{y}");
+            }
+        }
+        assert_eq!((rect.x, buf[(13, 5)].symbol()), (15, " "), "no half of a wide character spills in");
+    }
+}
