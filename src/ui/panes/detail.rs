@@ -198,9 +198,9 @@ fn resources(
                 Span::raw("  "),
             ];
             let rest = app.resources.len() - i - 1;
-            let more_w = if rest > 0 || pods > 0 { 10 } else { 0 };
+            let more_w = if rest > 0 || pods > 0 { 12 } else { 0 };
             if line.width() + item.iter().map(Span::width).sum::<usize>() + more_w > cells {
-                line.spans.push(Span::styled(format!("+{} more", app.resources.len() - i), t.style(Role::Dim)));
+                line.spans.push(Span::styled(format!("+{} more  ", app.resources.len() - i), t.style(Role::Dim)));
                 break;
             }
             line.spans.extend(item);

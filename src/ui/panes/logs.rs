@@ -29,12 +29,17 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, theme: &Theme) {
     let mut out = vec![rule(&title, Some(&note), cells, theme.style(Role::Title), theme.style(Role::Border))];
     let room = usize::from(area.height) - 1;
     let shown: Vec<&LogLine> = visible(v, room);
-    let pod_w = shown.iter().map(|l| width(&l.pod)).max().unwrap_or(0).min(cells / 3);
+    // Pods of one workload share their name up to the hash: on a narrow screen only the
+    // part that tells them apart is shown, so the lines keep the room.
+    let longest = shown.iter().map(|l| width(&l.pod)).max().unwrap_or(0);
+    let cut = if longest > cells / 4 { common_prefix(&shown) } else { 0 };
+    let pod_name = |p: &str| if cut > 0 { format!("…{}", p.get(cut..).unwrap_or(p)) } else { p.to_string() };
+    let pod_w = shown.iter().map(|l| width(&pod_name(&l.pod))).max().unwrap_or(0).min(cells / 3);
     let offset = chrono::FixedOffset::east_opt(model.utc_offset_secs).unwrap_or(chrono::Offset::fix(&chrono::Utc));
     let mut body: Vec<Line<'static>> = Vec::new();
     for l in shown {
         let at = l.at.map(|t| t.with_timezone(&offset).format("%H:%M:%S").to_string()).unwrap_or_default();
-        let lead = format!("{}  {at}  ", truncate(&l.pod, pod_w));
+        let lead = format!("{:<pod_w$}  {at}  ", truncate(&pod_name(&l.pod), pod_w));
         let lead_w = width(&lead);
         let text_w = cells.saturating_sub(lead_w).max(10);
         let role = level_role(&l.content);
@@ -76,6 +81,22 @@ fn visible(v: &LogView, room: usize) -> Vec<&LogLine> {
     let mut out: Vec<&LogLine> = v.lines.iter().rev().skip(v.back).filter(|l| v.shows(l)).take(room).collect();
     out.reverse();
     out
+}
+
+/// Bytes of the pod names' common prefix up to and including its last `-` (0 when there is
+/// none, or when it is a whole name).
+fn common_prefix(lines: &[&LogLine]) -> usize {
+    let Some(first) = lines.first().map(|l| l.pod.as_str()) else { return 0 };
+    let mut n = first.len();
+    for l in lines {
+        n = n.min(first.bytes().zip(l.pod.bytes()).take_while(|(a, b)| a == b).count());
+    }
+    let n = first.get(..n).and_then(|p| p.rfind('-')).map_or(0, |i| i + 1);
+    if lines.iter().any(|l| l.pod.len() <= n) {
+        0
+    } else {
+        n
+    }
 }
 
 /// Errors in the error colour, warnings in the warning one (by the usual level words).
