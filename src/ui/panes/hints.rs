@@ -57,9 +57,10 @@ pub fn draw_view(buf: &mut Buffer, area: Rect, keymap: &Keymap, ctx: KeyContext,
     let name = |cmd| keymap.key_name(ctx, cmd);
     spans.extend([
         Span::styled(format!("{}/{}", name(Command::Down), name(Command::Up)), key),
-        Span::raw(" select  "),
+        // In the logs view the lines scroll (there is nothing to select).
+        Span::raw(if ctx == KeyContext::Logs { " scroll  " } else { " select  " }),
         Span::styled(format!("{}/{}", name(Command::PageDown), name(Command::PageUp)), key),
-        Span::raw(" scroll  "),
+        Span::raw(if ctx == KeyContext::Logs { " page  " } else { " scroll  " }),
         Span::styled(name(Command::Back), key),
         Span::raw(" back  "),
         Span::styled(name(Command::Help), key),
