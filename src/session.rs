@@ -47,6 +47,7 @@ pub fn model_from(cfg: &Config) -> Model {
                 url: i.server.clone(),
                 env: i.env.clone(),
                 credential: Some(i.auth_source.clone()),
+                read_only: i.read_only.clone(),
                 ..Default::default()
             })
             .collect(),
@@ -55,6 +56,7 @@ pub fn model_from(cfg: &Config) -> Model {
         approvals: approvals_state(&cfg.gitops),
         page_rows: 20,
         utc_offset_secs: chrono::Local::now().offset().local_minus_utc(),
+        read_only: cfg.read_only.clone(),
         ..Default::default()
     }
 }
@@ -84,5 +86,7 @@ pub fn pipeline(cfg: &Config) -> Vec<String> {
 /// The governance of a session on `cfg`: its policy, engine and trail, or Argo CD RBAC only.
 /// Git reaches the remote with the estate's git credential (`git_auth`).
 pub fn governance(cfg: &Config, git_auth: Option<Arc<GitAuth>>, paths: LedgerPaths) -> Governance {
+    // Read-only reaches the ledger too: no request, decision or trail record is pushed.
+    let paths = LedgerPaths { writes: crate::client::Writes::from_cause(cfg.read_only.clone()), ..paths };
     Governance::new(cfg.gitops.source(), paths, git_auth)
 }

@@ -16,6 +16,10 @@ pub struct Cli {
     /// Flightdeck config file (default: the platform config dir's config.toml).
     #[arg(long, global = true, env = "FLIGHTDECK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Look only: refuse every write (actions, Git pushes, ledger records); also
+    /// FLIGHTDECK_READ_ONLY=1, or read_only = true in the config (whole file or per instance).
+    #[arg(long, global = true)]
+    pub read_only: bool,
     #[command(flatten)]
     pub connection: Connection,
     #[command(subcommand)]

@@ -3,6 +3,7 @@
 //! exactly as the console's update calls it), and running an allowed action with its trail
 //! record. Refused → exit 3 with the rule (and a trail record); needs approval → the request
 //! is filed, its id and what it needs are printed, exit 0; run → the caller runs it here.
+//! A read-only session or instance refuses first (exit 3), before anything is filed or sent.
 
 use chrono::Utc;
 
@@ -69,6 +70,8 @@ impl Headless {
     /// Whether `action` on `dep` may run now, as the console would decide it.
     pub async fn govern(&self, dep: &Deployment, action: &Action, asked: &Asked) -> Result<Gate, Failure> {
         let client = self.client(dep.key.instance)?;
+        // Read-only: refused (exit 3) before anything is asked, filed or sent.
+        client.writes().check(&format!("{} of {}/{}", action.verb(), dep.service, dep.env))?;
         let who = client.userinfo().await.map_err(|e| e.to_failure())?;
         let context =
             RunContext { ticket: asked.ticket.clone(), reason: asked.reason.clone(), ..RunContext::default() };

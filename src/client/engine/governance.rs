@@ -27,6 +27,9 @@ pub struct Governance {
     /// The policy file's location (Git), whatever the engine.
     policy: Option<EmbeddedEngine>,
     audit_dir: Option<PathBuf>,
+    /// Whether records may reach the engine: checked before every write (`client::writes`),
+    /// whatever the engine (the embedded ledger, Conductor).
+    writes: crate::client::Writes,
 }
 
 impl Governance {
@@ -38,11 +41,12 @@ impl Governance {
         git_auth: Option<Arc<crate::client::git::credentials::GitAuth>>,
     ) -> Self {
         let audit_dir = paths.audit_dir.clone();
+        let writes = paths.writes.clone();
         match source {
-            None => Self { engine: None, policy: None, audit_dir },
+            None => Self { engine: None, policy: None, audit_dir, writes },
             Some(s) => {
                 let embedded = EmbeddedEngine::new(s, paths, git_auth);
-                Self { engine: Some(Arc::new(embedded.clone())), policy: Some(embedded), audit_dir }
+                Self { engine: Some(Arc::new(embedded.clone())), policy: Some(embedded), audit_dir, writes }
             }
         }
     }
@@ -104,7 +108,8 @@ impl Governance {
     async fn requests_swept(&self, policy: &Policy, user: &UserInfo) -> Result<Vec<RequestState>, Failure> {
         let engine = self.engine()?;
         let mut states = engine.requests().await?;
-        if user.username.is_empty() {
+        // Closing expired requests is a write: a read-only session only looks.
+        if user.username.is_empty() || self.writes.read_only().is_some() {
             return Ok(states);
         }
         let now = Utc::now();
@@ -143,7 +148,9 @@ impl Governance {
             summary: summary.clone(),
             diff,
         };
-        let state = self.engine()?.file(requester, body, Utc::now()).await?;
+        let engine = self.engine()?;
+        self.writes.check("approval request")?;
+        let state = engine.file(requester, body, Utc::now()).await?;
         self.record(TrailEvent::decision(Utc::now(), requester, "request", &RequestRef::of(&state), "filed".into()))
             .await;
         Ok(state.id)
@@ -161,6 +168,7 @@ impl Governance {
         comment: &str,
     ) -> Result<DecisionOutcome, Failure> {
         let engine = self.engine()?;
+        self.writes.check(if approve { "approval" } else { "rejection" })?;
         let policy = match self.policy_state().await {
             PolicyState::Ready(p) => p,
             PolicyState::Unreadable(f) => return Err(f),
@@ -231,7 +239,9 @@ impl Governance {
 
     /// Withdraw `id` (its requester only). Recorded in the trail.
     pub async fn withdraw(&self, user: &UserInfo, id: &str) -> Result<(), Failure> {
-        let state = self.engine()?.withdraw(id, user, Utc::now()).await?;
+        let engine = self.engine()?;
+        self.writes.check("withdrawal")?;
+        let state = engine.withdraw(id, user, Utc::now()).await?;
         self.record(TrailEvent::decision(Utc::now(), user, "withdrawal", &RequestRef::of(&state), "withdrawn".into()))
             .await;
         Ok(())
@@ -240,6 +250,9 @@ impl Governance {
     /// Record how the run of request `id` ended (the requester's console shows it). A failure
     /// to record is logged: the run's own trail record already says how it ended.
     pub async fn finish(&self, user: &UserInfo, id: &str, outcome: &str) {
+        if self.writes.check("run outcome").is_err() {
+            return;
+        }
         if let Ok(engine) = self.engine() {
             if let Err(f) = engine.finish(id, user, outcome, Utc::now()).await {
                 tracing::warn!(id, error = %f.message, "could not record the run's outcome in the engine");
@@ -260,6 +273,9 @@ impl Governance {
             Ok(Ok(_)) => {}
         }
         let Some(engine) = &self.engine else { return };
+        if self.writes.check("shared trail record").is_err() {
+            return;
+        }
         match engine.record(&event).await {
             Ok(anchor) => {
                 if let Err(e) = self.write_anchor(&anchor) {
