@@ -267,7 +267,10 @@ async fn bounded<T>(
     let limit = client.config().request_timeout * (GET_TRIES + 1);
     match tokio::time::timeout(limit, fut).await {
         Ok(r) => r.map_err(|e| e.to_failure()),
-        Err(_) => Err(super::ClientError::Timeout { what: "request".into(), after: limit }.to_failure()),
+        Err(_) => {
+            let what = format!("request to {}", client.config().name);
+            Err(super::ClientError::Timeout { what, after: limit }.to_failure())
+        }
     }
 }
 
