@@ -69,9 +69,8 @@ impl Headless {
 
     /// Whether `action` on `dep` may run now, as the console would decide it.
     pub async fn govern(&self, dep: &Deployment, action: &Action, asked: &Asked) -> Result<Gate, Failure> {
+        self.writable(dep, action)?;
         let client = self.client(dep.key.instance)?;
-        // Read-only: refused (exit 3) before anything is asked, filed or sent.
-        client.writes().check(&format!("{} of {}/{}", action.verb(), dep.service, dep.env))?;
         let who = client.userinfo().await.map_err(|e| e.to_failure())?;
         let context =
             RunContext { ticket: asked.ticket.clone(), reason: asked.reason.clone(), ..RunContext::default() };
@@ -114,6 +113,13 @@ impl Headless {
                 Ok(Gate::Filed)
             }
         }
+    }
+
+    /// Read-only (the session, or `dep`'s instance): refused, exit 3, before anything is
+    /// asked, planned, filed or sent.
+    pub fn writable(&self, dep: &Deployment, action: &Action) -> Result<(), Failure> {
+        let what = format!("{} of {}/{}", action.verb(), dep.service, dep.env);
+        self.client(dep.key.instance)?.writes().check(&what)
     }
 
     /// Whether `promotion` (into `dep`) keeps the pipeline order: the gate's own check, made

@@ -51,6 +51,12 @@ impl Governance {
         }
     }
 
+    /// Whether `what` may be written to the engine now (read-only mode refuses): for callers
+    /// that refuse before they even look things up. The writes themselves check again.
+    pub fn writable(&self, what: &str) -> Result<(), Failure> {
+        self.writes.check(what)
+    }
+
     /// Where requests and the policy live, `None` = Argo CD RBAC only.
     pub fn describe(&self) -> Option<String> {
         self.engine.as_ref().map(|e| e.describe())
