@@ -39,6 +39,8 @@ pub struct Faults {
     pub trickle: Mutex<Option<(String, Duration)>>,
     /// The next GETs fail with this status: `(remaining, status)`; writes are not touched.
     pub fail_gets: Mutex<Option<(u32, u16)>>,
+    /// The next writes (any method but GET) fail with this status; reads are not touched.
+    pub fail_writes: Mutex<Option<(u32, u16)>>,
 }
 
 impl Faults {
@@ -51,12 +53,11 @@ impl Faults {
         }
     }
 
-    /// The status a GET must fail with now, if a read storm is on (counts it down).
-    pub fn take_get_failure(&self, method: &Method) -> Option<u16> {
-        if *method != Method::GET {
-            return None;
-        }
-        let mut fail = lock(&self.fail_gets);
+    /// The status this request must fail with now, if reads (or writes) are set to fail
+    /// (counts it down).
+    pub fn take_failure(&self, method: &Method) -> Option<u16> {
+        let slot = if *method == Method::GET { &self.fail_gets } else { &self.fail_writes };
+        let mut fail = lock(slot);
         let (n, status) = (*fail)?;
         *fail = (n > 1).then_some((n - 1, status));
         Some(status)

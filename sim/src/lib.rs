@@ -327,6 +327,14 @@ impl Sim {
         }
     }
 
+    /// The next `count` writes (any method but GET) on `instance` fail with `status`; reads
+    /// pass, so an action meets the failure in its middle, after what it read.
+    pub fn fail_next_writes(&self, instance: usize, count: u32, status: u16) {
+        if let Some(slot) = self.slot(instance) {
+            *state::lock(&slot.faults.fail_writes) = (count > 0).then_some((count, status));
+        }
+    }
+
     /// Watch streams opened on `instance` from now on stay open and silent: no event, not
     /// even the SSE keep-alive (a proxy that swallows them, a server stuck).
     pub fn silence_watches(&self, instance: usize, silent: bool) {

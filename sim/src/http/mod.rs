@@ -133,7 +133,7 @@ async fn guard(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
             _ => None,
         }
     };
-    let injected = injected.or_else(|| faults.take_get_failure(&method));
+    let injected = injected.or_else(|| faults.take_failure(&method));
     if let Some(delay) = faults.header_delay(&path) {
         tokio::time::sleep(delay).await;
     }

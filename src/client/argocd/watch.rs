@@ -69,8 +69,9 @@ pub async fn supervise(client: ArgoClient, tx: mpsc::Sender<Msg>, opts: WatchOpt
     }
     let mut live = false;
     let mut attempt: u32 = 0;
+    let mut unreadable = false;
     loop {
-        match session(&client, &tx, &opts, &mut live, &mut attempt).await {
+        match session(&client, &tx, &opts, &mut live, &mut attempt, &mut unreadable).await {
             End::Closed => return,
             End::Relist => {}
             End::Fatal(f) => {
@@ -104,6 +105,7 @@ async fn session(
     opts: &WatchOptions,
     live: &mut bool,
     attempt: &mut u32,
+    unreadable: &mut bool,
 ) -> End {
     let instance = client.instance();
     let list = match client.list_items().await {
@@ -114,8 +116,12 @@ async fn session(
     if tx.send(Msg::AppsListed { instance, apps, at: Utc::now() }).await.is_err() {
         return End::Closed;
     }
-    if tx.send(Msg::AppsUnreadable { instance, items: list.skipped, at: Utc::now() }).await.is_err() {
-        return End::Closed;
+    // Said when some app is unreadable, and once more when none is any longer.
+    if !list.skipped.is_empty() || *unreadable {
+        *unreadable = !list.skipped.is_empty();
+        if tx.send(Msg::AppsUnreadable { instance, items: list.skipped, at: Utc::now() }).await.is_err() {
+            return End::Closed;
+        }
     }
     let mut stream = match client.watch(Some(&rv)).await {
         Ok(s) => s.with_idle_deadline(opts.keepalive_deadline),
@@ -135,12 +141,12 @@ async fn session(
             _ = &mut relist => return End::Relist,
             batch = stream.next_batch() => match batch {
                 Ok(Some(events)) => {
-                    let (changes, unreadable) = changes(client, &events);
+                    let (changes, bad) = changes(client, &events);
                     if !changes.is_empty() && tx.send(Msg::AppsChanged { instance, changes, at: Utc::now() }).await.is_err() {
                         return End::Closed;
                     }
-                    if !unreadable.is_empty() {
-                        let msg = Msg::AppsUnreadable { instance, items: unreadable, at: Utc::now() };
+                    if !bad.is_empty() {
+                        let msg = Msg::AppsUnreadable { instance, items: bad, at: Utc::now() };
                         if tx.send(msg).await.is_err() {
                             return End::Closed;
                         }
