@@ -3,7 +3,8 @@
 //! machine's log; `flightdeck audit verify` checks this machine's chain (altered, reordered or
 //! removed records, the last ones included) and that the shared trail still holds everything
 //! this machine anchored in it; the hidden `audit-stress` appends acknowledged records in a
-//! loop for the crash test (each `ack` line is printed only after the record is durable).
+//! loop for the crash test (each `ack` line is printed only after the record is durable), and
+//! the hidden `ledger-stress` does the same to a ledger ref (acknowledged once pushed).
 
 use super::output::outln;
 use std::io::Write;
@@ -158,6 +159,33 @@ pub fn stress(dir: &Path, tag: &str, count: u64) -> Result<(), Failure> {
             ..Entry::default()
         };
         log.append(entry).map_err(failure)?;
+        writeln!(out, "ack {tag}-{i}")
+            .and_then(|_| out.flush())
+            .map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Hidden `ledger-stress`: append `count` trail records tagged `tag-N` to the shared trail
+/// ref of `remote`, printing `ack tag-N` after each push returned. The crash test kills this
+/// process at random and checks every ack landed once.
+pub fn ledger_stress(remote: &str, cache: &Path, tag: &str, count: u64) -> Result<(), Failure> {
+    use crate::client::engine::embedded::TRAIL_REF;
+    use crate::client::engine::Ledger;
+    let git = crate::client::git::Git::new();
+    let ledger =
+        Ledger::open(git, remote, cache, TRAIL_REF).map_err(|e| Failure::new(ErrorKind::Unavailable, e.to_string()))?;
+    let who = crate::domain::UserInfo { username: "stress".into(), groups: Vec::new() };
+    let mut out = std::io::stdout().lock();
+    for i in 0..count {
+        let event = Entry {
+            at: chrono::Utc::now(),
+            actor: "stress".into(),
+            event: "action".into(),
+            subject: format!("{tag}-{i}"),
+            ..Entry::default()
+        };
+        ledger.append_trail(&who, &event).map_err(|e| Failure::new(ErrorKind::Unavailable, e.to_string()))?;
         writeln!(out, "ack {tag}-{i}")
             .and_then(|_| out.flush())
             .map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))?;

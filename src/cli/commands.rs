@@ -376,6 +376,22 @@ pub enum Sub {
         #[arg(long, default_value_t = 1000)]
         count: u64,
     },
+    /// Append acknowledged trail records to a ledger ref in a loop (for the crash test).
+    #[command(hide = true)]
+    LedgerStress {
+        /// The remote holding the ledger (a path or URL git understands).
+        #[arg(long, value_name = "URL")]
+        remote: String,
+        /// The ledger's local cache directory.
+        #[arg(long, value_name = "DIR")]
+        cache: PathBuf,
+        /// Tag of the records.
+        #[arg(long)]
+        tag: String,
+        /// How many records.
+        #[arg(long, default_value_t = 1000)]
+        count: u64,
+    },
     /// Print the cached service or environment names (for the completion scripts).
     #[command(hide = true)]
     CompleteNames {

@@ -83,6 +83,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             done(audit::run(optional_config().as_ref(), dir, verify, local, out.output).await)
         }
         Sub::AuditStress { dir, tag, count } => done(audit::stress(&dir, &tag, count)),
+        Sub::LedgerStress { remote, cache, tag, count } => done(audit::ledger_stress(&remote, &cache, &tag, count)),
         Sub::Approvals { out, all, ledger } => {
             done(approvals::list(optional_config().as_ref(), &ledger, all, out.output).await)
         }
