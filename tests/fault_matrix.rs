@@ -230,10 +230,10 @@ async fn a_malformed_list_item_and_watch_event_are_skipped_and_named_the_rest_sh
     loop {
         match recv(&mut rx).await {
             Msg::AppsUnreadable { items, .. } => named |= items.iter().any(|i| i.starts_with(&names[1])),
-            Msg::AppsChanged { changes, .. } => {
-                if changes.iter().any(|c| matches!(c, WatchChange::Upsert(d) if d.key.name == names[2])) {
-                    break;
-                }
+            Msg::AppsChanged { changes, .. }
+                if changes.iter().any(|c| matches!(c, WatchChange::Upsert(d) if d.key.name == names[2])) =>
+            {
+                break
             }
             Msg::ConnectionChanged { state, .. } => panic!("one bad event must not break the stream: {state:?}"),
             _ => {}

@@ -20,8 +20,11 @@ use flightdeck::domain::{Deployment, UserInfo};
 use flightdeck::engine::records::{fold, parse_log, Record};
 use flightdeck::ui::theme::{ColorDepth, Theme};
 
+/// A target's body.
+pub type Target = fn(&[u8]);
+
 /// Every target by name (the corpus folders carry these names).
-pub const TARGETS: [(&str, fn(&[u8])); 10] = [
+pub const TARGETS: [(&str, Target); 10] = [
     ("wire", wire),
     ("framing", framing),
     ("config", config),

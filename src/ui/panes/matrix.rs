@@ -183,7 +183,7 @@ fn cell_spans(
     let hs = theme.style(health_role(d.health));
     let mut spans = vec![Span::styled(format!("{} ", health_glyph(d.health)), hs)];
     if cols.health_word {
-        spans.push(Span::styled(pad(&truncate(d.health_word(), HEALTH_WORD_CELLS), HEALTH_WORD_CELLS), hs));
+        spans.push(Span::styled(pad(d.health_word(), HEALTH_WORD_CELLS), hs));
     }
     spans.push(Span::raw(format!("{} ", pad(&d.version(), w.version))));
     let running = matches!(d.operation, Some(OpPhase::Running | OpPhase::Terminating));
