@@ -5,6 +5,8 @@
 //! written, processes killed, records lost and duplicated (both must be zero). The 1,000-kill
 //! torture is `cargo test --release --test audit_crash -- --ignored`.
 
+mod common;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -12,17 +14,6 @@ use std::process::{Command, Stdio};
 use flightdeck::audit::{self, Audit};
 
 const WRITERS_PER_ROUND: u64 = 2;
-
-/// A small deterministic xorshift, so a failure can be replayed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
 
 #[test]
 fn killed_writers_lose_no_acknowledged_record() {
@@ -38,7 +29,7 @@ fn a_thousand_kills_lose_and_duplicate_no_trail_record() {
 fn torture(rounds: u64) {
     let dir = tempfile::tempdir().unwrap();
     let bin = env!("CARGO_BIN_EXE_flightdeck");
-    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let mut rng = common::Rng(0x5eed_1234_abcd_0001);
     let mut acked: HashSet<String> = HashSet::new();
     let mut killed = 0u64;
     let mut repairs = 0u64;

@@ -6,23 +6,14 @@
 //! records written, processes killed, records lost and duplicated (both must be zero). The
 //! 1,000-kill torture is `cargo test --release --test ledger_crash -- --ignored`.
 
+mod common;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use flightdeck::engine::records::parse_log;
-
-/// A small deterministic xorshift, so a failure can be replayed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git").arg("--git-dir").arg(dir).args(args).output().expect("git runs");
@@ -68,7 +59,7 @@ fn torture(kills: u64) {
     assert!(status.success());
     let cache = tmp.path().join("cache");
     let bin = env!("CARGO_BIN_EXE_flightdeck");
-    let mut rng = Rng(0x1ed9_e5c4_a5e0_0002);
+    let mut rng = common::Rng(0x1ed9_e5c4_a5e0_0002);
     let mut acked: HashSet<String> = HashSet::new();
     for round in 0..kills {
         let mut child = Command::new(bin)
