@@ -130,6 +130,18 @@ pub fn focus(model: &mut Model) {
 
 /// Keys while the pane has focus: the keymap's moves, `a` approve, `x` reject, back.
 pub fn on_pane_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>) {
+    let decision = match key.code {
+        KeyCode::Char('a') => Some("approval"),
+        KeyCode::Char('x') => Some("rejection"),
+        KeyCode::Char('w') => Some("withdrawal"),
+        _ => None,
+    };
+    // A decision is a ledger record: a read-only session says why and writes none.
+    if let Some(what) = decision.filter(|_| !key.ctrl && !key.alt) {
+        if super::gate::refuse_read_only(model, None, what) {
+            return;
+        }
+    }
     match key.code {
         KeyCode::Char('a') if !key.ctrl && !key.alt => return open_comment(model, true),
         KeyCode::Char('x') if !key.ctrl && !key.alt => return open_comment(model, false),

@@ -180,6 +180,24 @@ impl Command {
         Self::ALL.into_iter().find(|c| c.name() == name)
     }
 
+    /// Whether the command changes something in Argo CD or Git: refused in read-only mode
+    /// (and greyed in the hint bar).
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            Self::Sync
+                | Self::Rollback
+                | Self::Promote
+                | Self::Scale
+                | Self::Refresh
+                | Self::Terminate
+                | Self::Restart
+                | Self::RolloutPromote
+                | Self::RolloutAbort
+                | Self::ResumeAutoSync
+        )
+    }
+
     /// Short label for the hint bar (falls back to the help text).
     pub fn hint(self) -> &'static str {
         match self {

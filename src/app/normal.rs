@@ -67,6 +67,13 @@ pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>
 
 /// Run a bound command (also reached from the `:` command line).
 pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
+    // Read-only: an action key says why and does nothing (greyed in the hint bar).
+    if cmd.writes() {
+        let instance = model.selected_key().map(|k| k.instance);
+        if super::gate::refuse_read_only(model, instance, cmd.hint()) {
+            return;
+        }
+    }
     let rows_len = model.rows.len();
     let page = model.page_rows.max(1);
     match cmd {

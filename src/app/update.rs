@@ -86,6 +86,10 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 reload_detail(model, &mut fx);
             }
         }
+        Msg::AppsUnreadable { instance, items, at } => {
+            model.now = model.now.max(at);
+            visible = super::runlog::note_unreadable(model, instance, items);
+        }
         Msg::CredentialChanged { instance, source } => {
             if let Some(inst) = model.instances.get_mut(instance) {
                 inst.credential = Some(source);

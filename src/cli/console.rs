@@ -21,8 +21,10 @@ pub async fn run_demo(
     seed: u64,
     user: Option<String>,
     engine: super::EngineArg,
+    read_only: bool,
 ) -> Result<(), Failure> {
     let started = std::time::Instant::now();
+    let read_only = demo_read_only(read_only)?;
     let opts = flightdeck_sim::SimOptions { services, seed, ..Default::default() };
     let sim = flightdeck_sim::Sim::start(opts)
         .await
@@ -51,7 +53,7 @@ pub async fn run_demo(
     // (staging → prod) as the example policy says; the other operators' configs are written
     // so they can join from another terminal.
     let user = user.unwrap_or_else(|| super::demo::DEFAULT_USER.to_string());
-    let cfg = match super::demo::operators(&cfg, &user) {
+    let mut cfg = match super::demo::operators(&cfg, &user) {
         // This console's tokens live in the simulator's Vault: the real path, Vault → token → Argo CD.
         Ok(mine) => vault_for_sim(&sim, tokens_for(&sim, mine, &user)),
         Err(f) => {
@@ -59,9 +61,23 @@ pub async fn run_demo(
             return Err(f);
         }
     };
+    // This console only: the other operators' configs (written above) may act.
+    if let Some(cause) = read_only {
+        cfg.set_read_only(cause);
+    }
     let result = open(cfg, started).await;
     sim.shutdown().await;
     result
+}
+
+/// The demo's read-only mode: `--read-only`, else `FLIGHTDECK_READ_ONLY` (it has no file).
+fn demo_read_only(flag: bool) -> Result<Option<crate::domain::ReadOnly>, Failure> {
+    use crate::domain::read_only::{switch, ReadOnly};
+    if flag {
+        return Ok(Some(ReadOnly::Flag));
+    }
+    let from_env = std::env::var("FLIGHTDECK_READ_ONLY").map_or(Ok(false), |v| switch(&v));
+    Ok(from_env.map_err(|e| Failure::new(ErrorKind::Usage, e))?.then_some(ReadOnly::Env))
 }
 
 /// `user`'s own Argo CD token on every instance, instead of a password login.

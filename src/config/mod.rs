@@ -69,6 +69,9 @@ pub struct InstanceConfig {
     /// (masked, before raw mode) and fills `Auth::Login`; headless commands without a terminal
     /// refuse (see `cli::prompt`).
     pub password_prompt: bool,
+    /// Nothing may be written to this instance (the session's read-only mode, or its own
+    /// `read_only = true`); the client's write check refuses (`client::writes`).
+    pub read_only: Option<crate::domain::ReadOnly>,
 }
 
 impl InstanceConfig {
@@ -90,6 +93,7 @@ impl InstanceConfig {
             helm_tag_key: None,
             vault: None,
             password_prompt: false,
+            read_only: None,
         }
     }
 }
@@ -118,6 +122,9 @@ pub struct Config {
     pub engine: EngineKind,
     /// `[conductor]`: how to reach Conductor (required when `engine` is Conductor).
     pub conductor: Option<ConductorSettings>,
+    /// The whole session is read-only (`--read-only`, `FLIGHTDECK_READ_ONLY`, or `read_only`
+    /// at the top of the config file): no instance, no push, no ledger record is written.
+    pub read_only: Option<crate::domain::ReadOnly>,
 }
 
 impl Default for Config {
@@ -134,6 +141,17 @@ impl Default for Config {
             gitops: GitopsSettings::default(),
             engine: EngineKind::default(),
             conductor: None,
+            read_only: None,
+        }
+    }
+}
+
+impl Config {
+    /// Make the whole session read-only because of `cause` (the one its refusals name).
+    pub fn set_read_only(&mut self, cause: crate::domain::ReadOnly) {
+        self.read_only = Some(cause.clone());
+        for i in &mut self.instances {
+            i.read_only = Some(cause.clone());
         }
     }
 }

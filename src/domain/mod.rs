@@ -12,6 +12,7 @@ pub mod mapping;
 pub mod model;
 pub mod policy;
 pub mod promotion;
+pub mod read_only;
 pub mod run;
 pub mod sanitize;
 
@@ -23,4 +24,5 @@ pub use detail::{
 pub use failure::{ErrorKind, Failure};
 pub use loadable::Loadable;
 pub use model::{ConnState, InstanceState, Model, ServiceRow, UserInfo};
+pub use read_only::ReadOnly;
 pub use run::{Action, Promotion, Run, RunContext, RunOutcome, Step, StepStatus, SyncPolicy};

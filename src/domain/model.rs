@@ -16,6 +16,8 @@ pub enum ConnState {
     Live,
     /// The stream dropped; reconnecting (with the last error and attempt count).
     Reconnecting { attempt: u32, error: String },
+    /// The server answers, but with errors (5xx, 429): retrying with backoff, cells stale.
+    Degraded { attempt: u32, error: String },
     /// Stopped retrying: credentials refused, or configuration wrong.
     Failed(Failure),
 }
@@ -41,6 +43,10 @@ pub struct InstanceState {
     /// Where this instance's credential came from, never the secret ("token from vault
     /// secret/argocd/prod ✓"); the run log shows it as the instance's first entry.
     pub credential: Option<String>,
+    /// Nothing may be written to this instance (read-only mode, or its own `read_only`).
+    pub read_only: Option<super::ReadOnly>,
+    /// Apps the server sent that could not be read, named with why (skipped, not shown).
+    pub unreadable: Vec<String>,
 }
 
 /// One row of the matrix: a service and its deployment per environment column.
@@ -221,6 +227,9 @@ pub struct Model {
     /// Promotion plans asked for so far: each dialog's generation, so a late answer to an
     /// earlier dialog is dropped.
     pub promote_plans: u64,
+    /// The whole session is read-only: no action, push or ledger record (approve, reject,
+    /// withdraw) is sent; the header says so and the action keys are greyed.
+    pub read_only: Option<super::ReadOnly>,
 }
 
 /// Widest version a matrix cell shows (wider ones are truncated).

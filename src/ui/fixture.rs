@@ -76,6 +76,8 @@ fn instance(env: &str) -> InstanceState {
         // None keeps the whole-screen snapshots independent of the credential lines, which
         // `panes::runlog` tests on their own.
         credential: None,
+        read_only: None,
+        unreadable: Vec::new(),
     }
 }
 

@@ -66,7 +66,7 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
             Mode::Detail { .. } | Mode::Diff { .. } | Mode::Help { .. } => {
                 panes::hints::draw_scrolling(buf, areas.bottom, &ui.keymap, theme)
             }
-            _ => panes::hints::draw(buf, areas.bottom, &ui.keymap, theme),
+            _ => panes::hints::draw(buf, areas.bottom, &ui.keymap, theme, panes::header::writes_off_here(model)),
         }
     }
     match &model.mode {
