@@ -164,6 +164,8 @@ pub trait Surface {
     fn drawn(&mut self, _model: &Model) -> Flow {
         Flow::Continue
     }
+    /// The loop ended: give the terminal back now, before the last records are written.
+    fn release(&mut self) {}
 }
 
 /// The real terminal: raw mode and alternate screen held by the guard, synchronized output.
@@ -191,7 +193,12 @@ impl Surface for Tty {
         out.write_all(escape.as_bytes())?;
         out.flush()
     }
+
+    fn release(&mut self) {
+        self.guard.release();
+    }
     fn drawn(&mut self, model: &Model) -> Flow {
+        test_panic::after_frame();
         if !self.first_full_frame_logged && model.instances.iter().all(|i| i.last_update.is_some()) {
             self.first_full_frame_logged = true;
             let ms = self.started.elapsed().as_secs_f64() * 1000.0;
@@ -344,7 +351,10 @@ where
             _ = tick.tick(), if animating => { pending.push(Msg::Tick(Utc::now())); }
         }
     }
-    drop(executor);
+    // Quit, SIGTERM or SIGHUP: the terminal first, then the records still in flight (a run
+    // stops following and records that it was interrupted; trail and ledger writes land).
+    surface.release();
+    executor.finish(crate::client::executor::FINISH_GRACE).await;
     Ok(model)
 }
 
@@ -366,6 +376,21 @@ pub fn draw<W: Write>(term: &mut Terminal<CrosstermBackend<W>>, model: &Model, u
     let res = term.draw(|f| ui::draw(f, model, ui)).map(|_| ());
     execute!(term.backend_mut(), terminal::EndSynchronizedUpdate)?;
     res
+}
+
+/// A panic on demand, to prove the terminal is restored and no secret printed when the
+/// console crashes: `FLIGHTDECK_TEST_PANIC=1` panics after the first frame. Compiled into
+/// debug builds only (what `cargo test` runs); a release build has no such switch.
+mod test_panic {
+    #[cfg(debug_assertions)]
+    pub fn after_frame() {
+        if std::env::var_os("FLIGHTDECK_TEST_PANIC").is_some_and(|v| v == "1") {
+            panic!("FLIGHTDECK_TEST_PANIC: a deliberate crash after the first frame");
+        }
+    }
+
+    #[cfg(not(debug_assertions))]
+    pub fn after_frame() {}
 }
 
 /// ctrl-z: give the terminal back, stop ourselves, and take it again when resumed.

@@ -73,7 +73,7 @@ async fn console(cfg: &Config, cache: &Path, user: &str, case: &Case) -> Outcome
     }
     assert_eq!(m.username(), Some(user));
     let paths = LedgerPaths { cache_root: Some(cache.to_path_buf()), ..Default::default() };
-    let state = flightdeck::session::governance(cfg, None, paths).policy_state().await;
+    let state = flightdeck::session::governance(cfg, None, paths).expect("governance").policy_state().await;
     // The latest load asked for (knowing who we are asks again): its answer is the policy.
     let generation = m.approvals.generation;
     app::update(&mut m, Msg::PolicyLoaded { generation, state: Box::new(state), at: Utc::now() }, &keymap());

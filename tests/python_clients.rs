@@ -1,6 +1,7 @@
 //! Third-party clients in the test suite: `hvac` (the Python Vault client) against the
 //! simulator's Vault and a real OpenBao, and `argocd-python-client` (generated from Argo CD's
-//! OpenAPI document, type-checking every answer) against the simulator's Argo CD. The
+//! OpenAPI document, type-checking every answer) against the simulator's Argo CD, and
+//! `conductor-python` (Conductor's official SDK) against the simulated Conductor. The
 //! scripts are in `tests/python/`; the interpreter is the venv `.ci/run` makes
 //! (`FLIGHTDECK_PYTHON`, else `target/ci-venv/bin/python`); without it each test says
 //! "skipped: …" once and passes, unless `FLIGHTDECK_REQUIRE_PYTHON=1`.
@@ -14,17 +15,24 @@ use std::time::Duration;
 use flightdeck_sim::{Sim, SimClock, SimOptions};
 use vault_support::World;
 
-const SKIP_LINE: &str = "skipped: python venv with hvac and argocd-python-client not found; run .ci/run";
+const SKIP_LINE: &str =
+    "skipped: python venv with hvac, argocd-python-client and conductor-python not found; run .ci/run";
 const SAFETY: Duration = Duration::from_secs(120);
 
 /// The venv's interpreter, if it has both client packages.
 fn python() -> Option<PathBuf> {
     let set = std::env::var_os("FLIGHTDECK_PYTHON").filter(|p| !p.is_empty()).map(PathBuf::from);
     let py = set.clone().unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-venv/bin/python"));
-    let usable =
-        Command::new(&py).args(["-c", "import hvac, argocd_python_client"]).output().is_ok_and(|o| o.status.success());
+    let usable = Command::new(&py)
+        .args(["-c", "import hvac, argocd_python_client, conductor"])
+        .output()
+        .is_ok_and(|o| o.status.success());
     let required = set.is_some() || std::env::var("FLIGHTDECK_REQUIRE_PYTHON").as_deref() == Ok("1");
-    assert!(usable || !required, "{} cannot import hvac and argocd_python_client ({SKIP_LINE})", py.display());
+    assert!(
+        usable || !required,
+        "{} cannot import hvac, argocd_python_client and conductor ({SKIP_LINE})",
+        py.display()
+    );
     if !usable {
         vault_support::say_once(SKIP_LINE);
     }
@@ -66,4 +74,17 @@ async fn the_generated_argocd_client_lists_gets_and_syncs() {
     let app = sim.app_names(0)[0].clone();
     let json = sim.app_json(0, &app).expect("app");
     assert_eq!(json["operation"]["initiatedBy"]["username"], "dave", "{}", json["operation"]);
+}
+
+/// The SDK registers its own definitions, serves a SIMPLE task with its TaskHandler,
+/// completes a HUMAN task by reference name and takes a SWITCH.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_conductor_python_sdk_runs_its_own_workflow() {
+    let Some(py) = python() else { return };
+    let sim = Sim::start(SimOptions { services: 1, chaos: false, ..SimOptions::default() }).await.expect("sim");
+    let out = run(&py, "conductor_check.py", &[sim.conductor().api_url()]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("python sdk: all checks passed"), "{stdout}");
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+    sim.shutdown().await;
 }

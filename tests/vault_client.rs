@@ -113,3 +113,57 @@ async fn a_token_near_expiry_is_renewed_before_it_expires() {
     assert!(!w.renew_if_due(true).await.expect("nothing to do"));
     assert_eq!(sim.vault_request_count("auth/token/renew-self"), before);
 }
+
+/// A server on an ephemeral port that reads one request and answers `reply` (`None`: never
+/// answers, holding the connection); its request line comes back on the channel.
+async fn one_request(reply: Option<&'static str>) -> (String, tokio::sync::oneshot::Receiver<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = format!("http://{}", listener.local_addr().expect("addr"));
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.expect("accept");
+        let mut head = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = sock.read(&mut buf).await.expect("read");
+            assert!(n > 0, "the client hung up mid-request");
+            head.extend_from_slice(&buf[..n]);
+        }
+        let line = String::from_utf8_lossy(&head).lines().next().unwrap_or_default().to_string();
+        tx.send(line).ok();
+        match reply {
+            Some(body) => {
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                sock.write_all(resp.as_bytes()).await.expect("write");
+            }
+            // Hold the connection until the client gives up.
+            None => while sock.read(&mut buf).await.is_ok_and(|n| n > 0) {},
+        }
+    });
+    (addr, rx)
+}
+
+#[tokio::test]
+async fn a_vault_behind_a_path_is_asked_under_that_path() {
+    let body = r#"{"initialized":true,"sealed":false,"standby":false,"version":"2.7.2"}"#;
+    let (addr, line) = one_request(Some(body)).await;
+    let s = VaultSettings { address: format!("{addr}/vault/"), ..VaultSettings::default() };
+    let h = flightdeck::client::vault::health_only(&s).await.expect("health");
+    assert_eq!(h.version, "2.7.2");
+    // As Vault's CLI joins VAULT_ADDR's path and `/v1/…` (vaultrs alone would ask /v1/vault/…).
+    let line = line.await.expect("request line");
+    assert!(line.starts_with("GET /vault/v1/sys/health"), "{line}");
+}
+
+#[tokio::test]
+async fn a_vault_that_never_answers_times_out() {
+    let (addr, line) = one_request(None).await;
+    let s = VaultSettings { address: addr, timeout: std::time::Duration::from_millis(300), ..VaultSettings::default() };
+    let e = flightdeck::client::vault::health_only(&s).await.unwrap_err();
+    assert_eq!(e, VaultError::Unreachable("timed out".into()));
+    assert!(line.await.expect("request line").starts_with("GET /v1/sys/health"));
+}

@@ -7,8 +7,10 @@
 //! (`render`, `objects`) and pushed to watch connections; `http` serves the API.
 
 mod auth;
+pub mod conductor;
 mod errors;
 mod estate;
+mod faults;
 mod fields;
 pub mod git;
 mod http;
@@ -89,6 +91,8 @@ pub(crate) struct Slot {
     pub fail: Mutex<Option<(u32, u16)>>,
     /// Answer the resource-tree stream route 404 text/plain, as a server without it does.
     pub refuse_tree_streams: std::sync::atomic::AtomicBool,
+    /// The other injected faults, and the record of writes received (`faults`).
+    pub faults: faults::Faults,
 }
 
 pub(crate) struct Shared {
@@ -143,6 +147,8 @@ pub struct Sim {
     server: JoinHandle<()>,
     ticker: Option<JoinHandle<()>>,
     vault: Arc<vault::Vault>,
+    conductor: Arc<conductor::Conductor>,
+    sweeper: JoinHandle<()>,
 }
 
 /// Who is connected to the simulated estate: the users with a watch stream open.
@@ -198,6 +204,7 @@ impl Sim {
                     requests: Mutex::new(HashMap::new()),
                     fail: Mutex::new(None),
                     refuse_tree_streams: std::sync::atomic::AtomicBool::new(false),
+                    faults: faults::Faults::default(),
                 }
             })
             .collect();
@@ -209,7 +216,9 @@ impl Sim {
             advance_gate: tokio::sync::Mutex::new(()),
         });
         let vault = vault::Vault::new(addr, opts.seed ^ nanos);
-        let app = http::router(shared.clone()).merge(vault::router(vault.clone()));
+        let conductor = conductor::Conductor::new(addr, opts.seed ^ nanos);
+        let sweeper = conductor.spawn_sweeper();
+        let app = http::router(shared.clone()).merge(vault::router(vault.clone())).merge(conductor.router());
         let stop = Arc::new(Notify::new());
         let stop_rx = stop.clone();
         let server = tokio::spawn(async move {
@@ -235,7 +244,7 @@ impl Sim {
                 }))
             }
         };
-        Ok(Sim { shared, addr, stop, server, ticker, vault })
+        Ok(Sim { shared, addr, stop, server, ticker, vault, conductor, sweeper })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -324,6 +333,82 @@ impl Sim {
         if let Some(slot) = self.slot(instance) {
             slot.refuse_tree_streams.store(refuse, std::sync::atomic::Ordering::Relaxed);
         }
+    }
+
+    /// Every write `instance` received, in order, as `METHOD /path` (a GET with `refresh`
+    /// counts: Argo CD writes the refresh annotation; logging in does not).
+    pub fn writes(&self, instance: usize) -> Vec<String> {
+        self.slot(instance).map(|s| state::lock(&s.faults.writes).clone()).unwrap_or_default()
+    }
+
+    /// The pushes that reached the GitOps repository (accepted or not), one line per ref:
+    /// `old new ref`.
+    pub fn git_pushes(&self) -> Vec<String> {
+        self.shared.git.as_ref().map(|g| g.pushes()).unwrap_or_default()
+    }
+
+    /// The next `count` GETs on `instance` fail with `status` (a storm on reads); writes are
+    /// answered as usual, so a test sees whether a client retries them.
+    pub fn fail_next_gets(&self, instance: usize, count: u32, status: u16) {
+        if let Some(slot) = self.slot(instance) {
+            *state::lock(&slot.faults.fail_gets) = (count > 0).then_some((count, status));
+        }
+    }
+
+    /// The next `count` writes (any method but GET) on `instance` fail with `status`; reads
+    /// pass, so an action meets the failure in its middle, after what it read.
+    pub fn fail_next_writes(&self, instance: usize, count: u32, status: u16) {
+        if let Some(slot) = self.slot(instance) {
+            *state::lock(&slot.faults.fail_writes) = (count > 0).then_some((count, status));
+        }
+    }
+
+    /// Watch streams opened on `instance` from now on stay open and silent: no event, not
+    /// even the SSE keep-alive (a proxy that swallows them, a server stuck).
+    pub fn silence_watches(&self, instance: usize, silent: bool) {
+        if let Some(slot) = self.slot(instance) {
+            slot.faults.silent_watches.store(silent, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// The next event on `instance`'s open watch streams is cut in its middle and the
+    /// stream ends there (a connection dropped mid-write).
+    pub fn cut_next_watch_event(&self, instance: usize) {
+        if let Some(slot) = self.slot(instance) {
+            slot.faults.cut_next_event.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Requests to `instance` whose path (below its root) starts with `path_prefix` get their
+    /// headers only after `delay`; `None` ends it.
+    pub fn slow_headers(&self, instance: usize, fault: Option<(&str, Duration)>) {
+        if let Some(slot) = self.slot(instance) {
+            *state::lock(&slot.faults.slow) =
+                fault.map(|(p, delay)| faults::Slow { path_prefix: p.to_string(), delay });
+        }
+    }
+
+    /// The bodies of GETs under `path_prefix` on `instance` trickle in, one byte per `every`.
+    pub fn trickle_bodies(&self, instance: usize, fault: Option<(&str, Duration)>) {
+        if let Some(slot) = self.slot(instance) {
+            *state::lock(&slot.faults.trickle) = fault.map(|(p, every)| (p.to_string(), every));
+        }
+    }
+
+    /// Merge `patch` (RFC 7386) into app `name`'s JSON wherever it is rendered (get, list,
+    /// watch) and push it to the watchers: a wrong type in one item, a health or sync state
+    /// Argo CD does not have yet. `Value::Null` removes the patch.
+    pub fn patch_app_json(&self, instance: usize, name: &str, patch: serde_json::Value) {
+        self.with_app(instance, name, |inst, i| {
+            let key = inst.apps[i].name.clone();
+            if patch.is_null() {
+                inst.patches.remove(&key);
+            } else {
+                inst.patches.insert(key, patch);
+            }
+            let before = inst.before(i);
+            inst.changed(i, before);
+        });
     }
 
     pub fn drop_watches(&self, instance: usize) {
@@ -472,7 +557,13 @@ impl Sim {
         self.vault.last_namespace()
     }
 
+    /// The simulated Conductor on this listener (API under `/api`).
+    pub fn conductor(&self) -> &conductor::Conductor {
+        &self.conductor
+    }
+
     pub async fn shutdown(self) {
+        self.sweeper.abort();
         for slot in &self.shared.slots {
             lock(&slot.inst).drop_watchers();
         }

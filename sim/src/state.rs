@@ -122,6 +122,8 @@ pub struct Instance {
     pub tree_watch_count: watch::Sender<usize>,
     /// Where the Applications' desired state lives (`spec.source.repoURL`).
     pub repo_url: String,
+    /// Injected JSON merge patches per app name, applied to every rendering (`faults`).
+    pub patches: HashMap<String, Value>,
 }
 
 impl Instance {
@@ -154,6 +156,7 @@ impl Instance {
             tree_watchers: Vec::new(),
             tree_watch_count,
             repo_url: render::REPO_URL.to_string(),
+            patches: HashMap::new(),
         };
         // Every app starts at the instance's initial resourceVersion.
         inst.rv = 1;
@@ -175,7 +178,11 @@ impl Instance {
     /// Full Application JSON of app `idx`.
     pub fn render(&self, idx: usize) -> Value {
         let app = &self.apps[idx];
-        render::application(app, self.env_of(idx))
+        let mut json = render::application(app, self.env_of(idx));
+        if let Some(patch) = self.patches.get(&app.name) {
+            crate::patch::merge_patch(&mut json, patch);
+        }
+        json
     }
 
     pub fn env_of(&self, idx: usize) -> Env<'_> {

@@ -139,10 +139,21 @@ const SCROLL_PAGE: u16 = 10;
 /// approve, reject, withdraw, select, scroll the request, back. Returns a command it leaves
 /// to the caller (quit, help).
 pub fn on_pane_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>) -> Option<Command> {
+    let cmd = keymap.lookup_in(KeyContext::Approvals, key);
+    let decision = match cmd {
+        Some(Command::Approve) => Some("approval"),
+        Some(Command::Reject) => Some("rejection"),
+        Some(Command::Withdraw) => Some("withdrawal"),
+        _ => None,
+    };
+    // A decision is a ledger record: a read-only session says why and writes none.
+    if decision.is_some_and(|what| super::gate::refuse_read_only(model, None, what)) {
+        return None;
+    }
     let count = model.approvals.count();
     let a = &mut model.approvals;
     let before = a.selected;
-    match keymap.lookup_in(KeyContext::Approvals, key) {
+    match cmd {
         Some(Command::Approve) => open_comment(model, true),
         Some(Command::Reject) => open_comment(model, false),
         Some(Command::Withdraw) => withdraw(model, fx),

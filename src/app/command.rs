@@ -78,9 +78,32 @@ commands! {
     LogContainer => "log_container", "Next container", "container";
     LogPrevious => "log_previous", "The previous container instance", "previous";
     LogWrap => "log_wrap", "Wrap long lines", "wrap";
+    RetryRun => "retry_run", "Retry the last failed run (a Conductor workflow)", "";
+    TerminateRun => "terminate_run", "Terminate the run in progress (a Conductor workflow)", "";
 }
 
 impl Command {
+    /// Whether the command changes something in Argo CD, Git or the engine: refused in
+    /// read-only mode (and greyed in the hint bar).
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            Self::Sync
+                | Self::Rollback
+                | Self::Promote
+                | Self::Scale
+                | Self::Refresh
+                | Self::Terminate
+                | Self::Restart
+                | Self::RolloutPromote
+                | Self::RolloutAbort
+                | Self::ResumeAutoSync
+                | Self::SyncPolicy
+                | Self::RetryRun
+                | Self::TerminateRun
+        )
+    }
+
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|c| c.name() == name)
     }

@@ -71,6 +71,10 @@ pub enum Effect {
     /// Look closer at an app for the needs-attention queue: its operation's message and its
     /// Rollout's step and weight; answers `Msg::AppExplained`.
     ExplainApp { key: AppKey },
+    /// Retry the Conductor workflow behind run `of` (it failed) and follow it as run `run_id`.
+    RetryRun { run_id: u64, of: u64 },
+    /// Terminate the Conductor workflow behind run `of` (still running), as `user`.
+    TerminateRun { of: u64, user: UserInfo },
     /// Keep a record in the trail (a refusal: the console ran nothing, but it happened).
     Record(Box<crate::engine::TrailEvent>),
     /// Switch the theme to a preset or a theme file (the runtime loads it; answers

@@ -30,6 +30,9 @@ pub enum Msg {
     AppsListed { instance: usize, apps: Vec<Deployment>, at: DateTime<Utc> },
     /// Changes arrived from an instance's watch stream (a burst, in order).
     AppsChanged { instance: usize, changes: Vec<WatchChange>, at: DateTime<Utc> },
+    /// Apps of an instance that could not be read (a list item or a watch event with wrong
+    /// types), each named with why: skipped, the others shown. Empty when a list read all.
+    AppsUnreadable { instance: usize, items: Vec<String>, at: DateTime<Utc> },
     /// An instance's connection state changed.
     ConnectionChanged { instance: usize, state: ConnState },
     /// Who we are on an instance.

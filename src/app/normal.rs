@@ -117,6 +117,14 @@ fn after(model: &mut Model, then: history::Then, fx: &mut Vec<Effect>) {
 
 /// Run a bound command (also reached from the `:` command line).
 pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
+    // Read-only: an action key says why and does nothing (greyed in the hint bar).
+    if cmd.writes() {
+        let instance = model.selected_key().map(|k| k.instance);
+        let what = if cmd == Command::SyncPolicy { "sync policy change" } else { cmd.hint() };
+        if super::gate::refuse_read_only(model, instance, what) {
+            return;
+        }
+    }
     let rows_len = model.rows.len();
     let page = model.page_rows.max(1);
     match cmd {
@@ -185,6 +193,8 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Sync if !model.marks.is_empty() => {
             bulk::open(model, Action::Sync { prune: false, dry_run: false, force: false, apply_only: false })
         }
+        Command::RetryRun => super::runlog::retry_failed(model, fx),
+        Command::TerminateRun => super::runlog::terminate_running(model, fx),
         Command::Refresh => {
             // Refresh changes nothing in the cluster: run it at once, no dialog.
             if let Some((key, label)) = selected_target(model) {

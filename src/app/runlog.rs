@@ -88,10 +88,55 @@ pub fn log_refusal(model: &mut Model, key: AppKey, label: String, action: Action
     }
 }
 
+/// Retry the newest failed run: a new run-log entry follows the retried workflow.
+pub fn retry_failed(model: &mut Model, fx: &mut Vec<Effect>) {
+    let Some(old) = model.runs.iter().rev().find(|r| matches!(r.outcome, RunOutcome::Failed { .. })).cloned() else {
+        return flash_error(model, "no failed run to retry");
+    };
+    let run_id = log_run(model, old.target.clone(), old.label.clone(), old.action.clone());
+    if let Some(run) = model.runs.last_mut() {
+        run.request = old.request.clone();
+    }
+    fx.push(Effect::RetryRun { run_id, of: old.id });
+    flash_info(model, format!("retrying {} {}", old.action.verb(), old.label));
+}
+
+/// Terminate the newest run still in progress.
+pub fn terminate_running(model: &mut Model, fx: &mut Vec<Effect>) {
+    let Some(run) = model.runs.iter().rev().find(|r| r.outcome == RunOutcome::Running) else {
+        return flash_error(model, "no run in progress to terminate");
+    };
+    let (of, what) = (run.id, format!("{} {}", run.action.verb(), run.label));
+    fx.push(Effect::TerminateRun { of, user: current_user(model) });
+    flash_info(model, format!("terminating {what}"));
+}
+
 pub fn flash_error(model: &mut Model, text: impl Into<String>) {
     model.flash = Some(Flash { text: text.into(), error: true });
 }
 
 pub fn flash_info(model: &mut Model, text: impl Into<String>) {
     model.flash = Some(Flash { text: text.into(), error: false });
+}
+
+/// Apps of `instance` that could not be read (skipped, the others shown): kept on the
+/// instance and named in the flash line when something new is unreadable. Returns whether
+/// anything visible changed.
+pub fn note_unreadable(model: &mut Model, instance: usize, items: Vec<String>) -> bool {
+    let Some(inst) = model.instances.get_mut(instance) else { return false };
+    let new = items.iter().any(|i| !inst.unreadable.contains(i));
+    inst.unreadable = items;
+    if !new {
+        return false;
+    }
+    let n = inst.unreadable.len();
+    let text = format!(
+        "{}: {n} app{} could not be read and {} not shown: {}",
+        inst.name,
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "is" } else { "are" },
+        inst.unreadable.join("; ")
+    );
+    flash_error(model, text);
+    true
 }

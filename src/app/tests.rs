@@ -376,6 +376,9 @@ fn a_dropped_stream_marks_its_instance_stale_from_when_it_dropped_until_relisted
     assert_eq!(m.stale_since(2), Some(t(50)));
     update(&mut m, conn(ConnState::Live), &km);
     assert_eq!(m.stale_since(2), None);
+    // A server answering only errors (5xx storm) is stale the same way.
+    update(&mut m, conn(ConnState::Degraded { attempt: 1, error: "HTTP 503".into(), since: t(60) }), &km);
+    assert_eq!(m.stale_since(2), Some(t(60)));
 }
 
 #[test]
@@ -741,4 +744,28 @@ fn a_run_i_started_ending_notifies_with_its_outcome() {
     assert_eq!(n.len(), 1, "{fx:?}");
     assert!(n[0].body.contains("failed: one or more objects failed to apply"), "{:?}", n[0]);
     assert_eq!(n[0].event, crate::domain::notify::NotifyEvent::RunEnded);
+}
+
+#[test]
+fn a_failed_run_is_retried_as_a_new_entry_and_a_running_one_can_be_terminated() {
+    let mut m = model();
+    let fx = press(&mut m, "ctrl-r");
+    assert!(fx.is_empty() && m.flash.as_ref().is_some_and(|f| f.error), "nothing failed yet");
+    let fx = press(&mut m, "ctrl-t");
+    assert!(fx.is_empty() && m.flash.as_ref().is_some_and(|f| f.text.contains("no run in progress")));
+    let fx = press(&mut m, "R");
+    let Some(Effect::RunAction { run_id, .. }) = fx.into_iter().find(|f| matches!(f, Effect::RunAction { .. })) else {
+        panic!()
+    };
+    // While it runs, ctrl-t asks the client to terminate the workflow behind it.
+    let km = keymap();
+    let user = m.instances.iter().find_map(|i| i.user.value().cloned()).unwrap_or_default();
+    assert_eq!(press(&mut m, "ctrl-t"), vec![Effect::TerminateRun { of: run_id, user }]);
+    let failed = RunOutcome::Failed { message: "workflow failed".into(), hint: None };
+    update(&mut m, Msg::RunFinished { run_id, outcome: failed, at: t(12) }, &km);
+    let fx = press(&mut m, "ctrl-r");
+    let retry = m.runs.last().unwrap();
+    assert_eq!(fx, vec![Effect::RetryRun { run_id: retry.id, of: run_id }]);
+    assert_eq!((retry.outcome.clone(), retry.label.as_str()), (RunOutcome::Running, m.runs[0].label.as_str()));
+    assert_ne!(retry.id, run_id);
 }

@@ -92,6 +92,10 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 reload_detail(model, &mut fx);
             }
         }
+        Msg::AppsUnreadable { instance, items, at } => {
+            model.now = model.now.max(at);
+            visible = super::runlog::note_unreadable(model, instance, items);
+        }
         Msg::CredentialChanged { instance, source } => {
             if let Some(inst) = model.instances.get_mut(instance) {
                 inst.credential = Some(source);
@@ -104,7 +108,9 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 let listed = inst.last_update.is_some();
                 inst.stale_since = match &state {
                     ConnState::Live => None,
-                    ConnState::Reconnecting { since, .. } if listed => Some(inst.stale_since.unwrap_or(*since)),
+                    ConnState::Reconnecting { since, .. } | ConnState::Degraded { since, .. } if listed => {
+                        Some(inst.stale_since.unwrap_or(*since))
+                    }
                     ConnState::Failed(_) if listed => Some(inst.stale_since.unwrap_or(now)),
                     _ => inst.stale_since,
                 };

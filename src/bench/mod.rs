@@ -8,6 +8,7 @@
 //! `run` drives the phases, `session` runs the console loop on a [`session::BenchSurface`],
 //! `storm` generates the events, `render` times frames, `measure` holds percentiles and RSS.
 
+pub mod conductor;
 pub mod measure;
 pub mod render;
 pub mod session;

@@ -166,7 +166,7 @@ pub async fn console(
     let clients = clients(cfg)?;
     let model = crate::session::model_from(cfg);
     // The approvals poll runs as in any console on this estate (its remote is the simulator's).
-    let governance = crate::session::governance(cfg, None, Default::default());
+    let governance = crate::session::governance(cfg, None, Default::default())?;
     let (notes_tx, mut notes) = mpsc::unbounded_channel();
     let (expect_tx, expect_rx) = mpsc::unbounded_channel();
     let (input_tx, input_rx) = mpsc::unbounded_channel::<io::Result<Input>>();

@@ -35,18 +35,21 @@ impl LedgerArgs {
 }
 
 /// The governance a ledger command works on; an error when none is configured.
-fn governance(cfg: Option<&Config>, args: &LedgerArgs) -> Result<Governance, Failure> {
-    let source = args.gitops(cfg).source().ok_or_else(|| {
-        Failure::new(ErrorKind::Usage, "no Flightdeck governance configured, so there are no approval requests")
-            .with_hint("set [gitops] remote in the config, pass --remote URL, or set FLIGHTDECK_GITOPS_REMOTE")
-    })?;
-    let git_auth = cfg.and_then(|c| crate::client::git::credentials::GitAuth::from_config(&c.git, &c.vault, None));
-    Ok(Governance::new(Some(source), Default::default(), git_auth))
+async fn governance(cfg: Option<&Config>, args: &LedgerArgs) -> Result<Governance, Failure> {
+    let gov = super::govern::engine_only(cfg, args, Default::default()).await?;
+    if gov.describe().is_none() {
+        return Err(Failure::new(
+            ErrorKind::Usage,
+            "no Flightdeck governance configured, so there are no approval requests",
+        )
+        .with_hint("set [gitops] remote in the config, pass --remote URL, or set FLIGHTDECK_GITOPS_REMOTE"));
+    }
+    Ok(gov)
 }
 
 /// `flightdeck approvals [--all] [-o json]`.
 pub async fn list(cfg: Option<&Config>, args: &LedgerArgs, all: bool, output: Format) -> Result<(), Failure> {
-    let gov = governance(cfg, args)?;
+    let gov = governance(cfg, args).await?;
     let (policy, states) = gov.all(&UserInfo::default()).await?;
     let shown: Vec<&RequestState> = states.iter().filter(|s| all || s.is_pending()).collect();
     let now = Utc::now();
@@ -118,7 +121,7 @@ async fn known_request(
 /// the policy, this process claims the run (exactly one operator runs it) and runs it here,
 /// with `--wait` following it to healthy. Exit codes as the other commands: 0 done (or
 /// recorded and still waiting), 1 the run failed, 2 no such request, 3 not permitted
-/// (four-eyes, not an approver).
+/// (four-eyes, not an approver, or read-only).
 pub async fn decide(
     h: &Headless,
     id: String,
@@ -126,6 +129,7 @@ pub async fn decide(
     comment: Option<String>,
     wait: Option<Waiting>,
 ) -> Result<(), Failure> {
+    h.governance.writable(if approve { "approval" } else { "rejection" })?;
     let who = h.who().await?;
     known_request(h, &who, &id, RequestState::is_pending).await?;
     let out = h.governance.decide(&who, &id, approve, comment.as_deref().unwrap_or("")).await?;
@@ -166,6 +170,7 @@ pub async fn decide(
 
 /// `flightdeck withdraw ID`: the requester takes their request back.
 pub async fn withdraw(h: &Headless, id: String) -> Result<(), Failure> {
+    h.governance.writable("withdrawal")?;
     let who = h.who().await?;
     let mine = |s: &RequestState| s.is_pending() && s.requester == who.username;
     known_request(h, &who, &id, mine).await?;

@@ -1,7 +1,7 @@
 //! The pieces every command line shares: the Argo CD connection flags (the argocd CLI's own,
 //! under their own heading, only on commands that talk to Argo CD), SERVICE + `--env`,
 //! `--wait` + `--timeout`, `--ticket`/`--reason`/`--override-freeze`, where the ledger lives,
-//! and the output format. Every flag has a one-line description (a test holds that).
+//! the engine of `demo`/`sim`, and the output format. Every flag has a one-line description (a test holds that).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -78,6 +78,7 @@ impl Connection {
             grpc_web_root_path: self.grpc_web_root_path.clone(),
             argocd_context: self.argocd_context.clone(),
             argocd_config: self.argocd_config.clone(),
+            read_only: false,
         }
     }
 }
@@ -169,7 +170,7 @@ impl Justification {
 }
 
 /// Where the approvals ledger and the policy live.
-#[derive(Clone, Debug, Args)]
+#[derive(Clone, Debug, Default, Args)]
 pub struct LedgerArgs {
     /// The GitOps repository holding the ledger (ref refs/flightdeck/approvals) and policy.
     #[arg(long, env = "FLIGHTDECK_GITOPS_REMOTE", value_name = "URL")]
@@ -196,6 +197,16 @@ pub struct Output {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub output: Format,
+}
+
+/// Where a demo's (or the simulator's configs') requests, approvals and runs live.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// The approvals ledger on the GitOps remote; the console runs actions itself.
+    #[default]
+    Embedded,
+    /// The simulated Conductor, with `flightdeck worker` running the actions.
+    Conductor,
 }
 
 /// On or off.

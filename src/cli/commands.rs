@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use super::args::{Connection, Justification, LedgerArgs, Output, Switch, Target, Waiting};
-pub use super::nested::{AuditSub, ConfigSub, RolloutStep};
+use super::args::{Connection, EngineArg, Justification, LedgerArgs, Output, Switch, Target, Waiting};
+pub use super::nested::{AuditSub, ConductorSub, ConfigSub, RolloutStep, RunsSub};
 
 /// Flightdeck: a terminal operations console for GitOps estates on Argo CD.
 #[derive(Debug, Parser)]
@@ -19,6 +19,11 @@ pub struct Cli {
     /// Draw the console with ASCII only (chosen by itself on TERM=linux or a non-UTF-8 locale).
     #[arg(long, global = true)]
     pub ascii: bool,
+
+    /// Look only: refuse every write (actions, Git pushes, ledger records); also
+    /// FLIGHTDECK_READ_ONLY=1, or read_only = true in the config (whole file or per instance).
+    #[arg(long, global = true)]
+    pub read_only: bool,
     #[command(flatten)]
     pub connection: Connection,
     #[command(subcommand)]
@@ -39,6 +44,10 @@ pub enum Sub {
         /// (default dave) and write the others' configs, so another terminal joins as them.
         #[arg(long, value_name = "NAME")]
         user: Option<String>,
+        /// Where requests, approvals and runs live: the embedded Git ledger, or the simulated
+        /// Conductor with `flightdeck worker` running in the demo.
+        #[arg(long, value_enum, default_value_t = EngineArg::Embedded)]
+        engine: EngineArg,
     },
     /// Run the Argo CD simulator standalone and print a config that points at it.
     Sim {
@@ -57,6 +66,9 @@ pub enum Sub {
         /// No random degradations or drift.
         #[arg(long)]
         calm: bool,
+        /// The engine the written configs use (the simulated Conductor is served either way).
+        #[arg(long, value_enum, default_value_t = EngineArg::Embedded)]
+        engine: EngineArg,
     },
     /// Check config, Vault, credentials, reachability and permissions; print what to fix.
     Doctor {
@@ -263,8 +275,11 @@ pub enum Sub {
         #[command(flatten)]
         conn: Connection,
     },
-    /// List the runs: actions that ran (with their outcome) and approval requests.
+    /// List the runs: actions that ran (with their outcome) and approval requests; on the
+    /// Conductor engine its executions (`runs retry ID`, `runs terminate ID`).
     Runs {
+        #[command(subcommand)]
+        command: Option<RunsSub>,
         #[command(flatten)]
         out: Output,
         /// Only this service.
@@ -338,6 +353,19 @@ pub enum Sub {
         #[command(flatten)]
         conn: Connection,
     },
+    /// Serve Flightdeck's Conductor task types until SIGTERM or ctrl-c (then drain).
+    Worker {
+        /// Tasks run at once (default: [conductor] concurrency).
+        #[arg(long, value_name = "N")]
+        concurrency: Option<usize>,
+        #[command(flatten)]
+        conn: Connection,
+    },
+    /// The Conductor engine: install Flightdeck's definitions, or measure it on the simulator.
+    Conductor {
+        #[command(subcommand)]
+        command: ConductorSub,
+    },
     /// Print the example config, where the config is read from, or check it.
     Config {
         #[command(subcommand)]
@@ -368,6 +396,22 @@ pub enum Sub {
         /// Audit directory to append to.
         #[arg(long, value_name = "DIR")]
         dir: PathBuf,
+        /// Tag of the records.
+        #[arg(long)]
+        tag: String,
+        /// How many records.
+        #[arg(long, default_value_t = 1000)]
+        count: u64,
+    },
+    /// Append acknowledged trail records to a ledger ref in a loop (for the crash test).
+    #[command(hide = true)]
+    LedgerStress {
+        /// The remote holding the ledger (a path or URL git understands).
+        #[arg(long, value_name = "URL")]
+        remote: String,
+        /// The ledger's local cache directory.
+        #[arg(long, value_name = "DIR")]
+        cache: PathBuf,
         /// Tag of the records.
         #[arg(long)]
         tag: String,

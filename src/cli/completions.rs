@@ -248,10 +248,12 @@ mod tests {
         let has_server = |name: &str| {
             cmd.find_subcommand(name).is_some_and(|s| s.get_arguments().any(|a| a.get_long() == Some("server")))
         };
-        for talks in ["status", "sync", "history", "logs", "diff", "doctor", "approve", "sync-policy"] {
+        for talks in ["status", "sync", "history", "logs", "diff", "doctor", "approve", "sync-policy", "worker"] {
             assert!(has_server(talks), "{talks} takes --server");
         }
-        for offline in ["audit", "sim", "demo", "approvals", "runs", "config", "completions", "man", "bench"] {
+        let offline =
+            ["audit", "sim", "demo", "approvals", "runs", "config", "completions", "man", "bench", "conductor"];
+        for offline in offline {
             assert!(!has_server(offline), "{offline} does not take --server");
         }
         let heading = cmd

@@ -20,13 +20,40 @@ pub async fn run_configured(o: &config::Overrides, ascii: bool) -> Result<(), Fa
 /// `flightdeck demo [--user NAME]`: the simulator in-process, the console against it over
 /// real HTTP. With `--user`, this console is that operator and the other operators' configs
 /// are written next to a printed path, so a second terminal joins the same estate and remote.
-pub async fn run_demo(services: usize, seed: u64, user: Option<String>, ascii: bool) -> Result<(), Failure> {
+pub async fn run_demo(
+    services: usize,
+    seed: u64,
+    user: Option<String>,
+    engine: super::EngineArg,
+    read_only: bool,
+    ascii: bool,
+) -> Result<(), Failure> {
     let started = std::time::Instant::now();
+    let read_only = demo_read_only(read_only)?;
     let opts = flightdeck_sim::SimOptions { services, seed, ..Default::default() };
     let sim = flightdeck_sim::Sim::start(opts)
         .await
         .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("cannot start the simulator: {e}")))?;
-    let cfg = config_for_sim(&sim);
+    let mut cfg = config_for_sim(&sim);
+    // On Conductor: the definitions installed on the simulated server, and `flightdeck
+    // worker` serving them in this process for as long as the demo runs.
+    let _worker = match engine {
+        super::EngineArg::Embedded => None,
+        super::EngineArg::Conductor => {
+            let cfg = &mut cfg;
+            let worker = async {
+                crate::session::conductor_for_sim(&sim, cfg).await?;
+                super::sim::spawn_worker(cfg).await
+            };
+            match worker.await {
+                Ok(w) => Some(w),
+                Err(f) => {
+                    sim.shutdown().await;
+                    return Err(f);
+                }
+            }
+        }
+    };
     // A developer by default, so a promotion runs (dev → staging) or asks for approval
     // (staging → prod) as the example policy says; the other operators' configs are written
     // so they can join from another terminal.
@@ -42,13 +69,25 @@ pub async fn run_demo(services: usize, seed: u64, user: Option<String>, ascii: b
     if ascii {
         cfg.ascii = Some(true);
     }
+    // This console only: the other operators' configs (written above) may act.
+    if let Some(cause) = read_only {
+        cfg.set_read_only(cause);
+    }
     let result = open(cfg, started, Some((demo, connected(sim.operators())))).await;
     sim.shutdown().await;
     result
 }
 
-/// The demo the real way: the simulator's Vault holds each instance's Argo CD token at
-/// `secret/argocd/<env>#token`, Flightdeck logs in to Vault with AppRole and reads them.
+/// The demo's read-only mode: `--read-only`, else `FLIGHTDECK_READ_ONLY` (it has no file).
+fn demo_read_only(flag: bool) -> Result<Option<crate::domain::ReadOnly>, Failure> {
+    use crate::domain::read_only::{switch, ReadOnly};
+    if flag {
+        return Ok(Some(ReadOnly::Flag));
+    }
+    let from_env = std::env::var("FLIGHTDECK_READ_ONLY").map_or(Ok(false), |v| switch(&v));
+    Ok(from_env.map_err(|e| Failure::new(ErrorKind::Usage, e))?.then_some(ReadOnly::Env))
+}
+
 /// `user`'s own Argo CD token on every instance, instead of a password login.
 pub(super) fn tokens_for(sim: &flightdeck_sim::Sim, mut cfg: Config, user: &str) -> Config {
     for (i, inst) in cfg.instances.iter_mut().enumerate() {
@@ -130,7 +169,7 @@ async fn open(
         inst.credential = Some(source.clone());
     }
     let git_auth = clients.first().and_then(|c| c.git_auth().cloned());
-    let governance = crate::session::governance(&cfg, git_auth, Default::default());
+    let governance = crate::session::governance(&cfg, git_auth, Default::default())?;
     let ascii = crate::ui::widgets::glyphs::ascii_wanted(cfg.ascii, &env);
     let (state, extra) = demo.unzip();
     model.demo = state;

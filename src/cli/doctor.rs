@@ -7,6 +7,8 @@
 use super::output::out_raw;
 use std::fmt::Write as _;
 
+#[path = "doctor_conductor.rs"]
+mod conductor;
 #[path = "doctor_git.rs"]
 mod gitops;
 
@@ -172,6 +174,7 @@ pub async fn checks(o: &Overrides, env: config::argocd_cli::Env<'_>) -> Vec<Chec
     out.push(git_credential_check(&cfg, &resolved, env).await);
     // The remote (reachable, pushable) and the policy file, with the credential above.
     out.extend(gitops::checks(&cfg, resolved.vault.clone()).await);
+    out.extend(conductor::checks(&cfg).await);
     out
 }
 

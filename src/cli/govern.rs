@@ -3,11 +3,15 @@
 //! exactly as the console's update calls it), and running an allowed action with its trail
 //! record. Refused → exit 3 with the rule (and a trail record); needs approval → the request
 //! is filed, its id and what it needs are printed, exit 0; run → the caller runs it here.
+//! A read-only session or instance refuses first (exit 3), before anything is filed or sent.
 
 use chrono::Utc;
 
 use super::output::{color_stderr, errln, outln, paint};
 use crate::client::actions::{run_action_with, RunOptions, FOLLOW_TIMEOUT};
+use crate::client::engine::conductor::ConductorEngine;
+use crate::client::engine::conductor_run::RunTarget;
+use crate::client::engine::embedded::LedgerPaths;
 use crate::client::engine::Governance;
 use crate::client::{ArgoClient, StepReport};
 use crate::config::Config;
@@ -44,11 +48,30 @@ pub enum Gate {
     Filed,
 }
 
+/// The governance of `cfg` (the ledger flags over its `[gitops]`) for the commands that reach
+/// the engine but not Argo CD (`approvals`, `runs`, `conductor install`): on Conductor, its
+/// application secret read from Vault where it lives there. Without a config: the ledger flags.
+pub async fn engine_only(
+    cfg: Option<&Config>,
+    ledger: &super::LedgerArgs,
+    paths: LedgerPaths,
+) -> Result<Governance, Failure> {
+    let Some(cfg) = cfg else { return Ok(Governance::new(ledger.gitops(None).source(), paths, None)) };
+    let mut cfg = cfg.clone();
+    cfg.gitops = ledger.gitops(Some(&cfg));
+    let env = |k: &str| std::env::var(k).ok();
+    crate::client::credentials::resolve_conductor(&mut cfg, &env, &mut None)
+        .await
+        .map_err(super::credential_failure)?;
+    let git_auth = crate::client::git::credentials::GitAuth::from_config(&cfg.git, &cfg.vault, None);
+    crate::session::governance(&cfg, git_auth, paths)
+}
+
 impl Headless {
     pub fn new(cfg: Config) -> Result<Self, Failure> {
         let clients = super::status::clients(&cfg)?;
         let git_auth = clients.first().and_then(|c| c.git_auth().cloned());
-        let governance = crate::session::governance(&cfg, git_auth, Default::default());
+        let governance = crate::session::governance(&cfg, git_auth, Default::default())?;
         let pipeline = crate::session::pipeline(&cfg);
         Ok(Self { cfg, clients, governance, pipeline })
     }
@@ -68,6 +91,7 @@ impl Headless {
 
     /// Whether `action` on `dep` may run now, as the console would decide it.
     pub async fn govern(&self, dep: &Deployment, action: &Action, asked: &Asked) -> Result<Gate, Failure> {
+        self.writable(dep, action)?;
         let client = self.client(dep.key.instance)?;
         let who = client.userinfo().await.map_err(|e| e.to_failure())?;
         let context =
@@ -111,6 +135,13 @@ impl Headless {
                 Ok(Gate::Filed)
             }
         }
+    }
+
+    /// Read-only (the session, or `dep`'s instance): refused, exit 3, before anything is
+    /// asked, planned, filed or sent.
+    pub fn writable(&self, dep: &Deployment, action: &Action) -> Result<(), Failure> {
+        let what = format!("{} of {}/{}", action.verb(), dep.service, dep.env);
+        self.client(dep.key.instance)?.writes().check(&what)
     }
 
     /// Whether `promotion` (into `dep`) keeps the pipeline order: the gate's own check, made
@@ -171,6 +202,10 @@ impl Headless {
             }
         };
         let opts = RunOptions { wait: follow.is_some(), follow_timeout: follow.unwrap_or(FOLLOW_TIMEOUT) };
+        if let Some(engine) = self.governance.conductor().filter(|_| ConductorEngine::runs(action)) {
+            let result = self.run_on_conductor(engine, dep, action, who, context, opts, &mut report).await;
+            return result.map(|()| done);
+        }
         let result = run_action_with(client, &dep.key, action, opts, &mut report).await;
         let outcome = match &result {
             Ok(()) => RunOutcome::Succeeded,
@@ -182,5 +217,46 @@ impl Headless {
             self.governance.finish(who, id, &describe_outcome(&outcome)).await;
         }
         result.map(|()| done)
+    }
+
+    /// The run as a Conductor workflow: started here (an approved request's is already
+    /// running), followed with `--wait` for at most its `--timeout`; the worker records it in
+    /// the trail, so only a run that could not even start is recorded here.
+    #[allow(clippy::too_many_arguments)]
+    async fn run_on_conductor(
+        &self,
+        engine: &ConductorEngine,
+        dep: &Deployment,
+        action: &Action,
+        who: &UserInfo,
+        context: &RunContext,
+        opts: RunOptions,
+        report: &mut (dyn FnMut(StepReport) + Send),
+    ) -> Result<(), Failure> {
+        let target = RunTarget {
+            service: dep.service.clone(),
+            env: dep.env.clone(),
+            app: dep.key.name.clone(),
+            namespace: dep.key.namespace.clone(),
+            instance: self.target(dep).instance,
+        };
+        let started = match &context.request {
+            Some(id) => Ok(id.clone()),
+            None => engine.start_run(who, &target, action, context).await,
+        };
+        let id = match started {
+            Ok(id) => id,
+            Err(f) => {
+                let outcome = RunOutcome::Failed { message: f.message.clone(), hint: f.hint.clone() };
+                let event = TrailEvent::run(Utc::now(), who, action, self.target(dep), context, &outcome);
+                self.governance.record(event).await;
+                return Err(f);
+            }
+        };
+        errln!("  workflow {id} on {} (run by `flightdeck worker`)", engine.client().api_url());
+        if !opts.wait {
+            return Ok(());
+        }
+        engine.follow(&id, opts.follow_timeout, report).await
     }
 }

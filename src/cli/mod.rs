@@ -1,5 +1,5 @@
-//! The command line: the console (no subcommand), `demo`, `sim`, and the headless commands
-//! on the same client. `commands` defines it (completions and the man page come from the same
+//! The command line: the console (no subcommand), `demo`, `sim`, the headless commands on
+//! the same client, and the Conductor engine's `worker` and `conductor install|bench`. `commands` defines it (completions and the man page come from the same
 //! definition), `args` holds the shared flags; this file runs a parsed command line and maps
 //! its result to the documented exit codes.
 
@@ -10,6 +10,7 @@ mod audit;
 mod bench;
 mod commands;
 mod completions;
+mod conductor;
 mod config_cmd;
 mod console;
 mod demo;
@@ -28,15 +29,16 @@ mod runs;
 mod sim;
 mod status;
 mod sync_policy;
+mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub use args::{Connection, Format, LedgerArgs};
-use commands::{AuditSub, ConfigSub};
+pub use args::{Connection, EngineArg, Format, LedgerArgs};
+use commands::{AuditSub, ConductorSub, ConfigSub};
 pub use commands::{Cli, Sub};
 
-use crate::config;
+use crate::config::{self, Overrides};
 use crate::domain::{ErrorKind, Failure};
 
 /// Run the parsed command line; the exit code follows the documented table.
@@ -51,10 +53,10 @@ pub async fn main(cli: Cli) -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
-    let Cli { config: file, connection: outer, command, ascii } = cli;
+    let Cli { config: file, connection: outer, command, ascii, read_only } = cli;
     let done = |r: Result<(), Failure>| r.map(|()| ExitCode::SUCCESS);
     let Some(cmd) = command else {
-        return done(console::run_configured(&outer.overrides(file), ascii).await);
+        return done(console::run_configured(&Overrides { read_only, ..outer.overrides(file) }, ascii).await);
     };
     // Connection flags go with the commands that talk to Argo CD; before the subcommand
     // they still count (as the argocd CLI allows), after it they win.
@@ -69,11 +71,13 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         None => Connection::default(),
     };
     // Commands whose config is optional: only its [gitops] section matters to them.
-    let optional_config = || load_config(file.clone(), &Connection::default()).ok();
+    let optional_config = || load_config(file.clone(), &Connection::default(), read_only).ok();
     match cmd {
-        Sub::Demo { services, seed, user } => done(console::run_demo(services, seed, user, ascii).await),
-        Sub::Sim { listen, services, seed, write_config, calm } => {
-            done(sim::run(listen, services, seed, write_config, calm).await)
+        Sub::Demo { services, seed, user, engine } => {
+            done(console::run_demo(services, seed, user, engine, read_only, ascii).await)
+        }
+        Sub::Sim { listen, services, seed, write_config, calm, engine } => {
+            done(sim::run(listen, services, seed, write_config, calm, engine).await)
         }
         Sub::Bench { apps, json, rounds, storm_secs, idle_secs } => {
             done(bench::run(apps, json, rounds, storm_secs, idle_secs).await)
@@ -83,13 +87,23 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             done(audit::run(optional_config().as_ref(), dir, verify, local, out.output).await)
         }
         Sub::AuditStress { dir, tag, count } => done(audit::stress(&dir, &tag, count)),
+        Sub::LedgerStress { remote, cache, tag, count } => done(audit::ledger_stress(&remote, &cache, &tag, count)),
         Sub::Approvals { out, all, ledger } => {
             done(approvals::list(optional_config().as_ref(), &ledger, all, out.output).await)
         }
-        Sub::Runs { out, service, env, dir, ledger } => {
+        Sub::Runs { command, out, service, env, dir, ledger } => {
             let a = runs::RunsArgs { service, env, dir, format: out.output };
-            done(runs::run(optional_config().as_ref(), &ledger, a).await)
+            // Listing reads what it can without a config; retry and terminate need its Conductor.
+            let cfg = match command {
+                None => optional_config(),
+                Some(_) => Some(load_config(file.clone(), &Connection::default(), read_only)?),
+            };
+            done(runs::run(cfg, &ledger, command, a).await)
         }
+        Sub::Conductor { command: ConductorSub::Install { dry_run, force } } => {
+            done(conductor::install(load_config(file, &conn, read_only)?, dry_run, force).await)
+        }
+        Sub::Conductor { command: bench @ ConductorSub::Bench { .. } } => done(conductor::bench(bench).await),
         Sub::Config { command } => done(match command {
             ConfigSub::Example { which } => config_cmd::example(which),
             ConfigSub::Path => config_cmd::path(file),
@@ -101,7 +115,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Sub::Doctor { .. } => done(doctor::run(&conn.overrides(file)).await),
         Sub::Askpass { prompt } => done(askpass(prompt.as_deref().unwrap_or(""))),
         cmd => {
-            let cfg = load_config(file, &conn)?;
+            let cfg = load_config(file, &conn, read_only)?;
             headless(cfg, cmd).await
         }
     }
@@ -132,6 +146,7 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<ExitCode, Failure
         Sub::Approve { id, comment, wait, .. } => ok(approvals::decide(&h, id, true, comment, Some(wait)).await),
         Sub::Reject { id, comment, .. } => ok(approvals::decide(&h, id, false, Some(comment), None).await),
         Sub::Withdraw { id, .. } => ok(approvals::withdraw(&h, id).await),
+        Sub::Worker { concurrency, .. } => ok(worker::run(&h, concurrency).await),
         Sub::Promote { service, from, to, wait, why, .. } => {
             ok(promote::run(&h, promote::PromoteArgs { service, from, to, asked: why.asked(), wait }).await)
         }
@@ -167,8 +182,10 @@ pub(crate) fn credential_failure(e: crate::client::credentials::CredentialError)
     Failure::new(e.error.kind(), e.to_string()).with_hint(e.error.hint())
 }
 
-/// Load and check configuration; errors carry file:line and what to do.
-pub fn load_config(file: Option<PathBuf>, conn: &Connection) -> Result<config::Config, Failure> {
+/// Load and check configuration (read-only when `read_only`: `--read-only`); errors carry
+/// file:line and what to do.
+pub fn load_config(file: Option<PathBuf>, conn: &Connection, read_only: bool) -> Result<config::Config, Failure> {
     let env = |k: &str| std::env::var(k).ok();
-    config::load(&conn.overrides(file), &env).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))
+    let o = Overrides { read_only, ..conn.overrides(file) };
+    config::load(&o, &env).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))
 }

@@ -1,5 +1,6 @@
 //! The commands inside commands (`rollout promote|abort|resume`, `config example|path|check`,
-//! `audit verify`), and which commands talk to Argo CD (they take the connection flags).
+//! `audit verify`, `runs retry|terminate`, `conductor install|bench`), and which commands talk
+//! to Argo CD (they take the connection flags).
 
 use clap::Subcommand;
 
@@ -64,6 +65,60 @@ pub enum AuditSub {
     Verify,
 }
 
+/// What `runs` does to one Conductor execution.
+#[derive(Debug, Subcommand)]
+pub enum RunsSub {
+    /// Run a failed (or terminated) Conductor execution again from its failed task.
+    Retry {
+        /// Execution id, as `flightdeck runs` lists it.
+        id: String,
+    },
+    /// Stop a Conductor execution in progress.
+    Terminate {
+        /// Execution id, as `flightdeck runs` lists it.
+        id: String,
+        /// Why, kept by Conductor as the execution's reason.
+        #[arg(long, default_value = "terminated from flightdeck")]
+        reason: String,
+    },
+}
+
+/// The Conductor engine's own commands.
+#[derive(Debug, Subcommand)]
+pub enum ConductorSub {
+    /// Register Flightdeck's task and workflow definitions (idempotent; shows what changes).
+    Install {
+        /// Show the plan only.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also replace workflow definitions that differ at the same version.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Measure the Conductor engine on the simulator: promotions/s with 1, 2, 4 workers,
+    /// approval → action start (p50/p99), duplicate syncs after killing workers mid-task.
+    Bench {
+        /// Promotions per throughput round.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        /// Worker counts, one throughput round each.
+        #[arg(long, value_delimiter = ',', default_values_t = [1usize, 2, 4])]
+        workers: Vec<usize>,
+        /// Tasks each worker runs at once.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Approvals timed for the approval → start figure.
+        #[arg(long, default_value_t = 50)]
+        samples: usize,
+        /// Times a worker is killed mid-task.
+        #[arg(long, default_value_t = 20)]
+        kills: usize,
+        /// One JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 impl Sub {
     /// The connection flags of a command that talks to Argo CD; `None` for the others.
     pub fn connection(&self) -> Option<&Connection> {
@@ -83,7 +138,8 @@ impl Sub {
             | Self::Promote { conn, .. }
             | Self::Withdraw { conn, .. }
             | Self::Approve { conn, .. }
-            | Self::Reject { conn, .. } => Some(conn),
+            | Self::Reject { conn, .. }
+            | Self::Worker { conn, .. } => Some(conn),
             Self::Rollout { step } => match step {
                 RolloutStep::Promote { conn, .. }
                 | RolloutStep::Abort { conn, .. }

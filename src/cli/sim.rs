@@ -20,13 +20,22 @@ pub async fn run(
     seed: u64,
     write_config: Option<PathBuf>,
     calm: bool,
+    engine: super::EngineArg,
 ) -> Result<(), Failure> {
     let opts = flightdeck_sim::SimOptions { services, seed, listen, chaos: !calm, ..Default::default() };
     let sim = flightdeck_sim::Sim::start(opts).await.map_err(|e| {
         Failure::new(ErrorKind::Unavailable, format!("cannot listen on {listen}: {e}"))
             .with_hint("pick another address with --listen")
     })?;
-    let cfg = crate::session::config_for_sim(&sim);
+    let mut cfg = crate::session::config_for_sim(&sim);
+    if engine == super::EngineArg::Conductor {
+        if let Err(f) = crate::session::conductor_for_sim(&sim, &mut cfg).await {
+            sim.shutdown().await;
+            return Err(f);
+        }
+        let url = sim.conductor().api_url();
+        errln!("flightdeck sim: Conductor at {url} (definitions installed); start a worker with `flightdeck --config FILE worker`");
+    }
     let user = super::demo::DEFAULT_USER;
     // The default identity's tokens go into the simulator's Vault; the config reads them there.
     let mine =
@@ -71,15 +80,15 @@ fn write_all(sim: &flightdeck_sim::Sim, path: &Path, cfg: &Config, mine: &Config
     let text = format!("{}\n{vault}", config::to_toml(mine));
     config::write_private(path, &text).map_err(|e| io(path, e))?;
     let shown = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()).display().to_string();
-    eprintln!("flightdeck sim: config written to {} (mode 0600)", shown(path));
-    eprintln!("  you are {}: tokens from the simulator's Vault by AppRole", super::demo::DEFAULT_USER);
-    eprintln!("  AppRole secret id in {} (mode 0600)", shown(&secret_file));
-    eprintln!("  open the console with: flightdeck --config {}", path.display());
+    errln!("flightdeck sim: config written to {} (mode 0600)", shown(path));
+    errln!("  you are {}: tokens from the simulator's Vault by AppRole", super::demo::DEFAULT_USER);
+    errln!("  AppRole secret id in {} (mode 0600)", shown(&secret_file));
+    errln!("  open the console with: flightdeck --config {}", path.display());
     // One config per demo operator, so two terminals are two people on one estate.
     for user in OPERATORS {
         let p = operator_path(path, user);
         config::write_file(&p, &as_operator(cfg.clone(), user)).map_err(|e| io(&p, e))?;
-        eprintln!("  as {user}: flightdeck --config {}", p.display());
+        errln!("  as {user}: flightdeck --config {}", p.display());
     }
     Ok(())
 }
@@ -101,4 +110,33 @@ pub(super) fn as_operator(mut cfg: config::Config, user: &str) -> config::Config
         inst.auth_source = format!("login as {user} (simulator demo user)");
     }
     cfg
+}
+
+/// A `flightdeck worker` in this process on `cfg` (the simulator's admin tokens), stopped
+/// when the returned guard drops; its lines go to the log, not the terminal.
+pub(super) async fn spawn_worker(cfg: &config::Config) -> Result<WorkerGuard, Failure> {
+    let h = super::govern::Headless::new(cfg.clone())?;
+    let handlers = super::worker::handlers(&h)?;
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let log = std::sync::Arc::new(|line: String| tracing::info!(worker = %line, "conductor task"));
+    let opts = crate::client::conductor::worker::WorkerOptions { concurrency: 8, ..Default::default() };
+    let task = tokio::spawn(async move {
+        if let Err(f) = crate::client::conductor::worker::serve(handlers, opts, rx, log).await {
+            tracing::warn!(error = %f.message, "demo worker stopped");
+        }
+    });
+    Ok(WorkerGuard { stop, task })
+}
+
+/// Stops the in-process worker when dropped.
+pub(super) struct WorkerGuard {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for WorkerGuard {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        self.task.abort();
+    }
 }

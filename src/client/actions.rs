@@ -322,6 +322,8 @@ async fn follow(
             for ev in events {
                 let app = match ev {
                     WatchEvent::Upsert(app) => app,
+                    // Another app's (or an unreadable) message: not ours to follow.
+                    WatchEvent::Unreadable(_) => continue,
                     WatchEvent::Deleted(_) => {
                         let f = Failure::new(ErrorKind::NotFound, format!("{} was deleted", key.name));
                         return fail_pending(r, pending, f);

@@ -118,7 +118,35 @@ pub async fn resolve(cfg: &mut Config, env: crate::config::argocd_cli::Env<'_>) 
         out.credentials.push(format!("{} ✓", inst.auth_source));
         out.sources.push(Some(Arc::new(VaultTokenSource { session, reference })));
     }
+    if let Some(line) = resolve_conductor(cfg, env, &mut out.vault).await? {
+        out.log.push(line);
+    }
     Ok(out)
+}
+
+/// Read the Conductor application secret into `cfg` when it lives in Vault (once, like a
+/// token), on `vault`'s session or a new one kept there; the log line, if it was read. The
+/// commands that reach Conductor but not Argo CD (`runs`, `conductor install`) call only this.
+pub async fn resolve_conductor(
+    cfg: &mut Config,
+    env: crate::config::argocd_cli::Env<'_>,
+    vault: &mut Option<Arc<VaultSession>>,
+) -> Result<Option<String>, CredentialError> {
+    let Some(crate::config::KeySecret::Vault(reference)) = cfg.conductor.as_ref().and_then(|c| c.key_secret.clone())
+    else {
+        return Ok(None);
+    };
+    let named = |error| CredentialError { instance: "conductor".into(), error };
+    let session = match vault {
+        Some(s) => s.clone(),
+        None => Arc::new(VaultSession::connect(&cfg.vault, env).await.map_err(named)?),
+    };
+    let secret = session.read(&reference).await.map_err(named)?;
+    if let Some(c) = cfg.conductor.as_mut() {
+        c.key_secret = Some(crate::config::KeySecret::Value(secret));
+    }
+    vault.get_or_insert(session);
+    Ok(Some(format!("conductor: key secret from vault {}/{} ✓", reference.mount, reference.path)))
 }
 
 /// Clients for every instance, with their token sources attached. An instance reading its

@@ -2,9 +2,13 @@
 //! talks to Argo CD and answers with `Msg`s. `spawn` never blocks the UI loop; every task
 //! has a timeout; effects sharing a `coalesce_key` are newest-wins (the older task is
 //! aborted, so a stale answer never arrives); dropping the executor aborts every task.
+//! [`Executor::finish`] ends it gracefully (quit, SIGTERM, SIGHUP): runs stop following and
+//! record that they were interrupted, and every record in flight (the trail, the ledger)
+//! gets to land before the rest is aborted.
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -14,9 +18,11 @@ use tokio::task::AbortHandle;
 use super::actions::{run_action_with, RunOptions, StepReport, FOLLOW_TIMEOUT};
 use super::argocd::watch::{supervise, WatchOptions};
 use super::argocd::{ArgoClient, GET_TRIES};
+use super::engine::conductor::ConductorEngine;
+use super::engine::conductor_run::RunTarget;
 use super::engine::Governance;
 use crate::app::{Effect, Msg};
-use crate::domain::{ConnState, ErrorKind, Failure, RunOutcome};
+use crate::domain::{ConnState, ErrorKind, Failure, RunOutcome, StepStatus};
 
 /// Extra time a run gets beyond its follow timeout (the requests before the follow).
 const RUN_MARGIN: Duration = Duration::from_secs(60);
@@ -33,7 +39,17 @@ pub struct Executor {
     follow_timeout: Duration,
     /// The policy, the engine and the trail (Argo CD RBAC only by default).
     governance: Governance,
+    /// The Conductor workflow behind each run that is one, for retry and terminate.
+    workflows: Arc<Mutex<HashMap<u64, String>>>,
+    /// Tasks that write records (runs, trail records, requests, decisions): awaited on
+    /// [`Executor::finish`] so nothing acknowledged on screen is lost on the way out.
+    durable: Vec<tokio::task::JoinHandle<()>>,
+    /// Tells running runs to stop following and record themselves as interrupted.
+    stop: tokio::sync::watch::Sender<bool>,
 }
+
+/// How long a graceful end waits for records in flight (a shared-trail push included).
+pub const FINISH_GRACE: Duration = Duration::from_secs(15);
 
 impl Executor {
     /// One client per configured instance, in configuration order (the index in this list
@@ -51,6 +67,19 @@ impl Executor {
             watch: WatchOptions::default(),
             follow_timeout: FOLLOW_TIMEOUT,
             governance: Governance::new(None, Default::default(), None),
+            workflows: Arc::default(),
+            durable: Vec::new(),
+            stop: tokio::sync::watch::channel(false).0,
+        }
+    }
+
+    /// End gracefully: runs stop following and record how far they got; records in flight
+    /// land (within `grace`); then every other task is aborted (on drop).
+    pub async fn finish(mut self, grace: Duration) {
+        self.stop.send_replace(true);
+        let durable = std::mem::take(&mut self.durable);
+        if tokio::time::timeout(grace, futures_util::future::join_all(durable)).await.is_err() {
+            tracing::warn!(grace_secs = grace.as_secs(), "records still in flight when Flightdeck stopped");
         }
     }
 
@@ -87,14 +116,27 @@ impl Executor {
             Effect::WatchInstance { instance } => Some(format!("watch/{instance}")),
             other => other.coalesce_key(),
         };
+        let durable = matches!(
+            effect,
+            Effect::RunAction { .. }
+                | Effect::Record(_)
+                | Effect::RequestApproval { .. }
+                | Effect::DecideApproval { .. }
+                | Effect::WithdrawRequest { .. }
+        );
         let Some(task) = self.task(effect) else { return };
-        let handle = tokio::spawn(task).abort_handle();
+        let join = tokio::spawn(task);
+        let handle = join.abort_handle();
         if let Some(k) = key {
             if let Some(old) = self.keyed.insert(k, handle.clone()) {
                 old.abort();
             }
         }
         self.tasks.push(handle);
+        if durable {
+            self.durable.retain(|t| !t.is_finished());
+            self.durable.push(join);
+        }
     }
 
     fn client(&self, instance: usize) -> Result<ArgoClient, Failure> {
@@ -171,10 +213,70 @@ impl Executor {
                 let client = self.client(key.instance);
                 let opts = RunOptions { wait: true, follow_timeout: self.follow_timeout };
                 let gov = self.governance.clone();
+                let mut stop = self.stop.subscribe();
+                if let Some(engine) = gov.conductor().filter(|_| ConductorEngine::runs(&action)).cloned() {
+                    // On Conductor the run is a workflow: start it (or, for an approved
+                    // request, follow the one the worker runs) and follow it in the run log.
+                    let limit = self.follow_timeout + RUN_MARGIN;
+                    let workflows = self.workflows.clone();
+                    return Some(Box::pin(async move {
+                        let t = RunTarget {
+                            service: target.service.clone(),
+                            env: target.env.clone(),
+                            app: key.name.clone(),
+                            namespace: key.namespace.clone(),
+                            instance: target.instance.clone(),
+                        };
+                        let started = match &context.request {
+                            Some(id) => Ok(id.clone()),
+                            None => engine.start_run(&user, &t, &action, &context).await,
+                        };
+                        let result = match &started {
+                            Ok(id) => {
+                                remember(&workflows, run_id, id);
+                                let e = engine.clone();
+                                let follow = run_reporting(run_id, &tx, limit, |steps| async move {
+                                    e.follow(id, limit, &mut steps.report()).await
+                                });
+                                tokio::select! {
+                                    r = follow => r,
+                                    // Flightdeck is stopping: the workflow goes on on the server.
+                                    _ = stop.wait_for(|s| *s) => Err(interrupted()),
+                                }
+                            }
+                            Err(f) => Err(f.clone()),
+                        };
+                        let outcome = match result {
+                            Ok(()) => RunOutcome::Succeeded,
+                            Err(f) => RunOutcome::Failed { message: f.message, hint: f.hint },
+                        };
+                        if started.is_err() {
+                            // Nothing started, so no worker will record it: the trail says so here.
+                            let event =
+                                crate::engine::TrailEvent::run(Utc::now(), &user, &action, target, &context, &outcome);
+                            gov.record(event).await;
+                        }
+                        let _ = tx.send(Msg::RunFinished { run_id, outcome, at: Utc::now() }).await;
+                    }));
+                }
                 Box::pin(async move {
-                    let result = match client {
-                        Ok(c) => run_reporting(&c, run_id, &key, &action, opts, &tx).await,
-                        Err(f) => Err(f),
+                    let run = async {
+                        match client {
+                            Ok(c) => {
+                                let limit = opts.follow_timeout + RUN_MARGIN;
+                                let (key, action) = (&key, &action);
+                                run_reporting(run_id, &tx, limit, |steps| async move {
+                                    run_action_with(&c, key, action, opts, &mut steps.report()).await
+                                })
+                                .await
+                            }
+                            Err(f) => Err(f),
+                        }
+                    };
+                    let result = tokio::select! {
+                        r = run => r,
+                        // Flightdeck is stopping: what was sent stays sent; say so in the trail.
+                        _ = stop.wait_for(|s| *s) => Err(interrupted()),
                     };
                     let outcome = match result {
                         Ok(()) => RunOutcome::Succeeded,
@@ -297,6 +399,50 @@ impl Executor {
                     let _ = tx.send(Msg::AppExplained { key, result, at: Utc::now() }).await;
                 })
             }
+            Effect::RetryRun { run_id, of } => {
+                let (gov, workflows, limit) =
+                    (self.governance.clone(), self.workflows.clone(), self.follow_timeout + RUN_MARGIN);
+                Box::pin(async move {
+                    let wf = workflows.lock().ok().and_then(|m| m.get(&of).cloned());
+                    let result = match (gov.conductor(), wf) {
+                        (Some(engine), Some(id)) => match engine.client().retry(&id).await {
+                            Ok(()) => {
+                                remember(&workflows, run_id, &id);
+                                run_reporting(run_id, &tx, limit, |steps| async move {
+                                    engine.follow(&id, limit, &mut steps.report()).await
+                                })
+                                .await
+                            }
+                            Err(f) => Err(f),
+                        },
+                        _ => Err(not_a_workflow(of)),
+                    };
+                    let outcome = match result {
+                        Ok(()) => RunOutcome::Succeeded,
+                        Err(f) => RunOutcome::Failed { message: f.message, hint: f.hint },
+                    };
+                    let _ = tx.send(Msg::RunFinished { run_id, outcome, at: Utc::now() }).await;
+                })
+            }
+            Effect::TerminateRun { of, user } => {
+                let (gov, workflows) = (self.governance.clone(), self.workflows.clone());
+                Box::pin(async move {
+                    let wf = workflows.lock().ok().and_then(|m| m.get(&of).cloned());
+                    let sent = match (gov.conductor(), wf) {
+                        (Some(engine), Some(id)) => {
+                            let reason = format!("terminated from the console by {}", user.username);
+                            engine.client().terminate(&id, &reason).await
+                        }
+                        _ => Err(not_a_workflow(of)),
+                    };
+                    let (label, status) = match sent {
+                        Ok(()) => ("terminate sent".to_string(), StepStatus::Done),
+                        Err(f) => (format!("terminate: {}", f.message), StepStatus::Failed),
+                    };
+                    // The run's own follow sees the workflow end and finishes the run.
+                    let _ = tx.send(Msg::RunStep { run_id: of, label, status, at: Utc::now() }).await;
+                })
+            }
             Effect::Record(event) => {
                 let gov = self.governance.clone();
                 Box::pin(async move { gov.record(*event).await })
@@ -305,6 +451,12 @@ impl Executor {
             Effect::Quit | Effect::Suspend | Effect::SetTheme { .. } | Effect::Notify(_) => return None,
         })
     }
+}
+
+/// How a run that Flightdeck stopped following ends.
+fn interrupted() -> Failure {
+    Failure::new(ErrorKind::Unavailable, "interrupted: Flightdeck stopped while this ran")
+        .with_hint("what was sent goes on in Argo CD; look at the app in the console or with `flightdeck status`")
 }
 
 /// The console's promotion plan (the overlay clone uses the estate's git credential).
@@ -333,29 +485,51 @@ async fn bounded<T>(
     let limit = client.config().request_timeout * (GET_TRIES + 1);
     match tokio::time::timeout(limit, fut).await {
         Ok(r) => r.map_err(|e| e.to_failure()),
-        Err(_) => Err(super::ClientError::Timeout { what: "request".into(), after: limit }.to_failure()),
+        Err(_) => {
+            let what = format!("request to {}", client.config().name);
+            Err(super::ClientError::Timeout { what, after: limit }.to_failure())
+        }
     }
 }
 
-/// Run an action, forwarding each step as `Msg::RunStep` as it happens. Steps go through an
-/// unbounded queue because the report callback is synchronous; a forwarder awaits the
-/// bounded UI channel, so no step is ever dropped.
-async fn run_reporting(
-    client: &ArgoClient,
-    run_id: u64,
-    key: &crate::domain::AppKey,
-    action: &crate::domain::Action,
-    opts: RunOptions,
-    tx: &mpsc::Sender<Msg>,
-) -> Result<(), Failure> {
+/// Remember that run `run_id` follows workflow `id`.
+fn remember(workflows: &Mutex<HashMap<u64, String>>, run_id: u64, id: &str) {
+    if let Ok(mut m) = workflows.lock() {
+        m.insert(run_id, id.to_string());
+    }
+}
+
+/// Retry and terminate act on Conductor workflows only.
+fn not_a_workflow(run: u64) -> Failure {
+    Failure::new(ErrorKind::Usage, format!("run #{run} is not a Conductor workflow"))
+        .with_hint("start the action again (t terminates an Argo CD operation)")
+}
+
+/// Where a run reports its steps: each lands, stamped with its time, in the queue the
+/// forwarder of [`run_reporting`] drains.
+pub struct Steps(mpsc::UnboundedSender<(StepReport, chrono::DateTime<Utc>)>);
+
+impl Steps {
+    /// The report callback the actions take.
+    pub fn report(&self) -> impl FnMut(StepReport) + Send + '_ {
+        // Stamp the time when the step happened, not when the UI channel had room.
+        move |s| {
+            let _ = self.0.send((s, Utc::now()));
+        }
+    }
+}
+
+/// Run `run` within `limit`, forwarding each step as `Msg::RunStep` as it happens. Steps go
+/// through an unbounded queue because the report callback is synchronous; a forwarder awaits
+/// the bounded UI channel, so no step is ever dropped.
+async fn run_reporting<F, Fut>(run_id: u64, tx: &mpsc::Sender<Msg>, limit: Duration, run: F) -> Result<(), Failure>
+where
+    F: FnOnce(Steps) -> Fut,
+    Fut: Future<Output = Result<(), Failure>>,
+{
     let (stx, mut srx) = mpsc::unbounded_channel::<(StepReport, chrono::DateTime<Utc>)>();
     let run = async move {
-        // Stamp the time when the step happened, not when the UI channel had room.
-        let mut report = |s: StepReport| {
-            let _ = stx.send((s, Utc::now()));
-        };
-        let limit = opts.follow_timeout + RUN_MARGIN;
-        match tokio::time::timeout(limit, run_action_with(client, key, action, opts, &mut report)).await {
+        match tokio::time::timeout(limit, run(Steps(stx))).await {
             Ok(r) => r,
             Err(_) => Err(Failure::new(ErrorKind::Timeout, format!("run took longer than {}s", limit.as_secs()))),
         }

@@ -10,7 +10,7 @@
 //!
 //! The Vault token for `auth = "token"`: `VAULT_TOKEN`, then `~/.vault-token` (as Vault's CLI).
 //! Every token read from a file or variable is trimmed and must be one line of printable text:
-//! a header value with control characters is refused (or worse, split) on the wire.
+//! vaultrs 0.8 panics on a header value with control characters.
 
 use std::path::{Path, PathBuf};
 

@@ -23,6 +23,8 @@ const ONE_CREDENTIAL: &str =
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
+    /// Every instance, Git pushes and the ledger: nothing is written.
+    read_only: Option<bool>,
     #[serde(default)]
     ui: RawUi,
     #[serde(default)]
@@ -31,6 +33,8 @@ struct RawFile {
     gitops: Option<super::gitops::RawGitops>,
     #[serde(default)]
     notify: super::notify::RawNotify,
+    engine: Option<super::conductor::RawEngine>,
+    conductor: Option<super::conductor::RawConductor>,
 }
 
 #[derive(Deserialize, Default)]
@@ -70,6 +74,9 @@ struct RawInstance {
     selector: Option<String>,
     app_namespace: Option<String>,
     timeout_secs: Option<Spanned<u64>>,
+    /// This instance only: nothing is written to it.
+    #[serde(default)]
+    read_only: bool,
 }
 
 /// Everything validation needs to point at the right place.
@@ -102,6 +109,9 @@ pub fn parse(text: &str, path: &Path, env: Env, cli_config: Option<&Path>) -> Re
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let cx = Ctx { text, path, dir, env, cli_config };
     let mut config = Config { source: Some(path.to_path_buf()), ..Config::default() };
+    if raw.read_only == Some(true) {
+        config.read_only = Some(crate::domain::ReadOnly::Config);
+    }
     let span_err = |span: Range<usize>, what: String, hint: String| cx.err(span, what, hint);
     let expand = |p: &str| cx.expand(p);
     config.vault = super::vault::settings(raw.vault.unwrap_or_default(), env, &expand, &span_err)?;
@@ -109,6 +119,7 @@ pub fn parse(text: &str, path: &Path, env: Env, cli_config: Option<&Path>) -> Re
     config.git = super::credentials::git_settings(gitops.take_credentials(), &span_err)?;
     config.gitops = super::gitops::settings(gitops, &expand, &span_err)?;
     config.notify = super::notify::settings(raw.notify, &span_err)?;
+    (config.engine, config.conductor) = super::conductor::settings(raw.engine, raw.conductor, env, &span_err)?;
     if let Some(envs) = raw.ui.envs {
         let list = envs.get_ref();
         if let Some(dup) = list.iter().enumerate().find(|(i, e)| list[..*i].contains(e)).map(|(_, e)| e) {
@@ -171,6 +182,8 @@ pub fn parse(text: &str, path: &Path, env: Env, cli_config: Option<&Path>) -> Re
         seen.insert(name, crate::domain::config_error::line_col(text, ri.name.span().start).0);
         let mut inst = instance(&cx, ri)?;
         inst.helm_tag_key = config.gitops.helm_tag_key.clone();
+        // The whole file's read-only wins over the instance's own.
+        inst.read_only = config.read_only.clone().or(inst.read_only);
         config.instances.push(inst);
     }
     Ok(config)
@@ -327,6 +340,9 @@ fn instance(cx: &Ctx, ri: RawInstance) -> Result<InstanceConfig, ConfigError> {
         }
         inst.ca_file = Some(p);
     }
+    if ri.read_only {
+        inst.read_only = Some(crate::domain::ReadOnly::Instance(inst.name.clone()));
+    }
     inst.projects = ri.projects;
     inst.selector = ri.selector.filter(|s| !s.is_empty());
     inst.app_namespace = ri.app_namespace.filter(|s| !s.is_empty());
@@ -426,11 +442,17 @@ fn token_file(cx: &Ctx, key: &Spanned<String>, p: &Path) -> Result<Secret, Confi
 
 #[derive(Serialize)]
 struct OutFile<'a> {
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    read_only: bool,
     ui: OutUi<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     gitops: Option<super::gitops::OutGitops<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     notify: Option<super::notify::OutNotify>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    engine: Option<super::conductor::OutEngine>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conductor: Option<super::conductor::OutConductor<'a>>,
     instance: Vec<OutInstance<'a>>,
 }
 
@@ -473,6 +495,8 @@ struct OutInstance<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     app_namespace: Option<&'a str>,
     timeout_secs: u64,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    read_only: bool,
 }
 
 /// The config as TOML that `parse` reads back to the same `Config`. Credentials are written
@@ -489,7 +513,11 @@ pub fn to_toml(config: &Config) -> String {
     };
     let gitops = super::gitops::OutGitops::of(&config.gitops);
     let notify = super::notify::OutNotify::of(&config.notify);
-    let body = toml::to_string(&OutFile { ui, gitops, notify, instance }).unwrap_or_else(|e| {
+    let engine = super::conductor::OutEngine::of(config.engine);
+    let conductor = config.conductor.as_ref().map(super::conductor::OutConductor::of);
+    let read_only = config.read_only.is_some();
+    let out = OutFile { read_only, ui, gitops, notify, engine, conductor, instance };
+    let body = toml::to_string(&out).unwrap_or_else(|e| {
         // Serializing plain strings, bools, ints and lists cannot fail; say so if it ever does.
         format!("# Flightdeck could not serialize this config: {e}\n")
     });
@@ -526,6 +554,7 @@ fn out_instance(i: &InstanceConfig) -> OutInstance<'_> {
         selector: i.selector.as_deref(),
         app_namespace: i.app_namespace.as_deref(),
         timeout_secs: i.request_timeout.as_secs().max(1),
+        read_only: matches!(i.read_only, Some(crate::domain::ReadOnly::Instance(_))),
     }
 }
 

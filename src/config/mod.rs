@@ -3,6 +3,7 @@
 //! Everything is checked before the terminal is touched.
 
 pub mod argocd_cli;
+pub mod conductor;
 pub mod credentials;
 mod discover;
 mod file;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 pub use crate::domain::config_error::ConfigError;
 use crate::domain::mapping::Mapping;
+pub use conductor::{ConductorSettings, EngineKind, KeySecret};
 pub use discover::{default_config_path, load, load_from, Overrides, EXAMPLE, EXAMPLE_FILE};
 pub use file::{to_toml, write_file, write_private};
 pub use gitops::{GitopsSettings, SigningConfig};
@@ -68,6 +70,9 @@ pub struct InstanceConfig {
     /// (masked, before raw mode) and fills `Auth::Login`; headless commands without a terminal
     /// refuse (see `cli::prompt`).
     pub password_prompt: bool,
+    /// Nothing may be written to this instance (the session's read-only mode, or its own
+    /// `read_only = true`); the client's write check refuses (`client::writes`).
+    pub read_only: Option<crate::domain::ReadOnly>,
 }
 
 impl InstanceConfig {
@@ -89,6 +94,7 @@ impl InstanceConfig {
             helm_tag_key: None,
             vault: None,
             password_prompt: false,
+            read_only: None,
         }
     }
 }
@@ -118,6 +124,13 @@ pub struct Config {
     pub gitops: GitopsSettings,
     /// `[notify]`: the bell and desktop notifications, and on which events.
     pub notify: crate::domain::notify::NotifySettings,
+    /// `[engine] kind`: where requests, decisions and runs live.
+    pub engine: EngineKind,
+    /// `[conductor]`: how to reach Conductor (required when `engine` is Conductor).
+    pub conductor: Option<ConductorSettings>,
+    /// The whole session is read-only (`--read-only`, `FLIGHTDECK_READ_ONLY`, or `read_only`
+    /// at the top of the config file): no instance, no push, no ledger record is written.
+    pub read_only: Option<crate::domain::ReadOnly>,
 }
 
 impl Default for Config {
@@ -134,6 +147,19 @@ impl Default for Config {
             git: credentials::GitCredentials::default(),
             gitops: GitopsSettings::default(),
             notify: crate::domain::notify::NotifySettings::default(),
+            engine: EngineKind::default(),
+            conductor: None,
+            read_only: None,
+        }
+    }
+}
+
+impl Config {
+    /// Make the whole session read-only because of `cause` (the one its refusals name).
+    pub fn set_read_only(&mut self, cause: crate::domain::ReadOnly) {
+        self.read_only = Some(cause.clone());
+        for i in &mut self.instances {
+            i.read_only = Some(cause.clone());
         }
     }
 }

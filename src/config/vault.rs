@@ -1,7 +1,7 @@
 //! The `[vault]` section and per-instance Vault references (`vault = "secret/argocd/prod#token"`).
 //! Settings follow Vault's own CLI: a key in the file wins, else `VAULT_ADDR`, `VAULT_NAMESPACE`,
-//! `VAULT_CACERT`, `VAULT_SKIP_VERIFY` (empty = false, as the CLI parses it — some client
-//! libraries disable verification on an empty value), else the CLI's defaults.
+//! `VAULT_CACERT`, `VAULT_SKIP_VERIFY` (empty = false, as the CLI parses it — NOT vaultrs's
+//! "anything but 0/f/false disables verification"), else the CLI's defaults.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,7 +15,7 @@ use super::Secret;
 pub const DEFAULT_VAULT_ADDR: &str = "https://127.0.0.1:8200";
 /// Where a pod's service-account token is mounted.
 pub const K8S_JWT_FILE: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
-/// A hung Vault must not hang start-up.
+/// vaultrs has no default timeout; a hung Vault must not hang start-up.
 pub const VAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A KV v2 secret field: mount, path inside the mount, key in the secret's map.

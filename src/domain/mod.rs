@@ -17,6 +17,7 @@ pub mod model;
 pub mod notify;
 pub mod policy;
 pub mod promotion;
+pub mod read_only;
 pub mod run;
 pub mod sanitize;
 
@@ -28,4 +29,5 @@ pub use detail::{
 pub use failure::{ErrorKind, Failure};
 pub use loadable::Loadable;
 pub use model::{ConnState, InstanceState, Model, ServiceRow, UserInfo};
+pub use read_only::ReadOnly;
 pub use run::{Action, Promotion, Run, RunContext, RunOutcome, Step, StepStatus, SyncPolicy};

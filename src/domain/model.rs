@@ -17,6 +17,9 @@ pub enum ConnState {
     /// The stream dropped; reconnecting (with the last error and attempt count). `since` is
     /// when it first dropped: what was shown is true up to then, and stale after.
     Reconnecting { attempt: u32, error: String, since: DateTime<Utc> },
+    /// The server answers, but with errors (5xx, 429): retrying with backoff; stale since
+    /// `since` as when reconnecting.
+    Degraded { attempt: u32, error: String, since: DateTime<Utc> },
     /// Stopped retrying: credentials refused, or configuration wrong.
     Failed(Failure),
 }
@@ -45,6 +48,10 @@ pub struct InstanceState {
     /// Since when what this instance's cells show may no longer be true (its stream dropped
     /// or stopped); `None` while live or before anything was listed.
     pub stale_since: Option<DateTime<Utc>>,
+    /// Nothing may be written to this instance (read-only mode, or its own `read_only`).
+    pub read_only: Option<super::ReadOnly>,
+    /// Apps the server sent that could not be read, named with why (skipped, not shown).
+    pub unreadable: Vec<String>,
 }
 
 /// One row of the matrix: a service and its deployment per environment column.
@@ -310,6 +317,9 @@ pub struct Model {
     pub logs: Option<super::logs::LogView>,
     /// `[notify]`: when and how the user is told of what happened while they looked away.
     pub notify: super::notify::NotifySettings,
+    /// The whole session is read-only: no action, push or ledger record (approve, reject,
+    /// withdraw) is sent; the header says so and the action keys are greyed.
+    pub read_only: Option<super::ReadOnly>,
 }
 
 /// Widest version a matrix cell shows (wider ones are truncated).

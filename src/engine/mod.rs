@@ -5,6 +5,7 @@
 //! headless commands share ([`governance`]), the one shape of the audit trail ([`trail`]),
 //! how a request is shown to a user ([`view`]) and what `flightdeck runs` lists ([`runs`]). Implementations live in `client::engine`.
 
+pub mod conductor;
 pub mod governance;
 pub mod payload;
 pub mod records;

@@ -81,6 +81,8 @@ fn instance(env: &str) -> InstanceState {
         // `panes::runlog` tests on their own.
         credential: None,
         stale_since: None,
+        read_only: None,
+        unreadable: Vec::new(),
     }
 }
 

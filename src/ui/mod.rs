@@ -109,7 +109,7 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
                     [(&[C::Down, C::Up], "resource"), (&[C::PageDown, C::PageUp], "scroll"), (&[C::Back], "back")];
                 panes::hints::draw_keys(buf, areas.bottom, &ui.keymap, &items, theme)
             }
-            _ => panes::hints::draw(buf, areas.bottom, &ui.keymap, theme),
+            _ => panes::hints::draw(buf, areas.bottom, &ui.keymap, theme, panes::header::writes_off_here(model)),
         }
     }
     match &model.mode {

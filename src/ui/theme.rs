@@ -90,16 +90,20 @@ struct Layers {
 impl Theme {
     /// A built-in preset by name ("default", "light", "mono") or a path to a theme file.
     pub fn load(name_or_path: &str, depth: ColorDepth) -> Result<Theme, String> {
-        let layers = if let Some(text) = preset(name_or_path) {
-            layers_of(name_or_path, text, 0)?
-        } else {
-            let text = std::fs::read_to_string(name_or_path).map_err(|e| {
-                let names: Vec<_> = PRESETS.iter().map(|(n, _)| *n).collect();
-                format!("theme {name_or_path:?}: not a preset ({}) and not readable: {e}", names.join(", "))
-            })?;
-            layers_of(name_or_path, &text, 0)?
-        };
-        Self::resolve(&layers, depth).map_err(|e| format!("theme {name_or_path}: {e}"))
+        if let Some(text) = preset(name_or_path) {
+            return Self::parse(name_or_path, text, depth);
+        }
+        let text = std::fs::read_to_string(name_or_path).map_err(|e| {
+            let names: Vec<_> = PRESETS.iter().map(|(n, _)| *n).collect();
+            format!("theme {name_or_path:?}: not a preset ({}) and not readable: {e}", names.join(", "))
+        })?;
+        Self::parse(name_or_path, &text, depth)
+    }
+
+    /// A theme file's text (`origin` names it in errors), resolved for `depth`.
+    pub fn parse(origin: &str, text: &str, depth: ColorDepth) -> Result<Theme, String> {
+        let layers = layers_of(origin, text, 0)?;
+        Self::resolve(&layers, depth).map_err(|e| format!("theme {origin}: {e}"))
     }
 
     /// NO_COLOR → NoColor; COLORTERM truecolor/24bit → TrueColor; TERM *-256color → Ansi256;

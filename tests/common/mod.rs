@@ -9,6 +9,18 @@ use std::path::{Path, PathBuf};
 use flightdeck::config::{self, Config};
 use flightdeck_sim::{Sim, SimClock, SimOptions};
 
+/// A small deterministic xorshift, so a failure of a randomised test can be replayed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
 /// A calm simulator with a manual clock: nothing happens unless the test advances time.
 pub async fn calm_sim(services: usize) -> Sim {
     Sim::start(SimOptions { services, chaos: false, clock: SimClock::Manual, ..Default::default() })
@@ -169,4 +181,29 @@ pub async fn estate(services: usize) -> (flightdeck_sim::Sim, tempfile::TempDir,
     names.sort();
     let service = service_of(&names[0], "dev");
     (sim, home, cfg, service)
+}
+
+/// Poll simulated Conductor execution `id` until `done` holds (a real deadline, no sleep
+/// waits a result out); the execution as `GET /api/workflow/{id}` shows it.
+pub async fn wait_for_workflow(
+    sim: &Sim,
+    id: &str,
+    what: &str,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let wf = sim.conductor().workflow_json(id).expect("execution exists");
+        if done(&wf) {
+            return wf;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{what}: {wf:#}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// The latest task of execution `wf` with reference name `reference` (null when none).
+pub fn workflow_task<'a>(wf: &'a serde_json::Value, reference: &str) -> &'a serde_json::Value {
+    static NULL: serde_json::Value = serde_json::Value::Null;
+    wf["tasks"].as_array().and_then(|ts| ts.iter().rev().find(|t| t["referenceTaskName"] == reference)).unwrap_or(&NULL)
 }

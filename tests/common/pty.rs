@@ -157,6 +157,16 @@ impl Pty {
         assert_eq!(rc, 0, "kill failed");
     }
 
+    /// Resize the terminal (the program gets SIGWINCH), as a window manager does.
+    pub fn resize(&self, cols: u16, rows: u16) {
+        self._master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("resize the pty");
+    }
+
+    /// The program's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().expect("child pid")
+    }
+
     pub fn raw_contains(&self, needle: &[u8]) -> bool {
         self.raw.windows(needle.len()).any(|w| w == needle)
     }

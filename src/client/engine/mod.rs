@@ -4,6 +4,8 @@
 //! console's executor and every headless command call (policy, requests, decisions, the
 //! trail).
 
+pub mod conductor;
+pub mod conductor_run;
 mod decisions;
 pub mod embedded;
 pub mod governance;

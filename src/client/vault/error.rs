@@ -1,6 +1,9 @@
 //! Typed Vault errors with what to do about each. Vault answers 403 both for a bad or expired
-//! token and for a policy denial; only the body tells them apart (see `classify`).
-//! Messages from the server are sanitized; no variant ever holds a secret.
+//! token and for a policy denial; only the body tells them apart (see `classify`). Every
+//! vaultrs error is mapped in one place, `from_vaultrs`. Messages from the server are
+//! sanitized; no variant ever holds a secret (nor a body that might be one).
+
+use vaultrs::error::ClientError;
 
 use crate::domain::sanitize::clean;
 use crate::domain::ErrorKind;
@@ -63,14 +66,34 @@ impl VaultError {
     }
 }
 
-/// A failed answer (`{"errors":[…]}`) to `path` with HTTP status `code`.
-pub(crate) fn from_status(code: u16, body: &[u8], path: &str) -> VaultError {
-    let errors: Vec<String> = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
+/// THE mapping of a vaultrs error for a request to `path` (no query) into ours: every Vault
+/// call, vaultrs's own API functions and our lenient endpoints alike, ends here.
+pub(crate) fn from_vaultrs(e: ClientError, path: &str) -> VaultError {
+    use rustify::errors::ClientError as Rest;
+    match e {
+        ClientError::APIError { code, errors } => classify(code, &errors, path),
+        ClientError::RestClientError { source } => match source {
+            // A failed status whose body is not `{"errors":[…]}`: a redirect, a sealed health.
+            Rest::ServerResponseError { code, content } => classify(code, &errors_in(content.as_deref()), path),
+            Rest::RequestError { source, .. } | Rest::ResponseError { source } => unreachable(&source),
+            // `content` is the body, perhaps a secret: never kept.
+            Rest::ResponseParseError { source, .. } => decode_error(path, source.downcast_ref()),
+            other => VaultError::Config(clean(&error_chain(&other))),
+        },
+        ClientError::JsonParseError { source } => decode_error(path, Some(&source)),
+        // vaultrs 0.8 returns it only when a login or renewal answer has no `auth`.
+        ClientError::ResponseEmptyError => api_200(path, "the answer has no auth block"),
+        ClientError::ResponseDataEmptyError => api_200(path, "the answer has no data"),
+        other => VaultError::Config(clean(&error_chain(&other))),
+    }
+}
+
+/// The `errors` of a failed answer's body, if it has any.
+fn errors_in(body: Option<&str>) -> Vec<String> {
+    body.and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
         .and_then(|v| v.get("errors").cloned())
         .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default();
-    classify(code, &errors, path.split('?').next().unwrap_or(path).to_string())
+        .unwrap_or_default()
 }
 
 /// Vault answers 403 for a bad token and for a policy denial alike; the body tells them apart.
@@ -79,7 +102,8 @@ pub(crate) fn from_status(code: u16, body: &[u8], path: &str) -> VaultError {
 /// permission denied … invalid token" (`shared/reference/vault/examples/`) but OpenBao's bare
 /// "permission denied" (observed from OpenBao 2.7; `fetchACLTokenEntryAndEntity` returns
 /// `logical.ErrPermissionDenied` unwrapped).
-fn classify(code: u16, errors: &[String], path: String) -> VaultError {
+fn classify(code: u16, errors: &[String], path: &str) -> VaultError {
+    let path = path.split('?').next().unwrap_or(path).to_string();
     let text = errors.join("; ");
     match code {
         300..=399 => VaultError::Redirect { code },
@@ -87,6 +111,7 @@ fn classify(code: u16, errors: &[String], path: String) -> VaultError {
             VaultError::InvalidToken { path }
         }
         403 => VaultError::PolicyDenied { path },
+        // Also a KV v2 version that does not exist: 404 `{"errors":[]}`.
         404 => VaultError::NotFound { path: path.replacen("/data/", "/", 1) },
         503 if text.is_empty() || text.contains("sealed") => VaultError::Sealed,
         _ => VaultError::Api { code, path, message: clean(&text) },
@@ -94,18 +119,26 @@ fn classify(code: u16, errors: &[String], path: String) -> VaultError {
 }
 
 /// A request that got no answer (connect, TLS, timeout, a broken body).
-pub(crate) fn from_transport(e: &reqwest::Error) -> VaultError {
-    if e.is_timeout() {
+fn unreachable(e: &anyhow::Error) -> VaultError {
+    if super::http::timed_out(e) {
         return VaultError::Unreachable("timed out".into());
     }
-    VaultError::Unreachable(clean(&error_chain(e)))
+    let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+    VaultError::Unreachable(clean(&chain.join(": ")))
 }
 
 /// A 2xx answer that is not the JSON expected. serde's message can quote the value it choked
 /// on (a secret, perhaps), so only where it failed is kept.
-pub(crate) fn decode_error(code: u16, path: &str, e: &serde_json::Error) -> VaultError {
-    let message = format!("unexpected answer ({:?} error at line {} column {})", e.classify(), e.line(), e.column());
-    VaultError::Api { code, path: path.split('?').next().unwrap_or(path).to_string(), message }
+pub(super) fn decode_error(path: &str, e: Option<&serde_json::Error>) -> VaultError {
+    let message = match e {
+        Some(e) => format!("unexpected answer ({:?} error at line {} column {})", e.classify(), e.line(), e.column()),
+        None => "unexpected answer".into(),
+    };
+    api_200(path, &message)
+}
+
+fn api_200(path: &str, message: &str) -> VaultError {
+    VaultError::Api { code: 200, path: path.to_string(), message: message.to_string() }
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -121,6 +154,20 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustify::errors::ClientError as Rest;
+
+    /// `body` answered with status `code`, handed over both ways vaultrs does: parsed
+    /// (`APIError`) where the body is `{"errors":[…]}`, raw (`ServerResponseError`) always;
+    /// both must map alike.
+    fn from_status(code: u16, body: &[u8], path: &str) -> VaultError {
+        let content = String::from_utf8(body.to_vec()).ok();
+        let raw =
+            from_vaultrs(ClientError::RestClientError { source: Rest::ServerResponseError { code, content } }, path);
+        if let Ok(e) = serde_json::from_slice::<vaultrs::api::EndpointError>(body) {
+            assert_eq!(from_vaultrs(ClientError::APIError { code, errors: e.errors }, path), raw);
+        }
+        raw
+    }
 
     /// The 403 bodies of Vault (reference examples) and OpenBao (observed) tell a bad token
     /// from a policy denial.
@@ -138,5 +185,26 @@ mod tests {
         );
         assert_eq!(from_status(503, br#"{"errors":["Vault is sealed"]}"#, "x"), VaultError::Sealed);
         assert_eq!(from_status(307, b"", "x"), VaultError::Redirect { code: 307 });
+    }
+
+    /// A 2xx body that does not parse may be a secret: the error says where parsing failed,
+    /// never what it read.
+    #[test]
+    fn an_unparsable_answer_never_quotes_the_body() {
+        let body = r#"{"data":{"token":"x"},"metadata":"s3cret-value"}"#;
+        let cause = serde_json::from_str::<vaultrs::api::kv2::responses::ReadSecretResponse>(body)
+            .expect_err("metadata is not an object");
+        // serde's own message quotes the value; ours must not.
+        assert!(cause.to_string().contains("s3cret"), "{cause}");
+        let e = from_vaultrs(
+            ClientError::RestClientError {
+                source: Rest::ResponseParseError { source: cause.into(), content: Some(body.into()) },
+            },
+            "secret/data/x",
+        );
+        let VaultError::Api { code: 200, path, message } = &e else { panic!("{e:?}") };
+        assert_eq!(path, "secret/data/x");
+        assert!(message.starts_with("unexpected answer (Data error at line 1 column"), "{message}");
+        assert!(!format!("{e} {e:?}").contains("s3cret"), "{e:?}");
     }
 }

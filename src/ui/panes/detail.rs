@@ -131,10 +131,14 @@ fn status_line(ui: &Ui, dep: &Deployment, app: Option<&AppDetail>) -> Line<'stat
         None => (dep.health, dep.sync, dep.revision.as_str(), dep.auto_sync),
     };
     let dim = t.style(Role::Dim);
+    // A state Flightdeck does not know is shown as the server said it.
+    let unknown = crate::domain::Health::Unknown;
+    let hword = if health == unknown { dep.health_word() } else { health.as_str() };
+    let sword = if sync == crate::domain::SyncStatus::Unknown { dep.sync_word() } else { sync.as_str() };
     let mut spans = vec![
-        Span::styled(format!("{} {}", health_glyph(health), health.as_str()), t.style(health_role(health))),
+        Span::styled(format!("{} {hword}", health_glyph(health)), t.style(health_role(health))),
         Span::styled(" · ", dim),
-        Span::styled(format!("{} {}", sync_glyph(sync), sync.as_str()), t.style(sync_role(sync))),
+        Span::styled(format!("{} {sword}", sync_glyph(sync)), t.style(sync_role(sync))),
         Span::styled(" · ", dim),
         Span::raw(format!("{} · rev {}", dep.version(), short_revision(rev))),
         Span::styled(" · ", dim),

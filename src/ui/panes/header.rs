@@ -1,8 +1,8 @@
 //! The one-line header: counts of instances, services, degraded and out-of-sync apps and
 //! approvals waiting, the connection state of each instance (with how long its data has been
 //! stale), where governance stands (no Flightdeck policy, or a policy that cannot be read),
-//! and who you are. Segments get terser and fall away by importance when the terminal is
-//! narrow; who you are goes last.
+//! read-only mode, and who you are. Segments get terser and fall away by importance when the
+//! terminal is narrow; who you are goes last.
 
 use std::collections::HashSet;
 
@@ -83,6 +83,10 @@ fn build(model: &Model, theme: &Theme, level: Level) -> (Vec<Span<'static>>, Vec
     let dim = theme.style(Role::Dim);
     let sep = || Span::styled(" · ", dim);
     let mut left = vec![Span::styled(" Flightdeck", theme.style(Role::Title))];
+    if let Some(text) = read_only_segment(model) {
+        // Never dropped when narrow: an operator must know their keys do nothing.
+        left.extend([sep(), Span::styled(text, theme.style(Role::Warning))]);
+    }
     let header = theme.style(Role::Header);
     if level.instances {
         let n = model.instances.len();
@@ -130,6 +134,21 @@ fn build(model: &Model, theme: &Theme, level: Level) -> (Vec<Span<'static>>, Vec
     (left, right)
 }
 
+/// `read-only` for the whole session, `read-only: prod` for read-only instances.
+fn read_only_segment(model: &Model) -> Option<String> {
+    if model.read_only.is_some() {
+        return Some("read-only".into());
+    }
+    let names: Vec<&str> = model.instances.iter().filter(|i| i.read_only.is_some()).map(|i| i.name.as_str()).collect();
+    (!names.is_empty()).then(|| format!("read-only: {}", names.join(", ")))
+}
+
+/// Whether the selected cell can be written to (for greying the action keys).
+pub fn writes_off_here(model: &Model) -> bool {
+    model.read_only.is_some()
+        || model.selected_key().and_then(|k| model.instances.get(k.instance)).is_some_and(|i| i.read_only.is_some())
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
@@ -171,6 +190,8 @@ fn conn_spans(model: &Model, inst: &InstanceState, theme: &Theme, long: bool) ->
             ("◌", format!(" reconnecting ({attempt})"), theme.style(Role::Warning))
         }
         ConnState::Reconnecting { .. } => ("◌", String::new(), theme.style(Role::Warning)),
+        ConnState::Degraded { .. } if long => ("◐", " degraded".to_string(), theme.style(Role::Warning)),
+        ConnState::Degraded { .. } => ("◐", String::new(), theme.style(Role::Warning)),
         ConnState::Failed(f) if long => {
             ("✖", format!(" failed: {}", truncate(&f.message, 24)), theme.style(Role::Error))
         }

@@ -1,5 +1,6 @@
 //! The hint bar, generated from the effective keymap (`Keymap::hints`): `s sync  r rollback
 //! …  ? help  q quit`. Help and quit stay at the end; what does not fit gives way to `…`.
+//! In read-only mode the keys of commands that write are greyed.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -9,7 +10,8 @@ use crate::app::{Command, KeyContext, Keymap};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::width;
 
-pub fn draw(buf: &mut Buffer, area: Rect, keymap: &Keymap, theme: &Theme) {
+/// `read_only`: the keys of commands that write are greyed (pressing one says why).
+pub fn draw(buf: &mut Buffer, area: Rect, keymap: &Keymap, theme: &Theme, read_only: bool) {
     let items = items(keymap);
     let cells = usize::from(area.width);
     let item_w = |(k, l): &(String, &str)| width(k) + 1 + width(l) + 2;
@@ -29,7 +31,15 @@ pub fn draw(buf: &mut Buffer, area: Rect, keymap: &Keymap, theme: &Theme) {
         shown.push(item);
     }
     let key = theme.style(Role::Key);
-    let item_spans = |(k, l): (String, &str)| [Span::styled(k, key), Span::raw(format!(" {l}  "))];
+    let dim = theme.style(Role::Dim);
+    let greyed = |l: &str| read_only && keymap.hints().any(|b| b.command.hint() == l && b.command.writes());
+    let item_spans = |(k, l): (String, &str)| {
+        if greyed(l) {
+            [Span::styled(k, dim), Span::styled(format!(" {l}  "), dim)]
+        } else {
+            [Span::styled(k, key), Span::raw(format!(" {l}  "))]
+        }
+    };
     let mut spans = vec![Span::raw(" ")];
     spans.extend(shown.into_iter().flat_map(item_spans));
     if cut {

@@ -223,7 +223,7 @@ fn cell_spans(
     let hs = theme.style(health_role(d.health));
     let mut spans = vec![Span::styled(format!("{} ", health_glyph(d.health)), hs)];
     if cols.health_word {
-        spans.push(Span::styled(pad(d.health.as_str(), HEALTH_WORD_CELLS), hs));
+        spans.push(Span::styled(pad(d.health_word(), HEALTH_WORD_CELLS), hs));
     }
     spans.push(Span::raw(format!("{} ", pad(&d.version(), w.version))));
     let running = matches!(d.operation, Some(OpPhase::Running | OpPhase::Terminating));
@@ -238,7 +238,7 @@ fn cell_spans(
     spans.push(if pinned { Span::styled(glyphs::PINNED, theme.style(Role::Pinned)) } else { Span::raw(" ") });
     if cols.sync_word {
         let word =
-            if d.sync == SyncStatus::Synced { String::new() } else { truncate(d.sync.as_str(), SYNC_WORD_CELLS - 1) };
+            if d.sync == SyncStatus::Synced { String::new() } else { truncate(d.sync_word(), SYNC_WORD_CELLS - 1) };
         spans.push(Span::styled(format!(" {}", pad(&word, SYNC_WORD_CELLS - 1)), theme.style(sync_role(d.sync))));
     }
     spans
