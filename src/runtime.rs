@@ -331,6 +331,9 @@ where
                     if let Some(key) = key_from(k) { pending.push(Msg::Key(key)); }
                 }
                 Some(Ok(Input::Term(Event::Resize(w, h)))) => {
+                    // After a storm of resizes an event can carry a size already gone: the
+                    // terminal's size now is the truth (the event's when it cannot be read).
+                    let (w, h) = surface.size().unwrap_or((w, h));
                     pending.push(Msg::Resize { width: w, height: h, page_rows: ui::matrix_page_rows(w, h) });
                 }
                 Some(Ok(Input::Term(_))) => {}
