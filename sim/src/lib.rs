@@ -564,17 +564,24 @@ impl Sim {
 
     pub async fn shutdown(self) {
         self.sweeper.abort();
-        for slot in &self.shared.slots {
-            lock(&slot.inst).drop_watchers();
-        }
         if let Some(t) = &self.ticker {
             t.abort();
         }
+        // Stop accepting first, then end every stream: a client reconnecting in between
+        // would otherwise register a watch nothing ends (connection tasks outlive the
+        // server's), and its keep-alives would look live for ever.
         self.stop.notify_one();
+        let drop_all = |shared: &Shared| {
+            for slot in &shared.slots {
+                lock(&slot.inst).drop_watchers();
+            }
+        };
+        drop_all(&self.shared);
         let mut server = self.server;
         if tokio::time::timeout(Duration::from_secs(5), &mut server).await.is_err() {
             server.abort();
         }
+        drop_all(&self.shared);
     }
 }
 
