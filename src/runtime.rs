@@ -130,7 +130,12 @@ pub fn key_from(ev: KeyEvent) -> Option<Key> {
 pub enum Input {
     Term(Event),
     Stop,
+    /// Something the update should hear that no effect asked for (the demo's operators).
+    Msg(Box<Msg>),
 }
+
+/// Messages from outside the client layer, merged into the loop's input.
+pub type Extra = std::pin::Pin<Box<dyn Stream<Item = Msg> + Send>>;
 
 /// Whether the loop goes on after a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,10 +155,17 @@ pub trait Surface {
     fn suspend(&mut self) -> anyhow::Result<()> {
         Ok(())
     }
+    /// Write a notification's escape text (a bell, OSC 9/777) between frames; nothing to do
+    /// off a terminal.
+    fn notify(&mut self, _escape: &str) -> io::Result<()> {
+        Ok(())
+    }
     /// Told after every frame; `Flow::Stop` ends the loop.
     fn drawn(&mut self, _model: &Model) -> Flow {
         Flow::Continue
     }
+    /// The loop ended: give the terminal back now, before the last records are written.
+    fn release(&mut self) {}
 }
 
 /// The real terminal: raw mode and alternate screen held by the guard, synchronized output.
@@ -175,7 +187,18 @@ impl Surface for Tty {
     fn suspend(&mut self) -> anyhow::Result<()> {
         suspend(&mut self.guard, &mut self.term)
     }
+    fn notify(&mut self, escape: &str) -> io::Result<()> {
+        // Outside a frame, so the sequence never lands inside synchronized output.
+        let out = self.term.backend_mut();
+        out.write_all(escape.as_bytes())?;
+        out.flush()
+    }
+
+    fn release(&mut self) {
+        self.guard.release();
+    }
     fn drawn(&mut self, model: &Model) -> Flow {
+        test_panic::after_frame();
         if !self.first_full_frame_logged && model.instances.iter().all(|i| i.last_update.is_some()) {
             self.first_full_frame_logged = true;
             let ms = self.started.elapsed().as_secs_f64() * 1000.0;
@@ -198,6 +221,7 @@ pub async fn run(
     clients: Vec<ArgoClient>,
     governance: Governance,
     started: std::time::Instant,
+    extra: Option<Extra>,
 ) -> anyhow::Result<()> {
     install_panic_hook();
     let guard = TerminalGuard::enter().context("cannot set up the terminal (is stdout a terminal?)")?;
@@ -209,7 +233,8 @@ pub async fn run(
     let events =
         EventStream::new().map(|r| r.map(Input::Term)).chain(futures_util::stream::once(async { Ok(Input::Stop) }));
     let signals = futures_util::stream::select(on_signal(SignalKind::terminate())?, on_signal(SignalKind::hangup())?);
-    let input = Box::pin(futures_util::stream::select(events, signals));
+    let extra = extra.unwrap_or_else(|| Box::pin(futures_util::stream::pending())).map(|m| Ok(Input::Msg(Box::new(m))));
+    let input = Box::pin(futures_util::stream::select(futures_util::stream::select(events, signals), extra));
     drive(model, &ui, clients, governance, &mut tty, input).await?;
     // The guard (inside `tty`) restores the terminal when dropped.
     drop(tty);
@@ -233,13 +258,17 @@ where
 {
     let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_DEPTH);
     let mut executor = Executor::new(clients, tx).with_governance(governance);
-    let keymap: &Keymap = &ui.keymap;
+    // The theme can change at run time (`:theme`); everything else of the view stays.
+    let mut ui = ui.clone();
+    let keymap: Keymap = ui.keymap.clone();
+    let keymap = &keymap;
     let (width, height) = surface.size()?;
     let mut pending = vec![Msg::Resize { width, height, page_rows: ui::matrix_page_rows(width, height) }];
     for fx in app::init(&mut model) {
         executor.spawn(fx);
     }
     let mut dirty = true;
+    let mut theme_news = Vec::new();
     let mut next_frame = Instant::now();
     let mut tick = tokio::time::interval(TICK_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -257,9 +286,30 @@ where
                         surface.suspend()?;
                         dirty = true;
                     }
+                    Effect::Notify(notice) => {
+                        let text = crate::domain::notify::escape(&notice, &model.notify);
+                        if !text.is_empty() {
+                            surface.notify(&text)?;
+                        }
+                    }
+                    Effect::SetTheme { name } => {
+                        let error = match ui::theme::Theme::load(&name, ui.theme.depth) {
+                            Ok(t) => {
+                                ui.theme = t;
+                                None
+                            }
+                            Err(e) => Some(e),
+                        };
+                        theme_news.push(Msg::ThemeChanged { name, error });
+                    }
                     other => executor.spawn(other),
                 }
             }
+        }
+        // A theme switch is told at once (and the new theme drawn).
+        for msg in theme_news.drain(..) {
+            app::update(&mut model, msg, keymap);
+            dirty = true;
         }
         if model.quit {
             break;
@@ -267,7 +317,7 @@ where
         let now = Instant::now();
         if dirty && now >= next_frame {
             app::update(&mut model, Msg::Tick(Utc::now()), keymap);
-            surface.draw(&model, ui)?;
+            surface.draw(&model, &ui)?;
             dirty = false;
             next_frame = now + FRAME_EVERY;
             if surface.drawn(&model) == Flow::Stop {
@@ -281,9 +331,13 @@ where
                     if let Some(key) = key_from(k) { pending.push(Msg::Key(key)); }
                 }
                 Some(Ok(Input::Term(Event::Resize(w, h)))) => {
+                    // After a storm of resizes an event can carry a size already gone: the
+                    // terminal's size now is the truth (the event's when it cannot be read).
+                    let (w, h) = surface.size().unwrap_or((w, h));
                     pending.push(Msg::Resize { width: w, height: h, page_rows: ui::matrix_page_rows(w, h) });
                 }
                 Some(Ok(Input::Term(_))) => {}
+                Some(Ok(Input::Msg(m))) => pending.push(*m),
                 Some(Ok(Input::Stop)) | None => break,
                 Some(Err(e)) => return Err(e).context("reading terminal input"),
             },
@@ -300,7 +354,10 @@ where
             _ = tick.tick(), if animating => { pending.push(Msg::Tick(Utc::now())); }
         }
     }
-    drop(executor);
+    // Quit, SIGTERM or SIGHUP: the terminal first, then the records still in flight (a run
+    // stops following and records that it was interrupted; trail and ledger writes land).
+    surface.release();
+    executor.finish(crate::client::executor::FINISH_GRACE).await;
     Ok(model)
 }
 
@@ -309,6 +366,8 @@ fn needs_tick(model: &Model) -> bool {
     use crate::domain::{ConnState, RunOutcome};
     model.runs.iter().any(|r| r.outcome == RunOutcome::Running)
         || model.instances.iter().any(|i| !matches!(i.conn, ConnState::Live | ConnState::Failed(_)))
+        // Stale cells show their age.
+        || model.instances.iter().any(|i| i.stale_since.is_some())
         || model.detail.as_ref().is_some_and(|d| d.app.is_loading())
 }
 
@@ -320,6 +379,21 @@ pub fn draw<W: Write>(term: &mut Terminal<CrosstermBackend<W>>, model: &Model, u
     let res = term.draw(|f| ui::draw(f, model, ui)).map(|_| ());
     execute!(term.backend_mut(), terminal::EndSynchronizedUpdate)?;
     res
+}
+
+/// A panic on demand, to prove the terminal is restored and no secret printed when the
+/// console crashes: `FLIGHTDECK_TEST_PANIC=1` panics after the first frame. Compiled into
+/// debug builds only (what `cargo test` runs); a release build has no such switch.
+mod test_panic {
+    #[cfg(debug_assertions)]
+    pub fn after_frame() {
+        if std::env::var_os("FLIGHTDECK_TEST_PANIC").is_some_and(|v| v == "1") {
+            panic!("FLIGHTDECK_TEST_PANIC: a deliberate crash after the first frame");
+        }
+    }
+
+    #[cfg(not(debug_assertions))]
+    pub fn after_frame() {}
 }
 
 /// ctrl-z: give the terminal back, stop ourselves, and take it again when resumed.

@@ -58,14 +58,17 @@ pub fn model_from(cfg: &Config) -> Model {
                 url: i.server.clone(),
                 env: i.env.clone(),
                 credential: Some(i.auth_source.clone()),
+                read_only: i.read_only.clone(),
                 ..Default::default()
             })
             .collect(),
         envs,
         protected_envs: cfg.protected_envs.iter().cloned().collect::<HashSet<_>>(),
         approvals: approvals_state(&cfg.gitops),
+        notify: cfg.notify.clone(),
         page_rows: 20,
         utc_offset_secs: chrono::Local::now().offset().local_minus_utc(),
+        read_only: cfg.read_only.clone(),
         ..Default::default()
     }
 }
@@ -97,6 +100,8 @@ pub fn pipeline(cfg: &Config) -> Vec<String> {
 /// = "conductor"` the engine is Conductor (its secret already read from Vault by
 /// `client::credentials::resolve`); the policy stays in Git.
 pub fn governance(cfg: &Config, git_auth: Option<Arc<GitAuth>>, paths: LedgerPaths) -> Result<Governance, Failure> {
+    // Read-only reaches the engine too: no request, decision or trail record is written.
+    let paths = LedgerPaths { writes: crate::client::Writes::from_cause(cfg.read_only.clone()), ..paths };
     let gov = Governance::new(cfg.gitops.source(), paths, git_auth);
     match conductor_engine(cfg, gov.git_store().cloned())? {
         Some(engine) => Ok(gov.with_conductor(engine)),
@@ -116,7 +121,8 @@ pub fn conductor_engine(
         return Err(Failure::new(ErrorKind::Usage, "[engine] kind = \"conductor\" needs a [conductor] section")
             .with_hint("set [conductor] url (see config/flightdeck.example.toml)"));
     };
-    let client = crate::client::conductor::ConductorClient::new(settings, app_key(settings)?)?;
+    let writes = crate::client::Writes::from_cause(cfg.read_only.clone());
+    let client = crate::client::conductor::ConductorClient::new(settings, app_key(settings)?)?.with_writes(writes);
     Ok(Some(crate::client::engine::conductor::ConductorEngine::new(client, settings.domain.clone(), git)))
 }
 

@@ -92,3 +92,133 @@ async fn the_canary_never_leaks() {
     .await
     .expect("pty thread");
 }
+
+const CANARY_FILE: &str = "canary.f1le-83b2c7.configtoken";
+const CANARY_ENV: &str = "canary.3nv-41d9a0.envtoken";
+const CANARY_CLI: &str = "canary.cl1-9e77f2.argocdcli";
+const CANARY_GIT: &str = "canary.g1t-0c5a18.gittoken";
+
+/// Every file under `dir` but `skip`, by path.
+fn files(dir: &Path, skip: &[&Path], out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let p = e.path();
+        if skip.iter().any(|s| *s == p) {
+            continue;
+        }
+        if p.is_dir() {
+            files(&p, skip, out);
+        } else if let Ok(b) = std::fs::read(&p) {
+            out.push((p, b));
+        }
+    }
+}
+
+/// A canary per place a credential can come from — the config file (`token`), the
+/// environment (`token_env`, and git's token), the argocd CLI's config (`argocd_context`) —
+/// each as a token Argo CD refuses, so every failing path runs. None may appear in the log
+/// file, the screen, a crash's output, the command line of Flightdeck or of the git it runs,
+/// nor in any file Flightdeck writes (only the config files the user wrote hold them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn canaries_from_the_config_the_environment_and_the_argocd_cli_never_leak() {
+    let sim = Arc::new(common::calm_sim(4).await);
+    let home = tempfile::tempdir().expect("tmp");
+    let h = home.path().to_path_buf();
+    let urls: Vec<String> = sim.instances().into_iter().map(|i| i.base_url).collect();
+    let hostport = urls[2].trim_start_matches("http://").split('/').next().expect("host").to_string();
+    // The argocd CLI's config, as `argocd login` leaves it (0600).
+    let cli_dir = h.join("argocd");
+    std::fs::create_dir_all(&cli_dir).expect("dir");
+    let cli = cli_dir.join("config");
+    let yaml = format!(
+        "contexts:\n- name: simprod\n  server: {hostport}\n  user: simprod\ncurrent-context: simprod\nservers:\n\
+         - server: {hostport}\n  plain-text: true\nusers:\n- auth-token: {CANARY_CLI}\n  name: simprod\n"
+    );
+    std::fs::write(&cli, yaml).expect("write");
+    std::fs::set_permissions(&cli, std::os::unix::fs::PermissionsExt::from_mode(0o600)).expect("chmod");
+    let cfg = h.join("flightdeck.toml");
+    let text = format!(
+        "[[instance]]\nname = \"dev\"\nenv = \"dev\"\nserver = \"{}\"\ntoken = \"{CANARY_FILE}\"\n\n\
+         [[instance]]\nname = \"staging\"\nenv = \"staging\"\nserver = \"{}\"\ntoken_env = \"STAGING_TOKEN\"\n\n\
+         [[instance]]\nname = \"prod\"\nenv = \"prod\"\nserver = \"{}\"\nargocd_context = \"simprod\"\n\n\
+         [gitops]\nremote = \"{}\"\n",
+        urls[0],
+        urls[1],
+        urls[2],
+        sim.git_remote()
+    );
+    flightdeck::config::write_private(&cfg, &text).expect("write");
+    // git through a wrapper that notes its command line, then runs the real one.
+    let real_git =
+        String::from_utf8(std::process::Command::new("sh").args(["-c", "command -v git"]).output().expect("sh").stdout)
+            .expect("utf8")
+            .trim()
+            .to_string();
+    let bin = h.join("bin");
+    std::fs::create_dir_all(&bin).expect("dir");
+    let seen = h.join("git-cmdlines");
+    let wrapper = format!("#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexec '{real_git}' \"$@\"\n", seen.display());
+    std::fs::write(bin.join("git"), wrapper).expect("write");
+    std::fs::set_permissions(bin.join("git"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let cli_dir_s = cli_dir.display().to_string();
+    let env: Vec<(&str, &str)> = vec![
+        ("PATH", &path),
+        ("STAGING_TOKEN", CANARY_ENV),
+        ("FLIGHTDECK_GIT_TOKEN", CANARY_GIT),
+        ("ARGOCD_CONFIG_DIR", &cli_dir_s),
+        ("FLIGHTDECK_LOG", "trace"),
+    ];
+    let canaries = [CANARY_FILE, CANARY_ENV, CANARY_CLI, CANARY_GIT];
+    let (env2, cfg2, h2) =
+        (env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>(), cfg.clone(), h.clone());
+    let sim2 = sim.clone();
+    tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = env2.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut pty = Pty::spawn(&["--config", cfg2.to_str().expect("utf8")], &h2, 100, 30, &env);
+        // Every instance refused its token; the ledger's git ran.
+        pty.wait_for("the three refusals", |_| (0..3).all(|i| sim2.request_count(i, "/api/v1/applications") > 0));
+        pty.wait_for("git run by the ledger", |_| std::fs::metadata(h2.join("git-cmdlines")).is_ok());
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", pty.pid())).expect("cmdline");
+        pty.pump();
+        let screen = pty.screen();
+        pty.send("q");
+        pty.wait_exit();
+        for c in canaries {
+            assert!(!screen.contains(c) && !pty.raw_contains(c.as_bytes()), "{c} on the terminal");
+            assert!(!contains(&cmdline, c), "{c} in Flightdeck's command line");
+        }
+        // A crash prints none of them either.
+        let mut crash_env = env.clone();
+        crash_env.push(("FLIGHTDECK_TEST_PANIC", "1"));
+        crash_env.push(("RUST_BACKTRACE", "full"));
+        let mut crash = Pty::spawn(&["--config", cfg2.to_str().expect("utf8")], &h2, 100, 30, &crash_env);
+        assert_eq!(crash.wait_exit(), 101, "the deliberate crash");
+        for c in canaries {
+            assert!(!crash.raw_contains(c.as_bytes()), "{c} in the crash output");
+        }
+        // Headless commands, each failing on the refused tokens.
+        for args in [&["status"][..], &["doctor"][..], &["sync", "x", "--env", "dev"][..]] {
+            let out = common::command(&cfg2, &h2, args).envs(env.iter().copied()).output().expect("runs");
+            for c in canaries {
+                assert!(!contains(&out.stdout, c) && !contains(&out.stderr, c), "{args:?}: {c} printed");
+            }
+        }
+    })
+    .await
+    .expect("pty thread");
+    // git's command lines, as the wrapper saw them.
+    let git_lines = std::fs::read(h.join("git-cmdlines")).expect("git ran");
+    assert!(contains(&git_lines, "fetch"), "{}", String::from_utf8_lossy(&git_lines));
+    // Every file Flightdeck wrote under its home (logs, caches, the trail, the ledger's
+    // repository), the log at trace level among them.
+    let mut written = Vec::new();
+    files(&h, &[cfg.as_path(), cli.as_path(), bin.as_path()], &mut written);
+    assert!(written.iter().any(|(p, _)| p.to_string_lossy().contains("flightdeck.log")), "the log was written");
+    for c in canaries {
+        assert!(!contains(&git_lines, c), "{c} on git's command line");
+        for (p, bytes) in &written {
+            assert!(!contains(bytes, c), "{c} in {}", p.display());
+        }
+    }
+}

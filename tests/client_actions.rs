@@ -87,7 +87,8 @@ async fn failed_sync_is_an_action_failure_with_the_server_message() {
     until(&mut rx, "operation running", StepStatus::Running).await;
     sim.wait_watchers(PROD, 1).await;
     sim.advance(Duration::from_secs(10)).await;
-    until(&mut rx, "operation succeeded", StepStatus::Failed).await;
+    // The step says what happened (it was "operation succeeded ✖" once).
+    until(&mut rx, "operation failed", StepStatus::Failed).await;
     let f = finish(h).await.expect_err("sync failed");
     assert_eq!(f.kind, ErrorKind::ActionFailed);
     assert!(f.message.contains("quota exceeded"), "{f:?}");
@@ -137,6 +138,26 @@ async fn terminate_follows_the_operation_to_its_end() {
     sim.advance(Duration::from_secs(5)).await;
     until(&mut rx, "operation terminated", StepStatus::Done).await;
     finish(h).await.expect("terminated");
+}
+
+#[tokio::test]
+async fn a_followed_sync_that_someone_terminates_ends_terminated_not_succeeded() {
+    let sim = sim().await;
+    let c = client(&sim, PROD);
+    let key = first_key(&c).await;
+    sim.set_out_of_sync(PROD, &key.name);
+    let (sync_run, mut sync_rx) = start(&c, &key, sync(), true);
+    until(&mut sync_rx, "operation succeeded", StepStatus::Running).await;
+    let (h, mut rx) = start(&c, &key, Action::Terminate, true);
+    until(&mut rx, "terminate sent", StepStatus::Done).await;
+    sim.wait_watchers(PROD, 2).await;
+    sim.advance(Duration::from_secs(5)).await;
+    until(&mut rx, "operation terminated", StepStatus::Done).await;
+    finish(h).await.expect("terminated");
+    // The sync's own run: its pending step is renamed to what happened, and failed.
+    until(&mut sync_rx, "operation terminated", StepStatus::Failed).await;
+    let f = finish(sync_run).await.expect_err("the sync did not finish");
+    assert!(f.message.contains("sync terminated before it finished"), "{f:?}");
 }
 
 #[tokio::test]

@@ -177,3 +177,54 @@ async fn unreachable_server_is_unavailable_with_a_hint() {
     assert_eq!(f.kind, ErrorKind::Unavailable);
     assert!(f.hint.as_deref().unwrap_or_default().contains("server URL"), "{f:?}");
 }
+
+#[tokio::test]
+async fn manifests_at_a_history_revision_name_the_version_it_deployed() {
+    let sim = sim().await;
+    let c = client(&sim, PROD);
+    let (apps, _) = c.list().await.expect("list");
+    let dep = &apps[0];
+    let (detail, _) = c.get(&dep.key, None).await.expect("get");
+    let newest = detail.history.last().expect("history");
+    let at_head = c.manifests(&dep.key, "").await.expect("head manifests");
+    let at_newest = c.manifests(&dep.key, &newest.revision).await.expect("manifests at the newest entry");
+    assert_eq!(at_newest.revision, newest.revision);
+    assert!(!at_newest.images.is_empty(), "{at_newest:?}");
+    assert!(at_newest.docs.iter().any(|d| d.yaml.contains("image:")), "{at_newest:?}");
+    // What runs now is the newest entry's version (a settled app runs its last deployment).
+    if dep.sync == SyncStatus::Synced {
+        assert_eq!(at_newest.images, dep.images, "the newest entry deployed what runs");
+        assert_eq!(at_head.images, dep.images);
+    }
+    // The oldest entry deployed an older version.
+    let oldest = detail.history.first().expect("history");
+    let then = c.manifests(&dep.key, &oldest.revision).await.expect("manifests at the oldest entry");
+    if oldest.revision != newest.revision {
+        assert_ne!(then.images, at_newest.images, "{oldest:?} vs {newest:?}");
+    }
+    // Every managed resource, live and desired.
+    let resources = c.resource_manifests(&dep.key).await.expect("managed resources");
+    assert!(resources.iter().any(|r| r.kind == "Service" && !r.live.is_empty() && !r.desired.is_empty()));
+}
+
+#[tokio::test]
+async fn the_scale_dialogs_replicas_come_from_the_live_workload_and_git() {
+    let sim = sim().await;
+    let c = client(&sim, PROD);
+    let (apps, _) = c.list().await.expect("list");
+    let dep = &apps[0];
+    let (detail, _) = c.get(&dep.key, None).await.expect("get");
+    let w = detail.workload().expect("a workload");
+    let res = flightdeck::client::ResourceRef {
+        group: w.group.clone(),
+        version: w.version.clone(),
+        kind: w.kind.clone(),
+        namespace: w.namespace.clone(),
+        name: w.name.clone(),
+    };
+    let s = c.workload_state(&dep.key, &res).await.expect("workload state");
+    assert!(s.replicas.is_some_and(|n| n > 0), "{s:?}");
+    assert_eq!(s.desired, s.replicas, "settled: Git and the cluster agree: {s:?}");
+    assert!(s.ready.is_some());
+    assert_eq!(s.hpa, None, "the simulated estate has no autoscalers");
+}

@@ -77,7 +77,7 @@ async fn health_changes_reach_the_rendered_detail_live() {
         &keymap,
     );
     update(&mut model, msg, &keymap);
-    let ui = flightdeck::ui::Ui { theme: flightdeck::ui::theme::Theme::default(), keymap };
+    let ui = flightdeck::ui::Ui { theme: flightdeck::ui::theme::Theme::default(), keymap, ascii: false };
     let text: String = flightdeck::ui::panes::detail::body(&model, &ui, false, 120)
         .iter()
         .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>() + "\n")

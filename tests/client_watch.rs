@@ -17,7 +17,8 @@ use tokio::sync::mpsc;
 const PROD: usize = 2;
 
 fn quick(relist_every: Duration) -> WatchOptions {
-    WatchOptions { relist_every, reconnect: Backoff::new(Duration::from_millis(10), Duration::from_millis(100)) }
+    let reconnect = Backoff::new(Duration::from_millis(10), Duration::from_millis(100));
+    WatchOptions { relist_every, reconnect, ..WatchOptions::default() }
 }
 
 async fn expect_state(rx: &mut mpsc::Receiver<Msg>) -> ConnState {

@@ -438,3 +438,37 @@ async fn a_gitops_scale_runs_as_the_promotion_workflow_and_commits_the_count() {
     worker.await.unwrap();
     sim.shutdown().await;
 }
+
+/// Read-only reaches Conductor through the one write check: no workflow started, retried or
+/// terminated, no task completed or claimed by a poll; reads still work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_session_sends_conductor_no_change_and_no_poll() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, mut cfg) = estate(dir.path()).await;
+    let writable = governance(&cfg, dir.path(), "olga").conductor().unwrap().clone();
+    let target = RunTarget { service: "x".into(), env: "dev".into(), ..RunTarget::default() };
+    let sync = Action::Sync { prune: false, dry_run: false, force: false, apply_only: false };
+    let id = writable.start_run(&user("olga", "sre"), &target, &sync, &RunContext::default()).await.unwrap();
+    cfg.set_read_only(flightdeck::domain::ReadOnly::Flag);
+    let gov = governance(&cfg, dir.path(), "olga");
+    let engine = gov.conductor().unwrap();
+    let changes = || {
+        let c = sim.conductor();
+        ["POST", "PUT", "DELETE", "GET /api/tasks/poll"].iter().map(|m| c.request_count(m)).sum::<u64>()
+    };
+    let before = changes();
+    let refused = [
+        engine.start_run(&user("olga", "sre"), &target, &sync, &RunContext::default()).await.unwrap_err(),
+        engine.client().terminate(&id, "no").await.unwrap_err(),
+        engine.client().retry(&id).await.unwrap_err(),
+        engine.client().batch_poll("flightdeck_argocd_action", "w", None, 1, Duration::from_secs(1)).await.unwrap_err(),
+    ];
+    for err in refused {
+        assert_eq!(err.kind, ErrorKind::ReadOnly, "{err:?}");
+        assert!(err.message.contains("nothing was sent"), "{err:?}");
+    }
+    assert_eq!(changes(), before, "a read-only session changed Conductor");
+    // Reading the execution still works.
+    assert!(engine.client().workflow(&id).await.is_ok());
+    sim.shutdown().await;
+}

@@ -188,6 +188,11 @@ mapping = "instance"
 name = "c"
 server = "https://c.example"
 mapping = "name:{env}.{service}"
+
+[notify]
+bell = false
+desktop = "osc777"
+on = ["approval", "degraded"]
 "#;
     let path = Path::new("/cfg/flightdeck.toml");
     let none = env_of(&[]);
@@ -232,4 +237,34 @@ fn helm_tag_key_reaches_every_instance_and_bad_paths_are_refused_with_their_line
     let e = parse_str(bad, Path::new("c.toml"), &no_env).unwrap_err().to_string();
     assert!(e.starts_with("c.toml:2:"), "{e}");
     assert!(e.contains("image.tag"), "hint names the form: {e}");
+}
+
+#[test]
+fn glyphs_setting_is_read_checked_and_round_trips() {
+    let parse = |ui: &str| parse_str(&format!("[ui]\n{ui}\n"), Path::new("/etc/fd.toml"), &env_of(&[]));
+    assert_eq!(parse("glyphs = \"ascii\"").unwrap().ascii, Some(true));
+    assert_eq!(parse("glyphs = \"unicode\"").unwrap().ascii, Some(false));
+    assert_eq!(parse("glyphs = \"auto\"").unwrap().ascii, None);
+    assert_eq!(parse("").unwrap().ascii, None);
+    let e = parse("glyphs = \"emoji\"").unwrap_err().to_string();
+    assert!(e.contains("fd.toml:2") && e.contains("unknown glyphs") && e.contains("ascii"), "{e}");
+    let c = parse("glyphs = \"ascii\"").unwrap();
+    let back = parse_str(&to_toml(&c), Path::new("/etc/fd.toml"), &env_of(&[])).unwrap();
+    assert_eq!(back.ascii, Some(true));
+}
+
+#[test]
+fn notify_reads_bell_desktop_and_events_and_points_at_a_bad_one() {
+    use flightdeck::domain::notify::{Desktop, NotifyEvent, NotifySettings};
+    let path = Path::new("/cfg/flightdeck.toml");
+    let none = env_of(&[]);
+    let c = parse_str("[ui]\n", path, &none).expect("parses");
+    assert_eq!(c.notify, NotifySettings::default(), "bell and OSC 9 on every event unless told");
+    let c = parse_str("[notify]\nbell = false\ndesktop = \"osc777\"\non = [\"run_ended\"]\n", path, &none).unwrap();
+    assert_eq!(c.notify, NotifySettings { bell: false, desktop: Desktop::Osc777, on: vec![NotifyEvent::RunEnded] });
+    let e = parse_str("[notify]\ndesktop = \"growl\"\n", path, &none).unwrap_err();
+    assert_eq!(e.line, Some(2), "{e}");
+    assert!(e.to_string().contains("osc9"), "{e}");
+    let e = parse_str("[notify]\n\non = [\"degraded\", \"lunch\"]\n", path, &none).unwrap_err();
+    assert_eq!(e.line, Some(3), "{e}");
 }

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use flightdeck::app::{Command, Key, KeyCode};
+use flightdeck::app::{Command, Key, KeyCode, KeyContext};
 use flightdeck::config::keymap::{apply_overlay, builtin, builtin_checked, load};
 
 fn fixture(name: &str) -> PathBuf {
@@ -59,13 +59,54 @@ fn preset_has_the_issue_keys() {
     for (s, c) in expect {
         assert_eq!(k.lookup(key(s)), Some(c), "key {s}");
     }
-    // Every command is bound, every binding is described, and no key is bound twice.
+    // Every command is bound somewhere, every binding is described, and no key is bound
+    // twice in one context.
     for c in Command::ALL {
-        assert!(!k.keys_for(c).is_empty(), "{c:?} unbound");
+        let bound = KeyContext::ALL.iter().any(|ctx| !k.keys_in(*ctx, *c).is_empty());
+        assert!(bound, "{c:?} unbound");
     }
     assert!(k.bindings.iter().all(|b| b.desc == b.command.desc()));
-    let all: Vec<Key> = k.bindings.iter().flat_map(|b| b.keys.iter().copied()).collect();
-    assert_eq!(all.iter().collect::<HashSet<_>>().len(), all.len(), "a key is bound twice");
+    for ctx in KeyContext::ALL {
+        let all: Vec<Key> =
+            k.bindings.iter().filter(|b| b.context == ctx).flat_map(|b| b.keys.iter().copied()).collect();
+        assert_eq!(all.iter().collect::<HashSet<_>>().len(), all.len(), "a key is bound twice in {ctx:?}");
+    }
+}
+
+#[test]
+fn views_have_keys_of_their_own_and_the_normal_ones_fill_in() {
+    let k = builtin();
+    // x restarts in the matrix and rejects in the approvals view.
+    assert_eq!(k.lookup(key("x")), Some(Command::Restart));
+    assert_eq!(k.lookup_in(KeyContext::Approvals, key("x")), Some(Command::Reject));
+    assert_eq!(k.lookup_in(KeyContext::Approvals, key("a")), Some(Command::Approve));
+    assert_eq!(k.lookup_in(KeyContext::Approvals, key("w")), Some(Command::Withdraw));
+    // Moving, back and quit come from the normal keys.
+    assert_eq!(k.lookup_in(KeyContext::Approvals, key("j")), Some(Command::Down));
+    assert_eq!(k.lookup_in(KeyContext::Approvals, key("esc")), Some(Command::Back));
+    assert_eq!(k.lookup_in(KeyContext::Logs, key("q")), Some(Command::Quit));
+    assert_eq!(k.lookup_in(KeyContext::Logs, key("f")), Some(Command::LogFollow));
+    assert_eq!(k.key_name(KeyContext::Approvals, Command::Reject), "x");
+    assert_eq!(k.key_name(KeyContext::Approvals, Command::Down), "j");
+}
+
+#[test]
+fn approval_keys_are_remapped_like_any_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.toml");
+    std::fs::write(
+        &path,
+        "prepend_keymap = [{ on = [\"y\"], run = \"approve\", context = \"approvals\" }]\nunbind = [\"a\"]\n",
+    )
+    .unwrap();
+    let k = load(Some(&path)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(k.lookup_in(KeyContext::Approvals, key("y")), Some(Command::Approve));
+    assert_eq!(k.lookup_in(KeyContext::Approvals, key("a")), None);
+    assert_eq!(k.lookup(key("y")), None, "only in the approvals view");
+    // A context that does not exist is named with the line.
+    std::fs::write(&path, "prepend_keymap = [{ on = [\"y\"], run = \"approve\", context = \"aprovals\" }]\n").unwrap();
+    let e = load(Some(&path)).unwrap_err().to_string();
+    assert!(e.contains("keys.toml:1") && e.contains("aprovals"), "{e}");
 }
 
 #[test]
@@ -78,6 +119,8 @@ fn hint_bar_order() {
             "p promote",
             "r rollback",
             "S scale",
+            "a approve",
+            "! attention",
             "R refresh",
             "x restart",
             "d diff",

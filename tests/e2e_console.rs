@@ -61,6 +61,8 @@ async fn console_shows_the_matrix_runs_a_sync_and_restores_the_terminal() {
         assert!(last_history_id(&after) > last_history_id(&before), "the sync landed in the app's history");
         // The last step keeps its label even when a long run line folds the others to glyphs.
         pty.wait_for("the run log to show the run healthy", |s| s.contains("healthy ✓"));
+        // The run has ended (so quitting leaves nothing unfollowed and asks nothing).
+        pty.wait_for("the run to end", |s| s.contains(&format!("sync {service}/dev done")));
         assert!(!pty.screen().contains('✗'), "no failed step: {}", pty.screen());
         // Quit: the alternate screen is left and the cursor shown again.
         pty.send("q");

@@ -115,3 +115,91 @@ async fn make_screenshots() {
     .await
     .unwrap();
 }
+
+/// The incident views, from a real run: dave asks to promote to prod, alice (a release
+/// manager) sees what needs attention (a deployment just degraded, his request), reads the
+/// request, follows a pod's logs and its history; then the matrix at 16 colours, and stale
+/// once the servers stop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "writes screenshots/; run by hand after a visible change"]
+async fn make_incident_screenshots() {
+    let sim = common::calm_sim(12).await;
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path().to_path_buf();
+    for user in ["dave", "alice"] {
+        common::operator_config(&sim, &home, user);
+    }
+    common::commit_policy_without_freezes(&sim, &home);
+    sim.advance(Duration::from_millis(100)).await;
+    // A service whose staging runs a newer version than prod: promoting it asks for approval.
+    let image = |i: usize, app: &str| sim.app_json(i, app).map(|a| a["status"]["summary"]["images"][0].clone());
+    let mut names = sim.app_names(1);
+    names.sort();
+    let service = names
+        .iter()
+        .map(|a| common::service_of(a, "staging"))
+        .find(|s| image(1, &format!("{s}-staging")) != image(2, &format!("{s}-prod")))
+        .expect("a service to promote");
+    let args = [
+        "promote",
+        service.as_str(),
+        "--from",
+        "staging",
+        "--to",
+        "prod",
+        "--ticket",
+        "CHG-4711",
+        "--reason",
+        "fixes the retry storm of INC-311",
+    ];
+    let out = common::run_as(&home, "dave", &args).await;
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stderr));
+    let mut prod = sim.app_names(2);
+    prod.sort();
+    let degraded = prod[2].clone();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    let rt = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let alice = home.join("alice.toml");
+        let mut pty = Pty::spawn(&["--config", alice.to_str().unwrap()], &home, 120, 40, &[("COLORTERM", "truecolor")]);
+        pty.wait_for("the matrix and the request", |s| s.contains("history") && s.contains("1 approval waiting"));
+        rt.block_on(sim.wait_watchers(2, 1));
+        sim.set_health(2, &degraded, "Degraded", "back-off restarting failed container");
+        pty.wait_text("Degraded");
+        pty.send("!");
+        pty.wait_for("the queue, explained", |s| {
+            s.contains("Needs attention") && s.contains("approval for you") && !s.contains("looking closer")
+        });
+        std::fs::write(dir.join("attention.svg"), svg(pty.parser.screen())).unwrap();
+        pty.send("\x1b");
+        pty.wait_for("the matrix", |s| !s.contains("Needs attention"));
+        pty.send("\t");
+        pty.wait_text("what changes:");
+        std::fs::write(dir.join("approvals.svg"), svg(pty.parser.screen())).unwrap();
+        pty.send("\x1b");
+        pty.wait_for("the matrix", |s| s.contains("SERVICE"));
+        pty.send("L");
+        pty.wait_for("the logs", |s| s.contains("following") && s.lines().filter(|l| l.contains(" INFO ")).count() > 5);
+        std::fs::write(dir.join("pod-logs.svg"), svg(pty.parser.screen())).unwrap();
+        pty.send("\x1b");
+        pty.wait_for("the matrix", |s| s.contains("SERVICE"));
+        pty.send("H");
+        pty.wait_for("the history with its versions", |s| {
+            s.contains("history ·") && s.contains("VERSION") && s.lines().filter(|l| l.contains(" …  ")).count() == 0
+        });
+        std::fs::write(dir.join("history.svg"), svg(pty.parser.screen())).unwrap();
+        pty.send("q");
+        assert_eq!(pty.wait_exit(), 0);
+
+        let mut pty = Pty::spawn(&["--config", alice.to_str().unwrap()], &home, 120, 40, &[("TERM", "xterm")]);
+        pty.wait_for("the matrix", |s| s.contains("● Healthy") && s.contains("history"));
+        std::fs::write(dir.join("ansi16.svg"), svg(pty.parser.screen())).unwrap();
+        rt.block_on(sim.shutdown());
+        pty.wait_for("stale cells", |s| s.contains("◌ stale 1s") || s.contains("◌ stale 2s"));
+        std::fs::write(dir.join("stale.svg"), svg(pty.parser.screen())).unwrap();
+        pty.send("q");
+        assert_eq!(pty.wait_exit(), 0);
+    })
+    .await
+    .unwrap();
+}

@@ -100,8 +100,28 @@ impl GitSide {
             let _ = write!(stream, "M 100644 inline {path}\ndata {}\n{text}\n", text.len());
         }
         git(&["fast-import", "--quiet"], &bare, Some(&stream))?;
+        side.record_pushes()?;
         *lock(&side.head) = side.rev_parse()?;
         Ok(side)
+    }
+
+    /// A `pre-receive` hook that notes every push reaching the repository (`old new ref` per
+    /// line, accepted or not), so a test can prove that nothing was pushed.
+    fn record_pushes(&self) -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let hook = self.bare.join("hooks").join("pre-receive");
+        std::fs::create_dir_all(self.bare.join("hooks"))?;
+        std::fs::write(
+            &hook,
+            "#!/bin/sh\n# flightdeck-sim: every push that reaches the repository\ncat >> pushes.log\n",
+        )?;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))
+    }
+
+    /// The pushes noted by the hook, one line per ref: `old new ref`.
+    pub fn pushes(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(self.bare.join("pushes.log")).unwrap_or_default();
+        text.lines().map(str::to_string).collect()
     }
 
     fn rev_parse(&self) -> std::io::Result<String> {

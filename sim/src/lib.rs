@@ -10,6 +10,7 @@ mod auth;
 pub mod conductor;
 mod errors;
 mod estate;
+mod faults;
 mod fields;
 pub mod git;
 mod http;
@@ -90,6 +91,8 @@ pub(crate) struct Slot {
     pub fail: Mutex<Option<(u32, u16)>>,
     /// Answer the resource-tree stream route 404 text/plain, as a server without it does.
     pub refuse_tree_streams: std::sync::atomic::AtomicBool,
+    /// The other injected faults, and the record of writes received (`faults`).
+    pub faults: faults::Faults,
 }
 
 pub(crate) struct Shared {
@@ -148,6 +151,29 @@ pub struct Sim {
     sweeper: JoinHandle<()>,
 }
 
+/// Who is connected to the simulated estate: the users with a watch stream open.
+#[derive(Clone)]
+pub struct Operators {
+    shared: Arc<Shared>,
+}
+
+impl Operators {
+    /// The users watching any instance now, each once, sorted.
+    pub fn watching(&self) -> Vec<String> {
+        let mut users: Vec<String> =
+            self.shared.slots.iter().flat_map(|s| lock(&s.inst).watching_users()).map(str::to_string).collect();
+        users.sort();
+        users.dedup();
+        users
+    }
+
+    /// One receiver per instance, told whenever the number of its watch streams changes (a
+    /// console came or went; its streams on the instances close one by one).
+    pub fn changes(&self) -> Vec<tokio::sync::watch::Receiver<usize>> {
+        self.shared.slots.iter().map(|s| lock(&s.inst).watch_count.subscribe()).collect()
+    }
+}
+
 impl Sim {
     pub async fn start(opts: SimOptions) -> std::io::Result<Sim> {
         let listener = tokio::net::TcpListener::bind(opts.listen).await?;
@@ -178,6 +204,7 @@ impl Sim {
                     requests: Mutex::new(HashMap::new()),
                     fail: Mutex::new(None),
                     refuse_tree_streams: std::sync::atomic::AtomicBool::new(false),
+                    faults: faults::Faults::default(),
                 }
             })
             .collect();
@@ -315,6 +342,82 @@ impl Sim {
         }
     }
 
+    /// Every write `instance` received, in order, as `METHOD /path` (a GET with `refresh`
+    /// counts: Argo CD writes the refresh annotation; logging in does not).
+    pub fn writes(&self, instance: usize) -> Vec<String> {
+        self.slot(instance).map(|s| state::lock(&s.faults.writes).clone()).unwrap_or_default()
+    }
+
+    /// The pushes that reached the GitOps repository (accepted or not), one line per ref:
+    /// `old new ref`.
+    pub fn git_pushes(&self) -> Vec<String> {
+        self.shared.git.as_ref().map(|g| g.pushes()).unwrap_or_default()
+    }
+
+    /// The next `count` GETs on `instance` fail with `status` (a storm on reads); writes are
+    /// answered as usual, so a test sees whether a client retries them.
+    pub fn fail_next_gets(&self, instance: usize, count: u32, status: u16) {
+        if let Some(slot) = self.slot(instance) {
+            *state::lock(&slot.faults.fail_gets) = (count > 0).then_some((count, status));
+        }
+    }
+
+    /// The next `count` writes (any method but GET) on `instance` fail with `status`; reads
+    /// pass, so an action meets the failure in its middle, after what it read.
+    pub fn fail_next_writes(&self, instance: usize, count: u32, status: u16) {
+        if let Some(slot) = self.slot(instance) {
+            *state::lock(&slot.faults.fail_writes) = (count > 0).then_some((count, status));
+        }
+    }
+
+    /// Watch streams opened on `instance` from now on stay open and silent: no event, not
+    /// even the SSE keep-alive (a proxy that swallows them, a server stuck).
+    pub fn silence_watches(&self, instance: usize, silent: bool) {
+        if let Some(slot) = self.slot(instance) {
+            slot.faults.silent_watches.store(silent, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// The next event on `instance`'s open watch streams is cut in its middle and the
+    /// stream ends there (a connection dropped mid-write).
+    pub fn cut_next_watch_event(&self, instance: usize) {
+        if let Some(slot) = self.slot(instance) {
+            slot.faults.cut_next_event.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Requests to `instance` whose path (below its root) starts with `path_prefix` get their
+    /// headers only after `delay`; `None` ends it.
+    pub fn slow_headers(&self, instance: usize, fault: Option<(&str, Duration)>) {
+        if let Some(slot) = self.slot(instance) {
+            *state::lock(&slot.faults.slow) =
+                fault.map(|(p, delay)| faults::Slow { path_prefix: p.to_string(), delay });
+        }
+    }
+
+    /// The bodies of GETs under `path_prefix` on `instance` trickle in, one byte per `every`.
+    pub fn trickle_bodies(&self, instance: usize, fault: Option<(&str, Duration)>) {
+        if let Some(slot) = self.slot(instance) {
+            *state::lock(&slot.faults.trickle) = fault.map(|(p, every)| (p.to_string(), every));
+        }
+    }
+
+    /// Merge `patch` (RFC 7386) into app `name`'s JSON wherever it is rendered (get, list,
+    /// watch) and push it to the watchers: a wrong type in one item, a health or sync state
+    /// Argo CD does not have yet. `Value::Null` removes the patch.
+    pub fn patch_app_json(&self, instance: usize, name: &str, patch: serde_json::Value) {
+        self.with_app(instance, name, |inst, i| {
+            let key = inst.apps[i].name.clone();
+            if patch.is_null() {
+                inst.patches.remove(&key);
+            } else {
+                inst.patches.insert(key, patch);
+            }
+            let before = inst.before(i);
+            inst.changed(i, before);
+        });
+    }
+
     pub fn drop_watches(&self, instance: usize) {
         if let Some(slot) = self.slot(instance) {
             lock(&slot.inst).drop_watchers();
@@ -359,6 +462,12 @@ impl Sim {
 
     pub fn watch_count(&self, instance: usize) -> usize {
         self.slot(instance).map(|s| lock(&s.inst).live_watchers()).unwrap_or(0)
+    }
+
+    /// Who has the estate open: a handle that outlives this borrow (the demo's console asks
+    /// it whenever a console comes or goes).
+    pub fn operators(&self) -> Operators {
+        Operators { shared: self.shared.clone() }
     }
 
     pub async fn wait_watchers(&self, instance: usize, n: usize) {
@@ -462,17 +571,24 @@ impl Sim {
 
     pub async fn shutdown(self) {
         self.sweeper.abort();
-        for slot in &self.shared.slots {
-            lock(&slot.inst).drop_watchers();
-        }
         if let Some(t) = &self.ticker {
             t.abort();
         }
+        // Stop accepting first, then end every stream: a client reconnecting in between
+        // would otherwise register a watch nothing ends (connection tasks outlive the
+        // server's), and its keep-alives would look live for ever.
         self.stop.notify_one();
+        let drop_all = |shared: &Shared| {
+            for slot in &shared.slots {
+                lock(&slot.inst).drop_watchers();
+            }
+        };
+        drop_all(&self.shared);
         let mut server = self.server;
         if tokio::time::timeout(Duration::from_secs(5), &mut server).await.is_err() {
             server.abort();
         }
+        drop_all(&self.shared);
     }
 }
 

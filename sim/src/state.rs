@@ -84,6 +84,8 @@ pub struct Watcher {
     pub id: u64,
     pub tx: mpsc::Sender<WatchEvent>,
     pub filter: AppFilter,
+    /// Who opened it (the demo shows which operators are connected).
+    pub user: &'static str,
 }
 
 /// A resource-tree stream of one app: gets the whole tree after every change of the app.
@@ -122,6 +124,8 @@ pub struct Instance {
     pub repo_url: String,
     /// Revision id → the real commit, for revisions read from the GitOps repository.
     pub commits: HashMap<u64, String>,
+    /// Injected JSON merge patches per app name, applied to every rendering (`faults`).
+    pub patches: HashMap<String, Value>,
 }
 
 impl Instance {
@@ -155,6 +159,7 @@ impl Instance {
             tree_watch_count,
             repo_url: render::REPO_URL.to_string(),
             commits: HashMap::new(),
+            patches: HashMap::new(),
         };
         // Every app starts at the instance's initial resourceVersion.
         inst.rv = 1;
@@ -176,7 +181,11 @@ impl Instance {
     /// Full Application JSON of app `idx`.
     pub fn render(&self, idx: usize) -> Value {
         let app = &self.apps[idx];
-        render::application(app, self.env_of(idx))
+        let mut json = render::application(app, self.env_of(idx));
+        if let Some(patch) = self.patches.get(&app.name) {
+            crate::patch::merge_patch(&mut json, patch);
+        }
+        json
     }
 
     pub fn env_of(&self, idx: usize) -> Env<'_> {
@@ -270,14 +279,22 @@ impl Instance {
     }
 
     /// Register a watch connection; returns its id and receiver.
-    pub fn add_watcher(&mut self, filter: AppFilter) -> (u64, mpsc::Receiver<WatchEvent>) {
+    pub fn add_watcher(&mut self, filter: AppFilter, user: &'static str) -> (u64, mpsc::Receiver<WatchEvent>) {
         let (tx, rx) = mpsc::channel(WATCH_BUFFER);
         let id = self.next_watcher;
         self.next_watcher += 1;
         self.watchers.retain(|w| !w.tx.is_closed());
-        self.watchers.push(Watcher { id, tx, filter });
+        self.watchers.push(Watcher { id, tx, filter, user });
         self.watch_count.send_replace(self.watchers.len());
         (id, rx)
+    }
+
+    /// The users with a watch stream open, each once, sorted.
+    pub fn watching_users(&self) -> Vec<&'static str> {
+        let mut users: Vec<&'static str> = self.watchers.iter().filter(|w| !w.tx.is_closed()).map(|w| w.user).collect();
+        users.sort_unstable();
+        users.dedup();
+        users
     }
 
     pub fn remove_watcher(&mut self, id: u64) {

@@ -207,6 +207,7 @@ async fn responses_use_only_swagger_properties() {
         (format!("/api/v1/applications/{app}/managed-resources"), "/api/v1/applications/{}/managed-resources"),
         (format!("/api/v1/applications/{app}/events"), "/api/v1/applications/{}/events"),
         (format!("/api/v1/applications/{app}/syncwindows"), "/api/v1/applications/{}/syncwindows"),
+        (format!("/api/v1/applications/{app}/manifests"), "/api/v1/applications/{}/manifests"),
         ("/api/v1/session/userinfo".to_string(), "/api/v1/session/userinfo"),
         ("/api/v1/account/can-i/applications/sync/web/x".to_string(), "/api/v1/account/can-i/{}/{}/{}"),
         ("/api/v1/settings".to_string(), "/api/v1/settings"),

@@ -7,7 +7,7 @@
 //! requests (approved, running, done, failed, rejected with the comment, expired).
 
 use super::runlog::{current_user, flash_error, flash_info, log_run, start_run};
-use super::{editor, Command, Effect, Key, KeyCode, Keymap};
+use super::{editor, Command, Effect, Key, KeyCode, KeyContext, Keymap};
 use crate::domain::approvals::{CommentDraft, DecisionOutcome, EngineView, APPROVALS_RELOAD_MS, RBAC_ONLY};
 use crate::domain::model::Mode;
 use crate::domain::{Action, AppKey, Failure, Loadable, Model, RunOutcome, StepStatus};
@@ -71,6 +71,10 @@ pub fn loaded(
         return false;
     }
     model.now = model.now.max(at);
+    if let Ok(new) = &result {
+        let old = model.approvals.pending.value().map_or(&[][..], Vec::as_slice);
+        super::notify::approvals_read(model, old, new, fx);
+    }
     let a = &mut model.approvals;
     a.pending.finish(result, at);
     a.selected = a.selected.min(a.count().saturating_sub(1));
@@ -128,33 +132,46 @@ pub fn focus(model: &mut Model) {
     }
 }
 
-/// Keys while the pane has focus: the keymap's moves, `a` approve, `x` reject, back.
-pub fn on_pane_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>) {
-    match key.code {
-        KeyCode::Char('a') if !key.ctrl && !key.alt => return open_comment(model, true),
-        KeyCode::Char('x') if !key.ctrl && !key.alt => return open_comment(model, false),
-        KeyCode::Char('w') if !key.ctrl && !key.alt => return withdraw(model, fx),
-        KeyCode::Esc => {
-            model.mode = Mode::Normal;
-            return;
-        }
-        _ => {}
+/// Lines the selected request scrolls by per page key.
+const SCROLL_PAGE: u16 = 10;
+
+/// Keys in the approvals view, from the keymap's `approvals` context (then the normal one):
+/// approve, reject, withdraw, select, scroll the request, back. Returns a command it leaves
+/// to the caller (quit, help).
+pub fn on_pane_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>) -> Option<Command> {
+    let cmd = keymap.lookup_in(KeyContext::Approvals, key);
+    let decision = match cmd {
+        Some(Command::Approve) => Some("approval"),
+        Some(Command::Reject) => Some("rejection"),
+        Some(Command::Withdraw) => Some("withdrawal"),
+        _ => None,
+    };
+    // A decision is a ledger record: a read-only session says why and writes none.
+    if decision.is_some_and(|what| super::gate::refuse_read_only(model, None, what)) {
+        return None;
     }
     let count = model.approvals.count();
-    let sel = &mut model.approvals.selected;
-    match keymap.lookup(key) {
-        Some(Command::Down) => *sel = (*sel + 1).min(count.saturating_sub(1)),
-        Some(Command::Up) => *sel = sel.saturating_sub(1),
-        Some(Command::Top) => *sel = 0,
-        Some(Command::Bottom) => *sel = count.saturating_sub(1),
+    let a = &mut model.approvals;
+    let before = a.selected;
+    match cmd {
+        Some(Command::Approve) => open_comment(model, true),
+        Some(Command::Reject) => open_comment(model, false),
+        Some(Command::Withdraw) => withdraw(model, fx),
+        Some(Command::Down) => a.selected = (a.selected + 1).min(count.saturating_sub(1)),
+        Some(Command::Up) => a.selected = a.selected.saturating_sub(1),
+        Some(Command::Top) => a.selected = 0,
+        Some(Command::Bottom) => a.selected = count.saturating_sub(1),
+        Some(Command::PageDown) => a.scroll = a.scroll.saturating_add(SCROLL_PAGE),
+        Some(Command::PageUp) => a.scroll = a.scroll.saturating_sub(SCROLL_PAGE),
         Some(Command::FocusApprovals | Command::Back) => model.mode = Mode::Normal,
-        Some(Command::Quit) => {
-            model.quit = true;
-            fx.push(Effect::Quit);
-        }
-        Some(Command::Help) => model.mode = Mode::Help { scroll: 0 },
+        Some(cmd @ (Command::Quit | Command::Help)) => return Some(cmd),
+        None if key.code == KeyCode::Esc => model.mode = Mode::Normal,
         _ => {}
     }
+    if model.approvals.selected != before {
+        model.approvals.scroll = 0;
+    }
+    None
 }
 
 /// `w`: withdraw the selected request, if it is yours.

@@ -325,3 +325,60 @@ fn a_poll_that_finds_the_ledger_unchanged_costs_no_frame_but_keeps_polling() {
     assert_ne!(m.view_rev, rev);
     assert_eq!(loads(&fx).len(), 1);
 }
+
+#[test]
+fn a_from_the_matrix_opens_the_view_first_and_the_request_scrolls() {
+    let (mut m, _) = loaded(vec![request("r1", None), request("r2", None)]);
+    update(&mut m, key('a'), &keymap());
+    assert_eq!(m.mode, Mode::Approvals, "the request is read before anything is approved");
+    update(&mut m, Msg::Key(Key::ctrl('d')), &keymap());
+    update(&mut m, Msg::Key(Key::ctrl('d')), &keymap());
+    assert_eq!(m.approvals.scroll, 20);
+    update(&mut m, Msg::Key(Key::ctrl('u')), &keymap());
+    assert_eq!(m.approvals.scroll, 10);
+    // Another request starts at its top.
+    update(&mut m, key('j'), &keymap());
+    assert_eq!((m.approvals.selected, m.approvals.scroll), (1, 0));
+    update(&mut m, Msg::Key(Key::plain(KeyCode::Esc)), &keymap());
+    assert_eq!(m.mode, Mode::Normal);
+}
+
+#[test]
+fn approval_keys_come_from_the_keymap() {
+    let (mut m, _) = loaded(vec![request("r1", None)]);
+    m.mode = Mode::Approvals;
+    let path = std::env::temp_dir().join(format!("fd-approve-keys-{}.toml", std::process::id()));
+    std::fs::write(&path, "prepend_keymap = [{ on = [\"y\"], run = \"approve\", context = \"approvals\" }]\n").unwrap();
+    let km = crate::config::keymap::load(Some(&path)).unwrap();
+    let _ = std::fs::remove_file(&path);
+    update(&mut m, key('y'), &km);
+    assert!(matches!(&m.mode, Mode::ApprovalComment(d) if d.approve && d.id == "r1"));
+}
+
+fn notices(fx: &[Effect]) -> Vec<String> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Notify(n) => Some(n.body.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_approval_waiting_on_me_notifies_once_and_refused_ones_never() {
+    let (mut m, fx) = loaded(vec![request("r1", None), request("r2", Some("you asked for it"))]);
+    assert_eq!(notices(&fx), vec!["promote alpha staging → prod (r1) · asked by dave"]);
+    let generation = m.approvals.generation;
+    let again = vec![request("r1", None), request("r3", None)];
+    let fx = update(&mut m, Msg::ApprovalsLoaded { generation, result: Ok(view(again)), at: t(6) }, &keymap());
+    assert_eq!(notices(&fx), vec!["promote alpha staging → prod (r3) · asked by dave"], "r1 was told already");
+    // Turned off in [notify]: nothing.
+    m.notify.on.clear();
+    let generation = m.approvals.generation;
+    let fx = update(
+        &mut m,
+        Msg::ApprovalsLoaded { generation, result: Ok(view(vec![request("r4", None)])), at: t(11) },
+        &keymap(),
+    );
+    assert!(notices(&fx).is_empty());
+}

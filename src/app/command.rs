@@ -1,205 +1,111 @@
 //! Everything a key can be bound to. The doc line of each variant is its help text, and
-//! `desc()` returns exactly that, so help and the hint bar never drift from the code.
+//! `desc()` returns exactly that (one table below makes both), so help and the hint bar never
+//! drift from the code.
 
 use serde::Deserialize;
 
-/// A bindable user command (never an internal result: those are `Msg`s).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Command {
-    /// Move down
-    Down,
-    /// Move up
-    Up,
-    /// Previous environment
-    Left,
-    /// Next environment
-    Right,
-    /// Page down
-    PageDown,
-    /// Page up
-    PageUp,
-    /// First service
-    Top,
-    /// Last service
-    Bottom,
-    /// Open detail of the selection
-    Detail,
-    /// Filter services
-    Filter,
-    /// Command line
-    CommandLine,
-    /// Help
-    Help,
-    /// Sync
-    Sync,
-    /// Roll back
-    Rollback,
-    /// Promote to the next environment (GitOps)
-    Promote,
-    /// Scale replicas
-    Scale,
-    /// Refresh
-    Refresh,
-    /// Terminate operation
-    Terminate,
-    /// Restart workload
-    Restart,
-    /// Rollout promote
-    RolloutPromote,
-    /// Rollout abort
-    RolloutAbort,
-    /// Diff live vs desired
-    Diff,
-    /// Resume auto-sync
-    ResumeAutoSync,
-    /// Problems first / by name
-    ToggleSort,
-    /// Back / close
-    Back,
-    /// Quit
-    Quit,
-    /// Suspend to shell
-    Suspend,
-    /// Focus the approvals pane (a approve, x reject)
-    FocusApprovals,
-    /// Retry the last failed run (a Conductor workflow)
-    RetryRun,
-    /// Terminate the run in progress (a Conductor workflow)
-    TerminateRun,
+macro_rules! commands {
+    ($($variant:ident => $name:literal, $desc:literal, $hint:literal;)*) => {
+        /// A bindable user command (never an internal result: those are `Msg`s).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Command {
+            $(#[doc = $desc] $variant,)*
+        }
+
+        impl Command {
+            /// Every command, in help order.
+            pub const ALL: &'static [Command] = &[$(Self::$variant),*];
+
+            /// Help text (the variant's doc line).
+            pub fn desc(self) -> &'static str {
+                match self { $(Self::$variant => $desc),* }
+            }
+
+            /// The name used in keymap files and on the `:` command line.
+            pub fn name(self) -> &'static str {
+                match self { $(Self::$variant => $name),* }
+            }
+
+            /// Short label for the hint bar (the help text when it has none).
+            pub fn hint(self) -> &'static str {
+                match self { $(Self::$variant => if $hint.is_empty() { $desc } else { $hint }),* }
+            }
+        }
+    };
+}
+
+commands! {
+    Down => "down", "Move down", "";
+    Up => "up", "Move up", "";
+    Left => "left", "Previous environment", "";
+    Right => "right", "Next environment", "";
+    PageDown => "page_down", "Page down", "";
+    PageUp => "page_up", "Page up", "";
+    Top => "top", "First service", "";
+    Bottom => "bottom", "Last service", "";
+    Detail => "detail", "Open detail of the selection", "detail";
+    Filter => "filter", "Filter services (words, health:, sync:, env:)", "filter";
+    CommandLine => "command_line", "Command line", "command";
+    Help => "help", "Help", "help";
+    Sync => "sync", "Sync (the marked rows, or the selection)", "sync";
+    Rollback => "rollback", "Roll back", "rollback";
+    Promote => "promote", "Promote to the next environment (GitOps)", "promote";
+    Scale => "scale", "Scale replicas", "scale";
+    Refresh => "refresh", "Refresh (the marked rows, or the selection)", "refresh";
+    Terminate => "terminate", "Terminate operation", "terminate";
+    Restart => "restart", "Restart workload", "restart";
+    RolloutPromote => "rollout_promote", "Rollout promote", "";
+    RolloutAbort => "rollout_abort", "Rollout abort", "";
+    Diff => "diff", "Diff live vs desired", "diff";
+    ResumeAutoSync => "resume_auto_sync", "Resume auto-sync", "";
+    ToggleSort => "toggle_sort", "Sort by the next column (service, problems, team, version)", "sort";
+    Back => "back", "Back / close", "back";
+    Quit => "quit", "Quit", "quit";
+    Suspend => "suspend", "Suspend to shell", "";
+    FocusApprovals => "focus_approvals", "The approvals view (the full request, approve or reject)", "approvals";
+    Approve => "approve", "Approve: read the request, then approve it with a comment", "approve";
+    Reject => "reject", "Reject the selected request, with a comment", "reject";
+    Withdraw => "withdraw", "Withdraw your own request", "withdraw";
+    Attention => "attention", "What needs attention now, across instances", "attention";
+    RunLog => "run_log", "The run log, full screen, with each step's time", "run log";
+    PodLogs => "pod_logs", "Pod logs of the selection", "logs";
+    Manifest => "manifest", "Live and desired manifest of the workload", "manifest";
+    History => "history", "Deployment history of the selection", "history";
+    SyncPolicy => "sync_policy", "Sync policy: auto-sync, self-heal, prune", "policy";
+    Mark => "mark", "Mark the row for a bulk action", "mark";
+    LogFollow => "log_follow", "Follow new lines / pause", "follow";
+    LogContainer => "log_container", "Next container", "container";
+    LogPrevious => "log_previous", "The previous container instance", "previous";
+    LogWrap => "log_wrap", "Wrap long lines", "wrap";
+    RetryRun => "retry_run", "Retry the last failed run (a Conductor workflow)", "";
+    TerminateRun => "terminate_run", "Terminate the run in progress (a Conductor workflow)", "";
 }
 
 impl Command {
-    /// Every command, in help order.
-    pub const ALL: [Command; 30] = [
-        Self::Down,
-        Self::Up,
-        Self::Left,
-        Self::Right,
-        Self::PageDown,
-        Self::PageUp,
-        Self::Top,
-        Self::Bottom,
-        Self::Detail,
-        Self::Filter,
-        Self::CommandLine,
-        Self::Help,
-        Self::Sync,
-        Self::Rollback,
-        Self::Promote,
-        Self::Scale,
-        Self::Refresh,
-        Self::Terminate,
-        Self::Restart,
-        Self::RolloutPromote,
-        Self::RolloutAbort,
-        Self::Diff,
-        Self::ResumeAutoSync,
-        Self::ToggleSort,
-        Self::Back,
-        Self::Quit,
-        Self::Suspend,
-        Self::FocusApprovals,
-        Self::RetryRun,
-        Self::TerminateRun,
-    ];
-
-    /// Help text (the variant's doc line).
-    pub fn desc(self) -> &'static str {
-        match self {
-            Self::Down => "Move down",
-            Self::Up => "Move up",
-            Self::Left => "Previous environment",
-            Self::Right => "Next environment",
-            Self::PageDown => "Page down",
-            Self::PageUp => "Page up",
-            Self::Top => "First service",
-            Self::Bottom => "Last service",
-            Self::Detail => "Open detail of the selection",
-            Self::Filter => "Filter services",
-            Self::CommandLine => "Command line",
-            Self::Help => "Help",
-            Self::Sync => "Sync",
-            Self::Rollback => "Roll back",
-            Self::Promote => "Promote to the next environment (GitOps)",
-            Self::Scale => "Scale replicas",
-            Self::Refresh => "Refresh",
-            Self::Terminate => "Terminate operation",
-            Self::Restart => "Restart workload",
-            Self::RolloutPromote => "Rollout promote",
-            Self::RolloutAbort => "Rollout abort",
-            Self::Diff => "Diff live vs desired",
-            Self::ResumeAutoSync => "Resume auto-sync",
-            Self::ToggleSort => "Problems first / by name",
-            Self::Back => "Back / close",
-            Self::Quit => "Quit",
-            Self::Suspend => "Suspend to shell",
-            Self::FocusApprovals => "Focus the approvals pane (a approve, x reject)",
-            Self::RetryRun => "Retry the last failed run (a Conductor workflow)",
-            Self::TerminateRun => "Terminate the run in progress (a Conductor workflow)",
-        }
-    }
-
-    /// The name used in keymap files and on the `:` command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Down => "down",
-            Self::Up => "up",
-            Self::Left => "left",
-            Self::Right => "right",
-            Self::PageDown => "page_down",
-            Self::PageUp => "page_up",
-            Self::Top => "top",
-            Self::Bottom => "bottom",
-            Self::Detail => "detail",
-            Self::Filter => "filter",
-            Self::CommandLine => "command_line",
-            Self::Help => "help",
-            Self::Sync => "sync",
-            Self::Rollback => "rollback",
-            Self::Promote => "promote",
-            Self::Scale => "scale",
-            Self::Refresh => "refresh",
-            Self::Terminate => "terminate",
-            Self::Restart => "restart",
-            Self::RolloutPromote => "rollout_promote",
-            Self::RolloutAbort => "rollout_abort",
-            Self::Diff => "diff",
-            Self::ResumeAutoSync => "resume_auto_sync",
-            Self::ToggleSort => "toggle_sort",
-            Self::Back => "back",
-            Self::Quit => "quit",
-            Self::Suspend => "suspend",
-            Self::FocusApprovals => "focus_approvals",
-            Self::RetryRun => "retry_run",
-            Self::TerminateRun => "terminate_run",
-        }
+    /// Whether the command changes something in Argo CD, Git or the engine: refused in
+    /// read-only mode (and greyed in the hint bar).
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            Self::Sync
+                | Self::Rollback
+                | Self::Promote
+                | Self::Scale
+                | Self::Refresh
+                | Self::Terminate
+                | Self::Restart
+                | Self::RolloutPromote
+                | Self::RolloutAbort
+                | Self::ResumeAutoSync
+                | Self::SyncPolicy
+                | Self::RetryRun
+                | Self::TerminateRun
+        )
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.name() == name)
-    }
-
-    /// Short label for the hint bar (falls back to the help text).
-    pub fn hint(self) -> &'static str {
-        match self {
-            Self::Sync => "sync",
-            Self::Rollback => "rollback",
-            Self::Promote => "promote",
-            Self::Scale => "scale",
-            Self::Refresh => "refresh",
-            Self::Restart => "restart",
-            Self::Diff => "diff",
-            Self::Filter => "filter",
-            Self::CommandLine => "command",
-            Self::Help => "help",
-            Self::Quit => "quit",
-            Self::Detail => "detail",
-            Self::Terminate => "terminate",
-            Self::ToggleSort => "sort",
-            Self::FocusApprovals => "approvals",
-            _ => self.desc(),
-        }
+        Self::ALL.iter().copied().find(|c| c.name() == name)
     }
 }
 
@@ -210,7 +116,7 @@ mod tests {
     #[test]
     fn names_round_trip_and_are_unique() {
         for c in Command::ALL {
-            assert_eq!(Command::from_name(c.name()), Some(c));
+            assert_eq!(Command::from_name(c.name()), Some(*c));
             assert!(!c.desc().is_empty());
         }
         let mut names: Vec<_> = Command::ALL.iter().map(|c| c.name()).collect();

@@ -9,6 +9,57 @@ use super::{Command, Effect, Key, KeyCode};
 use crate::domain::model::{Dialog, DialogKind, GateFocus, LineInput, Mode};
 use crate::domain::{Action, Model};
 
+/// What an open dialog needs read (the scale dialog: the workload's replicas and autoscaler).
+pub fn load_for(model: &Model, fx: &mut Vec<Effect>) {
+    if let Mode::Dialog(d) = &model.mode {
+        if let DialogKind::Scale { kind, group, name, namespace, .. } = &d.kind {
+            fx.push(Effect::LoadWorkload {
+                key: d.target.clone(),
+                group: group.clone(),
+                kind: kind.clone(),
+                name: name.clone(),
+                namespace: namespace.clone(),
+            });
+        }
+    }
+}
+
+/// The workload's replicas arrived: the scale dialog shows them (and starts from them).
+pub fn workload_loaded(
+    model: &mut Model,
+    key: &crate::domain::AppKey,
+    result: Result<crate::domain::detail::WorkloadState, crate::domain::Failure>,
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    let Mode::Dialog(d) = &mut model.mode else { return };
+    if d.target != *key {
+        return;
+    }
+    if let DialogKind::Scale { state, current, replicas, .. } = &mut d.kind {
+        if let Ok(s) = &result {
+            *current = s.replicas;
+            if replicas.text.is_empty() {
+                replicas.text = s.replicas.map(|n| n.to_string()).unwrap_or_default();
+            }
+        }
+        state.finish(result, at);
+    }
+}
+
+/// The selected app's sync policy as its detail says.
+pub fn current_policy(model: &Model) -> Option<crate::domain::SyncPolicy> {
+    model.detail.as_ref().and_then(|d| d.app.value()).map(crate::domain::AppDetail::sync_policy)
+}
+
+/// The revision running now: what the app is synced to.
+pub fn running_revision(detail: &crate::domain::AppDetail, dep: &crate::domain::Deployment) -> String {
+    if detail.sync_revision.is_empty() {
+        dep.revision.clone()
+    } else {
+        detail.sync_revision.clone()
+    }
+}
+
 /// Largest replica count the dialog accepts: a typo guard, not a policy.
 const MAX_REPLICAS: u32 = 1000;
 
@@ -24,18 +75,21 @@ pub fn open(model: &mut Model, cmd: Command) {
         Command::Sync => DialogKind::Sync { prune: false, dry_run: false, force: false, apply_only: false },
         Command::Rollback => {
             let Some(detail) = detail else { return need_detail(model) };
-            if detail.history.len() < 2 {
-                return flash_error(model, "nothing to roll back to: the history has fewer than two entries");
-            }
-            // Default to the deployment before the current one (history is oldest first), the
-            // GitOps way under auto-sync (space: break-glass, pause it and pin the app).
-            DialogKind::Rollback { selected: detail.history.len() - 2, pause_auto_sync: false }
+            // Never preselect what already runs: the newest entry of another revision. Under
+            // auto-sync the GitOps way is the default (space: break-glass, pause it and pin).
+            let running = running_revision(&detail, &dep);
+            let Some(selected) = detail.history.iter().rposition(|h| h.revision != running) else {
+                return flash_error(model, "nothing to roll back to: every history entry is the revision running now");
+            };
+            DialogKind::Rollback { selected, pause_auto_sync: false }
         }
         Command::Scale => {
             let Some(detail) = detail else { return need_detail(model) };
             let Some(w) = detail.workload() else {
                 return flash_error(model, "no Deployment, StatefulSet or Rollout in this app to scale");
             };
+            let mut state = crate::domain::Loadable::default();
+            state.start_loading();
             DialogKind::Scale {
                 kind: w.kind.clone(),
                 group: w.group.clone(),
@@ -43,6 +97,7 @@ pub fn open(model: &mut Model, cmd: Command) {
                 namespace: w.namespace.clone(),
                 replicas: LineInput::default(),
                 current: None,
+                state,
             }
         }
         Command::Restart => {
@@ -68,6 +123,10 @@ pub fn open(model: &mut Model, cmd: Command) {
             } else {
                 Action::RolloutAbort { name, namespace }
             })
+        }
+        Command::SyncPolicy => {
+            let Some(p) = current_policy(model) else { return need_detail(model) };
+            DialogKind::SyncPolicy(p)
         }
         Command::Terminate => {
             if dep.operation.is_none_or(|p| p.is_completed()) {
@@ -158,7 +217,20 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
                 edit_line(replicas, key);
             }
         }
-        DialogKind::Confirm(_) | DialogKind::Promote(_) => {}
+        DialogKind::SyncPolicy(p) => match key.code {
+            KeyCode::Char('a') => p.auto_sync = !p.auto_sync,
+            KeyCode::Char('h') if p.auto_sync => p.self_heal = !p.self_heal,
+            KeyCode::Char('p') if p.auto_sync => p.prune = !p.prune,
+            _ => {}
+        },
+        DialogKind::Bulk { action: Action::Sync { prune, dry_run, force, apply_only }, .. } => match key.code {
+            KeyCode::Char('p') => *prune = !*prune,
+            KeyCode::Char('d') => *dry_run = !*dry_run,
+            KeyCode::Char('f') => *force = !*force,
+            KeyCode::Char('a') => *apply_only = !*apply_only,
+            _ => {}
+        },
+        DialogKind::Confirm(_) | DialogKind::Promote(_) | DialogKind::Bulk { .. } => {}
     }
 }
 
@@ -168,8 +240,11 @@ fn history_len(model: &Model) -> usize {
 
 /// Validate the dialog and start the run, or leave it open with the reason.
 pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
+    let history = model.detail.as_ref().and_then(|d| d.app.value()).map(|a| a.history.clone()).unwrap_or_default();
+    let running =
+        model.detail.as_ref().and_then(|d| d.app.value()).zip(model.selected()).map(|(a, d)| running_revision(a, d));
+    let model_policy = current_policy(model);
     let detail = model.detail.as_ref().and_then(|d| d.app.value());
-    let history = detail.map(|a| a.history.clone()).unwrap_or_default();
     // What owns the replicas besides Git (an HPA, a KEDA ScaledObject), for a GitOps scale.
     let owner = detail.and_then(|a| {
         a.resources.iter().find(|r| {
@@ -181,10 +256,23 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
     let Mode::Dialog(d) = &mut model.mode else { return };
     if let Some(want) = &d.require_typed {
         if d.typed.text.trim() != want {
-            d.error = Some(format!("type {want} to confirm an action in {}", d.env));
+            let what = if matches!(d.kind, DialogKind::Bulk { .. }) {
+                "an action there".to_string()
+            } else {
+                format!("an action in {}", d.env)
+            };
+            d.error = Some(format!("type {want} to confirm {what}"));
             d.typing = true;
             return;
         }
+    }
+    if let DialogKind::Bulk { action, targets } = &d.kind {
+        let (action, targets, asked) = (action.clone(), targets.clone(), gate::asked(d));
+        let Mode::Dialog(d) = &model.mode else { return };
+        if let Some((focus, why)) = gate::missing(model, &action, d, &asked) {
+            return hold(model, Some(focus), why);
+        }
+        return super::bulk::confirm(model, action, targets, &asked, fx);
     }
     let action = match &d.kind {
         DialogKind::Sync { prune, dry_run, force, apply_only } => {
@@ -195,6 +283,10 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
                 d.error = Some("pick a history entry".into());
                 return;
             };
+            if Some(&entry.revision) == running.as_ref() {
+                d.error = Some(format!("history {} is the revision running now: pick another entry", entry.id));
+                return;
+            }
             if d.auto_sync && !pause_auto_sync {
                 // The GitOps way: that entry's version committed back to the overlay, with
                 // auto-sync left on (the promotion dialog: diff first, then the policy).
@@ -233,8 +325,16 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
             }
         },
         DialogKind::Confirm(a) => a.clone(),
-        // Confirmed in `promote::on_key`, never here.
-        DialogKind::Promote(_) => return,
+        DialogKind::SyncPolicy(wanted) => {
+            let now = model_policy.unwrap_or_default();
+            if wanted.effective() == now {
+                d.error = Some(format!("nothing to change: it is already {}", now.describe()));
+                return;
+            }
+            Action::SetSyncPolicy(wanted.effective())
+        }
+        // Confirmed in `promote::on_key` and above, never here.
+        DialogKind::Promote(_) | DialogKind::Bulk { .. } => return,
     };
     // The policy decides: run, refuse in the dialog, or file an approval request.
     let asked = gate::asked(d);
@@ -256,6 +356,39 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
         Err(h) => {
             gate::refresh_inputs(model, &action);
             hold(model, None, h.text());
+        }
+    }
+}
+
+/// `:sync --prune …`: the options of the sync dialog just opened (one or many).
+pub fn preset_sync(model: &mut Model, p: bool, d: bool, f: bool, a: bool) {
+    let Mode::Dialog(dialog) = &mut model.mode else { return };
+    match &mut dialog.kind {
+        DialogKind::Sync { prune, dry_run, force, apply_only }
+        | DialogKind::Bulk { action: Action::Sync { prune, dry_run, force, apply_only }, .. } => {
+            (*prune, *dry_run, *force, *apply_only) = (p, d, f, a);
+        }
+        _ => {}
+    }
+}
+
+/// `:scale N`: the replicas of the scale dialog just opened.
+pub fn preset_scale(model: &mut Model, n: u32) {
+    if let Mode::Dialog(d) = &mut model.mode {
+        if let DialogKind::Scale { replicas, .. } = &mut d.kind {
+            replicas.text = n.to_string();
+        }
+    }
+}
+
+/// `:rollback ID`: the history entry of the rollback dialog just opened.
+pub fn preset_rollback(model: &mut Model, id: i64) {
+    let at = model.detail.as_ref().and_then(|d| d.app.value()).and_then(|a| a.history.iter().position(|h| h.id == id));
+    let Mode::Dialog(d) = &mut model.mode else { return };
+    if let DialogKind::Rollback { selected, .. } = &mut d.kind {
+        match at {
+            Some(i) => *selected = i,
+            None => d.error = Some(format!("no history entry {id} — pick one with j/k")),
         }
     }
 }
@@ -298,7 +431,8 @@ fn representative(kind: &DialogKind) -> Action {
             namespace: namespace.clone(),
             replicas: 0,
         },
-        DialogKind::Confirm(a) => a.clone(),
+        DialogKind::Confirm(a) | DialogKind::Bulk { action: a, .. } => a.clone(),
+        DialogKind::SyncPolicy(p) => Action::SetSyncPolicy(*p),
         DialogKind::Promote(p) => {
             Action::Promote(Box::new(crate::domain::Promotion::new("", &p.from_env, &p.to_env, p.images.clone())))
         }

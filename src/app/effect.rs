@@ -54,14 +54,44 @@ pub enum Effect {
         service: String,
         action: Box<Action>,
     },
+    /// Fetch the app's desired manifests at `revision` (a history entry's); answers
+    /// `Msg::ManifestsLoaded`.
+    LoadManifests { key: AppKey, revision: String },
+    /// Fetch every managed resource of the app, live and desired; answers
+    /// `Msg::ResourceManifestsLoaded` (newest wins).
+    LoadResourceManifests { key: AppKey },
+    /// Read a workload's replicas (live, in Git) and the autoscaler that owns them, for the
+    /// scale dialog; answers `Msg::WorkloadLoaded`.
+    LoadWorkload { key: AppKey, group: String, kind: String, name: String, namespace: String },
+    /// Read the containers of `source`'s pods, then follow their logs (the last lines first),
+    /// answering `Msg::LogsOpened` and `Msg::LogLines`, until replaced (newest wins) or
+    /// stopped.
+    FollowLogs {
+        key: AppKey,
+        generation: u64,
+        source: crate::domain::logs::LogSource,
+        container: Option<String>,
+        previous: bool,
+    },
+    /// Stop following logs (the view closed).
+    StopLogs,
+    /// Look closer at an app for the needs-attention queue: its operation's message and its
+    /// Rollout's step and weight; answers `Msg::AppExplained`.
+    ExplainApp { key: AppKey },
     /// Retry the Conductor workflow behind run `of` (it failed) and follow it as run `run_id`.
     RetryRun { run_id: u64, of: u64 },
     /// Terminate the Conductor workflow behind run `of` (still running), as `user`.
     TerminateRun { of: u64, user: UserInfo },
     /// Keep a record in the trail (a refusal: the console ran nothing, but it happened).
     Record(Box<crate::engine::TrailEvent>),
+    /// Switch the theme to a preset or a theme file (the runtime loads it; answers
+    /// `Msg::ThemeChanged`).
+    SetTheme { name: String },
     /// Leave the console.
     Quit,
+    /// Tell the user (a bell, a desktop notification): written by the terminal layer, as
+    /// `[notify]` says.
+    Notify(crate::domain::notify::Notice),
     /// Give the terminal back to the shell until resumed (ctrl-z).
     Suspend,
 }
@@ -74,6 +104,9 @@ impl Effect {
             Self::LoadDetail { .. } => Some("detail".into()),
             Self::LoadDiff { .. } => Some("diff".into()),
             Self::WatchTree { .. } => Some("tree".into()),
+            Self::LoadResourceManifests { .. } => Some("resource-manifests".into()),
+            // One log stream at a time: another container, or closing the view, ends the last.
+            Self::FollowLogs { .. } | Self::StopLogs => Some("logs".into()),
             // One ledger read at a time: a new one (now) replaces a scheduled one (later).
             Self::LoadApprovals { .. } => Some("approvals".into()),
             _ => None,

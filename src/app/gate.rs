@@ -4,14 +4,16 @@
 //! policy state decides — run, refuse (the dialog says why; the run log and the trail record
 //! it), or file an approval request whose run-log entry says what it needs. Ticket and reason
 //! inputs appear in the dialog when the policy asks for them, and those a freeze names may
-//! override it (ctrl-o) with a reason.
+//! override it (ctrl-o) with a reason. Read-only mode is decided here too ([`read_only`]):
+//! an action key, an approval key or a confirm in a read-only session says why and sends
+//! nothing.
 
 use super::editor::edit_line;
-use super::runlog::{current_user, log_refusal, log_run, log_steps, start_run, trail_target};
+use super::runlog::{current_user, flash_error, log_refusal, log_run, log_steps, start_run, trail_target};
 use super::{Effect, Key};
 use crate::domain::model::{Dialog, GateFocus, GateInputs, LineInput};
 use crate::domain::policy::Ask;
-use crate::domain::{Action, AppKey, Model, RunContext, StepStatus, UserInfo};
+use crate::domain::{Action, AppKey, Failure, Model, RunContext, StepStatus, UserInfo};
 use crate::engine::governance::{self, Verdict};
 use crate::engine::trail::{Target, TrailEvent};
 
@@ -47,6 +49,25 @@ impl Hold {
     }
 }
 
+/// Read-only mode's refusal of a write to `instance` (`None`: the ledger, which only the
+/// session's read-only mode covers), the one decision every action key, approval key and
+/// confirm asks; `None` when writes are allowed.
+pub fn read_only(model: &Model, instance: Option<usize>, what: &str) -> Option<Failure> {
+    let own = instance.and_then(|i| model.instances.get(i)).and_then(|i| i.read_only.as_ref());
+    model.read_only.as_ref().or(own).map(|cause| cause.refusal(what))
+}
+
+/// Say why `what` is not done when the session or `instance` is read-only; true when refused.
+pub fn refuse_read_only(model: &mut Model, instance: Option<usize>, what: &str) -> bool {
+    match read_only(model, instance, what) {
+        Some(f) => {
+            flash_error(model, f.to_string());
+            true
+        }
+        None => false,
+    }
+}
+
 fn user_of(model: &Model, instance: usize) -> Option<UserInfo> {
     model.instances.get(instance).and_then(|i| i.user.value()).cloned()
 }
@@ -62,6 +83,9 @@ pub fn govern(
     asked: &Asked,
     fx: &mut Vec<Effect>,
 ) -> Result<(), Hold> {
+    if let Some(f) = read_only(model, Some(target.instance), action.verb()) {
+        return Err(Hold::Refused(f.to_string()));
+    }
     let state = &model.approvals.policy;
     // No policy runs everything whoever asks: no need to wait for userinfo then.
     let user = match (user_of(model, target.instance), state.is_configured()) {

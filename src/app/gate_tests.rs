@@ -200,7 +200,8 @@ fn olgas_prod_rollback_is_an_emergency_that_runs_at_once_with_a_reason() {
     let d = m.detail.as_ref().unwrap();
     let (key, generation) = (d.key.clone(), d.generation);
     let history = (0..3).map(|id| HistoryEntry { id, revision: format!("rev{id}"), ..Default::default() }).collect();
-    let detail = AppDetail { history, ..Default::default() };
+    // The newest entry runs now.
+    let detail = AppDetail { history, sync_revision: "rev2".into(), ..Default::default() };
     update(&mut m, Msg::DetailLoaded { key, generation, result: Ok(detail), at: at(SATURDAY) }, &keymap());
     press(&mut m, "r");
     let Mode::Dialog(d) = &m.mode else { panic!("no dialog") };

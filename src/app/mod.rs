@@ -5,6 +5,9 @@
 mod approvals;
 #[cfg(test)]
 mod approvals_tests;
+mod attention;
+mod bulk;
+pub mod cmdline;
 pub mod command;
 mod detail;
 mod dialog;
@@ -13,11 +16,15 @@ pub mod effect;
 mod gate;
 #[cfg(test)]
 mod gate_tests;
+mod history;
 pub mod keymap;
 pub mod keys;
+mod logs;
 pub mod msg;
 mod normal;
+mod notify;
 pub mod promote;
+mod quit;
 mod rows;
 mod runlog;
 #[cfg(test)]
@@ -26,7 +33,7 @@ pub mod update;
 
 pub use command::Command;
 pub use effect::Effect;
-pub use keymap::{Binding, Keymap};
+pub use keymap::{Binding, KeyContext, Keymap};
 pub use keys::{Key, KeyCode};
 pub use msg::{Msg, WatchChange};
 pub use update::{init, update};

@@ -30,6 +30,9 @@ pub enum Msg {
     AppsListed { instance: usize, apps: Vec<Deployment>, at: DateTime<Utc> },
     /// Changes arrived from an instance's watch stream (a burst, in order).
     AppsChanged { instance: usize, changes: Vec<WatchChange>, at: DateTime<Utc> },
+    /// Apps of an instance that could not be read (a list item or a watch event with wrong
+    /// types), each named with why: skipped, the others shown. Empty when a list read all.
+    AppsUnreadable { instance: usize, items: Vec<String>, at: DateTime<Utc> },
     /// An instance's connection state changed.
     ConnectionChanged { instance: usize, state: ConnState },
     /// Who we are on an instance.
@@ -77,4 +80,31 @@ pub enum Msg {
     },
     /// A request was withdrawn, or could not be.
     RequestWithdrawn { id: String, result: Result<(), Failure>, at: DateTime<Utc> },
+    /// An app's desired manifests at a revision arrived, or could not be read.
+    ManifestsLoaded {
+        key: AppKey,
+        revision: String,
+        result: Result<crate::domain::manifest::Manifests, Failure>,
+        at: DateTime<Utc>,
+    },
+    /// An app's managed resources, live and desired, arrived.
+    ResourceManifestsLoaded {
+        key: AppKey,
+        result: Result<Vec<crate::domain::manifest::ResourceManifest>, Failure>,
+        at: DateTime<Utc>,
+    },
+    /// A workload's replicas and autoscaler arrived for the scale dialog.
+    WorkloadLoaded { key: AppKey, result: Result<crate::domain::detail::WorkloadState, Failure>, at: DateTime<Utc> },
+    /// A log stream opened: the containers its pods have (empty when unknown).
+    LogsOpened { generation: u64, containers: Vec<String> },
+    /// Lines arrived on the log stream.
+    LogLines { generation: u64, lines: Vec<crate::domain::logs::LogLine> },
+    /// The log stream ended (not following), or failed.
+    LogsEnded { generation: u64, result: Result<(), Failure> },
+    /// A closer look at an app for the needs-attention queue arrived, or failed.
+    AppExplained { key: AppKey, result: Result<crate::domain::attention::Explanation, Failure>, at: DateTime<Utc> },
+    /// The theme was switched, or could not be (why).
+    ThemeChanged { name: String, error: Option<String> },
+    /// In the demo: the operators with the estate open now (this console's user among them).
+    OperatorsConnected { users: Vec<String> },
 }

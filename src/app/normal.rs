@@ -1,17 +1,19 @@
 //! Keys outside dialogs: the keymap's commands in normal mode, and the small editors of
 //! the filter, the command line, help and the full-screen views.
 
+use super::cmdline::{self, Line};
 use super::detail::reload_detail;
 use super::editor::edit_line;
-use super::runlog::{flash_error, start_run};
-use super::{approvals, dialog, rows, Command, Effect, Key, KeyCode, Keymap};
+use super::runlog::{flash_error, flash_info, start_run};
+use super::{approvals, attention, bulk, dialog, history, logs, quit, rows, Command, Effect, Key, KeyCode, Keymap};
 use crate::domain::model::{LineInput, Mode, SortMode};
 use crate::domain::{Action, Loadable, Model, RunContext};
 
 /// Dispatch a key by mode.
 pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>) {
-    // ctrl-c always quits, whatever the keymap says: the one escape hatch.
-    if key == Key::ctrl('c') {
+    // ctrl-c always leaves, whatever the keymap says: the one escape hatch (asked once when
+    // something would be left behind; a second ctrl-c quits).
+    if key == Key::ctrl('c') && !matches!(model.mode, Mode::ConfirmQuit { .. }) {
         run_command(model, Command::Quit, fx);
         return;
     }
@@ -24,8 +26,44 @@ pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>
         Mode::Filter => on_filter_key(model, key),
         Mode::Command(_) => on_command_key(model, key, fx),
         Mode::Dialog(_) => dialog::on_key(model, key, fx),
-        Mode::Approvals => approvals::on_pane_key(model, key, keymap, fx),
+        Mode::Approvals => {
+            if let Some(cmd) = approvals::on_pane_key(model, key, keymap, fx) {
+                run_command(model, cmd, fx);
+            }
+        }
         Mode::ApprovalComment(_) => approvals::on_comment_key(model, key, fx),
+        Mode::ConfirmQuit { .. } => quit::on_key(model, key, fx),
+        Mode::Logs => {
+            if let Some(cmd) = logs::on_key(model, key, keymap, fx) {
+                run_command(model, cmd, fx);
+            }
+        }
+        Mode::History => {
+            let then = history::on_history_key(model, key, keymap);
+            after(model, then, fx);
+        }
+        Mode::Manifest => {
+            let then = history::on_manifest_key(model, key, keymap);
+            after(model, then, fx);
+        }
+        Mode::Attention => {
+            if let Some(cmd) = attention::on_key(model, key, keymap, fx) {
+                run_command(model, cmd, fx);
+            }
+        }
+        Mode::RunLog { back } => match keymap.lookup(key) {
+            // Scrolled from the newest end: up goes back in time.
+            Some(Command::Up) => *back = back.saturating_add(1),
+            Some(Command::Down) => *back = back.saturating_sub(1),
+            Some(Command::PageUp) => *back = back.saturating_add(10),
+            Some(Command::PageDown) => *back = back.saturating_sub(10),
+            Some(Command::Top) => *back = u16::MAX,
+            Some(Command::Bottom) => *back = 0,
+            Some(Command::Back | Command::RunLog) => model.mode = Mode::Normal,
+            None if key.code == KeyCode::Esc => model.mode = Mode::Normal,
+            Some(cmd @ (Command::Quit | Command::Help | Command::Attention)) => run_command(model, cmd, fx),
+            _ => {}
+        },
         Mode::Help { scroll } | Mode::Detail { scroll } | Mode::Diff { scroll } => {
             match keymap.lookup(key).or(match key.code {
                 KeyCode::Esc => Some(Command::Back),
@@ -65,8 +103,28 @@ pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>
     }
 }
 
+/// What a view asked for after its key.
+fn after(model: &mut Model, then: history::Then, fx: &mut Vec<Effect>) {
+    match then {
+        history::Then::Nothing => {}
+        history::Then::Run(cmd) => run_command(model, cmd, fx),
+        history::Then::RollbackTo(id) => {
+            run_command(model, Command::Rollback, fx);
+            dialog::preset_rollback(model, id);
+        }
+    }
+}
+
 /// Run a bound command (also reached from the `:` command line).
 pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
+    // Read-only: an action key says why and does nothing (greyed in the hint bar).
+    if cmd.writes() {
+        let instance = model.selected_key().map(|k| k.instance);
+        let what = if cmd == Command::SyncPolicy { "sync policy change" } else { cmd.hint() };
+        if super::gate::refuse_read_only(model, instance, what) {
+            return;
+        }
+    }
     let rows_len = model.rows.len();
     let page = model.page_rows.max(1);
     match cmd {
@@ -100,24 +158,41 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         Command::ToggleSort => {
             model.sort = match model.sort {
                 SortMode::Name => SortMode::ProblemsFirst,
-                SortMode::ProblemsFirst => SortMode::Name,
+                SortMode::ProblemsFirst => SortMode::Team,
+                SortMode::Team => SortMode::Version(model.selected_col),
+                SortMode::Version(_) => SortMode::Name,
             };
             rows::rebuild(model);
+            flash_info(model, format!("sorted by {}", model.sort.describe(&model.envs)));
         }
         Command::Back => {
-            if !model.filter.text.is_empty() {
-                model.filter.text.clear();
-                rows::rebuild(model);
+            // Marks go first; the filter stays (clear it with / then esc, or :filter).
+            if !model.marks.is_empty() {
+                model.marks.clear();
+                flash_info(model, "marks cleared");
             }
             model.mode = Mode::Normal;
         }
-        Command::Quit => {
-            model.quit = true;
-            fx.push(Effect::Quit);
+        Command::Mark => {
+            bulk::toggle_mark(model);
+            model.selected_row = (model.selected_row + 1).min(rows_len.saturating_sub(1));
         }
+        Command::Quit => quit::request(model, fx),
         Command::Suspend => fx.push(Effect::Suspend),
         Command::Promote => super::promote::open(model, fx),
-        Command::FocusApprovals => approvals::focus(model),
+        // From the matrix, each of them opens the approvals view: a request is read first.
+        Command::FocusApprovals | Command::Approve | Command::Reject | Command::Withdraw => approvals::focus(model),
+        Command::RunLog => model.mode = Mode::RunLog { back: 0 },
+        Command::Attention => attention::open(model, fx),
+        Command::History => history::open(model, fx),
+        Command::Manifest => history::open_manifest(model, fx),
+        Command::PodLogs => logs::open(model, fx),
+        // Keys of the pod logs view only.
+        Command::LogFollow | Command::LogContainer | Command::LogPrevious | Command::LogWrap => {}
+        Command::Refresh if !model.marks.is_empty() => bulk::open(model, Action::Refresh { hard: false }),
+        Command::Sync if !model.marks.is_empty() => {
+            bulk::open(model, Action::Sync { prune: false, dry_run: false, force: false, apply_only: false })
+        }
         Command::RetryRun => super::runlog::retry_failed(model, fx),
         Command::TerminateRun => super::runlog::terminate_running(model, fx),
         Command::Refresh => {
@@ -136,7 +211,11 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::Restart
         | Command::RolloutPromote
         | Command::RolloutAbort
-        | Command::ResumeAutoSync => dialog::open(model, cmd),
+        | Command::ResumeAutoSync
+        | Command::SyncPolicy => {
+            dialog::open(model, cmd);
+            dialog::load_for(model, fx);
+        }
     }
     rows::keep_visible(model);
 }
@@ -176,39 +255,78 @@ fn on_filter_key(model: &mut Model, key: Key) {
 fn on_command_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
     let Mode::Command(line) = &mut model.mode else { return };
     match key.code {
-        KeyCode::Esc => model.mode = Mode::Normal,
+        KeyCode::Esc => {
+            model.completions.clear();
+            model.mode = Mode::Normal;
+        }
         KeyCode::Enter => {
             let text = line.text.trim().to_string();
+            model.completions.clear();
             model.mode = Mode::Normal;
             execute_command_line(model, &text, fx);
         }
+        KeyCode::Tab => {
+            let text = line.text.clone();
+            let (completed, all) = cmdline::complete(model, &text);
+            if let Mode::Command(line) = &mut model.mode {
+                line.text = completed;
+            }
+            model.completions = all;
+        }
         _ => {
             edit_line(line, key);
+            model.completions.clear();
         }
     }
 }
 
-/// `:q`, `:sync`, `:filter pay`, `:env prod`, `:sort`, `:deploy v1.4.0`, or any command name
-/// from the keymap.
+/// Run a `:` line, its arguments honoured (see `cmdline::USAGE`).
 fn execute_command_line(model: &mut Model, text: &str, fx: &mut Vec<Effect>) {
-    let (word, arg) = text.split_once(' ').map_or((text, ""), |(w, a)| (w, a.trim()));
-    match word {
-        "" => {}
-        "q" | "q!" | "quit" | "exit" => run_command(model, Command::Quit, fx),
-        "filter" | "f" => {
-            model.filter.text = arg.to_string();
+    match cmdline::parse(text) {
+        Line::Nothing => {}
+        Line::Quit => run_command(model, Command::Quit, fx),
+        Line::QuitNow => quit::now(model, fx),
+        Line::Filter(f) => {
+            model.filter.text = f;
             model.selected_row = 0;
             rows::rebuild(model);
         }
-        "env" => match model.envs.iter().position(|e| e == arg) {
+        Line::Env(e) => match model.envs.iter().position(|x| *x == e) {
             Some(i) => model.selected_col = i,
-            None => flash_error(model, format!("no environment {arg:?}; known: {}", model.envs.join(", "))),
+            None => flash_error(model, format!("no environment {e:?}; known: {}", model.envs.join(", "))),
         },
-        "sort" => run_command(model, Command::ToggleSort, fx),
-        "deploy" => super::promote::open_deploy(model, arg, fx),
-        other => match Command::from_name(&other.replace('-', "_")) {
-            Some(cmd) => run_command(model, cmd, fx),
-            None => flash_error(model, format!("unknown command {other:?} — press ? for the list")),
-        },
+        Line::Sort(None) => run_command(model, Command::ToggleSort, fx),
+        Line::Sort(Some(by)) => {
+            let mode = match by.as_str() {
+                "service" | "name" => Some(SortMode::Name),
+                "problems" => Some(SortMode::ProblemsFirst),
+                "team" => Some(SortMode::Team),
+                env => model.envs.iter().position(|e| e == env).map(SortMode::Version),
+            };
+            match mode {
+                Some(m) => {
+                    model.sort = m;
+                    rows::rebuild(model);
+                    flash_info(model, format!("sorted by {}", m.describe(&model.envs)));
+                }
+                None => flash_error(model, format!("cannot sort by {by:?}: service, problems, team or an environment")),
+            }
+        }
+        Line::Theme(name) => fx.push(Effect::SetTheme { name }),
+        Line::Sync(f) => {
+            run_command(model, Command::Sync, fx);
+            dialog::preset_sync(model, f.prune, f.dry_run, f.force, f.apply_only);
+        }
+        Line::Scale(n) => {
+            run_command(model, Command::Scale, fx);
+            dialog::preset_scale(model, n);
+        }
+        Line::Rollback(id) => {
+            run_command(model, Command::Rollback, fx);
+            dialog::preset_rollback(model, id);
+        }
+        Line::Deploy(tag) => super::promote::open_deploy(model, &tag, fx),
+        Line::Run(cmd) => run_command(model, cmd, fx),
+        Line::Bad(why) => flash_error(model, why),
     }
 }

@@ -172,6 +172,19 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
             let next = if key.code == KeyCode::Tab { (at + 1) % n } else { (at + n - 1) % n };
             p.focus = fields[next];
         }
+        // Typing while the diff has the keys goes to the first field that takes text (it
+        // was dropped once); j, k and g still scroll.
+        KeyCode::Char(c) if p.focus == PromoteField::Diff && !key.ctrl && !key.alt && !matches!(c, 'j' | 'k' | 'g') => {
+            if let Some(f) = fields.iter().copied().find(|f| *f != PromoteField::Diff) {
+                p.focus = f;
+                match f {
+                    PromoteField::Name => _ = edit_line(typed, key),
+                    PromoteField::Ticket => _ = edit_line(&mut p.ticket, key),
+                    PromoteField::Reason => _ = edit_line(&mut p.reason, key),
+                    PromoteField::Diff => {}
+                }
+            }
+        }
         _ => match p.focus {
             PromoteField::Diff => {
                 let max = u16::try_from(p.plan.value().map_or(0, |pl| pl.diff.len())).unwrap_or(u16::MAX);

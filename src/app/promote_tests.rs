@@ -385,5 +385,16 @@ fn deploy_command_without_a_tag_says_why() {
     type_text(&mut m, "deploy");
     let fx = press(&mut m, "enter");
     assert!(fx.iter().all(|e| !matches!(e, Effect::PlanPromotion { .. })));
-    assert!(m.flash.as_ref().is_some_and(|f| f.error && f.text.contains("not an image tag")), "{:?}", m.flash);
+    assert!(m.flash.as_ref().is_some_and(|f| f.error && f.text.contains("needs an image tag")), "{:?}", m.flash);
+}
+
+#[test]
+fn typing_while_the_diff_has_the_keys_goes_to_the_first_field() {
+    let mut m = model("dave", &["developers"]);
+    press(&mut m, "l");
+    open_with_plan(&mut m, plan(example_policy(), 1));
+    assert_eq!(promote_dialog(&m).focus, PromoteField::Diff);
+    type_text(&mut m, "CHG-7");
+    assert_eq!(promote_dialog(&m).focus, PromoteField::Ticket);
+    assert_eq!(promote_dialog(&m).ticket.text, "CHG-7", "not one key dropped");
 }

@@ -1,10 +1,12 @@
 //! The matrix rows from the deployments: a full rebuild (filter, group by service, sort, keep
 //! the cursor on the same service) when the shape may change, and an incremental patch for the
 //! common watch event — one app changing state in place — that costs O(log rows), so a storm
-//! of events never rebuilds a 10,000-app matrix per event.
+//! of events never rebuilds a 10,000-app matrix per event (sorting by team or version, or a
+//! filter on state, rebuild: those orders and memberships move with state).
 
 use std::collections::BTreeMap;
 
+use crate::domain::filter::{natural_cmp, Filter};
 use crate::domain::model::{MatrixStats, ServiceRow, SortMode};
 use crate::domain::{AppKey, Deployment, Health, Model, SyncStatus};
 
@@ -36,19 +38,6 @@ pub fn note_envs(model: &mut Model) {
     model.envs.extend(fresh);
 }
 
-/// Whether a service row matches the filter text (case-insensitive substring of the service,
-/// its team, or one of its apps' names).
-fn matches(filter: &str, service: &str, deps: &[&Deployment]) -> bool {
-    if filter.is_empty() {
-        return true;
-    }
-    let f = filter.to_lowercase();
-    service.to_lowercase().contains(&f)
-        || deps.iter().any(|d| {
-            d.key.name.to_lowercase().contains(&f) || d.team.as_deref().is_some_and(|t| t.to_lowercase().contains(&f))
-        })
-}
-
 /// The worst trouble among the deployments a row shows. Only shown cells count (not a second
 /// app claiming the same cell), so a row sorted to the top always shows why.
 fn row_trouble(model: &Model, cells: &[Option<AppKey>]) -> u8 {
@@ -63,10 +52,10 @@ pub fn rebuild(model: &mut Model) {
     for d in model.deployments.values() {
         by_service.entry(d.service.as_str()).or_default().push(d);
     }
-    let filter = model.filter.text.trim();
+    let filter = Filter::parse(&model.filter.text);
     let mut rows: Vec<ServiceRow> = by_service
         .into_iter()
-        .filter(|(s, deps)| matches(filter, s, deps))
+        .filter(|(s, deps)| filter.is_empty() || filter.matches(s, deps))
         .map(|(service, deps)| {
             let mut cells = vec![None; model.envs.len()];
             for d in &deps {
@@ -85,9 +74,30 @@ pub fn rebuild(model: &mut Model) {
             ServiceRow { service: service.to_string(), team: deps.iter().find_map(|d| d.team.clone()), cells, trouble }
         })
         .collect();
-    if model.sort == SortMode::ProblemsFirst {
-        // Stable: equal trouble keeps name order.
-        rows.sort_by_key(|r| std::cmp::Reverse(r.trouble));
+    rows.sort_by(|a, b| natural_cmp(&a.service, &b.service));
+    // Stable sorts: equal keys keep name order.
+    match model.sort {
+        SortMode::Name => {}
+        SortMode::ProblemsFirst => rows.sort_by_key(|r| std::cmp::Reverse(r.trouble)),
+        SortMode::Team => rows.sort_by(|a, b| match (&a.team, &b.team) {
+            (Some(x), Some(y)) => natural_cmp(x, y),
+            (x, y) => y.is_some().cmp(&x.is_some()),
+        }),
+        SortMode::Version(col) => {
+            let version = |r: &ServiceRow| {
+                r.cells
+                    .get(col)
+                    .and_then(Option::as_ref)
+                    .and_then(|k| model.deployments.get(k))
+                    .map(Deployment::version)
+            };
+            let mut keyed: Vec<(Option<String>, ServiceRow)> = rows.into_iter().map(|r| (version(&r), r)).collect();
+            keyed.sort_by(|(a, _), (b, _)| match (a, b) {
+                (Some(x), Some(y)) => natural_cmp(x, y),
+                (x, y) => y.is_some().cmp(&x.is_some()),
+            });
+            rows = keyed.into_iter().map(|(_, r)| r).collect();
+        }
     }
     model.rows = rows;
     model.selected_row = keep
@@ -101,18 +111,18 @@ pub fn rebuild(model: &mut Model) {
 
 /// Where a row with this trouble and service sits in the sorted rows, comparing like the sort.
 fn order(model: &Model, r: &ServiceRow, trouble: u8, service: &str) -> std::cmp::Ordering {
-    let by_name = r.service.as_str().cmp(service);
+    let by_name = natural_cmp(&r.service, service);
     match model.sort {
-        SortMode::Name => by_name,
         SortMode::ProblemsFirst => trouble.cmp(&r.trouble).then(by_name),
+        _ => by_name,
     }
 }
 
 /// Index of the row of `service`: a binary search per possible trouble level (at most five).
 fn find_row(model: &Model, service: &str) -> Option<usize> {
     let levels: &[u8] = match model.sort {
-        SortMode::Name => &[0],
         SortMode::ProblemsFirst => &[0, 1, 2, 3, TROUBLE_MAX],
+        _ => &[0],
     };
     levels.iter().find_map(|t| {
         let i = model.rows.binary_search_by(|r| order(model, r, *t, service)).ok()?;
@@ -126,6 +136,9 @@ fn find_row(model: &Model, service: &str) -> Option<usize> {
 pub fn patch_upsert(model: &mut Model, key: &AppKey, old: Option<&Deployment>) -> bool {
     let (Some(old), Some(new)) = (old, model.deployments.get(key)) else { return false };
     if old.service != new.service || old.env != new.env || old.team != new.team {
+        return false;
+    }
+    if matches!(model.sort, SortMode::Team | SortMode::Version(_)) || Filter::parse(&model.filter.text).reads_state() {
         return false;
     }
     let Some(col) = model.envs.iter().position(|e| *e == new.env) else { return false };
@@ -157,6 +170,30 @@ pub fn patch_upsert(model: &mut Model, key: &AppKey, old: Option<&Deployment>) -
     };
     keep_visible(model);
     true
+}
+
+/// Put the cursor on `key`'s cell (clearing a filter that hides it). False when no row shows it.
+pub fn select_key(model: &mut Model, key: &AppKey) -> bool {
+    let Some(d) = model.deployments.get(key) else { return false };
+    let (service, env) = (d.service.clone(), d.env.clone());
+    let find = |m: &Model| m.rows.iter().position(|r| r.service == service);
+    let row = match find(model) {
+        Some(r) => r,
+        None if !model.filter.text.is_empty() => {
+            model.filter.text.clear();
+            rebuild(model);
+            match find(model) {
+                Some(r) => r,
+                None => return false,
+            }
+        }
+        None => return false,
+    };
+    let Some(col) = model.envs.iter().position(|e| *e == env) else { return false };
+    model.selected_row = row;
+    model.selected_col = col;
+    keep_visible(model);
+    model.rows[row].cells.get(col).and_then(Option::as_ref) == Some(key)
 }
 
 /// Move `model.scroll` just enough that the selected row is on screen.

@@ -64,6 +64,7 @@ pub fn start_run(
         run.request = context.request.clone();
     }
     let target = trail_target(model, &key);
+    model.in_flight.insert(run_id);
     fx.push(Effect::RunAction { run_id, key, action, user: current_user(model), context, target });
 }
 
@@ -116,4 +117,26 @@ pub fn flash_error(model: &mut Model, text: impl Into<String>) {
 
 pub fn flash_info(model: &mut Model, text: impl Into<String>) {
     model.flash = Some(Flash { text: text.into(), error: false });
+}
+
+/// Apps of `instance` that could not be read (skipped, the others shown): kept on the
+/// instance and named in the flash line when something new is unreadable. Returns whether
+/// anything visible changed.
+pub fn note_unreadable(model: &mut Model, instance: usize, items: Vec<String>) -> bool {
+    let Some(inst) = model.instances.get_mut(instance) else { return false };
+    let new = items.iter().any(|i| !inst.unreadable.contains(i));
+    inst.unreadable = items;
+    if !new {
+        return false;
+    }
+    let n = inst.unreadable.len();
+    let text = format!(
+        "{}: {n} app{} could not be read and {} not shown: {}",
+        inst.name,
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "is" } else { "are" },
+        inst.unreadable.join("; ")
+    );
+    flash_error(model, text);
+    true
 }

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::detail::{current_detail, follow_selection, reload_detail};
-use super::{approvals, dialog, normal, rows, Effect, Keymap, Msg, WatchChange};
+use super::{approvals, attention, dialog, normal, rows, Effect, Keymap, Msg, WatchChange};
 use crate::domain::model::Flash;
 use crate::domain::{Action, ConnState, Model, RunOutcome, StepStatus};
 
@@ -47,8 +47,11 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             }
             if let Some(inst) = model.instances.get_mut(instance) {
                 inst.last_update = Some(at);
+                // A fresh list is the truth as of now, whatever the stream does next.
+                inst.stale_since = None;
             }
             rows::rebuild(model);
+            attention::relist(model, instance, &mut fx);
         }
         Msg::AppsChanged { instance, changes, at } => {
             model.now = model.now.max(at);
@@ -65,12 +68,15 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                             model.pinned.remove(&d.key);
                         }
                         let key = d.key.clone();
+                        super::notify::app_changed(model, model.deployments.get(&key), &d, &mut fx);
                         let old = model.deployments.insert(key.clone(), *d);
                         rebuild = rebuild || !rows::patch_upsert(model, &key, old.as_ref());
+                        attention::note(model, &key, &mut fx);
                     }
                     WatchChange::Deleted(key) => {
                         model.pinned.remove(&key);
                         model.deployments.remove(&key);
+                        attention::note(model, &key, &mut fx);
                         rebuild = true;
                     }
                 }
@@ -86,13 +92,28 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 reload_detail(model, &mut fx);
             }
         }
+        Msg::AppsUnreadable { instance, items, at } => {
+            model.now = model.now.max(at);
+            visible = super::runlog::note_unreadable(model, instance, items);
+        }
         Msg::CredentialChanged { instance, source } => {
             if let Some(inst) = model.instances.get_mut(instance) {
                 inst.credential = Some(source);
             }
         }
         Msg::ConnectionChanged { instance, state } => {
+            let now = model.now;
             if let Some(inst) = model.instances.get_mut(instance) {
+                // What was listed stays shown, marked stale from when the stream went down.
+                let listed = inst.last_update.is_some();
+                inst.stale_since = match &state {
+                    ConnState::Live => None,
+                    ConnState::Reconnecting { since, .. } | ConnState::Degraded { since, .. } if listed => {
+                        Some(inst.stale_since.unwrap_or(*since))
+                    }
+                    ConnState::Failed(_) if listed => Some(inst.stale_since.unwrap_or(now)),
+                    _ => inst.stale_since,
+                };
                 inst.conn = state;
             }
         }
@@ -131,7 +152,33 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 run.step(&label, status, at);
             }
         }
-        Msg::RunFinished { run_id, outcome, at } => run_finished(model, run_id, outcome, at),
+        Msg::RunFinished { run_id, outcome, at } => {
+            model.in_flight.remove(&run_id);
+            run_finished(model, run_id, outcome, at, &mut fx);
+            // What the run changed (a rollback's revision, a new history entry) shows at once.
+            let target = model.runs.iter().find(|r| r.id == run_id).map(|r| r.target.clone());
+            if target.is_some() && model.detail.as_ref().map(|d| &d.key) == target.as_ref() {
+                reload_detail(model, &mut fx);
+            }
+        }
+        Msg::OperatorsConnected { users } => super::quit::operators_connected(model, users),
+        Msg::AppExplained { key, result, at } => attention::explained(model, key, result, at),
+        Msg::WorkloadLoaded { key, result, at } => dialog::workload_loaded(model, &key, result, at),
+        Msg::LogsOpened { generation, containers } => super::logs::opened(model, generation, containers),
+        Msg::LogLines { generation, lines } => super::logs::lines(model, generation, lines),
+        Msg::LogsEnded { generation, result } => super::logs::ended(model, generation, result),
+        Msg::ManifestsLoaded { key, revision, result, at } => {
+            super::history::manifests_loaded(model, key, revision, result, at)
+        }
+        Msg::ResourceManifestsLoaded { key, result, at } => {
+            super::history::resource_manifests_loaded(model, key, result, at)
+        }
+        Msg::ThemeChanged { name, error } => {
+            model.flash = Some(match error {
+                None => Flash { text: format!("theme {name}"), error: false },
+                Some(e) => Flash { text: e, error: true },
+            });
+        }
         Msg::Resumed => {}
         Msg::PromotionPlanned { generation, result, at } => super::promote::on_planned(model, generation, result, at),
         Msg::ApprovalRequested { run_id, result, at } => {
@@ -165,7 +212,7 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
 }
 
 /// A run ended: record it, and track the pin a paused-auto-sync rollback leaves behind.
-fn run_finished(model: &mut Model, run_id: u64, outcome: RunOutcome, at: DateTime<Utc>) {
+fn run_finished(model: &mut Model, run_id: u64, outcome: RunOutcome, at: DateTime<Utc>, fx: &mut Vec<Effect>) {
     let Some(run) = model.runs.iter_mut().find(|r| r.id == run_id) else { return };
     // Any step still marked running ended with the run.
     let failed = matches!(outcome, RunOutcome::Failed { .. });
@@ -179,13 +226,14 @@ fn run_finished(model: &mut Model, run_id: u64, outcome: RunOutcome, at: DateTim
     match (&run.action, &outcome) {
         // Even a failed rollback may have paused auto-sync: pin whenever it is off now.
         (Action::Rollback { pause_auto_sync: true, .. }, _) if auto_sync_now != Some(true) => {
-            model.pinned.insert(key);
+            model.pinned.insert(key.clone());
         }
         (Action::ResumeAutoSync, RunOutcome::Succeeded) => {
             model.pinned.remove(&key);
         }
         _ => {}
     }
+    attention::note(model, &key, fx);
     let text = match &outcome {
         RunOutcome::Succeeded => format!("{} {} done", run_verb(model, run_id), label_of(model, run_id)),
         RunOutcome::Failed { message, .. } => {
@@ -193,6 +241,7 @@ fn run_finished(model: &mut Model, run_id: u64, outcome: RunOutcome, at: DateTim
         }
         RunOutcome::Running => return,
     };
+    super::notify::run_ended(model, &text, &outcome, fx);
     model.flash = Some(Flash { text, error: failed });
 }
 

@@ -17,7 +17,7 @@ mod log;
 mod verify;
 
 pub use log::{Audit, Repair};
-pub use verify::{read_records, verify, Verified};
+pub use verify::{read_records, verify, verify_bytes, Verified};
 
 use std::path::PathBuf;
 

@@ -29,19 +29,35 @@ fn lines(dir: &Path) -> Result<Vec<Vec<u8>>, AuditError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(source) => return Err(AuditError::Io { path, source }),
     };
+    Ok(split_lines(&buf))
+}
+
+/// The log's bytes as lines; the piece after the last newline is empty, or a torn write
+/// that `open` will repair, and is left out.
+fn split_lines(buf: &[u8]) -> Vec<Vec<u8>> {
     let mut out: Vec<Vec<u8>> = buf.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
-    // The piece after the last newline is empty, or a torn write that `open` will repair.
     out.pop();
-    Ok(out)
+    out
 }
 
 /// Verify the chain in `dir`.
 pub fn verify(dir: &Path) -> Result<Verified, AuditError> {
     let lines = lines(dir)?;
+    let head = head(dir)?;
+    Ok(verify_lines(&lines, head))
+}
+
+/// Verify a log given as its bytes and its head file's text (`None`: no head file), as
+/// [`verify`] does on disk: the pure check (also what the fuzzer drives).
+pub fn verify_bytes(log: &[u8], head_text: Option<&str>) -> Verified {
+    verify_lines(&split_lines(log), head_text.and_then(parse_head))
+}
+
+fn verify_lines(lines: &[Vec<u8>], head: Option<(u64, String)>) -> Verified {
     let mut prev = GENESIS.to_string();
     for (i, line) in lines.iter().enumerate() {
         let n = i as u64 + 1;
-        let broken = |what: String| Ok(Verified { records: n - 1, broken: Some((n, what)) });
+        let broken = |what: String| Verified { records: n - 1, broken: Some((n, what)) };
         let record: Record = match serde_json::from_slice(line) {
             Ok(r) => r,
             Err(e) => return broken(format!("record {n} is not a valid record ({e})")),
@@ -49,12 +65,13 @@ pub fn verify(dir: &Path) -> Result<Verified, AuditError> {
         if record.prev != prev {
             // This line's `prev` disagrees with the line before: that one was changed (or
             // removed, or this one was inserted).
-            let what = if n == 1 {
-                "record 1 does not start the chain (records before it were removed?)".to_string()
-            } else {
-                format!("record {} was changed or removed: record {n} holds a different hash of it", n - 1)
-            };
-            return Ok(Verified { records: n - 2, broken: Some((n - 1, what)) });
+            if n == 1 {
+                // (Found by the fuzzer: `n - 2` here overflowed on a first record out of chain.)
+                let what = "record 1 does not start the chain (records before it were removed?)".to_string();
+                return Verified { records: 0, broken: Some((1, what)) };
+            }
+            let what = format!("record {} was changed or removed: record {n} holds a different hash of it", n - 1);
+            return Verified { records: n - 2, broken: Some((n - 1, what)) };
         }
         if record.seq != n {
             return broken(format!("record {n} says it is record {}", record.seq));
@@ -62,7 +79,7 @@ pub fn verify(dir: &Path) -> Result<Verified, AuditError> {
         prev = sha256_hex(line);
     }
     let total = lines.len() as u64;
-    if let Some((seq, hash)) = head(dir)? {
+    if let Some((seq, hash)) = head {
         let reached = usize::try_from(seq).ok().and_then(|s| s.checked_sub(1)).and_then(|i| lines.get(i));
         match reached {
             None => {
@@ -70,17 +87,17 @@ pub fn verify(dir: &Path) -> Result<Verified, AuditError> {
                     "the log ends at record {total} but its head is record {seq}: records {}..={seq} were removed",
                     total + 1
                 );
-                return Ok(Verified { records: total, broken: Some((total + 1, what)) });
+                return Verified { records: total, broken: Some((total + 1, what)) };
             }
             Some(line) if sha256_hex(line) != hash => {
                 let what =
                     format!("record {seq} is not the one the head anchors (changed, or the log was cut and rewritten)");
-                return Ok(Verified { records: seq.saturating_sub(1), broken: Some((seq, what)) });
+                return Verified { records: seq.saturating_sub(1), broken: Some((seq, what)) };
             }
             Some(_) => {}
         }
     }
-    Ok(Verified { records: total, broken: None })
+    Verified { records: total, broken: None }
 }
 
 /// The anchored head `(seq, hash)`; `None` for logs written before anchoring existed.
@@ -91,10 +108,15 @@ fn head(dir: &Path) -> Result<Option<(u64, String)>, AuditError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(AuditError::Io { path, source }),
     };
+    Ok(parse_head(&text))
+}
+
+/// `seq hash` of the head file.
+fn parse_head(text: &str) -> Option<(u64, String)> {
     let mut parts = text.split_whitespace();
     let seq = parts.next().and_then(|s| s.parse().ok());
     let hash = parts.next().map(str::to_string);
-    Ok(seq.zip(hash))
+    seq.zip(hash)
 }
 
 /// Every record that parses, in order (for listing; use [`verify`] to check them).

@@ -89,7 +89,7 @@ pub struct Figures {
 /// The console's look: default theme in true colour, built-in keymap.
 pub fn bench_ui() -> Result<Ui, Failure> {
     let theme = Theme::load("default", ColorDepth::TrueColor).map_err(|e| Failure::new(ErrorKind::Usage, e))?;
-    Ok(Ui { theme, keymap: crate::config::keymap::builtin() })
+    Ok(Ui { theme, keymap: crate::config::keymap::builtin(), ascii: false })
 }
 
 /// Run every size in order; `progress` hears one line per phase (stderr in the CLI).

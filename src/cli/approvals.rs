@@ -121,7 +121,7 @@ async fn known_request(
 /// the policy, this process claims the run (exactly one operator runs it) and runs it here,
 /// with `--wait` following it to healthy. Exit codes as the other commands: 0 done (or
 /// recorded and still waiting), 1 the run failed, 2 no such request, 3 not permitted
-/// (four-eyes, not an approver).
+/// (four-eyes, not an approver, or read-only).
 pub async fn decide(
     h: &Headless,
     id: String,
@@ -129,6 +129,7 @@ pub async fn decide(
     comment: Option<String>,
     wait: Option<Waiting>,
 ) -> Result<(), Failure> {
+    h.governance.writable(if approve { "approval" } else { "rejection" })?;
     let who = h.who().await?;
     known_request(h, &who, &id, RequestState::is_pending).await?;
     let out = h.governance.decide(&who, &id, approve, comment.as_deref().unwrap_or("")).await?;
@@ -169,6 +170,7 @@ pub async fn decide(
 
 /// `flightdeck withdraw ID`: the requester takes their request back.
 pub async fn withdraw(h: &Headless, id: String) -> Result<(), Failure> {
+    h.governance.writable("withdrawal")?;
     let who = h.who().await?;
     let mine = |s: &RequestState| s.is_pending() && s.requester == who.username;
     known_request(h, &who, &id, mine).await?;

@@ -78,6 +78,7 @@ impl Connection {
             grpc_web_root_path: self.grpc_web_root_path.clone(),
             argocd_context: self.argocd_context.clone(),
             argocd_config: self.argocd_config.clone(),
+            read_only: false,
         }
     }
 }

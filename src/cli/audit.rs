@@ -3,7 +3,8 @@
 //! machine's log; `flightdeck audit verify` checks this machine's chain (altered, reordered or
 //! removed records, the last ones included) and that the shared trail still holds everything
 //! this machine anchored in it; the hidden `audit-stress` appends acknowledged records in a
-//! loop for the crash test (each `ack` line is printed only after the record is durable).
+//! loop for the crash test (each `ack` line is printed only after the record is durable), and
+//! the hidden `ledger-stress` does the same to a ledger ref (acknowledged once pushed).
 
 use super::output::outln;
 use std::io::Write;
@@ -143,22 +144,39 @@ async fn verify_all(dir: &Path, gov: &Governance) -> Result<(), Failure> {
 /// each returns. The crash test kills this process at random and checks every ack survived.
 pub fn stress(dir: &Path, tag: &str, count: u64) -> Result<(), Failure> {
     let (mut log, repair) = Audit::open(dir).map_err(failure)?;
-    let mut out = std::io::stdout().lock();
     if let Some(r) = repair {
-        let _ = writeln!(out, "repaired {}", r.removed_bytes);
+        let _ = writeln!(std::io::stdout(), "repaired {}", r.removed_bytes);
     }
+    // Some bulk so a kill often lands mid-write.
+    acknowledged(tag, count, |entry| log.append(Entry { detail: "x".repeat(512), ..entry }).map(drop).map_err(failure))
+}
+
+/// Hidden `ledger-stress`: append `count` trail records tagged `tag-N` to the shared trail
+/// ref of `remote`, printing `ack tag-N` after each push returned. The crash test kills this
+/// process at random and checks every ack landed once.
+pub fn ledger_stress(remote: &str, cache: &Path, tag: &str, count: u64) -> Result<(), Failure> {
+    use crate::client::engine::embedded::TRAIL_REF;
+    use crate::client::engine::Ledger;
+    let unavailable = |e: crate::client::engine::LedgerError| Failure::new(ErrorKind::Unavailable, e.to_string());
+    let ledger = Ledger::open(crate::client::git::Git::new(), remote, cache, TRAIL_REF).map_err(unavailable)?;
+    let who = crate::domain::UserInfo { username: "stress".into(), groups: Vec::new() };
+    acknowledged(tag, count, |entry| ledger.append_trail(&who, &entry).map(drop).map_err(unavailable))
+}
+
+/// Write `count` records tagged `tag-N` with `append`, printing `ack tag-N` once each returned.
+fn acknowledged(tag: &str, count: u64, mut append: impl FnMut(Entry) -> Result<(), Failure>) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
     for i in 0..count {
+        let subject = format!("{tag}-{i}");
         let entry = Entry {
             at: chrono::Utc::now(),
             actor: "stress".into(),
             event: "action".into(),
-            subject: format!("{tag}-{i}"),
-            // Some bulk so a kill often lands mid-write.
-            detail: "x".repeat(512),
+            subject: subject.clone(),
             ..Entry::default()
         };
-        log.append(entry).map_err(failure)?;
-        writeln!(out, "ack {tag}-{i}")
+        append(entry)?;
+        writeln!(out, "ack {subject}")
             .and_then(|_| out.flush())
             .map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))?;
     }

@@ -16,6 +16,14 @@ pub struct Cli {
     /// Flightdeck config file (default: the platform config dir's config.toml).
     #[arg(long, global = true, env = "FLIGHTDECK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Draw the console with ASCII only (chosen by itself on TERM=linux or a non-UTF-8 locale).
+    #[arg(long, global = true)]
+    pub ascii: bool,
+
+    /// Look only: refuse every write (actions, Git pushes, ledger records); also
+    /// FLIGHTDECK_READ_ONLY=1, or read_only = true in the config (whole file or per instance).
+    #[arg(long, global = true)]
+    pub read_only: bool,
     #[command(flatten)]
     pub connection: Connection,
     #[command(subcommand)]
@@ -434,6 +442,22 @@ pub enum Sub {
         /// Audit directory to append to.
         #[arg(long, value_name = "DIR")]
         dir: PathBuf,
+        /// Tag of the records.
+        #[arg(long)]
+        tag: String,
+        /// How many records.
+        #[arg(long, default_value_t = 1000)]
+        count: u64,
+    },
+    /// Append acknowledged trail records to a ledger ref in a loop (for the crash test).
+    #[command(hide = true)]
+    LedgerStress {
+        /// The remote holding the ledger (a path or URL git understands).
+        #[arg(long, value_name = "URL")]
+        remote: String,
+        /// The ledger's local cache directory.
+        #[arg(long, value_name = "DIR")]
+        cache: PathBuf,
         /// Tag of the records.
         #[arg(long)]
         tag: String,

@@ -6,11 +6,15 @@ use crate::session::{config_for_sim, model_from};
 use crate::ui::{theme, Ui};
 
 /// `flightdeck` with no subcommand.
-pub async fn run_configured(o: &config::Overrides) -> Result<(), Failure> {
+/// `ascii`: `--ascii` was given.
+pub async fn run_configured(o: &config::Overrides, ascii: bool) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     let env = |k: &str| std::env::var(k).ok();
-    let cfg = config::load(o, &env).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))?;
-    open(cfg, started).await
+    let mut cfg = config::load(o, &env).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))?;
+    if ascii {
+        cfg.ascii = Some(true);
+    }
+    open(cfg, started, None).await
 }
 
 /// `flightdeck demo [--user NAME]`: the simulator in-process, the console against it over
@@ -21,8 +25,11 @@ pub async fn run_demo(
     seed: u64,
     user: Option<String>,
     engine: super::EngineArg,
+    read_only: bool,
+    ascii: bool,
 ) -> Result<(), Failure> {
     let started = std::time::Instant::now();
+    let read_only = demo_read_only(read_only)?;
     let opts = flightdeck_sim::SimOptions { services, seed, ..Default::default() };
     let sim = flightdeck_sim::Sim::start(opts)
         .await
@@ -51,17 +58,34 @@ pub async fn run_demo(
     // (staging → prod) as the example policy says; the other operators' configs are written
     // so they can join from another terminal.
     let user = user.unwrap_or_else(|| super::demo::DEFAULT_USER.to_string());
-    let cfg = match super::demo::operators(&cfg, &user) {
+    let (mut cfg, demo) = match super::demo::operators(&cfg, &user) {
         // This console's tokens live in the simulator's Vault: the real path, Vault → token → Argo CD.
-        Ok(mine) => vault_for_sim(&sim, tokens_for(&sim, mine, &user)),
+        Ok((mine, demo)) => (vault_for_sim(&sim, tokens_for(&sim, mine, &user)), demo),
         Err(f) => {
             sim.shutdown().await;
             return Err(f);
         }
     };
-    let result = open(cfg, started).await;
+    if ascii {
+        cfg.ascii = Some(true);
+    }
+    // This console only: the other operators' configs (written above) may act.
+    if let Some(cause) = read_only {
+        cfg.set_read_only(cause);
+    }
+    let result = open(cfg, started, Some((demo, connected(sim.operators())))).await;
     sim.shutdown().await;
     result
+}
+
+/// The demo's read-only mode: `--read-only`, else `FLIGHTDECK_READ_ONLY` (it has no file).
+fn demo_read_only(flag: bool) -> Result<Option<crate::domain::ReadOnly>, Failure> {
+    use crate::domain::read_only::{switch, ReadOnly};
+    if flag {
+        return Ok(Some(ReadOnly::Flag));
+    }
+    let from_env = std::env::var("FLIGHTDECK_READ_ONLY").map_or(Ok(false), |v| switch(&v));
+    Ok(from_env.map_err(|e| Failure::new(ErrorKind::Usage, e))?.then_some(ReadOnly::Env))
 }
 
 /// `user`'s own Argo CD token on every instance, instead of a password login.
@@ -95,9 +119,33 @@ pub(super) fn vault_for_sim(sim: &flightdeck_sim::Sim, mut cfg: Config) -> Confi
     cfg
 }
 
+/// Who has the demo estate open, told whenever a console comes or goes (never on a timer).
+fn connected(ops: flightdeck_sim::Operators) -> crate::runtime::Extra {
+    let rx = ops.changes();
+    Box::pin(futures_util::stream::unfold((ops, rx, None::<Vec<String>>), |(ops, mut rx, last)| async move {
+        loop {
+            let users = ops.watching();
+            if last.as_ref() != Some(&users) {
+                let msg = crate::app::Msg::OperatorsConnected { users: users.clone() };
+                return Some((msg, (ops, rx, Some(users))));
+            }
+            // A console came or went (on any instance); the simulator stopped: end.
+            if rx.is_empty() {
+                return None;
+            }
+            let changed = rx.iter_mut().map(|r| Box::pin(r.changed()));
+            futures_util::future::select_all(changed).await.0.ok()?;
+        }
+    }))
+}
+
 /// Everything checked before the terminal is touched: logging, keymap, theme, credentials
-/// (Vault), clients.
-async fn open(mut cfg: Config, started: std::time::Instant) -> Result<(), Failure> {
+/// (Vault), clients. In the demo, who this console is and who else is connected.
+async fn open(
+    mut cfg: Config,
+    started: std::time::Instant,
+    demo: Option<(crate::domain::model::DemoState, crate::runtime::Extra)>,
+) -> Result<(), Failure> {
     let usage = |e: String| Failure::new(ErrorKind::Usage, e);
     let (_guard, log_path) =
         crate::logging::init(None).map_err(|e| usage(format!("cannot open the log file: {e:#}")))?;
@@ -122,7 +170,10 @@ async fn open(mut cfg: Config, started: std::time::Instant) -> Result<(), Failur
     }
     let git_auth = clients.first().and_then(|c| c.git_auth().cloned());
     let governance = crate::session::governance(&cfg, git_auth, Default::default())?;
-    crate::runtime::run(model, Ui { theme, keymap }, clients, governance, started)
+    let ascii = crate::ui::widgets::glyphs::ascii_wanted(cfg.ascii, &env);
+    let (state, extra) = demo.unzip();
+    model.demo = state;
+    crate::runtime::run(model, Ui { theme, keymap, ascii }, clients, governance, started, extra)
         .await
         .map_err(|e| Failure::new(ErrorKind::Unavailable, format!("{e:#}")))
 }

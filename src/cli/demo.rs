@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use super::sim::{as_operator, operator_path, OPERATORS};
 use crate::config::{self, Config};
+use crate::domain::model::{DemoJoin, DemoState};
 use crate::domain::{ErrorKind, Failure};
 
 /// Where the demo writes the operators' configs: a directory only this user can read (the
@@ -16,9 +17,19 @@ fn demo_dir() -> PathBuf {
     std::env::temp_dir().join(format!("flightdeck-demo-{}", std::process::id()))
 }
 
-/// This console's config as `user`, after writing every other operator's config and telling
-/// (on stderr, before the terminal is taken) how they join.
-pub fn operators(cfg: &Config, user: &str) -> Result<Config, Failure> {
+/// What each demo operator is.
+fn role(user: &str) -> &'static str {
+    match user {
+        "alice" | "bob" => "release manager",
+        "dave" => "developer",
+        "olga" => "on-call SRE",
+        _ => "operator",
+    }
+}
+
+/// This console's config as `user`, after writing every other operator's config; also how
+/// they join, which the console shows (a banner and a help page) and stderr tells too.
+pub fn operators(cfg: &Config, user: &str) -> Result<(Config, DemoState), Failure> {
     if !OPERATORS.contains(&user) {
         return Err(crate::domain::choices::unknown("demo operator", user, &OPERATORS.map(String::from)));
     }
@@ -30,13 +41,17 @@ pub fn operators(cfg: &Config, user: &str) -> Result<Config, Failure> {
     }
     let base = dir.join("sim.toml");
     errln!("flightdeck demo: you are {user}; the other operators join this estate from another terminal:");
+    let mut joins = Vec::new();
     for other in OPERATORS.iter().filter(|o| **o != user) {
         let path = operator_path(&base, other);
         config::write_file(&path, &as_operator(cfg.clone(), other)).map_err(io)?;
-        errln!("  as {other}: flightdeck --config {}", path.display());
+        let command = format!("flightdeck --config {}", path.display());
+        errln!("  as {other}: {command}");
+        joins.push(DemoJoin { user: other.to_string(), role: role(other).into(), command });
     }
     errln!("  (alice, bob: release managers · dave: developer · olga: on-call SRE)");
-    Ok(as_operator(cfg.clone(), user))
+    let me = DemoState { me: user.to_string(), role: role(user).into(), joins, connected: Vec::new() };
+    Ok((as_operator(cfg.clone(), user), me))
 }
 
 /// Who `flightdeck demo` is without `--user`: a developer, who may promote to staging and

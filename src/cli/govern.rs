@@ -3,6 +3,7 @@
 //! exactly as the console's update calls it), and running an allowed action with its trail
 //! record. Refused → exit 3 with the rule (and a trail record); needs approval → the request
 //! is filed, its id and what it needs are printed, exit 0; run → the caller runs it here.
+//! A read-only session or instance refuses first (exit 3), before anything is filed or sent.
 
 use chrono::Utc;
 
@@ -102,6 +103,7 @@ impl Headless {
         asked: &Asked,
         say_filed: bool,
     ) -> Result<Gate, Failure> {
+        self.writable(dep, action)?;
         let client = self.client(dep.key.instance)?;
         let who = client.userinfo().await.map_err(|e| e.to_failure())?;
         let context =
@@ -149,6 +151,13 @@ impl Headless {
                 Ok(Gate::Filed(id))
             }
         }
+    }
+
+    /// Read-only (the session, or `dep`'s instance): refused, exit 3, before anything is
+    /// asked, planned, filed or sent.
+    pub fn writable(&self, dep: &Deployment, action: &Action) -> Result<(), Failure> {
+        let what = format!("{} of {}/{}", action.verb(), dep.service, dep.env);
+        self.client(dep.key.instance)?.writes().check(&what)
     }
 
     /// Whether `promotion` (into `dep`) keeps the pipeline order: the gate's own check, made

@@ -4,8 +4,6 @@
 //! one object per line (`{"pod","time","content"}`), so `| head` and `| jq` work while
 //! following. An unknown container is a usage error with the workload's containers.
 
-use serde_json::Value;
-
 use super::args::{Format, Target};
 use super::govern::Headless;
 use super::output::{outln, print_json_line};
@@ -41,7 +39,7 @@ pub async fn run(h: &Headless, a: LogsArgs) -> Result<(), Failure> {
     if let Some(c) = &a.container {
         // The pod template's containers; when the manifest cannot be read, Argo CD answers.
         if let Ok(manifest) = client.resource_manifest(&dep.key, &resource).await {
-            let names = containers(&manifest);
+            let names = crate::client::argocd::logs::containers_of(&manifest);
             if !names.is_empty() && !names.contains(c) {
                 return Err(crate::domain::choices::unknown("container", c, &names));
             }
@@ -60,16 +58,4 @@ pub async fn run(h: &Headless, a: LogsArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
-}
-
-/// Container names of a workload's pod template (init containers too).
-fn containers(manifest: &Value) -> Vec<String> {
-    let spec = manifest.pointer("/spec/template/spec");
-    ["containers", "initContainers"]
-        .iter()
-        .filter_map(|k| spec.and_then(|s| s.get(*k)).and_then(Value::as_array))
-        .flatten()
-        .filter_map(|c| c.get("name").and_then(Value::as_str))
-        .map(crate::domain::sanitize::clean)
-        .collect()
 }

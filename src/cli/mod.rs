@@ -43,7 +43,7 @@ pub use args::{Connection, EngineArg, Format, LedgerArgs};
 use commands::{AuditSub, ConductorSub, ConfigSub};
 pub use commands::{Cli, Sub};
 
-use crate::config;
+use crate::config::{self, Overrides};
 use crate::domain::{ErrorKind, Failure};
 
 /// Run the parsed command line; the exit code follows the documented table.
@@ -58,10 +58,10 @@ pub async fn main(cli: Cli) -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
-    let Cli { config: file, connection: outer, command } = cli;
+    let Cli { config: file, connection: outer, command, ascii, read_only } = cli;
     let done = |r: Result<(), Failure>| r.map(|()| ExitCode::SUCCESS);
     let Some(cmd) = command else {
-        return done(console::run_configured(&outer.overrides(file)).await);
+        return done(console::run_configured(&Overrides { read_only, ..outer.overrides(file) }, ascii).await);
     };
     // Connection flags go with the commands that talk to Argo CD; before the subcommand
     // they still count (as the argocd CLI allows), after it they win.
@@ -76,9 +76,11 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         None => Connection::default(),
     };
     // Commands whose config is optional: only its [gitops] section matters to them.
-    let optional_config = || load_config(file.clone(), &Connection::default()).ok();
+    let optional_config = || load_config(file.clone(), &Connection::default(), read_only).ok();
     match cmd {
-        Sub::Demo { services, seed, user, engine } => done(console::run_demo(services, seed, user, engine).await),
+        Sub::Demo { services, seed, user, engine } => {
+            done(console::run_demo(services, seed, user, engine, read_only, ascii).await)
+        }
         Sub::Sim { listen, services, seed, write_config, calm, engine } => {
             done(sim::run(listen, services, seed, write_config, calm, engine).await)
         }
@@ -90,6 +92,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             done(audit::run(optional_config().as_ref(), dir, verify, local, out.output).await)
         }
         Sub::AuditStress { dir, tag, count } => done(audit::stress(&dir, &tag, count)),
+        Sub::LedgerStress { remote, cache, tag, count } => done(audit::ledger_stress(&remote, &cache, &tag, count)),
         Sub::Approvals { out, all, ledger } => {
             done(approvals::list(optional_config().as_ref(), &ledger, all, out.output).await)
         }
@@ -98,12 +101,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             // Listing reads what it can without a config; retry and terminate need its Conductor.
             let cfg = match command {
                 None => optional_config(),
-                Some(_) => Some(load_config(file.clone(), &Connection::default())?),
+                Some(_) => Some(load_config(file.clone(), &Connection::default(), read_only)?),
             };
             done(runs::run(cfg, &ledger, command, a).await)
         }
         Sub::Conductor { command: ConductorSub::Install { dry_run, force } } => {
-            done(conductor::install(load_config(file, &conn)?, dry_run, force).await)
+            done(conductor::install(load_config(file, &conn, read_only)?, dry_run, force).await)
         }
         Sub::Conductor { command: bench @ ConductorSub::Bench { .. } } => done(conductor::bench(bench).await),
         Sub::Config { command } => done(match command {
@@ -117,7 +120,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Sub::Doctor { .. } => done(doctor::run(&conn.overrides(file)).await),
         Sub::Askpass { prompt } => done(askpass(prompt.as_deref().unwrap_or(""))),
         cmd => {
-            let cfg = load_config(file, &conn)?;
+            let cfg = load_config(file, &conn, read_only)?;
             headless(cfg, cmd).await
         }
     }
@@ -200,8 +203,10 @@ pub(crate) fn credential_failure(e: crate::client::credentials::CredentialError)
     Failure::new(e.error.kind(), e.to_string()).with_hint(e.error.hint())
 }
 
-/// Load and check configuration; errors carry file:line and what to do.
-pub fn load_config(file: Option<PathBuf>, conn: &Connection) -> Result<config::Config, Failure> {
+/// Load and check configuration (read-only when `read_only`: `--read-only`); errors carry
+/// file:line and what to do.
+pub fn load_config(file: Option<PathBuf>, conn: &Connection, read_only: bool) -> Result<config::Config, Failure> {
     let env = |k: &str| std::env::var(k).ok();
-    config::load(&conn.overrides(file), &env).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))
+    let o = Overrides { read_only, ..conn.overrides(file) };
+    config::load(&o, &env).map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))
 }

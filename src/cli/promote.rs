@@ -42,6 +42,7 @@ pub async fn run(h: &Headless, a: PromoteArgs) -> Result<(), Failure> {
         reason: a.asked.reason.clone().or_else(|| a.asked.override_freeze.clone()),
         ..Promotion::new(&a.service, &a.from, &a.to, Vec::new())
     };
+    h.writable(&dst, &Action::Promote(Box::new(promotion.clone())))?;
     h.route(&dst, &Action::Promote(Box::new(promotion.clone()))).await?;
     let sc = h.client(src.key.instance)?;
     let source_app = sc.get_app(&src.key, None).await.map_err(|e| e.to_failure())?;

@@ -20,8 +20,8 @@ struct Row<'a> {
     project: &'a str,
     service: &'a str,
     env: &'a str,
-    health: &'static str,
-    sync: &'static str,
+    health: &'a str,
+    sync: &'a str,
     revision: &'a str,
     images: &'a [String],
     version: String,
@@ -48,12 +48,18 @@ pub async fn list_all(cfg: &Config, env: Option<&str>) -> Result<(Vec<Deployment
             _ => true,
         })
         .collect();
-    let results = join_all(wanted.iter().map(|c| c.list())).await;
+    let results = join_all(wanted.iter().map(|c| c.list_items())).await;
     let mut all = Vec::new();
     let mut failure = None;
     for (c, r) in wanted.iter().zip(results) {
         match r {
-            Ok((apps, _rv)) => all.extend(apps),
+            Ok(list) => {
+                // Skipped, and named: one malformed app never hides the rest.
+                for item in &list.skipped {
+                    super::output::errln!("{}: skipped an app that could not be read: {item}", c.config().name);
+                }
+                all.extend(list.deployments);
+            }
             Err(e) => {
                 let mut f = e.to_failure();
                 f.message = format!("{}: {}", c.config().name, f.message);
@@ -110,8 +116,8 @@ fn print_json(cfg: &Config, deps: &[Deployment]) {
             project: &d.project,
             service: &d.service,
             env: &d.env,
-            health: d.health.as_str(),
-            sync: d.sync.as_str(),
+            health: d.health_word(),
+            sync: d.sync_word(),
             revision: &d.revision,
             images: &d.images,
             version: d.version(),
@@ -132,8 +138,8 @@ fn print_table(cfg: &Config, deps: &[Deployment]) {
             [
                 d.service.clone(),
                 d.env.clone(),
-                d.health.as_str().to_string(),
-                d.sync.as_str().to_string(),
+                d.health_word().to_string(),
+                d.sync_word().to_string(),
                 d.version(),
                 d.operation.map_or("-", |p| p.as_str()).to_string(),
                 if d.auto_sync { "on" } else { "off" }.to_string(),

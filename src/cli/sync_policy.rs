@@ -35,7 +35,7 @@ pub async fn run(h: &Headless, a: PolicyArgs) -> Result<(), Failure> {
             .with_hint("add --auto-sync on"));
     }
     // Off, self-heal and prune mean nothing: compare what Argo CD would hold.
-    let wanted = if wanted.auto_sync { wanted } else { SyncPolicy::default() };
+    let wanted = wanted.effective();
     if wanted == current {
         outln!("nothing to do: {} already has {}", dep.key.name, current.describe());
         return Ok(());

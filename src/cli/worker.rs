@@ -27,6 +27,8 @@ pub fn handlers(h: &Headless) -> Result<Handlers, Failure> {
             "the worker serves Conductor: set [engine] kind = \"conductor\" and [conductor] url",
         )
     })?;
+    // A read-only worker could take tasks (a poll claims them) and never finish them.
+    h.governance.writable("serving Conductor tasks")?;
     let id = worker_id(h.cfg.conductor.as_ref().and_then(|c| c.worker_id.as_deref()));
     Ok(Handlers {
         conductor: engine.client().clone(),

@@ -318,6 +318,8 @@ async fn follow(
             for ev in events {
                 let app = match ev {
                     WatchEvent::Upsert(app) => app,
+                    // Another app's (or an unreadable) message: not ours to follow.
+                    WatchEvent::Unreadable(_) => continue,
                     WatchEvent::Deleted(_) => {
                         let f = Failure::new(ErrorKind::NotFound, format!("{} was deleted", key.name));
                         return fail_pending(r, pending, f);
@@ -361,13 +363,28 @@ fn on_seen(
             None
         }
         Seen::Completed { phase, message } => {
-            let label = labels.completed.unwrap_or("operation");
-            let ok = phase == OpPhase::Succeeded || labels.running.is_none();
-            say(r, label, if ok { StepStatus::Done } else { StepStatus::Failed });
+            let msg = crate::domain::sanitize::clean(&message);
+            // Argo CD ends a terminated operation in phase Failed, "Operation terminated".
+            let terminated = phase == OpPhase::Failed && msg.to_lowercase().contains("terminated");
+            let terminating = labels.running.is_none() && labels.completed.is_some();
+            let ok = phase == OpPhase::Succeeded || terminating;
+            // The step ends under what happened, never the outcome hoped for.
+            let label = match (phase, terminated) {
+                (OpPhase::Succeeded, _) if terminating => "operation had already succeeded".to_string(),
+                (_, true) => "operation terminated".to_string(),
+                (OpPhase::Succeeded, false) => labels.completed.unwrap_or("operation").to_string(),
+                (p, false) => format!("operation {}", p.as_str().to_lowercase()),
+            };
+            say(r, &label, if ok { StepStatus::Done } else { StepStatus::Failed });
             if !ok {
-                let msg = crate::domain::sanitize::clean(&message);
-                return Some(Err(Failure::new(ErrorKind::ActionFailed, format!("{verb} {}: {msg}", phase.as_str().to_lowercase()))
-                    .with_hint("see the failing resources and events in the detail pane; fix the cause and sync again, or roll back (r)")));
+                let failure = if terminated {
+                    Failure::new(ErrorKind::ActionFailed, format!("{verb} terminated before it finished: {msg}"))
+                        .with_hint("someone terminated the operation (t); run it again when ready")
+                } else {
+                    Failure::new(ErrorKind::ActionFailed, format!("{verb} {}: {msg}", phase.as_str().to_lowercase()))
+                        .with_hint("see the failing resources and events in the detail pane; fix the cause and sync again, or roll back (r)")
+                };
+                return Some(Err(failure));
             }
             if !labels.health {
                 return Some(Ok(()));

@@ -43,6 +43,9 @@ pub enum ClientError {
     /// Bad configuration on our side (CA file unreadable, bad URL).
     #[error("configuration: {0}")]
     Config(String),
+    /// Read-only mode refused a write before it was sent (`client::writes`).
+    #[error("{}", .0.message)]
+    ReadOnly(Failure),
     /// Something answers at the server URL, but not Argo CD's API at that path: what was
     /// asked first, and what `/api/version` answered there.
     #[error("{server} is not an Argo CD API: {tried} answered {first}, and {probe} answered {answer}")]
@@ -64,6 +67,7 @@ impl ClientError {
             Self::Timeout { .. } => ErrorKind::Timeout,
             Self::Decode { .. } => ErrorKind::Decode,
             Self::Config(_) => ErrorKind::Usage,
+            Self::ReadOnly(_) => ErrorKind::ReadOnly,
             // Unreachable as far as the API goes (exit 4), though something answered.
             Self::NotArgo { .. } => ErrorKind::Unavailable,
         }
@@ -79,6 +83,9 @@ impl ClientError {
 
     /// The failure as the UI and CLI show it: sanitized message plus a hint.
     pub fn to_failure(&self) -> Failure {
+        if let Self::ReadOnly(f) = self {
+            return f.clone();
+        }
         let failure = Failure::new(self.kind(), clean(&self.to_string()));
         match self.hint() {
             Some(h) => failure.with_hint(h),
@@ -101,6 +108,7 @@ impl ClientError {
                 Some("the answer does not look like Argo CD's API; check that the server URL points at Argo CD".into())
             }
             Self::Config(_) => Some("fix the instance's configuration and start again".into()),
+            Self::ReadOnly(f) => f.hint.clone(),
             Self::NotArgo { .. } => Some(
                 "check the server URL and its path (the instance's server, or --server and --grpc-web-root-path)"
                     .into(),

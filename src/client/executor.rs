@@ -2,6 +2,9 @@
 //! talks to Argo CD and answers with `Msg`s. `spawn` never blocks the UI loop; every task
 //! has a timeout; effects sharing a `coalesce_key` are newest-wins (the older task is
 //! aborted, so a stale answer never arrives); dropping the executor aborts every task.
+//! [`Executor::finish`] ends it gracefully (quit, SIGTERM, SIGHUP): runs stop following and
+//! record that they were interrupted, and every record in flight (the trail, the ledger)
+//! gets to land before the rest is aborted.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -38,7 +41,15 @@ pub struct Executor {
     governance: Governance,
     /// The Conductor workflow behind each run that is one, for retry and terminate.
     workflows: Arc<Mutex<HashMap<u64, String>>>,
+    /// Tasks that write records (runs, trail records, requests, decisions): awaited on
+    /// [`Executor::finish`] so nothing acknowledged on screen is lost on the way out.
+    durable: Vec<tokio::task::JoinHandle<()>>,
+    /// Tells running runs to stop following and record themselves as interrupted.
+    stop: tokio::sync::watch::Sender<bool>,
 }
+
+/// How long a graceful end waits for records in flight (a shared-trail push included).
+pub const FINISH_GRACE: Duration = Duration::from_secs(15);
 
 impl Executor {
     /// One client per configured instance, in configuration order (the index in this list
@@ -57,6 +68,18 @@ impl Executor {
             follow_timeout: FOLLOW_TIMEOUT,
             governance: Governance::new(None, Default::default(), None),
             workflows: Arc::default(),
+            durable: Vec::new(),
+            stop: tokio::sync::watch::channel(false).0,
+        }
+    }
+
+    /// End gracefully: runs stop following and record how far they got; records in flight
+    /// land (within `grace`); then every other task is aborted (on drop).
+    pub async fn finish(mut self, grace: Duration) {
+        self.stop.send_replace(true);
+        let durable = std::mem::take(&mut self.durable);
+        if tokio::time::timeout(grace, futures_util::future::join_all(durable)).await.is_err() {
+            tracing::warn!(grace_secs = grace.as_secs(), "records still in flight when Flightdeck stopped");
         }
     }
 
@@ -93,14 +116,27 @@ impl Executor {
             Effect::WatchInstance { instance } => Some(format!("watch/{instance}")),
             other => other.coalesce_key(),
         };
+        let durable = matches!(
+            effect,
+            Effect::RunAction { .. }
+                | Effect::Record(_)
+                | Effect::RequestApproval { .. }
+                | Effect::DecideApproval { .. }
+                | Effect::WithdrawRequest { .. }
+        );
         let Some(task) = self.task(effect) else { return };
-        let handle = tokio::spawn(task).abort_handle();
+        let join = tokio::spawn(task);
+        let handle = join.abort_handle();
         if let Some(k) = key {
             if let Some(old) = self.keyed.insert(k, handle.clone()) {
                 old.abort();
             }
         }
         self.tasks.push(handle);
+        if durable {
+            self.durable.retain(|t| !t.is_finished());
+            self.durable.push(join);
+        }
     }
 
     fn client(&self, instance: usize) -> Result<ArgoClient, Failure> {
@@ -177,6 +213,7 @@ impl Executor {
                 let client = self.client(key.instance);
                 let opts = RunOptions { wait: true, follow_timeout: self.follow_timeout };
                 let gov = self.governance.clone();
+                let mut stop = self.stop.subscribe();
                 if let Some(engine) = gov.conductor().filter(|_| ConductorEngine::runs(&action)).cloned() {
                     // On Conductor the run is a workflow: start it (or, for an approved
                     // request, follow the one the worker runs) and follow it in the run log.
@@ -198,10 +235,14 @@ impl Executor {
                             Ok(id) => {
                                 remember(&workflows, run_id, id);
                                 let e = engine.clone();
-                                run_reporting(run_id, &tx, limit, |steps| async move {
+                                let follow = run_reporting(run_id, &tx, limit, |steps| async move {
                                     e.follow(id, limit, &mut steps.report()).await
-                                })
-                                .await
+                                });
+                                tokio::select! {
+                                    r = follow => r,
+                                    // Flightdeck is stopping: the workflow goes on on the server.
+                                    _ = stop.wait_for(|s| *s) => Err(interrupted()),
+                                }
                             }
                             Err(f) => Err(f.clone()),
                         };
@@ -219,16 +260,23 @@ impl Executor {
                     }));
                 }
                 Box::pin(async move {
-                    let result = match client {
-                        Ok(c) => {
-                            let limit = opts.follow_timeout + RUN_MARGIN;
-                            let (key, action) = (&key, &action);
-                            run_reporting(run_id, &tx, limit, |steps| async move {
-                                run_action_with(&c, key, action, opts, &mut steps.report()).await
-                            })
-                            .await
+                    let run = async {
+                        match client {
+                            Ok(c) => {
+                                let limit = opts.follow_timeout + RUN_MARGIN;
+                                let (key, action) = (&key, &action);
+                                run_reporting(run_id, &tx, limit, |steps| async move {
+                                    run_action_with(&c, key, action, opts, &mut steps.report()).await
+                                })
+                                .await
+                            }
+                            Err(f) => Err(f),
                         }
-                        Err(f) => Err(f),
+                    };
+                    let result = tokio::select! {
+                        r = run => r,
+                        // Flightdeck is stopping: what was sent stays sent; say so in the trail.
+                        _ = stop.wait_for(|s| *s) => Err(interrupted()),
                     };
                     let outcome = match result {
                         Ok(()) => RunOutcome::Succeeded,
@@ -285,6 +333,72 @@ impl Executor {
                     let _ = tx.send(Msg::ApprovalRequested { run_id, result, at: Utc::now() }).await;
                 })
             }
+            Effect::LoadManifests { key, revision } => {
+                let client = self.client(key.instance);
+                Box::pin(async move {
+                    let result = match client {
+                        Ok(c) => bounded(&c, c.manifests(&key, &revision)).await,
+                        Err(f) => Err(f),
+                    };
+                    let _ = tx.send(Msg::ManifestsLoaded { key, revision, result, at: Utc::now() }).await;
+                })
+            }
+            Effect::LoadResourceManifests { key } => {
+                let client = self.client(key.instance);
+                Box::pin(async move {
+                    let result = match client {
+                        Ok(c) => bounded(&c, c.resource_manifests(&key)).await,
+                        Err(f) => Err(f),
+                    };
+                    let _ = tx.send(Msg::ResourceManifestsLoaded { key, result, at: Utc::now() }).await;
+                })
+            }
+            Effect::LoadWorkload { key, group, kind, name, namespace } => {
+                let client = self.client(key.instance);
+                Box::pin(async move {
+                    let res = super::ResourceRef { group, version: String::new(), kind, namespace, name };
+                    let result = match client {
+                        Ok(c) => {
+                            // The version the app lists the workload under (the resource API needs it).
+                            let version = c.get(&key, None).await.ok().and_then(|(d, _)| {
+                                d.resources
+                                    .into_iter()
+                                    .find(|r| r.kind == res.kind && r.name == res.name)
+                                    .map(|r| r.version)
+                            });
+                            let res = super::ResourceRef { version: version.unwrap_or_else(|| "v1".into()), ..res };
+                            bounded(&c, c.workload_state(&key, &res)).await
+                        }
+                        Err(f) => Err(f),
+                    };
+                    let _ = tx.send(Msg::WorkloadLoaded { key, result, at: Utc::now() }).await;
+                })
+            }
+            Effect::FollowLogs { key, generation, source, container, previous } => {
+                let client = self.client(key.instance);
+                Box::pin(async move {
+                    let result = match client {
+                        Ok(c) => {
+                            super::argocd::logs::follow_logs(&c, &key, generation, source, container, previous, &tx)
+                                .await
+                        }
+                        Err(f) => Err(f),
+                    };
+                    let _ = tx.send(Msg::LogsEnded { generation, result }).await;
+                })
+            }
+            // Replaces (aborts) the log stream under the same key; nothing else to do.
+            Effect::StopLogs => Box::pin(async {}),
+            Effect::ExplainApp { key } => {
+                let client = self.client(key.instance);
+                Box::pin(async move {
+                    let result = match client {
+                        Ok(c) => bounded(&c, c.explain(&key)).await,
+                        Err(f) => Err(f),
+                    };
+                    let _ = tx.send(Msg::AppExplained { key, result, at: Utc::now() }).await;
+                })
+            }
             Effect::RetryRun { run_id, of } => {
                 let (gov, workflows, limit) =
                     (self.governance.clone(), self.workflows.clone(), self.follow_timeout + RUN_MARGIN);
@@ -334,9 +448,15 @@ impl Executor {
                 Box::pin(async move { gov.record(*event).await })
             }
             // The runtime's own business.
-            Effect::Quit | Effect::Suspend => return None,
+            Effect::Quit | Effect::Suspend | Effect::SetTheme { .. } | Effect::Notify(_) => return None,
         })
     }
+}
+
+/// How a run that Flightdeck stopped following ends.
+fn interrupted() -> Failure {
+    Failure::new(ErrorKind::Unavailable, "interrupted: Flightdeck stopped while this ran")
+        .with_hint("what was sent goes on in Argo CD; look at the app in the console or with `flightdeck status`")
 }
 
 /// The console's promotion plan (the overlay clone uses the estate's git credential).
@@ -367,7 +487,10 @@ async fn bounded<T>(
     let limit = client.config().request_timeout * (GET_TRIES + 1);
     match tokio::time::timeout(limit, fut).await {
         Ok(r) => r.map_err(|e| e.to_failure()),
-        Err(_) => Err(super::ClientError::Timeout { what: "request".into(), after: limit }.to_failure()),
+        Err(_) => {
+            let what = format!("request to {}", client.config().name);
+            Err(super::ClientError::Timeout { what, after: limit }.to_failure())
+        }
     }
 }
 

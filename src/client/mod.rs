@@ -16,6 +16,7 @@ pub mod error;
 pub mod executor;
 pub mod git;
 pub mod vault;
+pub mod writes;
 
 pub use actions::{run_action, run_action_with, RunOptions, StepReport, FOLLOW_TIMEOUT};
 pub use argocd::apps::{Refresh, ResourceRef, SyncOpts};
@@ -23,3 +24,4 @@ pub use argocd::watch::{supervise, WatchOptions};
 pub use argocd::ArgoClient;
 pub use error::ClientError;
 pub use executor::Executor;
+pub use writes::Writes;

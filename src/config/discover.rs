@@ -29,6 +29,8 @@ pub struct Overrides {
     pub argocd_context: Option<String>,
     /// `--argocd-config`: the argocd CLI's config file.
     pub argocd_config: Option<PathBuf>,
+    /// `--read-only`: nothing is written (Argo CD, Git, the ledger).
+    pub read_only: bool,
 }
 
 impl Overrides {
@@ -107,15 +109,37 @@ pub fn load_from(o: &Overrides, env: Env, default_path: Option<&Path>) -> Result
                 "drop those flags, or point --config at a file without [[instance]] tables",
             ));
         }
-        return Ok(config);
-    }
-    match argocd_cli::single_instance(o, env)? {
-        Some(inst) => {
-            config.instances.push(inst);
-            Ok(config)
+    } else {
+        match argocd_cli::single_instance(o, env)? {
+            Some(inst) => config.instances.push(inst),
+            None => return Err(no_instance(config.source.as_deref(), default_path)),
         }
-        None => Err(no_instance(config.source.as_deref(), default_path)),
     }
+    read_only(&mut config, o, env)?;
+    Ok(config)
+}
+
+/// Read-only from the variable and the flag, over the file's own (`read_only` can only be
+/// switched on; the most explicit cause is the one named: the flag, then the variable).
+fn read_only(config: &mut Config, o: &Overrides, env: Env) -> Result<(), ConfigError> {
+    use crate::domain::read_only::{switch, ReadOnly};
+    // The file's own covers an instance that came from the argocd CLI too.
+    if let Some(cause) = config.read_only.clone() {
+        config.set_read_only(cause);
+    }
+    let from_env = match env("FLIGHTDECK_READ_ONLY") {
+        Some(v) => switch(&v).map_err(|what| {
+            ConfigError::general(what, "set FLIGHTDECK_READ_ONLY=1 for a read-only session, or unset it")
+        })?,
+        None => false,
+    };
+    if from_env {
+        config.set_read_only(ReadOnly::Env);
+    }
+    if o.read_only {
+        config.set_read_only(ReadOnly::Flag);
+    }
+    Ok(())
 }
 
 fn no_instance(source: Option<&Path>, default_path: Option<&Path>) -> ConfigError {

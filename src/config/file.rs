@@ -23,12 +23,16 @@ const ONE_CREDENTIAL: &str =
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
+    /// Every instance, Git pushes and the ledger: nothing is written.
+    read_only: Option<bool>,
     #[serde(default)]
     ui: RawUi,
     #[serde(default)]
     instance: Vec<RawInstance>,
     vault: Option<super::vault::RawVault>,
     gitops: Option<super::gitops::RawGitops>,
+    #[serde(default)]
+    notify: super::notify::RawNotify,
     engine: Option<super::conductor::RawEngine>,
     conductor: Option<super::conductor::RawConductor>,
 }
@@ -40,6 +44,7 @@ struct RawUi {
     protected_envs: Option<Vec<String>>,
     theme: Option<String>,
     keymap: Option<Spanned<String>>,
+    glyphs: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -69,6 +74,9 @@ struct RawInstance {
     selector: Option<String>,
     app_namespace: Option<String>,
     timeout_secs: Option<Spanned<u64>>,
+    /// This instance only: nothing is written to it.
+    #[serde(default)]
+    read_only: bool,
 }
 
 /// Everything validation needs to point at the right place.
@@ -101,12 +109,16 @@ pub fn parse(text: &str, path: &Path, env: Env, cli_config: Option<&Path>) -> Re
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let cx = Ctx { text, path, dir, env, cli_config };
     let mut config = Config { source: Some(path.to_path_buf()), ..Config::default() };
+    if raw.read_only == Some(true) {
+        config.read_only = Some(crate::domain::ReadOnly::Config);
+    }
     let span_err = |span: Range<usize>, what: String, hint: String| cx.err(span, what, hint);
     let expand = |p: &str| cx.expand(p);
     config.vault = super::vault::settings(raw.vault.unwrap_or_default(), env, &expand, &span_err)?;
     let mut gitops = raw.gitops.unwrap_or_default();
     config.git = super::credentials::git_settings(gitops.take_credentials(), &span_err)?;
     config.gitops = super::gitops::settings(gitops, &expand, &span_err)?;
+    config.notify = super::notify::settings(raw.notify, &span_err)?;
     (config.engine, config.conductor) = super::conductor::settings(raw.engine, raw.conductor, env, &span_err)?;
     if let Some(envs) = raw.ui.envs {
         let list = envs.get_ref();
@@ -124,6 +136,20 @@ pub fn parse(text: &str, path: &Path, env: Env, cli_config: Option<&Path>) -> Re
     }
     if let Some(t) = raw.ui.theme {
         config.theme = t;
+    }
+    if let Some(g) = raw.ui.glyphs {
+        config.ascii = match g.get_ref().as_str() {
+            "auto" => None,
+            "ascii" => Some(true),
+            "unicode" => Some(false),
+            other => {
+                return Err(cx.err(
+                    g.span(),
+                    format!("unknown glyphs {other:?}"),
+                    "use \"auto\" (by the terminal and locale), \"unicode\" or \"ascii\"",
+                ))
+            }
+        };
     }
     if let Some(k) = raw.ui.keymap {
         let p = cx.expand(k.get_ref());
@@ -157,6 +183,8 @@ pub fn parse(text: &str, path: &Path, env: Env, cli_config: Option<&Path>) -> Re
         let mut inst = instance(&cx, ri)?;
         inst.helm_tag_key = config.gitops.helm_tag_key.clone();
         inst.helm_replicas_key = config.gitops.helm_replicas_key.clone();
+        // The whole file's read-only wins over the instance's own.
+        inst.read_only = config.read_only.clone().or(inst.read_only);
         config.instances.push(inst);
     }
     Ok(config)
@@ -313,6 +341,9 @@ fn instance(cx: &Ctx, ri: RawInstance) -> Result<InstanceConfig, ConfigError> {
         }
         inst.ca_file = Some(p);
     }
+    if ri.read_only {
+        inst.read_only = Some(crate::domain::ReadOnly::Instance(inst.name.clone()));
+    }
     inst.projects = ri.projects;
     inst.selector = ri.selector.filter(|s| !s.is_empty());
     inst.app_namespace = ri.app_namespace.filter(|s| !s.is_empty());
@@ -412,9 +443,13 @@ fn token_file(cx: &Ctx, key: &Spanned<String>, p: &Path) -> Result<Secret, Confi
 
 #[derive(Serialize)]
 struct OutFile<'a> {
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    read_only: bool,
     ui: OutUi<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     gitops: Option<super::gitops::OutGitops<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notify: Option<super::notify::OutNotify>,
     #[serde(skip_serializing_if = "Option::is_none")]
     engine: Option<super::conductor::OutEngine>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -429,6 +464,8 @@ struct OutUi<'a> {
     theme: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     keymap: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    glyphs: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -459,6 +496,8 @@ struct OutInstance<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     app_namespace: Option<&'a str>,
     timeout_secs: u64,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    read_only: bool,
 }
 
 /// The config as TOML that `parse` reads back to the same `Config`. Credentials are written
@@ -471,11 +510,15 @@ pub fn to_toml(config: &Config) -> String {
         protected_envs: &config.protected_envs,
         theme: &config.theme,
         keymap: config.keymap_file.as_ref().map(|p| p.to_string_lossy().into_owned()),
+        glyphs: config.ascii.map(|a| if a { "ascii" } else { "unicode" }),
     };
     let gitops = super::gitops::OutGitops::of(&config.gitops);
+    let notify = super::notify::OutNotify::of(&config.notify);
     let engine = super::conductor::OutEngine::of(config.engine);
     let conductor = config.conductor.as_ref().map(super::conductor::OutConductor::of);
-    let body = toml::to_string(&OutFile { ui, gitops, engine, conductor, instance }).unwrap_or_else(|e| {
+    let read_only = config.read_only.is_some();
+    let out = OutFile { read_only, ui, gitops, notify, engine, conductor, instance };
+    let body = toml::to_string(&out).unwrap_or_else(|e| {
         // Serializing plain strings, bools, ints and lists cannot fail; say so if it ever does.
         format!("# Flightdeck could not serialize this config: {e}\n")
     });
@@ -512,6 +555,7 @@ fn out_instance(i: &InstanceConfig) -> OutInstance<'_> {
         selector: i.selector.as_deref(),
         app_namespace: i.app_namespace.as_deref(),
         timeout_secs: i.request_timeout.as_secs().max(1),
+        read_only: matches!(i.read_only, Some(crate::domain::ReadOnly::Instance(_))),
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::app::{Binding, Command, Key, KeyCode, Keymap};
+use crate::app::{Binding, Command, Key, KeyCode, KeyContext, Keymap};
 use crate::domain::config_error::{close_names, quote_list, ConfigError};
 
 /// The built-in preset, as shipped.
@@ -27,6 +27,9 @@ struct RawBinding {
     desc: Option<String>,
     #[serde(default)]
     hint: bool,
+    /// Where it applies: `normal` (default), `approvals`, `logs`.
+    #[serde(default)]
+    context: KeyContext,
 }
 
 #[derive(Deserialize)]
@@ -85,7 +88,8 @@ pub fn parse_preset(text: &str, path: &Path) -> Result<Keymap, ConfigError> {
 }
 
 const OVERLAY_HINT: &str = "a keymap file holds `keymap`, `prepend_keymap`, `append_keymap` (lists of \
-{ on = [keys], run = \"command\", desc = \"…\", hint = bool }) and `unbind` (a list of keys)";
+{ on = [keys], run = \"command\", desc = \"…\", hint = bool, context = \"normal\" | \"approvals\" | \"logs\" }) \
+and `unbind` (a list of keys)";
 
 /// Apply an overlay file's text to `base`. `keymap` replaces `base`; `unbind` then removes its
 /// keys from those bindings (a binding left without keys disappears); `prepend_keymap` goes in
@@ -137,7 +141,8 @@ fn convert_one(raw: RawBinding, text: &str, path: &Path) -> Result<Binding, Conf
         ));
     }
     let keys = raw.on.get_ref().iter().map(|k| parse_key(k, text, path)).collect::<Result<Vec<_>, _>>()?;
-    Ok(Binding { keys, command, desc: raw.desc.unwrap_or_else(|| command.desc().to_string()), hint: raw.hint })
+    let desc = raw.desc.unwrap_or_else(|| command.desc().to_string());
+    Ok(Binding { keys, command, desc, hint: raw.hint, context: raw.context })
 }
 
 fn parse_key(k: &Spanned<String>, text: &str, path: &Path) -> Result<Key, ConfigError> {
@@ -147,8 +152,13 @@ fn parse_key(k: &Spanned<String>, text: &str, path: &Path) -> Result<Key, Config
 
 /// Enough to leave the program if the preset is ever broken.
 fn fallback() -> Keymap {
-    let one =
-        |key: Key, command: Command| Binding { keys: vec![key], command, desc: command.desc().into(), hint: true };
+    let one = |key: Key, command: Command| Binding {
+        keys: vec![key],
+        command,
+        desc: command.desc().into(),
+        hint: true,
+        context: KeyContext::Normal,
+    };
     Keymap { bindings: vec![one(Key::char('q'), Command::Quit), one(Key::plain(KeyCode::Esc), Command::Back)] }
 }
 

@@ -9,6 +9,7 @@ mod discover;
 mod file;
 pub mod gitops;
 pub mod keymap;
+mod notify;
 pub mod secret;
 pub mod server;
 pub mod vault;
@@ -72,6 +73,9 @@ pub struct InstanceConfig {
     /// (masked, before raw mode) and fills `Auth::Login`; headless commands without a terminal
     /// refuse (see `cli::prompt`).
     pub password_prompt: bool,
+    /// Nothing may be written to this instance (the session's read-only mode, or its own
+    /// `read_only = true`); the client's write check refuses (`client::writes`).
+    pub read_only: Option<crate::domain::ReadOnly>,
 }
 
 impl InstanceConfig {
@@ -94,6 +98,7 @@ impl InstanceConfig {
             helm_replicas_key: None,
             vault: None,
             password_prompt: false,
+            read_only: None,
         }
     }
 }
@@ -110,6 +115,9 @@ pub struct Config {
     pub theme: String,
     /// User keymap overlay file, if any.
     pub keymap_file: Option<PathBuf>,
+    /// `[ui] glyphs`: `Some(true)` ASCII only, `Some(false)` Unicode, `None` by the terminal
+    /// and locale (`ui::widgets::glyphs::ascii_wanted`).
+    pub ascii: Option<bool>,
     /// The file this came from, if any.
     pub source: Option<PathBuf>,
     /// The `[vault]` section merged with `VAULT_*` variables.
@@ -118,10 +126,15 @@ pub struct Config {
     pub git: credentials::GitCredentials,
     /// `[gitops]`: the approvals ledger's remote, ref, policy path and commit signing.
     pub gitops: GitopsSettings,
+    /// `[notify]`: the bell and desktop notifications, and on which events.
+    pub notify: crate::domain::notify::NotifySettings,
     /// `[engine] kind`: where requests, decisions and runs live.
     pub engine: EngineKind,
     /// `[conductor]`: how to reach Conductor (required when `engine` is Conductor).
     pub conductor: Option<ConductorSettings>,
+    /// The whole session is read-only (`--read-only`, `FLIGHTDECK_READ_ONLY`, or `read_only`
+    /// at the top of the config file): no instance, no push, no ledger record is written.
+    pub read_only: Option<crate::domain::ReadOnly>,
 }
 
 impl Default for Config {
@@ -132,12 +145,25 @@ impl Default for Config {
             protected_envs: vec!["prod".into()],
             theme: "default".into(),
             keymap_file: None,
+            ascii: None,
             source: None,
             vault: VaultSettings::default(),
             git: credentials::GitCredentials::default(),
             gitops: GitopsSettings::default(),
+            notify: crate::domain::notify::NotifySettings::default(),
             engine: EngineKind::default(),
             conductor: None,
+            read_only: None,
+        }
+    }
+}
+
+impl Config {
+    /// Make the whole session read-only because of `cause` (the one its refusals name).
+    pub fn set_read_only(&mut self, cause: crate::domain::ReadOnly) {
+        self.read_only = Some(cause.clone());
+        for i in &mut self.instances {
+            i.read_only = Some(cause.clone());
         }
     }
 }

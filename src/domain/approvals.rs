@@ -183,6 +183,8 @@ pub struct ApprovalsState {
     /// A load is scheduled or running (so a second one is not started).
     pub scheduled: bool,
     pub selected: usize,
+    /// First line shown of the selected request in the approvals view (diffs run long).
+    pub scroll: u16,
     /// A decision is being written to the ledger (its request id).
     pub deciding: Option<String>,
     /// The policy every action the console runs is gated by (`app::gate`), read with each

@@ -143,9 +143,24 @@ pub struct Deployment {
     pub target_revision: String,
     pub dest_namespace: String,
     pub deleting: bool,
+    /// The server's health word when Flightdeck does not know it (a newer Argo CD, a custom
+    /// health check): shown as it came, never dropped; `health` is then `Unknown`.
+    pub unknown_health: Option<String>,
+    /// The same for the sync status.
+    pub unknown_sync: Option<String>,
 }
 
 impl Deployment {
+    /// The health as the server said it.
+    pub fn health_word(&self) -> &str {
+        self.unknown_health.as_deref().unwrap_or(self.health.as_str())
+    }
+
+    /// The sync status as the server said it.
+    pub fn sync_word(&self) -> &str {
+        self.unknown_sync.as_deref().unwrap_or(self.sync.as_str())
+    }
+
     /// What runs: the tag of the first image in `status.summary.images`, else the short
     /// synced revision.
     pub fn version(&self) -> String {

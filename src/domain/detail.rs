@@ -97,6 +97,8 @@ pub struct AppDetail {
     pub sync_revision: String,
     pub auto_sync: bool,
     pub self_heal: bool,
+    /// Auto-sync prunes what Git no longer has.
+    pub prune: bool,
     pub operation: Option<OperationInfo>,
     pub resources: Vec<ResourceStatus>,
     pub history: Vec<HistoryEntry>,
@@ -105,6 +107,10 @@ pub struct AppDetail {
 }
 
 impl AppDetail {
+    /// The automated sync policy as Argo CD holds it.
+    pub fn sync_policy(&self) -> super::SyncPolicy {
+        super::SyncPolicy { auto_sync: self.auto_sync, self_heal: self.self_heal, prune: self.prune }.effective()
+    }
     /// The workload a scale/restart acts on: the first Deployment, StatefulSet or Rollout.
     pub fn workload(&self) -> Option<&ResourceStatus> {
         self.resources.iter().find(|r| matches!(r.kind.as_str(), "Deployment" | "StatefulSet" | "Rollout"))
@@ -112,6 +118,18 @@ impl AppDetail {
     pub fn rollout(&self) -> Option<&ResourceStatus> {
         self.resources.iter().find(|r| r.kind == "Rollout" && r.group == "argoproj.io")
     }
+}
+
+/// A workload's replicas as the scale dialog shows them: live (spec and ready), what Git
+/// says, and the HorizontalPodAutoscaler that owns the count, if one does.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct WorkloadState {
+    pub replicas: Option<u32>,
+    pub ready: Option<u32>,
+    /// `spec.replicas` in the desired manifest (what self-heal puts back).
+    pub desired: Option<u32>,
+    /// "HorizontalPodAutoscaler web (2–10)" when one targets the workload.
+    pub hpa: Option<String>,
 }
 
 /// One node of the app's resource tree (`…/resource-tree` and its stream): managed

@@ -26,15 +26,17 @@ pub enum ErrorKind {
     Usage,
     /// The action ran and its operation failed or the app ended degraded.
     ActionFailed,
+    /// Read-only mode refused a write before anything was sent.
+    ReadOnly,
 }
 
 impl ErrorKind {
-    /// Exit code of the headless commands: 1 failed, 2 usage, 3 auth, 4 unreachable.
+    /// Exit code of the headless commands: 1 failed, 2 usage, 3 auth or read-only, 4 unreachable.
     pub fn exit_code(self) -> i32 {
         match self {
             Self::ActionFailed | Self::Rejected | Self::Conflict | Self::NotFound | Self::Decode => 1,
             Self::Usage => 2,
-            Self::Unauthorized | Self::Forbidden => 3,
+            Self::Unauthorized | Self::Forbidden | Self::ReadOnly => 3,
             Self::Timeout | Self::Unavailable => 4,
         }
     }

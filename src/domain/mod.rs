@@ -2,17 +2,23 @@
 //! No I/O crates here: the client layer fills these in, the update function changes them.
 
 pub mod approvals;
+pub mod attention;
 pub mod choices;
 pub mod config_error;
 pub mod delivery;
 pub mod deployment;
 pub mod detail;
 pub mod failure;
+pub mod filter;
 pub mod loadable;
+pub mod logs;
+pub mod manifest;
 pub mod mapping;
 pub mod model;
+pub mod notify;
 pub mod policy;
 pub mod promotion;
+pub mod read_only;
 pub mod run;
 pub mod sanitize;
 
@@ -24,4 +30,5 @@ pub use detail::{
 pub use failure::{ErrorKind, Failure};
 pub use loadable::Loadable;
 pub use model::{ConnState, InstanceState, Model, ServiceRow, UserInfo};
+pub use read_only::ReadOnly;
 pub use run::{Action, Intent, Promotion, Run, RunContext, RunOutcome, Step, StepStatus, SyncPolicy};

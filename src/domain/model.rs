@@ -14,8 +14,12 @@ pub enum ConnState {
     Connecting,
     /// Listed and watching.
     Live,
-    /// The stream dropped; reconnecting (with the last error and attempt count).
-    Reconnecting { attempt: u32, error: String },
+    /// The stream dropped; reconnecting (with the last error and attempt count). `since` is
+    /// when it first dropped: what was shown is true up to then, and stale after.
+    Reconnecting { attempt: u32, error: String, since: DateTime<Utc> },
+    /// The server answers, but with errors (5xx, 429): retrying with backoff; stale since
+    /// `since` as when reconnecting.
+    Degraded { attempt: u32, error: String, since: DateTime<Utc> },
     /// Stopped retrying: credentials refused, or configuration wrong.
     Failed(Failure),
 }
@@ -41,6 +45,13 @@ pub struct InstanceState {
     /// Where this instance's credential came from, never the secret ("token from vault
     /// secret/argocd/prod ✓"); the run log shows it as the instance's first entry.
     pub credential: Option<String>,
+    /// Since when what this instance's cells show may no longer be true (its stream dropped
+    /// or stopped); `None` while live or before anything was listed.
+    pub stale_since: Option<DateTime<Utc>>,
+    /// Nothing may be written to this instance (read-only mode, or its own `read_only`).
+    pub read_only: Option<super::ReadOnly>,
+    /// Apps the server sent that could not be read, named with why (skipped, not shown).
+    pub unreadable: Vec<String>,
 }
 
 /// One row of the matrix: a service and its deployment per environment column.
@@ -54,13 +65,29 @@ pub struct ServiceRow {
     pub trouble: u8,
 }
 
-/// How the matrix is ordered.
+/// How the matrix is ordered (names in natural order within each).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum SortMode {
     #[default]
     Name,
     /// Degraded, then out-of-sync, then the rest.
     ProblemsFirst,
+    /// By team.
+    Team,
+    /// By the version running in this environment column (natural order; none last).
+    Version(usize),
+}
+
+impl SortMode {
+    /// "service", "problems", "team", "version in prod".
+    pub fn describe(self, envs: &[String]) -> String {
+        match self {
+            Self::Name => "service".into(),
+            Self::ProblemsFirst => "problems first".into(),
+            Self::Team => "team".into(),
+            Self::Version(i) => format!("version in {}", envs.get(i).map_or("?", String::as_str)),
+        }
+    }
 }
 
 /// What the detail pane knows of the selected deployment.
@@ -89,12 +116,25 @@ pub enum DialogKind {
     Sync { prune: bool, dry_run: bool, force: bool, apply_only: bool },
     /// Pick a history entry; offers pausing auto-sync when it is on.
     Rollback { selected: usize, pause_auto_sync: bool },
-    /// Replica count to set on the workload.
-    Scale { kind: String, group: String, name: String, namespace: String, replicas: LineInput, current: Option<u32> },
+    /// Replica count to set on the workload, with what it runs now and who else sets it.
+    Scale {
+        kind: String,
+        group: String,
+        name: String,
+        namespace: String,
+        replicas: LineInput,
+        current: Option<u32>,
+        state: Loadable<super::detail::WorkloadState>,
+    },
+    /// The automated sync policy as it should be: toggles `a`, `h`, `p`.
+    SyncPolicy(super::SyncPolicy),
     /// Nothing to choose: a plain confirmation of a fixed action.
     Confirm(super::Action),
     /// Promote the environment's version to the next one: the diff, then the policy.
     Promote(Box<super::promotion::PromoteDialog>),
+    /// One confirmation for `action` (a sync, with its toggles, or a refresh) on each of the
+    /// marked deployments.
+    Bulk { action: super::Action, targets: Vec<AppKey> },
 }
 
 /// A modal dialog confirming an action on one deployment.
@@ -168,6 +208,44 @@ pub enum Mode {
     Approvals,
     /// Writing the comment of an approval or a rejection.
     ApprovalComment(Box<super::approvals::CommentDraft>),
+    /// The needs-attention queue, full screen (`!`).
+    Attention,
+    /// The selected app's deployment history, full screen (`H`).
+    History,
+    /// The selected app's managed resources, live and desired (`M`).
+    Manifest,
+    /// The selected app's pod logs, following (`L`).
+    Logs,
+    /// The run log, full screen, scrolled `back` lines up from the newest.
+    RunLog {
+        back: u16,
+    },
+    /// Quitting would leave something behind: each reason, then y quits and n stays.
+    ConfirmQuit {
+        reasons: Vec<String>,
+    },
+}
+
+/// The demo's other operators: who this console is, how the others join the same estate from
+/// another terminal, and who is connected now.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DemoState {
+    pub me: String,
+    /// What this console's user is ("developer").
+    pub role: String,
+    pub joins: Vec<DemoJoin>,
+    /// Other operators with the estate open now.
+    pub connected: Vec<String>,
+}
+
+/// How one demo operator joins.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DemoJoin {
+    pub user: String,
+    /// "release manager", "developer", "on-call SRE".
+    pub role: String,
+    /// The command line that opens a console as them.
+    pub command: String,
 }
 
 /// A one-line message in the footer, cleared by the next key.
@@ -221,6 +299,27 @@ pub struct Model {
     /// Promotion plans asked for so far: each dialog's generation, so a late answer to an
     /// earlier dialog is dropped.
     pub promote_plans: u64,
+    /// Runs this console started and still follows (quitting leaves them unfollowed).
+    pub in_flight: HashSet<u64>,
+    /// In `flightdeck demo`: the other operators and how they join.
+    pub demo: Option<DemoState>,
+    /// What may need a human (kept by the update function) and the queue's selection.
+    pub attention: super::attention::AttentionState,
+    /// Deployments marked for a bulk action (space).
+    pub marks: std::collections::BTreeSet<AppKey>,
+    /// The `:` line's completions after a tab (shown when there are several).
+    pub completions: Vec<String>,
+    /// The history view's state (its app, selection, the manifests of its revisions).
+    pub history: Option<super::manifest::HistoryView>,
+    /// The manifest view's state.
+    pub manifest: Option<super::manifest::ManifestView>,
+    /// The pod logs view's state.
+    pub logs: Option<super::logs::LogView>,
+    /// `[notify]`: when and how the user is told of what happened while they looked away.
+    pub notify: super::notify::NotifySettings,
+    /// The whole session is read-only: no action, push or ledger record (approve, reject,
+    /// withdraw) is sent; the header says so and the action keys are greyed.
+    pub read_only: Option<super::ReadOnly>,
 }
 
 /// Widest version a matrix cell shows (wider ones are truncated).
@@ -293,6 +392,10 @@ impl Model {
     /// The user name to show: from the first instance that told us.
     pub fn username(&self) -> Option<&str> {
         self.instances.iter().find_map(|i| i.user.value().map(|u| u.username.as_str()))
+    }
+    /// Since when the apps of `instance` are stale (its stream is down), if they are.
+    pub fn stale_since(&self, instance: usize) -> Option<DateTime<Utc>> {
+        self.instances.get(instance).and_then(|i| i.stale_since)
     }
     pub fn degraded_count(&self) -> usize {
         match &self.stats {

@@ -74,6 +74,14 @@ pub struct SyncPolicy {
 }
 
 impl SyncPolicy {
+    /// The policy as Argo CD holds it: self-heal and prune mean nothing while auto-sync is off.
+    pub fn effective(self) -> Self {
+        if self.auto_sync {
+            self
+        } else {
+            Self::default()
+        }
+    }
     /// "auto-sync on, self-heal on, prune off" / "auto-sync off".
     pub fn describe(&self) -> String {
         let on = |b: bool| if b { "on" } else { "off" };

@@ -229,3 +229,26 @@ pub fn fold(records: &[Record]) -> Vec<RequestState> {
     }
     out
 }
+
+/// The ledger's commits as git prints them (`%H%x1f%G?%x1f%B%x1e` per commit, oldest first)
+/// read as records, each with its commit and signature status; commits that are not records
+/// come back apart as `(commit, why)`. Pure: what the fuzzer drives.
+pub fn parse_log(stdout: &str) -> (Vec<Record>, Vec<(String, String)>) {
+    let mut records = Vec::new();
+    let mut skipped = Vec::new();
+    for chunk in stdout.split('\u{1e}') {
+        let mut parts = chunk.trim_start_matches('\n').splitn(3, '\u{1f}');
+        let (Some(commit), Some(sig), Some(msg)) = (parts.next(), parts.next(), parts.next()) else { continue };
+        let json = msg.split_once("\n\n").map_or(msg, |(_, body)| body);
+        match serde_json::from_str::<Record>(json.trim()) {
+            Ok(mut r) => {
+                // %G? is `G` only for a good signature by a key the allowed signers trust.
+                r.verified = sig == "G";
+                r.commit = commit.to_string();
+                records.push(r);
+            }
+            Err(e) => skipped.push((commit.to_string(), e.to_string())),
+        }
+    }
+    (records, skipped)
+}

@@ -108,3 +108,39 @@ fn unconfigured_and_failed_ledgers_say_so() {
     // The stale requests stay shown beside the error.
     assert!(text.contains("promote payment-service"), "{text}");
 }
+
+#[test]
+fn the_view_shows_the_whole_request_wrapped_and_scrolls_a_long_diff() {
+    let mut m = approvals_model();
+    m.mode = Mode::Approvals;
+    let mut reqs = super::fixture::pending_requests();
+    reqs[0].reason =
+        Some("fixes the refund rounding bug that double-charged customers paying in two currencies".into());
+    for i in 0..30 {
+        reqs[0].diff.push(format!("+    - name: sidecar-{i}"));
+    }
+    m.approvals.pending = crate::domain::Loadable::Ready { value: reqs, at: m.now };
+    for (w, h) in SIZES {
+        let text = render(&m, &ui(), w, h);
+        assert!(text.contains("requested by dave"), "{w}x{h}\n{text}");
+        assert!(text.contains("ticket CHG-12345"), "{w}x{h}\n{text}");
+        assert!(text.contains("alice 5m ago: lgtm"), "{w}x{h}\n{text}");
+        assert!(text.contains("-    newTag: v1.1.0") && text.contains("+    newTag: v1.2.0"), "{w}x{h}\n{text}");
+        assert!(text.contains("double-charged"), "the reason is wrapped, not cut: {w}x{h}\n{text}");
+        assert!(!text.contains("sidecar-29"), "{w}x{h}\n{text}");
+    }
+    m.approvals.scroll = 100;
+    for (w, h) in SIZES {
+        let text = render(&m, &ui(), w, h);
+        assert!(text.contains("sidecar-29"), "scrolled to the end: {w}x{h}\n{text}");
+    }
+}
+
+#[test]
+fn the_side_pane_uses_the_width_there_is() {
+    let m = approvals_model();
+    let wide = render(&m, &ui(), 200, 50);
+    let line = wide.lines().find(|l| l.contains("Approvals (2)")).unwrap();
+    let at = line.find('┬').unwrap();
+    assert!(line[at..].chars().count() > 60, "{line}");
+}

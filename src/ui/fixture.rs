@@ -26,7 +26,11 @@ pub fn key(service: &str, env_idx: usize) -> AppKey {
 }
 
 pub fn ui() -> Ui {
-    Ui { theme: Theme::load("default", ColorDepth::TrueColor).unwrap(), keymap: crate::config::keymap::builtin() }
+    Ui {
+        theme: Theme::load("default", ColorDepth::TrueColor).unwrap(),
+        keymap: crate::config::keymap::builtin(),
+        ascii: false,
+    }
 }
 
 pub fn ui_no_color() -> Ui {
@@ -76,6 +80,9 @@ fn instance(env: &str) -> InstanceState {
         // None keeps the whole-screen snapshots independent of the credential lines, which
         // `panes::runlog` tests on their own.
         credential: None,
+        stale_since: None,
+        read_only: None,
+        unreadable: Vec::new(),
     }
 }
 
@@ -97,6 +104,7 @@ pub fn app_detail() -> AppDetail {
         sync_revision: "9b1e4d7a2c9b1e4d7a2c9b1e4d7a2c9b1e4d7a2c".into(),
         auto_sync: false,
         self_heal: false,
+        prune: false,
         operation: Some(OperationInfo {
             phase: Some(OpPhase::Running),
             message: "waiting for healthy state of argoproj.io/Rollout/payment-service".into(),

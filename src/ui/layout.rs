@@ -49,7 +49,8 @@ pub fn compute(area: Rect, matrix_rows: Option<usize>) -> Areas {
     let detail_full = line(matrix.bottom(), detail_h);
     let runlog = line(detail_full.bottom(), runlog_h);
     let (detail, approvals) = if area.width >= APPROVALS_SIDE_MIN_WIDTH && detail_h > 0 {
-        let side = (area.width * 35 / 100).clamp(30, 50);
+        // A third and more of the width: at 200 columns the pane has room for a diff.
+        let side = (area.width * 35 / 100).clamp(30, area.width / 2);
         let left = Rect { width: area.width - side, ..detail_full };
         let right = Rect { x: left.right(), width: side, ..detail_full };
         (left, Some(right))

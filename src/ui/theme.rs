@@ -1,7 +1,10 @@
 //! Themes are files: a `[palette]` of named colours and `[roles]` mapping the semantic roles
-//! the panes use (`healthy`, `degraded`, `selected`…) to palette colours and modifiers. A file
-//! may name a built-in `parent` and override part of it. Colours are downgraded to the
-//! terminal's depth; under `NO_COLOR` only modifiers remain.
+//! the panes use (`healthy`, `degraded`, `selected`…) to palette colours and modifiers, and an
+//! `[ansi16]` table with the roles as the 16 ANSI colours should show them (a palette's greens
+//! and greys are too close to pick from by distance alone). A file may name a built-in
+//! `parent` and override part of it. Colours are downgraded to the terminal's depth; the
+//! selection is reverse video wherever a colour cannot be trusted to show it (16 colours
+//! without an `[ansi16]` entry, `NO_COLOR`); under `NO_COLOR` only modifiers remain.
 
 mod color;
 
@@ -70,6 +73,9 @@ struct ThemeFile {
     palette: BTreeMap<String, String>,
     #[serde(default)]
     roles: BTreeMap<String, String>,
+    /// Roles at 16 colours (ANSI names), over `roles` at that depth.
+    #[serde(default)]
+    ansi16: BTreeMap<String, String>,
 }
 
 /// Palette and roles merged along the parent chain, not yet resolved (a child's palette
@@ -78,21 +84,26 @@ struct ThemeFile {
 struct Layers {
     palette: BTreeMap<String, String>,
     roles: BTreeMap<String, String>,
+    ansi16: BTreeMap<String, String>,
 }
 
 impl Theme {
     /// A built-in preset by name ("default", "light", "mono") or a path to a theme file.
     pub fn load(name_or_path: &str, depth: ColorDepth) -> Result<Theme, String> {
-        let layers = if let Some(text) = preset(name_or_path) {
-            layers_of(name_or_path, text, 0)?
-        } else {
-            let text = std::fs::read_to_string(name_or_path).map_err(|e| {
-                let names: Vec<_> = PRESETS.iter().map(|(n, _)| *n).collect();
-                format!("theme {name_or_path:?}: not a preset ({}) and not readable: {e}", names.join(", "))
-            })?;
-            layers_of(name_or_path, &text, 0)?
-        };
-        Self::resolve(&layers, depth).map_err(|e| format!("theme {name_or_path}: {e}"))
+        if let Some(text) = preset(name_or_path) {
+            return Self::parse(name_or_path, text, depth);
+        }
+        let text = std::fs::read_to_string(name_or_path).map_err(|e| {
+            let names: Vec<_> = PRESETS.iter().map(|(n, _)| *n).collect();
+            format!("theme {name_or_path:?}: not a preset ({}) and not readable: {e}", names.join(", "))
+        })?;
+        Self::parse(name_or_path, &text, depth)
+    }
+
+    /// A theme file's text (`origin` names it in errors), resolved for `depth`.
+    pub fn parse(origin: &str, text: &str, depth: ColorDepth) -> Result<Theme, String> {
+        let layers = layers_of(origin, text, 0)?;
+        Self::resolve(&layers, depth).map_err(|e| format!("theme {origin}: {e}"))
     }
 
     /// NO_COLOR → NoColor; COLORTERM truecolor/24bit → TrueColor; TERM *-256color → Ansi256;
@@ -109,12 +120,24 @@ impl Theme {
     fn resolve(layers: &Layers, depth: ColorDepth) -> Result<Theme, String> {
         let mut styles = HashMap::new();
         for (key, spec) in &layers.roles {
-            let role = Role::ALL.iter().copied().find(|r| r.name() == key).ok_or_else(|| {
-                let known: Vec<_> = Role::ALL.iter().map(|r| r.name()).collect();
-                format!("roles.{key}: unknown role (known: {})", known.join(", "))
-            })?;
+            let role = role_named("roles", key)?;
             let style = parse_style(spec, &layers.palette).map_err(|e| format!("roles.{key}: {e}"))?;
             styles.insert(role, depth.apply(style));
+        }
+        // Checked at every depth, so a typo shows whatever the terminal.
+        let mut ansi16 = HashMap::new();
+        for (key, spec) in &layers.ansi16 {
+            let role = role_named("ansi16", key)?;
+            ansi16.insert(role, parse_style(spec, &BTreeMap::new()).map_err(|e| format!("ansi16.{key}: {e}"))?);
+        }
+        if depth == ColorDepth::Ansi16 {
+            if !ansi16.contains_key(&Role::Selected) {
+                // A background downgraded to one of 16 colours may be the terminal's own
+                // (black on a black console): reverse video always shows.
+                let sel = styles.entry(Role::Selected).or_default();
+                *sel = Style::default().add_modifier(sel.add_modifier | color::SELECTED_WITHOUT_COLOR);
+            }
+            styles.extend(ansi16.into_iter().map(|(r, s)| (r, depth.apply(s))));
         }
         if depth == ColorDepth::NoColor {
             // Meaning never rests on colour: the selection stays visible as reverse video.
@@ -122,6 +145,21 @@ impl Theme {
             *sel = sel.add_modifier(color::SELECTED_WITHOUT_COLOR);
         }
         Ok(Theme { depth, styles })
+    }
+}
+
+/// The role a theme file's `section.key` names.
+fn role_named(section: &str, key: &str) -> Result<Role, String> {
+    Role::ALL.iter().copied().find(|r| r.name() == key).ok_or_else(|| {
+        let known: Vec<_> = Role::ALL.iter().map(|r| r.name()).collect();
+        format!("{section}.{key}: unknown role (known: {})", known.join(", "))
+    })
+}
+
+impl Theme {
+    /// The built-in presets' names, for `:theme` completion and messages.
+    pub fn presets() -> impl Iterator<Item = &'static str> {
+        PRESETS.iter().map(|(n, _)| *n)
     }
 }
 
@@ -145,6 +183,7 @@ fn layers_of(origin: &str, text: &str, depth: usize) -> Result<Layers, String> {
         layers.palette.insert(k, v);
     }
     layers.roles.extend(file.roles);
+    layers.ansi16.extend(file.ansi16);
     Ok(layers)
 }
 

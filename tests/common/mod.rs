@@ -9,6 +9,18 @@ use std::path::{Path, PathBuf};
 use flightdeck::config::{self, Config};
 use flightdeck_sim::{Sim, SimClock, SimOptions};
 
+/// A small deterministic xorshift, so a failure of a randomised test can be replayed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
 /// A calm simulator with a manual clock: nothing happens unless the test advances time.
 pub async fn calm_sim(services: usize) -> Sim {
     Sim::start(SimOptions { services, chaos: false, clock: SimClock::Manual, ..Default::default() })

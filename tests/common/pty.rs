@@ -87,6 +87,26 @@ impl Pty {
         }
     }
 
+    /// Block on output until the raw bytes written so far hold `needle` (escape sequences the
+    /// screen does not show, such as a notification).
+    pub fn wait_raw(&mut self, what: &str, needle: &[u8]) {
+        let deadline = Instant::now() + WAIT_LIMIT;
+        while !self.raw_contains(needle) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(bytes) => self.feed(&bytes),
+                Err(_) => {
+                    let osc: Vec<String> = String::from_utf8_lossy(&self.raw)
+                        .split("\x1b]")
+                        .skip(1)
+                        .map(|s| s.chars().take(160).collect::<String>())
+                        .collect();
+                    panic!("timed out waiting for {what}; OSC written: {osc:?}; screen:\n{}", self.screen())
+                }
+            }
+        }
+    }
+
     pub fn wait_text(&mut self, text: &str) {
         let t = text.to_string();
         self.wait_for(&format!("{text:?}"), move |s| s.contains(&t));
@@ -135,6 +155,16 @@ impl Pty {
         // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
         let rc = unsafe { libc::kill(pid as i32, sig) };
         assert_eq!(rc, 0, "kill failed");
+    }
+
+    /// Resize the terminal (the program gets SIGWINCH), as a window manager does.
+    pub fn resize(&self, cols: u16, rows: u16) {
+        self._master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("resize the pty");
+    }
+
+    /// The program's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().expect("child pid")
     }
 
     pub fn raw_contains(&self, needle: &[u8]) -> bool {

@@ -1,5 +1,5 @@
 //! HTTP surface: one axum router per instance nested under `/<env>`, a guard layer (request
-//! counting, injected faults, the 415 content-type rule), gzip for unary routes only, and the
+//! counting, the record of writes, injected faults (`crate::faults`), the 415 content-type rule), gzip for unary routes only, and the
 //! shared request context handlers use.
 
 mod apps;
@@ -119,7 +119,10 @@ pub fn parse_patch(text: &str) -> Result<serde_json::Value, ApiError> {
 
 async fn guard(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
+    let method = req.method().clone();
     *lock(&ctx.slot().requests).entry(path.clone()).or_insert(0) += 1;
+    let faults = &ctx.slot().faults;
+    faults.record(&method, &path, req.uri().query());
     let injected = {
         let mut fail = lock(&ctx.slot().fail);
         match *fail {
@@ -130,6 +133,10 @@ async fn guard(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
             _ => None,
         }
     };
+    let injected = injected.or_else(|| faults.take_failure(&method));
+    if let Some(delay) = faults.header_delay(&path) {
+        tokio::time::sleep(delay).await;
+    }
     let refusing = ctx.slot().refuse_tree_streams.load(std::sync::atomic::Ordering::Relaxed);
     if refusing && path.starts_with("/api/v1/stream/applications/") && path.ends_with("/resource-tree") {
         return plain(StatusCode::NOT_FOUND, "Not Found");
@@ -155,7 +162,8 @@ async fn guard(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
             return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Invalid content type");
         }
     }
-    next.run(req).await
+    let resp = next.run(req).await;
+    ctx.slot().faults.maybe_trickle(&method, &path, resp).await
 }
 
 /// Messages for injected faults, in the style of gRPC transport errors.
@@ -212,6 +220,7 @@ fn instance_router(ctx: Ctx) -> Router {
         .route("/api/v1/applications/{name}/resource-tree", get(resources::tree))
         .route("/api/v1/applications/{name}/managed-resources", get(resources::managed))
         .route("/api/v1/applications/{name}/events", get(resources::events))
+        .route("/api/v1/applications/{name}/manifests", get(resources::manifests))
         .route("/api/v1/applications/{name}/syncwindows", get(resources::syncwindows))
         // gzip only for unary routes: Argo CD skips SSE, and compressing the NDJSON watch would
         // buffer events inside the encoder, which a live console cannot afford.

@@ -190,6 +190,26 @@ pub async fn managed(State(ctx): State<Ctx>, Path(name): Path<String>, headers: 
     Ok(json_ok(&apply_fields(json!({"items": items}), &q)))
 }
 
+/// `GET …/manifests?revision=`: the app's desired manifests at a revision (a history entry's
+/// SHA, or empty/HEAD for Git's head), each a JSON document as a string
+/// (`repositoryManifestResponse`; the reference does not say JSON or YAML: JSON here).
+pub async fn manifests(State(ctx): State<Ctx>, Path(name): Path<String>, headers: HeaderMap, q: Q) -> ApiResult {
+    let claims = ctx.auth(&headers)?;
+    let (inst, idx) = ctx.app(&claims, &name, q.get("project"), "get")?;
+    let (rev, ver) = inst.resolve_revision(idx, q.get("revision").unwrap_or(""));
+    let mut app = inst.apps[idx].clone();
+    app.head_ver = ver;
+    let e = inst.env_of(idx);
+    let docs = [objects::service_obj(&app, e), objects::workload_obj(&app, e, false)];
+    Ok(json_ok(&json!({
+        "manifests": docs.iter().map(Value::to_string).collect::<Vec<_>>(),
+        "namespace": e.svc.name,
+        "server": crate::render::CLUSTER,
+        "revision": crate::rng::sha40(rev),
+        "sourceType": "Kustomize",
+    })))
+}
+
 pub async fn events(State(ctx): State<Ctx>, Path(name): Path<String>, headers: HeaderMap, q: Q) -> ApiResult {
     let claims = ctx.auth(&headers)?;
     let (inst, idx) = ctx.app(&claims, &name, q.get("project"), "get")?;

@@ -52,6 +52,7 @@ pub fn error_response(err: &ApiError, sse: bool, status: Option<StatusCode>) -> 
 }
 
 struct Conn {
+    ctx: Ctx,
     sse: bool,
     fields: Option<Fields>,
     last: HashMap<String, u64>,
@@ -74,19 +75,32 @@ impl Conn {
             return true;
         }
         self.last.insert(name.to_string(), digest);
-        self.out.send(Ok(frame(&payload, self.sse))).await.is_ok()
+        let frame = frame(&payload, self.sse);
+        if self.ctx.slot().faults.take_cut() {
+            // The connection drops halfway through writing this event.
+            let _ = self.out.send(Ok(crate::faults::half(&frame))).await;
+            return false;
+        }
+        self.out.send(Ok(frame)).await.is_ok()
     }
 }
 
 pub async fn watch(State(ctx): State<Ctx>, headers: HeaderMap, q: Q) -> Response {
     let sse = wants_sse(&headers);
-    if let Err(e) = ctx.auth(&headers) {
-        return error_response(&e, sse, None);
-    }
+    let claims = match ctx.auth(&headers) {
+        Ok(c) => c,
+        Err(e) => return error_response(&e, sse, None),
+    };
     let filter = match filter_from(&q) {
         Ok(f) => f,
         Err(e) => return error_response(&e, sse, None),
     };
+    if ctx.slot().faults.silent() {
+        // Open, and silent: no event, no keep-alive, until the client gives up.
+        let (tx, resp) = open(sse);
+        tokio::spawn(async move { tx.closed().await });
+        return resp;
+    }
     let fields = Fields::parse(q.get("fields"));
     let min_rv: Option<u64> = q.get("resourceVersion").filter(|v| !v.is_empty()).and_then(|v| v.parse().ok());
     let has_rv = q.get("resourceVersion").is_some_and(|v| !v.is_empty());
@@ -103,13 +117,13 @@ pub async fn watch(State(ctx): State<Ctx>, headers: HeaderMap, q: Q) -> Response
         } else {
             Vec::new()
         };
-        let (id, rx) = inst.add_watcher(filter);
+        let (id, rx) = inst.add_watcher(filter, claims.user.name);
         (id, rx, initial)
     };
     let (tx, resp) = open(sse);
     let task_ctx = ctx.clone();
     tokio::spawn(async move {
-        let mut conn = Conn { sse, fields, last: HashMap::new(), out: tx };
+        let mut conn = Conn { ctx: task_ctx.clone(), sse, fields, last: HashMap::new(), out: tx };
         for name in initial {
             let app = {
                 let inst = task_ctx.inst();

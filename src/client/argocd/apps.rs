@@ -143,6 +143,13 @@ impl ArgoClient {
     /// A 404 or a body that is not JSON means the URL is not an Argo CD API (the list never
     /// answers either): the error says so (see `probe.rs`).
     pub async fn list(&self) -> Result<(Vec<Deployment>, String), ClientError> {
+        let list = self.list_items().await?;
+        Ok((list.deployments, list.resource_version))
+    }
+
+    /// [`Self::list`] with the items that could not be read, each named: one malformed app
+    /// is skipped (and logged), the others are all there.
+    pub async fn list_items(&self) -> Result<super::wire::DeploymentList, ClientError> {
         const TRIED: &str = "/api/v1/applications";
         let body = match self.list_body().await {
             Ok(b) => b,
@@ -157,7 +164,10 @@ impl ArgoClient {
                 return Err(self.explain_not_argo(e, TRIED).await);
             }
         };
-        Ok((list.deployments, list.resource_version))
+        for item in &list.skipped {
+            tracing::warn!(instance = %self.config().name, %item, "skipped an application that could not be read");
+        }
+        Ok(list)
     }
 
     /// The whole object of one app (optionally refreshed first; the server blocks until the

@@ -4,7 +4,6 @@
 //! `{"result":{"content","timeStamp","timeStampStr","podName","last"}}` messages (framed as
 //! the watch is); without `follow` it ends after a message with `"last":true`.
 
-use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::Deserialize;
 
@@ -13,6 +12,7 @@ use super::stream::{chunk_error, MessageStream};
 use super::wire::parse_time;
 use super::ArgoClient;
 use crate::client::error::ClientError;
+use crate::domain::logs::{LogSource, TAIL_LINES};
 use crate::domain::sanitize::clean;
 use crate::domain::AppKey;
 
@@ -29,14 +29,7 @@ pub struct LogQuery {
     pub previous: bool,
 }
 
-/// One log line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogLine {
-    pub pod: String,
-    pub at: Option<DateTime<Utc>>,
-    /// The line, cleaned of control and escape sequences.
-    pub content: String,
-}
+pub use crate::domain::logs::LogLine;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -121,4 +114,55 @@ impl ArgoClient {
         req.stream = true;
         Ok(LogStream { raw: self.open_stream(req).await?, done: false })
     }
+}
+
+/// The console's log stream: the containers of the workload's pod template first (one read of
+/// its manifest), then the last [`TAIL_LINES`] lines and every new one, as messages, until the
+/// stream ends or the task is aborted (another container, the view closed).
+pub async fn follow_logs(
+    client: &ArgoClient,
+    key: &AppKey,
+    generation: u64,
+    source: LogSource,
+    container: Option<String>,
+    previous: bool,
+    tx: &tokio::sync::mpsc::Sender<crate::app::Msg>,
+) -> Result<(), crate::domain::Failure> {
+    let version = client.get(key, None).await.ok().and_then(|(d, _)| {
+        d.resources.into_iter().find(|r| r.kind == source.kind && r.name == source.name).map(|r| r.version)
+    });
+    let resource = ResourceRef {
+        group: source.group,
+        version: version.unwrap_or_else(|| "v1".into()),
+        kind: source.kind,
+        namespace: source.namespace,
+        name: source.name,
+    };
+    let containers = match client.resource_manifest(key, &resource).await {
+        Ok(m) => containers_of(&m),
+        Err(_) => Vec::new(),
+    };
+    if tx.send(crate::app::Msg::LogsOpened { generation, containers }).await.is_err() {
+        return Ok(());
+    }
+    let q = LogQuery { resource, container, tail: Some(TAIL_LINES), follow: true, previous };
+    let mut stream = client.logs(key, &q).await.map_err(|e| e.to_failure())?;
+    while let Some(lines) = stream.next_lines().await.map_err(|e| e.to_failure())? {
+        if !lines.is_empty() && tx.send(crate::app::Msg::LogLines { generation, lines }).await.is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Container names of a workload's pod template (init containers too).
+pub fn containers_of(manifest: &serde_json::Value) -> Vec<String> {
+    let spec = manifest.pointer("/spec/template/spec");
+    ["containers", "initContainers"]
+        .iter()
+        .filter_map(|k| spec.and_then(|s| s.get(*k)).and_then(serde_json::Value::as_array))
+        .flatten()
+        .filter_map(|c| c.get("name").and_then(serde_json::Value::as_str))
+        .map(clean)
+        .collect()
 }

@@ -10,7 +10,9 @@ pub mod diff;
 pub mod follow;
 pub mod framing;
 pub mod logs;
+pub mod manifests;
 mod probe;
+pub mod rollout;
 pub mod stream;
 pub mod tree;
 pub mod watch;
@@ -48,6 +50,8 @@ pub struct ArgoClient {
     /// The git HTTPS credential promotions and ledger writes of this estate use (`None` =
     /// the user's own git setup).
     git_auth: Option<Arc<super::git::credentials::GitAuth>>,
+    /// Whether this instance may be written to (read-only mode refuses every write).
+    writes: super::Writes,
 }
 
 struct Inner {
@@ -82,15 +86,23 @@ pub(crate) struct Req {
     pub ctx: Ctx,
     /// A long-lived stream: no overall timeout, no compression.
     pub stream: bool,
+    /// Ask for Server-Sent Events (`Accept: text/event-stream`): the server then writes a
+    /// keep-alive every 15 s, so a silent stream can be told from a quiet estate.
+    pub sse: bool,
 }
 
 impl Req {
     pub fn new(method: Method, path: impl Into<String>, ctx: Ctx) -> Self {
-        Self { method, path: path.into(), query: Vec::new(), body: None, ctx, stream: false }
+        Self { method, path: path.into(), query: Vec::new(), body: None, ctx, stream: false, sse: false }
     }
     pub fn query(mut self, k: &str, v: impl Into<String>) -> Self {
         self.query.push((k.to_string(), v.into()));
         self
+    }
+    /// Whether sending this changes something on the server: every method but GET, and a
+    /// GET with `refresh` (Argo CD then patches the app's refresh annotation).
+    pub fn writes(&self) -> bool {
+        self.method != Method::GET || self.query.iter().any(|(k, _)| k == "refresh")
     }
     pub fn json(mut self, body: &serde_json::Value) -> Self {
         self.body = Some(body.to_string().into_bytes());
@@ -133,7 +145,14 @@ impl ArgoClient {
             instance: 0,
             refetch: None,
             git_auth: None,
+            writes: super::Writes::from_cause(cfg.read_only.clone()),
         })
+    }
+
+    /// Whether this instance may be written to: the one check (`client::writes`) its request
+    /// core and the promotions' git pushes make.
+    pub fn writes(&self) -> &super::Writes {
+        &self.writes
     }
 
     /// The same client, fetching its token again from `source` once when Argo CD answers 401
@@ -186,8 +205,13 @@ impl ArgoClient {
         &self.inner.paused
     }
 
-    /// Send, retrying idempotent reads, re-logging in once on 401; non-2xx → `Err`.
+    /// Send, retrying idempotent reads, re-logging in once on 401; non-2xx → `Err`. A write
+    /// in read-only mode is refused here, before anything is sent.
     pub(crate) async fn execute(&self, req: &Req) -> Result<Response, ClientError> {
+        if req.writes() {
+            let what = format!("{} {}", req.method, req.path);
+            self.writes.check(&what).map_err(ClientError::ReadOnly)?;
+        }
         let span = tracing::info_span!(
             "argocd",
             instance = %self.inner.cfg.name,
@@ -272,6 +296,9 @@ impl ArgoClient {
         if req.stream {
             // Compressed chunked streams may be buffered by the encoder; events are small.
             rb = rb.header(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+            if req.sse {
+                rb = rb.header(ACCEPT, HeaderValue::from_static("text/event-stream"));
+            }
         } else {
             rb =
                 rb.timeout(self.inner.cfg.request_timeout).header(ACCEPT, HeaderValue::from_static("application/json"));
@@ -340,8 +367,9 @@ impl ArgoClient {
 
     pub(crate) fn transport_error(&self, req: &Req, e: reqwest::Error) -> ClientError {
         if e.is_timeout() {
+            // Name the instance: with several, "which one is slow" is the first question.
             return ClientError::Timeout {
-                what: format!("{} {}", req.method, req.path),
+                what: format!("{} {} on {}", req.method, req.path, self.inner.cfg.name),
                 after: self.inner.cfg.request_timeout,
             };
         }

@@ -3,6 +3,7 @@
 //! message to the UI). Error chunks (`{"error":{…}}`) become typed errors.
 
 use std::pin::Pin;
+use std::time::Duration;
 
 use futures_util::{FutureExt, Stream, StreamExt};
 use reqwest::Method;
@@ -16,6 +17,10 @@ use crate::domain::AppKey;
 
 type BodyStream = Pin<Box<dyn Stream<Item = reqwest::Result<Vec<u8>>> + Send>>;
 
+/// A watch that sends nothing for this long — not even the keep-alive Argo CD writes every
+/// 15 s on SSE (API-NOTES §3.3) — is dead though open: three keep-alives missed.
+pub const KEEPALIVE_DEADLINE: Duration = Duration::from_secs(45);
+
 /// One event of the stream.
 #[derive(Clone, Debug)]
 pub enum WatchEvent {
@@ -23,13 +28,16 @@ pub enum WatchEvent {
     Upsert(App),
     /// DELETED (carries the last state).
     Deleted(App),
+    /// A message that could not be read, named (`app: why`): skipped.
+    Unreadable(String),
 }
 
-impl WatchEvent {
-    pub fn app(&self) -> &App {
-        match self {
-            Self::Upsert(a) | Self::Deleted(a) => a,
-        }
+/// The app a watch message that could not be read is about (sanitized), if that much reads.
+fn event_name(message: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(message).unwrap_or_default();
+    match v.pointer("/result/application/metadata/name").and_then(serde_json::Value::as_str) {
+        Some(n) => crate::domain::sanitize::clean(n),
+        None => "a watch event".into(),
     }
 }
 
@@ -41,6 +49,9 @@ pub(crate) struct MessageStream {
     parser: FrameParser,
     pub(crate) what: String,
     ended: bool,
+    /// Longest wait for the next bytes (an event or a keep-alive) before the stream counts as
+    /// dead; `None` waits forever (streams without keep-alives).
+    idle: Option<Duration>,
 }
 
 impl MessageStream {
@@ -50,7 +61,18 @@ impl MessageStream {
             return Ok(None);
         }
         let mut messages = Vec::new();
-        let first = self.body.next().await;
+        let first = match self.idle {
+            None => self.body.next().await,
+            Some(limit) => match tokio::time::timeout(limit, self.body.next()).await {
+                Ok(item) => item,
+                Err(_) => {
+                    return Err(ClientError::Timeout {
+                        what: format!("{} (open but silent: no event, not even a keep-alive)", self.what),
+                        after: limit,
+                    })
+                }
+            },
+        };
         self.take(first, &mut messages)?;
         // Drain what is already here without waiting.
         while !self.ended {
@@ -103,6 +125,12 @@ impl std::fmt::Debug for WatchStream {
 }
 
 impl WatchStream {
+    /// Count the stream dead after `limit` without a byte (events or keep-alives).
+    pub fn with_idle_deadline(mut self, limit: Duration) -> Self {
+        self.raw.idle = Some(limit);
+        self
+    }
+
     /// The next batch of events: `Ok(None)` when the server closed the stream.
     pub async fn next_batch(&mut self) -> Result<Option<Vec<WatchEvent>>, ClientError> {
         loop {
@@ -122,9 +150,11 @@ impl WatchStream {
         let env: WatchEnvelope = match serde_json::from_str(message) {
             Ok(v) => v,
             Err(e) => {
-                // One bad message must not kill a healthy stream; the periodic re-list heals it.
+                // One bad message must not kill a healthy stream: skipped and named (the
+                // periodic re-list heals it).
                 tracing::warn!(what = %self.raw.what, error = %e, "skipping undecodable watch message");
-                return Ok(None);
+                let name = event_name(message);
+                return Ok(Some(WatchEvent::Unreadable(format!("{name}: {e}"))));
             }
         };
         if let Some(e) = chunk_error(env.error.as_ref(), "get") {
@@ -143,16 +173,18 @@ impl WatchStream {
 impl ArgoClient {
     /// Send a streaming request and frame its body by its Content-Type.
     pub(crate) async fn open_stream(&self, req: Req) -> Result<MessageStream, ClientError> {
-        let what = format!("GET {}", req.path);
+        let what = format!("GET {} on {}", req.path, self.config().name);
         let resp = self.execute(&req).await?;
         let ct = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
         let body: BodyStream = Box::pin(resp.bytes_stream().map(|r| r.map(|b| b.to_vec())));
         let parser = FrameParser::new(Framing::from_content_type(ct.as_deref()));
-        Ok(MessageStream { body, parser, what, ended: false })
+        Ok(MessageStream { body, parser, what, ended: false, idle: None })
     }
 
-    async fn open_watch(&self, req: Req) -> Result<WatchStream, ClientError> {
-        Ok(WatchStream { raw: self.open_stream(req).await? })
+    /// A watch, as SSE (keep-alives every 15 s) with the keep-alive deadline.
+    async fn open_watch(&self, mut req: Req) -> Result<WatchStream, ClientError> {
+        req.sse = true;
+        Ok(WatchStream { raw: self.open_stream(req).await? }.with_idle_deadline(KEEPALIVE_DEADLINE))
     }
 
     /// Watch every app (fields-filtered, server-side filters applied) from `resource_version`:

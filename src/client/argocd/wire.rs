@@ -15,6 +15,17 @@ use crate::domain::{
     SyncStatus, UserInfo,
 };
 
+/// A state word Flightdeck does not know (`parsed_unknown`), kept to be shown as it came:
+/// cleaned and capped; `None` for an absent word or Argo CD's own `Unknown`.
+fn unknown_word(raw: &str, parsed_unknown: bool) -> Option<String> {
+    let word: String = clean(raw.trim()).chars().take(32).collect();
+    (parsed_unknown && !word.is_empty() && word != "Unknown").then_some(word)
+}
+
+fn sync_unknown(raw: &str) -> bool {
+    SyncStatus::parse(raw) == SyncStatus::Unknown
+}
+
 /// `null` or absent → the default (lists, maps, nested objects).
 fn nd<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
@@ -335,6 +346,8 @@ impl App {
             target_revision: src.map(|s| clean(&s.target_revision)).unwrap_or_default(),
             dest_namespace: clean(&self.spec.destination.namespace),
             deleting: self.metadata.deletion_timestamp.is_some(),
+            unknown_health: unknown_word(&self.status.health.status, self.health() == Health::Unknown),
+            unknown_sync: unknown_word(&self.status.sync.status, sync_unknown(&self.status.sync.status)),
         }
     }
 
@@ -348,6 +361,7 @@ impl App {
             sync_revision: clean(first_or(&st.sync.revision, &st.sync.revisions)),
             auto_sync: self.auto_sync(),
             self_heal: self.self_heal(),
+            prune: self.sync_policy().prune,
             operation: st.operation_state.as_ref().map(|o| OperationInfo {
                 phase: o.phase(),
                 message: clean(&o.message),

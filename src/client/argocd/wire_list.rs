@@ -15,6 +15,9 @@ use crate::domain::Deployment;
 pub struct DeploymentList {
     pub resource_version: String,
     pub deployments: Vec<Deployment>,
+    /// Items that could not be read, each named (`name: why`, or `item N: why`): skipped,
+    /// so one malformed app never hides the others.
+    pub skipped: Vec<String>,
 }
 
 /// How items of one instance's list become deployments.
@@ -54,7 +57,7 @@ impl<'de> Visitor<'de> for ListSeed<'_> {
                 "metadata" => {
                     out.resource_version = map.next_value::<Option<ListMeta>>()?.unwrap_or_default().resource_version
                 }
-                "items" => out.deployments = map.next_value_seed(ItemsSeed(self))?,
+                "items" => (out.deployments, out.skipped) = map.next_value_seed(ItemsSeed(self))?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -67,34 +70,59 @@ impl<'de> Visitor<'de> for ListSeed<'_> {
 /// The `items` array (or `null`, which a fields-filtered empty list sends).
 struct ItemsSeed<'a>(ListSeed<'a>);
 
+/// The items read, and those skipped (named).
+type Items = (Vec<Deployment>, Vec<String>);
+
 impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
-    type Value = Vec<Deployment>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Deployment>, D::Error> {
+    type Value = Items;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Items, D::Error> {
         d.deserialize_option(self)
     }
 }
 
 impl<'de> Visitor<'de> for ItemsSeed<'_> {
-    type Value = Vec<Deployment>;
+    type Value = Items;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a list of applications or null")
     }
-    fn visit_none<E: serde::de::Error>(self) -> Result<Vec<Deployment>, E> {
-        Ok(Vec::new())
+    fn visit_none<E: serde::de::Error>(self) -> Result<Items, E> {
+        Ok(Items::default())
     }
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Vec<Deployment>, E> {
-        Ok(Vec::new())
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Items, E> {
+        Ok(Items::default())
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Deployment>, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Items, D::Error> {
         d.deserialize_seq(self)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Deployment>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items, A::Error> {
         let s = self.0;
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(app) = seq.next_element::<App>()? {
-            out.push(app.to_deployment(s.instance, s.mapping, s.fallback_env));
+        let (mut out, mut skipped) = (Vec::with_capacity(seq.size_hint().unwrap_or(0)), Vec::new());
+        // Each item is first taken whole (its JSON syntax checked), then read as an app: an
+        // item whose fields have the wrong types is skipped and named, the rest kept.
+        while let Some(raw) = seq.next_element::<&serde_json::value::RawValue>()? {
+            match serde_json::from_str::<App>(raw.get()) {
+                Ok(app) => out.push(app.to_deployment(s.instance, s.mapping, s.fallback_env)),
+                Err(e) => skipped.push(format!("{}: {e}", item_name(raw.get(), out.len() + skipped.len() + 1))),
+            }
         }
-        Ok(out)
+        Ok((out, skipped))
+    }
+}
+
+/// The name of an item that is not a readable app (`metadata.name` if that much reads),
+/// else its position; sanitized, it is shown.
+pub fn item_name(json: &str, position: usize) -> String {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        metadata: NamedMeta,
+    }
+    #[derive(serde::Deserialize)]
+    struct NamedMeta {
+        name: String,
+    }
+    match serde_json::from_str::<Named>(json) {
+        Ok(n) if !n.metadata.name.is_empty() => crate::domain::sanitize::clean(&n.metadata.name),
+        _ => format!("item {position}"),
     }
 }
 
@@ -131,6 +159,22 @@ mod tests {
         assert!(list.deployments.is_empty());
         assert_eq!(list.resource_version, "7");
         assert!(seed(&m).parse(br#"{"items":[]} x"#).is_err());
-        assert!(seed(&m).parse(br#"{"items":[{"metadata":7}]}"#).is_err());
+        // Broken syntax breaks the list; a wrong type breaks only its item.
+        assert!(seed(&m).parse(br#"{"items":[{"metadata":]}"#).is_err());
+        let list = seed(&m).parse(br#"{"items":[{"metadata":7},{"metadata":{"name":"ok"}}]}"#).unwrap();
+        assert_eq!(list.deployments.len(), 1);
+        assert_eq!(list.skipped.len(), 1);
+        assert!(list.skipped[0].starts_with("item 1: invalid type"), "{:?}", list.skipped);
+    }
+
+    #[test]
+    fn a_malformed_item_is_skipped_and_named_and_the_rest_kept() {
+        let m = Mapping::default();
+        let body = br#"{"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"bad\u001b[31m"},"spec":"x"},
+            {"metadata":{"name":"c"}}]}"#;
+        let list = seed(&m).parse(body).unwrap();
+        let names: Vec<_> = list.deployments.iter().map(|d| d.key.name.as_str()).collect();
+        assert_eq!(names, ["a", "c"]);
+        assert!(list.skipped[0].starts_with("bad: invalid type: string"), "{:?}", list.skipped);
     }
 }

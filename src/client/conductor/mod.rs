@@ -49,6 +49,9 @@ pub struct ConductorClient {
     key: Option<AppKey>,
     /// The current token; `None` until the first call (or without credentials).
     token: Arc<Mutex<Option<Secret>>>,
+    /// The one write check (`client::writes`): read-only mode refuses every call that
+    /// changes the server before it is sent.
+    writes: super::Writes,
 }
 
 impl std::fmt::Debug for ConductorClient {
@@ -96,7 +99,13 @@ impl ConductorClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Failure::new(ErrorKind::Usage, format!("cannot build the Conductor client: {e}")))?;
-        Ok(Self { http, api: settings.api_url(), key, token: Arc::new(Mutex::new(None)) })
+        Ok(Self { http, api: settings.api_url(), key, token: Arc::new(Mutex::new(None)), writes: Default::default() })
+    }
+
+    /// The same client under `writes` (read-only mode refuses every change before it leaves).
+    pub fn with_writes(mut self, writes: super::Writes) -> Self {
+        self.writes = writes;
+        self
     }
 
     /// `http://host/api`, for messages.
@@ -154,6 +163,10 @@ impl ConductorClient {
     /// Send `call`; refresh the token once when the server says it expired; retry reads on
     /// transient errors. Any status is returned; [`ConductorClient::ok`] turns errors into failures.
     pub async fn send(&self, call: &Call<'_>) -> Result<Answer, Failure> {
+        // Every method but GET changes the server; so does a task poll (it claims tasks).
+        if call.method != Method::GET || call.path.starts_with("/tasks/poll") {
+            self.writes.check(&format!("Conductor {} {}", call.method, call.path))?;
+        }
         let idempotent = matches!(call.method, Method::GET | Method::PUT | Method::DELETE);
         let mut renewed = false;
         let mut attempt = 0;

@@ -28,6 +28,8 @@ pub struct LedgerPaths {
     /// Extra environment for the ledger's git calls: the HTTPS credential from
     /// `client::git::credentials` (empty = the user's own git setup).
     pub git_env: Vec<(String, crate::config::Secret)>,
+    /// Whether records may be pushed (read-only mode refuses them, `client::writes`).
+    pub writes: crate::client::Writes,
 }
 
 impl LedgerPaths {
@@ -54,6 +56,7 @@ impl LedgerPaths {
 /// A ledger error as the console and the CLI show it.
 pub fn ledger_failure(e: LedgerError) -> Failure {
     match e {
+        LedgerError::Git(crate::client::git::process::GitError::ReadOnly(f)) => f,
         LedgerError::Refused(why) => Failure::new(ErrorKind::Forbidden, why),
         e @ LedgerError::Closed { .. } => Failure::new(ErrorKind::Forbidden, e.to_string()),
         LedgerError::UnknownRequest(id) => Failure::new(ErrorKind::NotFound, format!("no approval request {id}"))
@@ -71,7 +74,8 @@ pub fn open_ledger(source: &ApprovalSource, paths: &LedgerPaths) -> Result<Ledge
 
 fn open_ref(source: &ApprovalSource, paths: &LedgerPaths, ref_name: &str) -> Result<Ledger, Failure> {
     let signing = source.signing.as_ref().map(|(format, key)| Signing { format: format.clone(), key: key.clone() });
-    Ledger::open(Git::new().with_env(paths.git_env.clone()), &source.remote, &paths.cache_root()?, ref_name)
+    let git = Git::new().with_env(paths.git_env.clone()).with_writes(paths.writes.clone());
+    Ledger::open(git, &source.remote, &paths.cache_root()?, ref_name)
         .map(|l| l.with_signing(signing))
         .map_err(ledger_failure)
 }

@@ -33,6 +33,9 @@ pub struct Governance {
     audit_dir: Option<PathBuf>,
     /// The Conductor engine, when it is the engine: actions run as its workflows.
     conductor: Option<ConductorEngine>,
+    /// Whether records may reach the engine: checked before every write (`client::writes`),
+    /// whatever the engine (the embedded ledger, Conductor).
+    writes: crate::client::Writes,
 }
 
 impl Governance {
@@ -44,11 +47,13 @@ impl Governance {
         git_auth: Option<Arc<crate::client::git::credentials::GitAuth>>,
     ) -> Self {
         let audit_dir = paths.audit_dir.clone();
+        let writes = paths.writes.clone();
         match source {
-            None => Self { engine: None, policy: None, audit_dir, conductor: None },
+            None => Self { engine: None, policy: None, audit_dir, conductor: None, writes },
             Some(s) => {
                 let embedded = EmbeddedEngine::new(s, paths, git_auth);
-                Self { engine: Some(Arc::new(embedded.clone())), policy: Some(embedded), audit_dir, conductor: None }
+                let engine: Option<Arc<dyn Engine>> = Some(Arc::new(embedded.clone()));
+                Self { engine, policy: Some(embedded), audit_dir, conductor: None, writes }
             }
         }
     }
@@ -69,6 +74,12 @@ impl Governance {
     /// The embedded engine of the policy's remote (the policy file and the shared trail).
     pub fn git_store(&self) -> Option<&EmbeddedEngine> {
         self.policy.as_ref()
+    }
+
+    /// Whether `what` may be written to the engine now (read-only mode refuses): for callers
+    /// that refuse before they even look things up. The writes themselves check again.
+    pub fn writable(&self, what: &str) -> Result<(), Failure> {
+        self.writes.check(what)
     }
 
     /// Where requests and the policy live, `None` = Argo CD RBAC only.
@@ -128,7 +139,8 @@ impl Governance {
     async fn requests_swept(&self, policy: &Policy, user: &UserInfo) -> Result<Vec<RequestState>, Failure> {
         let engine = self.engine()?;
         let mut states = engine.requests().await?;
-        if user.username.is_empty() {
+        // Closing expired requests is a write: a read-only session only looks.
+        if user.username.is_empty() || self.writes.read_only().is_some() {
             return Ok(states);
         }
         let now = Utc::now();
@@ -167,7 +179,9 @@ impl Governance {
             summary: summary.clone(),
             diff,
         };
-        let state = self.engine()?.file(requester, body, Utc::now()).await?;
+        let engine = self.engine()?;
+        self.writes.check("approval request")?;
+        let state = engine.file(requester, body, Utc::now()).await?;
         self.record(TrailEvent::decision(Utc::now(), requester, "request", &RequestRef::of(&state), "filed".into()))
             .await;
         Ok(state.id)
@@ -185,6 +199,7 @@ impl Governance {
         comment: &str,
     ) -> Result<DecisionOutcome, Failure> {
         let engine = self.engine()?;
+        self.writes.check(if approve { "approval" } else { "rejection" })?;
         let policy = match self.policy_state().await {
             PolicyState::Ready(p) => p,
             PolicyState::Unreadable(f) => return Err(f),
@@ -255,7 +270,9 @@ impl Governance {
 
     /// Withdraw `id` (its requester only). Recorded in the trail.
     pub async fn withdraw(&self, user: &UserInfo, id: &str) -> Result<(), Failure> {
-        let state = self.engine()?.withdraw(id, user, Utc::now()).await?;
+        let engine = self.engine()?;
+        self.writes.check("withdrawal")?;
+        let state = engine.withdraw(id, user, Utc::now()).await?;
         self.record(TrailEvent::decision(Utc::now(), user, "withdrawal", &RequestRef::of(&state), "withdrawn".into()))
             .await;
         Ok(())
@@ -264,6 +281,9 @@ impl Governance {
     /// Record how the run of request `id` ended (the requester's console shows it). A failure
     /// to record is logged: the run's own trail record already says how it ended.
     pub async fn finish(&self, user: &UserInfo, id: &str, outcome: &str) {
+        if self.writes.check("run outcome").is_err() {
+            return;
+        }
         if let Ok(engine) = self.engine() {
             if let Err(f) = engine.finish(id, user, outcome, Utc::now()).await {
                 tracing::warn!(id, error = %f.message, "could not record the run's outcome in the engine");
@@ -284,6 +304,9 @@ impl Governance {
             Ok(Ok(_)) => {}
         }
         let Some(engine) = &self.engine else { return };
+        if self.writes.check("shared trail record").is_err() {
+            return;
+        }
         match engine.record(&event).await {
             Ok(anchor) => {
                 if let Err(e) = self.write_anchor(&anchor) {

@@ -166,21 +166,10 @@ impl Ledger {
         }
         args.extend(["log", "--reverse", "--format=%H%x1f%G?%x1f%B%x1e", tip].map(String::from));
         let out = self.git.run(&self.dir, &args)?;
-        let mut records = Vec::new();
-        for chunk in out.stdout.split('\u{1e}') {
-            let mut parts = chunk.trim_start_matches('\n').splitn(3, '\u{1f}');
-            let (Some(commit), Some(sig), Some(msg)) = (parts.next(), parts.next(), parts.next()) else { continue };
-            let json = msg.split_once("\n\n").map_or(msg, |(_, body)| body);
-            match serde_json::from_str::<Record>(json.trim()) {
-                Ok(mut r) => {
-                    // %G? is `G` only for a good signature by a key the allowed signers trust.
-                    r.verified = sig == "G";
-                    r.commit = commit.to_string();
-                    records.push(r);
-                }
-                // Someone pushed a commit that is not a record: skip it, say so in the log.
-                Err(e) => tracing::warn!(commit, error = %e, "ledger commit is not a record; ignored"),
-            }
+        let (records, skipped) = crate::engine::records::parse_log(&out.stdout);
+        for (commit, error) in skipped {
+            // Someone pushed a commit that is not a record: skip it, say so in the log.
+            tracing::warn!(commit = %crate::domain::sanitize::clean(&commit), error = %error, "ledger commit is not a record; ignored");
         }
         Ok(records)
     }

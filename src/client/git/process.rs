@@ -57,6 +57,9 @@ pub enum GitError {
     /// git ran and exited non-zero.
     #[error("git {args} failed ({kind:?}, exit {code}): {stderr}")]
     Failed { args: String, code: i32, kind: GitFailure, stderr: String, stdout: String },
+    /// Read-only mode refused a push before git ran (`client::writes`).
+    #[error("{}", .0.message)]
+    ReadOnly(crate::domain::Failure),
 }
 
 impl GitError {
@@ -65,7 +68,7 @@ impl GitError {
         match self {
             Self::Failed { kind, .. } => *kind,
             Self::Timeout { .. } => GitFailure::Unavailable,
-            Self::Spawn { .. } => GitFailure::Other,
+            Self::Spawn { .. } | Self::ReadOnly(_) => GitFailure::Other,
         }
     }
 
@@ -97,6 +100,8 @@ pub struct Git {
     program: PathBuf,
     env: Vec<(String, Secret)>,
     timeout: Duration,
+    /// Whether pushes may leave (read-only mode refuses them before git runs).
+    writes: crate::client::Writes,
 }
 
 impl Default for Git {
@@ -108,7 +113,7 @@ impl Default for Git {
 impl Git {
     /// `git` from PATH with the default timeout and no extra environment.
     pub fn new() -> Self {
-        Self { program: PathBuf::from("git"), env: Vec::new(), timeout: DEFAULT_TIMEOUT }
+        Self { program: PathBuf::from("git"), env: Vec::new(), timeout: DEFAULT_TIMEOUT, writes: Default::default() }
     }
 
     /// Use a specific git binary.
@@ -142,6 +147,12 @@ impl Git {
         self
     }
 
+    /// Refuse pushes as `writes` says (the session's or the target instance's read-only mode).
+    pub fn with_writes(mut self, writes: crate::client::Writes) -> Self {
+        self.writes = writes;
+        self
+    }
+
     /// The per-call timeout in effect.
     pub fn timeout(&self) -> Duration {
         self.timeout
@@ -161,6 +172,10 @@ impl Git {
         input: Option<&[u8]>,
     ) -> Result<GitOutput, GitError> {
         let shown = show_args(args);
+        if subcommand(args) == Some("push") {
+            // The one write check, before git can send anything.
+            self.writes.check("git push").map_err(GitError::ReadOnly)?;
+        }
         let started = Instant::now();
         let mut cmd = Command::new(&self.program);
         cmd.args(args.iter().map(|a| OsString::from(a.as_ref())))
@@ -205,6 +220,21 @@ impl Git {
         let kind = classify(&format!("{stderr}\n{stdout}"));
         Err(GitError::Failed { args: shown, code: status.code().unwrap_or(-1), kind, stderr, stdout })
     }
+}
+
+/// The git subcommand of `args` (after `-c key=value` and other leading options).
+fn subcommand<S: AsRef<str>>(args: &[S]) -> Option<&str> {
+    let mut it = args.iter().map(AsRef::as_ref);
+    while let Some(a) = it.next() {
+        match a {
+            "-c" | "-C" | "--git-dir" | "--work-tree" => {
+                it.next();
+            }
+            a if a.starts_with('-') => {}
+            a => return Some(a),
+        }
+    }
+    None
 }
 
 /// Write the input from a thread, so a large input cannot deadlock against a full stdout pipe.

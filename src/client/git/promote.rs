@@ -30,6 +30,8 @@ pub struct PromoteSettings {
     /// Extra environment for every git call: the HTTPS credential from
     /// `client::git_credentials` (empty = the user's SSH agent and git config).
     pub git_env: Vec<(String, Secret)>,
+    /// Whether the push may leave: the target instance's read-only mode refuses it.
+    pub writes: crate::client::Writes,
 }
 
 impl PromoteSettings {
@@ -42,6 +44,7 @@ impl PromoteSettings {
             git_env,
             helm_tag_key: c.helm_tag_key.clone(),
             helm_replicas_key: c.helm_replicas_key.clone(),
+            writes: client.writes().clone(),
             ..Self::default()
         })
     }
@@ -49,7 +52,7 @@ impl PromoteSettings {
     /// The git runner promotions use: the configured one (or the system git), with the
     /// credential environment attached.
     pub fn runner(&self) -> Git {
-        self.git.clone().unwrap_or_else(default_git).with_env(self.git_env.clone())
+        self.git.clone().unwrap_or_else(default_git).with_env(self.git_env.clone()).with_writes(self.writes.clone())
     }
 }
 
@@ -170,6 +173,8 @@ pub async fn plan(
 
 /// Commit and push the promotion into `app`'s overlay (the app as just read).
 pub async fn push(app: &App, input: &PromoteInput, settings: &PromoteSettings) -> Result<GitOutcome, Failure> {
+    // Before the commit is even made (the runner refuses the push itself too).
+    settings.writes.check("git push")?;
     let scale = matches!(input.intent, Intent::Scale { .. });
     if !scale && already_running(app, &input.images) {
         return Ok(GitOutcome::NothingToDo(format!("{} already runs {}", input.to_env, input.images.join(", "))));
@@ -251,6 +256,9 @@ pub(super) async fn blocking<T: Send + 'static>(
 
 impl From<PromoteError> for Failure {
     fn from(e: PromoteError) -> Self {
+        if let PromoteError::Git(crate::client::git::process::GitError::ReadOnly(f)) = e {
+            return f;
+        }
         let kind = match &e {
             PromoteError::Stale | PromoteError::Conflict(_) | PromoteError::Busy(_) => ErrorKind::Conflict,
             PromoteError::Refused(_) => ErrorKind::Forbidden,

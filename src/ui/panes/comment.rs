@@ -5,7 +5,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Widget};
+use ratatui::widgets::{Block, Borders, Widget};
 use ratatui_textarea::{CursorMove, TextArea};
 
 use crate::domain::approvals::CommentDraft;
@@ -23,7 +23,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, draft: &CommentDraft, theme: &Theme) {
         return;
     }
     let rect = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
-    Clear.render(rect, buf);
+    crate::ui::widgets::popup::opaque(buf, rect);
     let verb = if draft.approve { "Approve" } else { "Reject" };
     let block = Block::default()
         .borders(Borders::ALL)

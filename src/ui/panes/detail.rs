@@ -43,6 +43,12 @@ pub fn title(model: &Model) -> (String, Option<String>) {
     let Some(d) = model.selected() else {
         return ("detail".into(), None);
     };
+    if let Some(since) = model.stale_since(d.key.instance) {
+        // Whatever was loaded, its instance's stream is down: say so before anything else.
+        let inst = model.instances.get(d.key.instance).map_or("", |i| i.name.as_str());
+        let state = format!("stale {}: {inst} disconnected, last known state", age(model.now, since));
+        return (format!("{} · {}", d.service, d.env), Some(state));
+    }
     let state = current(model).and_then(|ds| match &ds.app {
         Loadable::Loading { stale: Some((_, at)) } => Some(format!("(refreshing, {} old)", age(model.now, *at))),
         Loadable::Loading { stale: None } => Some(format!("{} loading…", spinner(model.now))),
@@ -71,6 +77,19 @@ pub fn body(model: &Model, ui: &Ui, compact: bool, cells: usize) -> Vec<Line<'st
         let text = if model.rows.is_empty() { "  nothing selected" } else { "  no deployment in this cell" };
         return vec![Line::styled(text, t.style(Role::Dim))];
     };
+    let mut out = live_body(model, ui, dep, compact, cells);
+    if model.stale_since(dep.key.instance).is_some() {
+        // The last known state, never drawn as live health: all of it dimmed.
+        let dim = t.style(Role::Dim);
+        for span in out.iter_mut().flat_map(|l| l.spans.iter_mut()) {
+            span.style = dim;
+        }
+    }
+    out
+}
+
+fn live_body(model: &Model, ui: &Ui, dep: &Deployment, compact: bool, cells: usize) -> Vec<Line<'static>> {
+    let t = &ui.theme;
     let ds = current(model);
     let app = ds.and_then(|d| d.app.value());
     let mut out = vec![status_line(ui, dep, app)];
@@ -112,10 +131,14 @@ fn status_line(ui: &Ui, dep: &Deployment, app: Option<&AppDetail>) -> Line<'stat
         None => (dep.health, dep.sync, dep.revision.as_str(), dep.auto_sync),
     };
     let dim = t.style(Role::Dim);
+    // A state Flightdeck does not know is shown as the server said it.
+    let unknown = crate::domain::Health::Unknown;
+    let hword = if health == unknown { dep.health_word() } else { health.as_str() };
+    let sword = if sync == crate::domain::SyncStatus::Unknown { dep.sync_word() } else { sync.as_str() };
     let mut spans = vec![
-        Span::styled(format!("{} {}", health_glyph(health), health.as_str()), t.style(health_role(health))),
+        Span::styled(format!("{} {hword}", health_glyph(health)), t.style(health_role(health))),
         Span::styled(" · ", dim),
-        Span::styled(format!("{} {}", sync_glyph(sync), sync.as_str()), t.style(sync_role(sync))),
+        Span::styled(format!("{} {sword}", sync_glyph(sync)), t.style(sync_role(sync))),
         Span::styled(" · ", dim),
         Span::raw(format!("{} · rev {}", dep.version(), short_revision(rev))),
         Span::styled(" · ", dim),
@@ -179,9 +202,9 @@ fn resources(
                 Span::raw("  "),
             ];
             let rest = app.resources.len() - i - 1;
-            let more_w = if rest > 0 || pods > 0 { 10 } else { 0 };
+            let more_w = if rest > 0 || pods > 0 { 12 } else { 0 };
             if line.width() + item.iter().map(Span::width).sum::<usize>() + more_w > cells {
-                line.spans.push(Span::styled(format!("+{} more", app.resources.len() - i), t.style(Role::Dim)));
+                line.spans.push(Span::styled(format!("+{} more  ", app.resources.len() - i), t.style(Role::Dim)));
                 break;
             }
             line.spans.extend(item);

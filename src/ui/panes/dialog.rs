@@ -6,7 +6,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Widget};
+use ratatui::widgets::{Block, Borders, Widget};
 
 use crate::domain::model::{Dialog, DialogKind, GateFocus};
 use crate::domain::{deployment::short_revision, Model};
@@ -22,7 +22,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, dialog: &Dialog, theme:
     let w = u16::try_from(cells + 4).unwrap_or(area.width).min(area.width);
     let h = u16::try_from(lines.len() + 2).unwrap_or(area.height).min(area.height);
     let rect = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
-    Clear.render(rect, buf);
+    crate::ui::widgets::popup::opaque(buf, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::Border))
@@ -37,12 +37,20 @@ pub fn title(dialog: &Dialog) -> String {
     if let DialogKind::Promote(p) = &dialog.kind {
         return super::promote::title(dialog, p);
     }
+    if let DialogKind::Bulk { action, targets } = &dialog.kind {
+        let mut verb = action.verb().to_string();
+        if let Some(first) = verb.get(..1) {
+            verb = first.to_uppercase() + verb.get(1..).unwrap_or("");
+        }
+        return format!("{verb} {} marked deployments", targets.len());
+    }
     let verb = match &dialog.kind {
         DialogKind::Sync { .. } => "Sync",
         DialogKind::Rollback { .. } => "Roll back",
         DialogKind::Scale { .. } => "Scale",
         DialogKind::Confirm(action) => action.verb(),
-        DialogKind::Promote(_) => "promote",
+        DialogKind::SyncPolicy(_) => "Sync policy of",
+        DialogKind::Promote(_) | DialogKind::Bulk { .. } => "promote",
     };
     let mut verb = verb.to_string();
     if let Some(first) = verb.get(..1) {
@@ -55,12 +63,19 @@ fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize, rows: usize
     let dim = theme.style(Role::Dim);
     let key = theme.style(Role::Key);
     let instance = model.instances.get(dialog.target.instance).map_or("?", |i| i.name.as_str());
-    let mut out = vec![Line::styled(
-        truncate(&format!("{} in {} · app {} on {instance}", dialog.service, dialog.env, dialog.target.name), cells),
-        dim,
-    )];
-    out.push(Line::raw(""));
+    let mut out = Vec::new();
+    if !matches!(dialog.kind, DialogKind::Bulk { .. }) {
+        out.push(Line::styled(
+            truncate(
+                &format!("{} in {} · app {} on {instance}", dialog.service, dialog.env, dialog.target.name),
+                cells,
+            ),
+            dim,
+        ));
+        out.push(Line::raw(""));
+    }
     match &dialog.kind {
+        DialogKind::Bulk { action, targets } => bulk(&mut out, model, action, targets, theme, cells, rows),
         DialogKind::Sync { prune, dry_run, force, apply_only } => {
             for (on, label, k) in [
                 (prune, "prune", 'p'),
@@ -78,14 +93,10 @@ fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize, rows: usize
         DialogKind::Rollback { selected, pause_auto_sync } => {
             rollback(&mut out, model, dialog, theme, *selected, *pause_auto_sync, cells)
         }
-        DialogKind::Scale { kind, name, namespace, replicas, current, .. } => {
-            out.push(Line::raw(truncate(&format!("{kind} {name} in namespace {namespace}"), cells)));
-            let now = current.map(|c| format!("   (now {c})")).unwrap_or_default();
-            out.push(Line::from(vec![
-                Span::raw("replicas: "),
-                Span::styled(format!("[{}█]", replicas.text), key),
-                Span::styled(now, dim),
-            ]));
+        DialogKind::Scale { .. } => super::workload::scale(&mut out, model, dialog, theme, cells),
+        DialogKind::SyncPolicy(p) => super::workload::sync_policy(&mut out, model, dialog, p, theme, cells),
+        DialogKind::Confirm(crate::domain::Action::Terminate) => {
+            super::workload::terminate(&mut out, model, dialog, theme, cells)
         }
         DialogKind::Promote(p) => super::promote::body(&mut out, model, dialog, p, theme, cells, rows),
         DialogKind::Confirm(action) => {
@@ -134,6 +145,54 @@ fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize, rows: usize
         out[last].spans.extend([Span::styled(" · ", dim), Span::styled("ctrl-o", key), Span::styled(what, dim)]);
     }
     out
+}
+
+/// Every target named with its environment (protected ones in capitals), then the sync
+/// toggles when it is a sync.
+fn bulk(
+    out: &mut Vec<Line<'static>>,
+    model: &Model,
+    action: &crate::domain::Action,
+    targets: &[crate::domain::AppKey],
+    theme: &Theme,
+    cells: usize,
+    rows: usize,
+) {
+    let names: Vec<String> = targets
+        .iter()
+        .filter_map(|k| model.deployments.get(k))
+        .map(|d| {
+            let env = if model.protected_envs.contains(&d.env) { d.env.to_uppercase() } else { d.env.clone() };
+            format!("{} in {env}", d.service)
+        })
+        .collect();
+    out.push(Line::styled(
+        format!("{} each of these, one by one through the policy:", action.verb()),
+        theme.style(Role::Header),
+    ));
+    let mut lines = crate::ui::widgets::wrap(&names.join(", "), cells.saturating_sub(2));
+    // Room for the rest of the dialog; what does not fit is counted, never silently dropped.
+    let room = rows.saturating_sub(16).max(3);
+    if lines.len() > room {
+        lines.truncate(room);
+        if let Some(l) = lines.last_mut() {
+            l.push_str(" …");
+        }
+    }
+    out.extend(lines.into_iter().map(|l| Line::raw(format!("  {l}"))));
+    if let crate::domain::Action::Sync { prune, dry_run, force, apply_only } = action {
+        out.push(Line::raw(""));
+        let key = theme.style(Role::Key);
+        for (on, label, k) in
+            [(prune, "prune", 'p'), (dry_run, "dry run", 'd'), (force, "force", 'f'), (apply_only, "apply only", 'a')]
+        {
+            out.push(Line::from(vec![
+                Span::styled(if *on { "[x]" } else { "[ ]" }, key),
+                Span::raw(format!(" {label} ")),
+                Span::styled(format!("({k})"), key),
+            ]));
+        }
+    }
 }
 
 /// The policy's ticket and reason inputs, when it asks for them (one line each).
@@ -202,9 +261,15 @@ fn rollback(
     for (i, h) in entries.iter().enumerate().skip(first).take(HISTORY_ROWS) {
         let when = h.deployed_at.map(|at| format!("{} ago", age(model.now, at))).unwrap_or_default();
         let by = if h.initiated_by.is_empty() { String::new() } else { format!("  by {}", h.initiated_by) };
-        let latest = if i + 1 == entries.len() { "  (latest)" } else { "" };
+        let now = if h.revision == app.sync_revision { "  (running now)" } else { "" };
         let marker = if i == selected { ">" } else { " " };
-        let text = format!("{marker} {:>4}  {:<8} {when:>7}{by}{latest}", h.id, short_revision(&h.revision));
+        let version = super::history::version_of(model, h);
+        let text = format!(
+            "{marker} {:>4}  {:<10} {:<8} {when:>7}{by}{now}",
+            h.id,
+            truncate(&version, 10),
+            short_revision(&h.revision)
+        );
         let text = truncate(&text, cells);
         out.push(if i == selected { Line::styled(text, theme.style(Role::Selected)) } else { Line::raw(text) });
     }

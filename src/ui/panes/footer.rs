@@ -20,7 +20,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, theme: &Theme) -> bool 
             Span::styled(format!("   {} shown · enter keep · esc clear", model.rows.len()), theme.style(Role::Dim)),
         ]),
         Mode::Command(input) => {
-            Line::from(vec![Span::styled(" :", key), Span::raw(input.text.clone()), Span::styled("█", key)])
+            let mut spans = vec![Span::styled(" :", key), Span::raw(input.text.clone()), Span::styled("█", key)];
+            if model.completions.is_empty() {
+                spans.push(Span::styled("   tab completes · :help", theme.style(Role::Dim)));
+            } else {
+                spans.push(Span::styled(format!("   {}", model.completions.join("  ")), theme.style(Role::Dim)));
+            }
+            Line::from(spans)
         }
         _ => match &model.flash {
             Some(f) if f.error => Line::styled(format!(" ✖ {}", f.text), theme.style(Role::Error)),

@@ -1,7 +1,9 @@
 //! The services × environments matrix: one row per service, one cell per environment with
 //! health glyph and word, version and sync state. Columns collapse on narrow terminals
-//! (sync word, then TEAM, then the health word); glyphs always stay. Only the visible rows
-//! are laid out, and widths come from kept stats, so a frame costs the same at any estate size.
+//! (sync word, then TEAM, then the health word); glyphs always stay; when even then not every
+//! environment fits, the columns scroll sideways with the selection (`‹ 2`, `1 ›` say what is
+//! off screen). Only the visible rows are laid out, and widths come from kept stats, so a frame
+//! costs the same at any estate size.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -11,19 +13,22 @@ use ratatui::text::{Line, Span};
 use crate::domain::model::{MatrixStats, VERSION_CELLS_MAX};
 use crate::domain::{ConnState, Deployment, Model, OpPhase, ServiceRow, SyncStatus};
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::{glyphs, health_glyph, health_role, pad, spinner, sync_glyph, sync_role, truncate};
+use crate::ui::widgets::{age, glyphs, health_glyph, health_role, pad, spinner, sync_glyph, sync_role, truncate};
 
 /// Widest health word ("Progressing") plus a space.
 const HEALTH_WORD_CELLS: usize = 12;
 /// " OutOfSync".
 const SYNC_WORD_CELLS: usize = 10;
 
-/// Which optional columns are shown.
+/// Which optional columns are shown, and which environments.
 #[derive(Clone, Copy, Debug)]
 struct Cols {
     team: bool,
     health_word: bool,
     sync_word: bool,
+    /// The environment columns shown: `first..first + shown`.
+    first: usize,
+    shown: usize,
 }
 
 /// Widths of the variable columns.
@@ -38,7 +43,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, theme: &Theme) {
         return;
     }
     let w = measure(model);
-    let cols = choose_cols(&w, model.envs.len(), usize::from(area.width));
+    let cols = choose_cols(&w, model.envs.len(), usize::from(area.width), model.selected_col);
     let page = usize::from(area.height.saturating_sub(1)).max(1);
     let first = first_visible(model, page);
     let mut lines = vec![title_line(model, theme, &w, cols, first, page)];
@@ -107,34 +112,56 @@ fn row_width(w: &Widths, cols: Cols, envs: usize) -> usize {
     1 + w.service + 1 + if cols.team { w.team + 1 } else { 0 } + envs * cell_width(w, cols)
 }
 
-fn choose_cols(w: &Widths, envs: usize, cells: usize) -> Cols {
-    let levels = [
-        Cols { team: true, health_word: true, sync_word: true },
-        Cols { team: true, health_word: true, sync_word: false },
-        Cols { team: false, health_word: true, sync_word: false },
-        Cols { team: false, health_word: false, sync_word: false },
-    ];
+/// The richest columns that fit every environment; else the tersest, with as many
+/// environments as fit around the selected one (room kept for the `‹ n` / `n ›` marks).
+fn choose_cols(w: &Widths, envs: usize, cells: usize, selected: usize) -> Cols {
+    let all = |team, health_word, sync_word| Cols { team, health_word, sync_word, first: 0, shown: envs };
+    let levels = [all(true, true, true), all(true, true, false), all(false, true, false), all(false, false, false)];
     let has_team = w.team > 0;
-    levels
-        .into_iter()
-        .map(|c| Cols { team: c.team && has_team, ..c })
-        .find(|c| row_width(w, *c, envs) <= cells)
-        .unwrap_or(levels[levels.len() - 1])
+    if let Some(c) =
+        levels.into_iter().map(|c| Cols { team: c.team && has_team, ..c }).find(|c| row_width(w, *c, envs) <= cells)
+    {
+        return c;
+    }
+    let tight = levels[levels.len() - 1];
+    let prefix = row_width(w, tight, 0) + SCROLL_MARKS;
+    let shown = (cells.saturating_sub(prefix) / cell_width(w, tight)).clamp(1, envs.max(1));
+    let first = (selected + 1).saturating_sub(shown).min(envs.saturating_sub(shown));
+    Cols { first, shown, ..tight }
 }
+
+/// Room for `‹ n ` before the columns and ` n ›` after them.
+const SCROLL_MARKS: usize = 8;
 
 fn title_line(model: &Model, theme: &Theme, w: &Widths, cols: Cols, first: usize, page: usize) -> Line<'static> {
     let h = theme.style(Role::Header);
-    let service =
-        if model.filter.text.is_empty() { "SERVICE".to_string() } else { format!("SERVICE /{}", model.filter.text) };
-    let mut spans = vec![Span::styled(format!(" {} ", pad(&service, w.service)), h)];
+    let mut spans = vec![Span::styled(format!(" {} ", pad("SERVICE", w.service)), h)];
     if cols.team {
         spans.push(Span::styled(format!("{} ", pad("TEAM", w.team)), h));
     }
     let n = model.envs.len();
-    for (i, env) in model.envs.iter().enumerate() {
+    let end = cols.first + cols.shown;
+    if end - cols.first < n {
+        let before = if cols.first > 0 { format!("‹ {} ", cols.first) } else { String::new() };
+        spans.push(Span::styled(pad(&before, 4), theme.style(Role::Key)));
+    }
+    for (i, env) in model.envs.iter().enumerate().take(end).skip(cols.first) {
         // The last header is not padded, so the position indicator fits beside it.
-        let text = if i + 1 == n { env.clone() } else { pad(env, cell_width(w, cols)) };
+        let text = if i + 1 == end { env.clone() } else { pad(env, cell_width(w, cols)) };
         spans.push(Span::styled(text, h));
+    }
+    if end < n {
+        spans.push(Span::styled(format!("  {} ›", n - end), theme.style(Role::Key)));
+    }
+    // What shapes the list, after the columns: never cut by a narrow SERVICE column.
+    if !model.filter.text.is_empty() {
+        spans.push(Span::styled(format!("  /{}", model.filter.text), theme.style(Role::Key)));
+    }
+    if model.sort != crate::domain::model::SortMode::Name {
+        spans.push(Span::styled(format!("  by {}", model.sort.describe(&model.envs)), theme.style(Role::Dim)));
+    }
+    if !model.marks.is_empty() {
+        spans.push(Span::styled(format!("  {} {} marked", glyphs::MARK, model.marks.len()), theme.style(Role::Key)));
     }
     if model.rows.len() > page {
         let last = (first + page).min(model.rows.len());
@@ -144,18 +171,27 @@ fn title_line(model: &Model, theme: &Theme, w: &Widths, cols: Cols, first: usize
 }
 
 fn row_line(model: &Model, theme: &Theme, w: &Widths, cols: Cols, row: &ServiceRow, selected: bool) -> Line<'static> {
-    let marker = if selected { Span::styled(">", theme.style(Role::Key)) } else { Span::raw(" ") };
+    let marked = row.cells.iter().flatten().any(|k| model.marks.contains(k));
+    let marker = match (selected, marked) {
+        (true, _) => Span::styled(">", theme.style(Role::Key)),
+        (false, true) => Span::styled(glyphs::MARK, theme.style(Role::Key)),
+        (false, false) => Span::raw(" "),
+    };
     let name_style = if selected { theme.style(Role::Header) } else { Style::default() };
     let mut spans = vec![marker, Span::styled(format!("{} ", pad(&row.service, w.service)), name_style)];
     if cols.team {
         spans
             .push(Span::styled(format!("{} ", pad(row.team.as_deref().unwrap_or(""), w.team)), theme.style(Role::Dim)));
     }
-    for (col, env_cell) in row.cells.iter().enumerate().take(model.envs.len()) {
+    if cols.shown < model.envs.len() {
+        spans.push(Span::raw("    "));
+    }
+    for (col, env_cell) in row.cells.iter().enumerate().take(cols.first + cols.shown).skip(cols.first) {
         let dep = env_cell.as_ref().and_then(|k| model.deployments.get(k));
         let pinned = env_cell.as_ref().is_some_and(|k| model.pinned.contains(k));
+        let marked = env_cell.as_ref().is_some_and(|k| model.marks.contains(k));
         let mut cell = match dep {
-            Some(d) => cell_spans(model, theme, w, cols, d, pinned),
+            Some(d) => cell_spans(model, theme, w, cols, d, pinned, marked),
             None => vec![Span::styled(pad("·", cell_width(w, cols) - 2), theme.style(Role::Dim))],
         };
         if selected && col == model.selected_col {
@@ -179,11 +215,15 @@ fn cell_spans(
     cols: Cols,
     d: &Deployment,
     pinned: bool,
+    marked: bool,
 ) -> Vec<Span<'static>> {
+    if let Some(since) = model.stale_since(d.key.instance) {
+        return stale_spans(model, theme, w, cols, d, since);
+    }
     let hs = theme.style(health_role(d.health));
     let mut spans = vec![Span::styled(format!("{} ", health_glyph(d.health)), hs)];
     if cols.health_word {
-        spans.push(Span::styled(pad(d.health.as_str(), HEALTH_WORD_CELLS), hs));
+        spans.push(Span::styled(pad(d.health_word(), HEALTH_WORD_CELLS), hs));
     }
     spans.push(Span::raw(format!("{} ", pad(&d.version(), w.version))));
     let running = matches!(d.operation, Some(OpPhase::Running | OpPhase::Terminating));
@@ -193,15 +233,36 @@ fn cell_spans(
         Span::styled(sync_glyph(d.sync), theme.style(sync_role(d.sync)))
     };
     spans.push(sync);
-    spans.push(if pinned {
-        Span::styled(format!(" {}", glyphs::PINNED), theme.style(Role::Pinned))
-    } else {
-        Span::raw("  ")
-    });
+    // The two cells after the sync glyph: a mark, then the pin.
+    spans.push(if marked { Span::styled(glyphs::MARK, theme.style(Role::Key)) } else { Span::raw(" ") });
+    spans.push(if pinned { Span::styled(glyphs::PINNED, theme.style(Role::Pinned)) } else { Span::raw(" ") });
     if cols.sync_word {
         let word =
-            if d.sync == SyncStatus::Synced { String::new() } else { truncate(d.sync.as_str(), SYNC_WORD_CELLS - 1) };
+            if d.sync == SyncStatus::Synced { String::new() } else { truncate(d.sync_word(), SYNC_WORD_CELLS - 1) };
         spans.push(Span::styled(format!(" {}", pad(&word, SYNC_WORD_CELLS - 1)), theme.style(sync_role(d.sync))));
     }
     spans
+}
+
+/// A cell whose instance's stream is down: never its health as if live, but dimmed, with how
+/// long it has been stale (`◌ stale 35s   v1.3.0 ?`); the version is the last one known.
+fn stale_spans(
+    model: &Model,
+    theme: &Theme,
+    w: &Widths,
+    cols: Cols,
+    d: &Deployment,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Vec<Span<'static>> {
+    let dim = theme.style(Role::Dim);
+    let mut text = format!("{} ", glyphs::STALE);
+    if cols.health_word {
+        text.push_str(&pad(&format!("stale {}", age(model.now, since)), HEALTH_WORD_CELLS));
+    }
+    text.push_str(&format!("{} ? ", pad(&d.version(), w.version)));
+    text.push(' ');
+    if cols.sync_word {
+        text.push_str(&format!(" {}", pad("", SYNC_WORD_CELLS - 1)));
+    }
+    vec![Span::styled(text, dim)]
 }

@@ -1,6 +1,7 @@
 //! One file per pane; each draws into its rectangle from `&Model` only.
 
 pub mod approvals;
+pub mod attention;
 pub mod comment;
 pub mod detail;
 pub mod dialog;
@@ -9,6 +10,10 @@ pub mod fullscreen;
 pub mod header;
 pub mod help;
 pub mod hints;
+pub mod history;
+pub mod logs;
 pub mod matrix;
 pub mod promote;
+pub mod quit;
 pub mod runlog;
+pub mod workload;

@@ -87,8 +87,21 @@ fn dist(a: (u8, u8, u8), b: (u8, u8, u8)) -> u32 {
     d(a.0, b.0).pow(2) + d(a.1, b.1).pow(2) + d(a.2, b.2).pow(2)
 }
 
+/// Above this spread between a colour's strongest and weakest channel it is a hue, never a
+/// grey: a soft green (95,215,95) is nearer grey 8 than green by distance, yet it means green.
+const HUE_SPREAD: u8 = 64;
+
+fn is_grey(c: Color) -> bool {
+    matches!(c, Color::Black | Color::Gray | Color::DarkGray | Color::White)
+}
+
 fn nearest_16(r: u8, g: u8, b: u8) -> Color {
-    ANSI16.iter().min_by_key(|(_, rgb)| dist(*rgb, (r, g, b))).map_or(Color::Reset, |(c, _)| *c)
+    let hue = r.max(g).max(b) - r.min(g).min(b) > HUE_SPREAD;
+    ANSI16
+        .iter()
+        .filter(|(c, _)| !(hue && is_grey(*c)))
+        .min_by_key(|(_, rgb)| dist(*rgb, (r, g, b)))
+        .map_or(Color::Reset, |(c, _)| *c)
 }
 
 /// Levels of the 6×6×6 cube in the xterm 256-colour palette.
@@ -137,6 +150,9 @@ mod tests {
         assert_eq!(ColorDepth::Ansi256.color(Color::Rgb(255, 0, 0)), Color::Indexed(196));
         assert_eq!(ColorDepth::Ansi256.color(Color::Rgb(128, 128, 128)), Color::Indexed(244));
         assert_eq!(ColorDepth::Ansi16.color(Color::Indexed(196)), Color::LightRed);
+        // A soft green is green, not the grey that is nearer by distance.
+        assert_eq!(ColorDepth::Ansi16.color(Color::Rgb(95, 215, 95)), Color::Green);
+        assert_eq!(ColorDepth::Ansi16.color(Color::Rgb(138, 138, 138)), Color::DarkGray);
         assert_eq!(ColorDepth::TrueColor.color(Color::Rgb(1, 2, 3)), Color::Rgb(1, 2, 3));
         let s = ColorDepth::NoColor.apply(Style::default().fg(Color::Red).add_modifier(Modifier::BOLD));
         assert_eq!((s.fg, s.bg), (None, None));

@@ -2,10 +2,12 @@
 //! and section rules.
 
 pub mod glyphs;
+pub mod popup;
 pub mod text;
 
 pub use glyphs::{health_glyph, health_role, sync_glyph, sync_role};
-pub use text::{age, diff_line, pad, rule, spinner, truncate, width};
+pub use popup::popup;
+pub use text::{age, diff_line, pad, rule, spinner, truncate, width, wrap};
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -44,6 +44,33 @@ pub fn pad(s: &str, cells: usize) -> String {
     t
 }
 
+/// `s` broken into lines of at most `cells` cells: at spaces where it can, inside a word
+/// where it must (a long image reference, a URL). Never empty: an empty text is one line.
+pub fn wrap(s: &str, cells: usize) -> Vec<String> {
+    let cells = cells.max(1);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in s.split_inclusive(' ') {
+        let w = width(word);
+        if used + w.saturating_sub(usize::from(word.ends_with(' '))) > cells && used > 0 {
+            out.push(std::mem::take(&mut line).trim_end().to_string());
+            used = 0;
+        }
+        for c in word.chars() {
+            let cw = c.width().unwrap_or(0);
+            if used + cw > cells && !(c == ' ' && used == cells) {
+                out.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            line.push(c);
+            used += cw;
+        }
+    }
+    out.push(line.trim_end().to_string());
+    out
+}
+
 /// "12s", "4m", "2h", "3d" between `then` and `now` (future times count as "0s").
 pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     let secs = (now - then).num_seconds().max(0);
@@ -106,6 +133,16 @@ mod tests {
         assert_eq!(width(&truncate("日本語テキスト", 5)), 5);
         assert_eq!(pad("ab", 4), "ab  ");
         assert_eq!(truncate("abc", 0), "");
+    }
+
+    #[test]
+    fn wraps_at_spaces_and_inside_words_that_do_not_fit() {
+        assert_eq!(wrap("fixes the refund rounding bug", 12), ["fixes the", "refund", "rounding bug"]);
+        assert_eq!(wrap("registry.local/shop/payment:v1", 10), ["registry.l", "ocal/shop/", "payment:v1"]);
+        assert_eq!(wrap("", 10), [""]);
+        for line in wrap("a quick brown fox jumps over the lazy dog again and again", 7) {
+            assert!(width(&line) <= 7, "{line:?}");
+        }
     }
 
     #[test]

@@ -1,0 +1,7 @@
+//! libFuzzer entry point of the `overlay` target (body in `targets.rs`).
+#![no_main]
+
+#[path = "../targets.rs"]
+mod targets;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::overlay(data));
