@@ -62,3 +62,14 @@ fn approvals_without_approvers_are_refused() {
     let e = err("environments = [\"prod\"]\n[env.prod]\napprovals = 2\napprovers = []\n");
     assert!(e.contains("needs 2 approvals but names no approvers"), "{e}");
 }
+
+#[test]
+fn a_utc_offset_out_of_range_is_an_error_not_an_overflow() {
+    let base = policy::EXAMPLE.replace("utc_offset = \"+00:00\"", "utc_offset = \"OFFSET\"");
+    assert!(base.contains("OFFSET"), "the example has a utc_offset to replace");
+    for bad in ["+268456207:00", "+24:00", "-05:60", "+1:-5"] {
+        let e = err(&base.replace("OFFSET", bad));
+        assert!(e.contains("policy.toml") && e.contains("utc_offset"), "{bad}: {e}");
+    }
+    assert!(policy::parse(&base.replace("OFFSET", "-05:30"), Path::new("p")).is_ok());
+}

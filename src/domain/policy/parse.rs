@@ -225,8 +225,12 @@ fn parse_offset(s: &str) -> Option<FixedOffset> {
         _ => return None,
     };
     let (h, m) = rest.split_once(':')?;
-    let secs = h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60;
-    FixedOffset::east_opt(sign * secs)
+    let (h, m) = (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?);
+    // Bounded before multiplying: a huge hour count overflowed (found by fuzzing).
+    if !(0..24).contains(&h) || !(0..60).contains(&m) {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }
 
 /// Parse and check a policy file's text; `path` names it in errors.
