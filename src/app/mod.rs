@@ -17,6 +17,8 @@ mod gate;
 #[cfg(test)]
 mod gate_tests;
 mod history;
+#[cfg(test)]
+mod incident_tests;
 pub mod keymap;
 pub mod keys;
 mod logs;
