@@ -12,6 +12,8 @@ mod approvals_tests;
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]
+mod incident_tests;
+#[cfg(test)]
 mod tests;
 
 use ratatui::Frame;
