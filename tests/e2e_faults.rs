@@ -62,15 +62,23 @@ async fn a_resize_storm_keeps_the_console_answering_and_drawing() {
         for i in 0u16..400 {
             let (cols, rows) = if i % 50 == 0 { (1, 1) } else { (10 + (i * 37) % 170, 3 + (i * 13) % 50) };
             pty.resize(cols, rows);
-            pty.pump();
+            pty.drain_raw();
         }
         let storm = started.elapsed();
         pty.resize(100, 30);
-        // Still answering: help opens and shows, at the final size.
+        // Drawn again at the final size: the header spans the 100 columns and the key hints
+        // sit on the 30th row (a frame of a size already gone would not).
+        pty.wait_for("a frame at 100×30", |s| {
+            let rows: Vec<&str> = s.lines().collect();
+            rows.len() == 30
+                && rows.first().is_some_and(|r| r.contains("Flightdeck") && r.trim_end().chars().count() > 90)
+                && rows.last().is_some_and(|r| r.contains("q quit"))
+        });
+        // Still answering: help opens and shows, then closes.
         pty.send("?");
         pty.wait_text("Move down");
         pty.send("\x1b");
-        pty.wait_for("the matrix again", |s| s.contains(&format!("{service} · dev")));
+        pty.wait_for("the matrix again", |s| !s.contains("Move down") && s.contains(&format!("{service} · dev")));
         pty.send("q");
         assert_eq!(pty.wait_exit(), 0, "clean exit after {storm:?} of resizes; screen:\n{}", pty.screen());
         assert!(restored(&pty));

@@ -119,6 +119,15 @@ impl Pty {
         }
     }
 
+    /// Keep output that is already there as raw bytes only, without the screen model: while
+    /// the size changes hundreds of times, vt100 can underflow on frames of a size already
+    /// gone. The program redraws whole after its last resize, which the screen then shows.
+    pub fn drain_raw(&mut self) {
+        while let Ok(bytes) = self.rx.try_recv() {
+            self.raw.extend_from_slice(&bytes);
+        }
+    }
+
     pub fn send(&mut self, bytes: &str) {
         self.writer.write_all(bytes.as_bytes()).expect("write to pty");
         self.writer.flush().expect("flush pty");
@@ -157,9 +166,13 @@ impl Pty {
         assert_eq!(rc, 0, "kill failed");
     }
 
-    /// Resize the terminal (the program gets SIGWINCH), as a window manager does.
-    pub fn resize(&self, cols: u16, rows: u16) {
+    /// Resize the terminal (the program gets SIGWINCH), as a window manager does. The screen
+    /// model follows: a parser left at the old size would wrap and clip what the program
+    /// draws at the new one, and text the program did draw would not be found.
+    pub fn resize(&mut self, cols: u16, rows: u16) {
         self._master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("resize the pty");
+        // vt100 underflows placing a wide glyph on a one-column screen: the model keeps two.
+        self.parser.screen_mut().set_size(rows, cols.max(2));
     }
 
     /// The program's process id.
