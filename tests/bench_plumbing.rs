@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use flightdeck::bench::{self, BenchOptions};
 
-const KEYS: [&str; 11] = [
+const KEYS: [&str; 16] = [
     "apps",
     "floor_ms",
     "first_frame_ms",
@@ -17,6 +17,11 @@ const KEYS: [&str; 11] = [
     "idle_frames_10s",
     "rss_mb",
     "bytes_per_update",
+    "filter_keystroke_ms_p50",
+    "filter_keystroke_ms_p99",
+    "sort_change_ms",
+    "status_ms",
+    "status_ratio",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -28,6 +33,7 @@ async fn tiny_bench_runs_every_phase_and_reports_every_key() {
         storm: Duration::from_millis(300),
         idle: Duration::from_millis(200),
         frames: 40,
+        binary: Some(env!("CARGO_BIN_EXE_flightdeck").into()),
     };
     let mut lines = Vec::new();
     let mut progress = |l: &str| lines.push(l.to_string());
@@ -40,6 +46,9 @@ async fn tiny_bench_runs_every_phase_and_reports_every_key() {
     assert_eq!(f.events_unseen, 0, "every storm change reached a frame");
     assert!(f.list_bytes > 0 && f.bytes_per_update > 0);
     assert!(f.first_frame_ms > 0.0 && f.floor_ms > 0.0);
+    // The real binary's `status -o json` ran against the estate, and the keys were typed.
+    assert!(f.status_ms > 0.0 && f.status_ratio > 0.0);
+    assert!(f.filter_keystroke_ms_p99 > 0.0 && f.sort_change_ms > 0.0);
     let json = serde_json::to_value(f).unwrap();
     for k in KEYS {
         assert!(json.get(k).is_some_and(|v| v.is_number()), "missing {k} in {json}");

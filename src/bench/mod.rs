@@ -9,11 +9,13 @@
 //! `storm` generates the events, `render` times frames, `measure` holds percentiles and RSS.
 
 pub mod conductor;
+pub mod interact;
 pub mod measure;
 pub mod render;
 pub mod session;
 pub mod storm;
 
+use std::os::unix::fs::DirBuilderExt;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -41,6 +43,9 @@ pub struct BenchOptions {
     pub idle: Duration,
     /// Frames rendered for the frame-time percentiles.
     pub frames: usize,
+    /// The `flightdeck` binary `status` is timed with (this one in the CLI; a test's
+    /// binary is not it).
+    pub binary: Option<std::path::PathBuf>,
 }
 
 impl Default for BenchOptions {
@@ -52,6 +57,7 @@ impl Default for BenchOptions {
             storm: Duration::from_secs(20),
             idle: Duration::from_secs(10),
             frames: 1_000,
+            binary: std::env::current_exe().ok(),
         }
     }
 }
@@ -84,6 +90,14 @@ pub struct Figures {
     pub events_unseen: u64,
     /// Bytes of the list bodies (decompressed), all instances.
     pub list_bytes: u64,
+    /// Keystroke → frame while typing a 5-character filter and deleting it.
+    pub filter_keystroke_ms_p50: f64,
+    pub filter_keystroke_ms_p99: f64,
+    /// The slowest change of the sort column, key → frame.
+    pub sort_change_ms: f64,
+    /// `flightdeck status -o json` (the real binary) wall time, and over the floor.
+    pub status_ms: f64,
+    pub status_ratio: f64,
 }
 
 /// The console's look: default theme in true colour, built-in keymap.
@@ -124,8 +138,10 @@ async fn one_size(opts: &BenchOptions, n: usize, ui: &Ui, progress: &mut dyn FnM
     let apps: usize = (0..ENVS.len()).map(|i| sim.app_names(i).len()).sum();
     progress(&format!("{apps} apps: simulator up in {:.1}s", started.elapsed().as_secs_f64()));
 
+    let scratch = Scratch::new()?;
     let mut floors = Vec::new();
     let mut firsts = Vec::new();
+    let mut statuses = Vec::new();
     let mut list_bytes = 0;
     let rounds = opts.rounds.max(1);
     let mut last = None;
@@ -133,14 +149,20 @@ async fn one_size(opts: &BenchOptions, n: usize, ui: &Ui, progress: &mut dyn FnM
         let (floor, bytes) = session::floor(&cfg).await?;
         floors.push(floor.as_secs_f64() * 1000.0);
         list_bytes = bytes;
+        let binary = opts
+            .binary
+            .as_deref()
+            .ok_or_else(|| Failure::new(ErrorKind::Usage, "bench: no binary to time status with"))?;
+        statuses.push(interact::status_time(binary, &cfg, &scratch.0)?.as_secs_f64() * 1000.0);
         let full = round + 1 == rounds;
         let out = session::console(&cfg, ui, &sim, apps, full.then_some(opts)).await?;
         firsts.push(out.first_frame.as_secs_f64() * 1000.0);
         progress(&format!(
-            "{apps} apps: round {}: floor {:.1} ms, first frame {:.1} ms",
+            "{apps} apps: round {}: floor {:.1} ms, first frame {:.1} ms, status {:.1} ms",
             round + 1,
             floors[round],
-            firsts[round]
+            firsts[round],
+            statuses[round]
         ));
         if full {
             last = Some(out);
@@ -150,10 +172,12 @@ async fn one_size(opts: &BenchOptions, n: usize, ui: &Ui, progress: &mut dyn FnM
     let mut model = out.model;
     let frame = render::frame_times(&mut model, ui, opts.frames);
     let bytes_per_update = render::bytes_per_update(&mut model, ui).map_err(io_failure)?;
+    let interaction = interact::interact(&mut model, ui)?;
     sim.shutdown().await;
 
     let floor_ms = median(&mut floors);
     let first_frame_ms = median(&mut firsts);
+    let status_ms = median(&mut statuses);
     let storm = &out.storm;
     let figures = Figures {
         apps,
@@ -175,9 +199,32 @@ async fn one_size(opts: &BenchOptions, n: usize, ui: &Ui, progress: &mut dyn FnM
         events_sent: storm.sent,
         events_unseen: storm.unseen,
         list_bytes,
+        filter_keystroke_ms_p50: interaction.filter_keystroke_ms.p50,
+        filter_keystroke_ms_p99: interaction.filter_keystroke_ms.p99,
+        sort_change_ms: interaction.sort_change_ms,
+        status_ms,
+        status_ratio: if floor_ms > 0.0 { status_ms / floor_ms } else { 0.0 },
     };
     progress(&format!("{apps} apps: done"));
     Ok(figures)
+}
+
+/// A private scratch directory for the `status` runs (config, home, caches), removed at the end.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Self, Failure> {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!("flightdeck-bench-{}-{nanos}", std::process::id()));
+        std::fs::DirBuilder::new().mode(0o700).create(&dir).map_err(io_failure)?;
+        Ok(Self(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn io_failure(e: std::io::Error) -> Failure {
@@ -189,7 +236,7 @@ type Cell = fn(&Figures) -> String;
 
 /// The human table: one column per estate size.
 pub fn table(all: &[Figures]) -> String {
-    let rows: [(&str, Cell); 13] = [
+    let rows: [(&str, Cell); 16] = [
         ("apps", |f| f.apps.to_string()),
         ("floor_ms", |f| format!("{:.1}", f.floor_ms)),
         ("first_frame_ms", |f| format!("{:.1}", f.first_frame_ms)),
@@ -203,10 +250,15 @@ pub fn table(all: &[Figures]) -> String {
         ("rss_mb", |f| format!("{:.1} (total {:.1}, sim {:.1})", f.rss_mb, f.rss_total_mb, f.sim_rss_mb)),
         ("bytes_per_update", |f| f.bytes_per_update.to_string()),
         ("events seen/sent", |f| format!("{}/{}", f.events_sent - f.events_unseen, f.events_sent)),
+        ("filter_keystroke_ms p50/p99", |f| {
+            format!("{:.1}/{:.1}", f.filter_keystroke_ms_p50, f.filter_keystroke_ms_p99)
+        }),
+        ("sort_change_ms", |f| format!("{:.1}", f.sort_change_ms)),
+        ("status_ms (ratio)", |f| format!("{:.1} ({:.2})", f.status_ms, f.status_ratio)),
     ];
     let mut out = String::new();
     for (name, cell) in rows {
-        out.push_str(&format!("{name:<22}"));
+        out.push_str(&format!("{name:<28}"));
         for f in all {
             out.push_str(&format!("  {:>28}", cell(f)));
         }
