@@ -245,6 +245,26 @@ fn a_confirm_before_the_policy_is_read_waits_for_it_then_goes_ahead() {
 }
 
 #[test]
+fn the_same_policy_read_again_draws_no_frame_and_a_changed_one_does() {
+    let mut m = model("dave", &["developers"], TUESDAY, ready());
+    let again = |m: &mut Model, state: PolicyState| {
+        let (generation, rev) = (m.approvals.generation, m.view_rev);
+        update(m, Msg::PolicyLoaded { generation, state: Box::new(state), at: at(TUESDAY + 5) }, &keymap());
+        m.view_rev != rev
+    };
+    assert!(!again(&mut m, PolicyState::Ready(policy())), "the poll's re-read of an unchanged policy");
+    let failure = Failure::new(ErrorKind::Unavailable, "git fetch failed");
+    assert!(again(&mut m, PolicyState::Unreadable(failure)), "a policy that became unreadable is shown");
+    assert!(again(&mut m, PolicyState::Ready(policy())), "and readable again");
+    // A confirm waiting for it goes ahead, which the screen shows.
+    let mut m = model("dave", &["developers"], TUESDAY, None);
+    press(&mut m, "s enter");
+    m.approvals.policy = PolicyState::Ready(policy());
+    assert!(again(&mut m, PolicyState::Ready(policy())));
+    assert_eq!(m.mode, Mode::Normal);
+}
+
+#[test]
 fn an_unreadable_policy_refuses_instead_of_guessing() {
     let failure = Failure::new(ErrorKind::Unavailable, "git fetch failed");
     // A confirm waiting for the first read is refused when the read fails.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::detail::{current_detail, follow_selection, reload_detail};
 use super::{approvals, attention, dialog, normal, rows, Effect, Keymap, Msg, WatchChange};
-use crate::domain::model::Flash;
+use crate::domain::model::{Flash, Mode};
 use crate::domain::{Action, ConnState, Model, RunOutcome, StepStatus};
 
 /// Effects to run when the console starts: watch every instance and ask who we are.
@@ -42,6 +42,7 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         Msg::AppsListed { instance, apps, at } => {
             model.now = model.now.max(at);
             model.deployments.retain(|k, _| k.instance != instance);
+            model.deployments.reserve(apps.len());
             for d in apps {
                 model.deployments.insert(d.key.clone(), d);
             }
@@ -185,9 +186,14 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             super::promote::on_approval_requested(model, run_id, result, at)
         }
         Msg::PolicyLoaded { generation, state, at } => {
-            // It gates confirms, and a confirm that waited for it goes ahead now.
+            // It gates confirms, and a confirm that waited for it goes ahead now. The approvals
+            // poll reads it again every few seconds: the same policy again shows nothing new,
+            // so it draws no frame (an idle console draws none).
+            visible = false;
             if generation == model.approvals.generation {
                 model.now = model.now.max(at);
+                let awaited = matches!(&model.mode, Mode::Dialog(d) if d.gate.awaiting_policy);
+                visible = awaited || model.approvals.policy != *state;
                 model.approvals.policy = *state;
                 dialog::policy_arrived(model, &mut fx);
             }
