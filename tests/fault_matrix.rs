@@ -260,7 +260,7 @@ async fn unknown_health_and_sync_states_are_shown_as_they_come() {
     let msg = Msg::AppsListed { instance: DEV, apps: apps.clone(), at: chrono::Utc::now() };
     flightdeck::app::update(&mut model, msg, &keymap);
     let service = d.service.clone();
-    model.selected_row = model.rows.iter().position(|r| r.service == service).expect("row");
+    model.selected_row = model.rows.iter().position(|r| *r.service == *service).expect("row");
     let ui = flightdeck::ui::Ui { theme: Default::default(), keymap, ascii: false };
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 30)).expect("terminal");
     term.draw(|f| flightdeck::ui::draw(f, &model, &ui)).expect("draw");

@@ -78,7 +78,7 @@ async fn console(cfg: &Config, cache: &Path, user: &str, case: &Case) -> Outcome
     let generation = m.approvals.generation;
     app::update(&mut m, Msg::PolicyLoaded { generation, state: Box::new(state), at: Utc::now() }, &keymap());
     // Select the cell (the service's row, the environment's column) and load its detail.
-    let row = m.rows.iter().position(|r| r.service == case.service).expect("the service's row");
+    let row = m.rows.iter().position(|r| *r.service == *case.service).expect("the service's row");
     let col = m.envs.iter().position(|e| e == case.env).expect("the environment's column");
     m.selected_row = row;
     m.selected_col = col;

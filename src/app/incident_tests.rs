@@ -109,7 +109,7 @@ fn the_filter_reads_state_and_names_sort_naturally() {
     );
     press(&mut m, "/");
     type_text(&mut m, "degraded");
-    assert_eq!(m.rows.iter().map(|r| r.service.as_str()).collect::<Vec<_>>(), ["bravo"]);
+    assert_eq!(m.rows.iter().map(|r| &*r.service).collect::<Vec<_>>(), ["bravo"]);
     press(&mut m, "enter");
     // Healing moves it out of a state filter (the incremental path rebuilds then).
     update(
@@ -125,7 +125,7 @@ fn the_filter_reads_state_and_names_sort_naturally() {
     let mut m = model();
     let apps = ["svc-10", "svc-2", "svc-1"].iter().map(|s| dep(0, s, "dev")).collect();
     update(&mut m, Msg::AppsListed { instance: 0, apps, at: t(5) }, &keymap());
-    let names: Vec<&str> = m.rows.iter().map(|r| r.service.as_str()).filter(|s| s.starts_with("svc")).collect();
+    let names: Vec<&str> = m.rows.iter().map(|r| &*r.service).filter(|s| s.starts_with("svc")).collect();
     assert_eq!(names, ["svc-1", "svc-2", "svc-10"]);
 }
 

@@ -162,7 +162,7 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
                 SortMode::Team => SortMode::Version(model.selected_col),
                 SortMode::Version(_) => SortMode::Name,
             };
-            rows::rebuild(model);
+            rows::arrange(model);
             flash_info(model, format!("sorted by {}", model.sort.describe(&model.envs)));
         }
         Command::Back => {
@@ -240,13 +240,13 @@ fn on_filter_key(model: &mut Model, key: Key) {
         KeyCode::Esc => {
             model.filter.text.clear();
             model.mode = Mode::Normal;
-            rows::rebuild(model);
+            rows::arrange(model);
         }
         _ => {
             if edit_line(&mut model.filter, key) {
                 model.selected_row = 0;
                 model.scroll = 0;
-                rows::rebuild(model);
+                rows::arrange(model);
             }
         }
     }
@@ -289,7 +289,7 @@ fn execute_command_line(model: &mut Model, text: &str, fx: &mut Vec<Effect>) {
         Line::Filter(f) => {
             model.filter.text = f;
             model.selected_row = 0;
-            rows::rebuild(model);
+            rows::arrange(model);
         }
         Line::Env(e) => match model.envs.iter().position(|x| *x == e) {
             Some(i) => model.selected_col = i,
@@ -306,7 +306,7 @@ fn execute_command_line(model: &mut Model, text: &str, fx: &mut Vec<Effect>) {
             match mode {
                 Some(m) => {
                     model.sort = m;
-                    rows::rebuild(model);
+                    rows::arrange(model);
                     flash_info(model, format!("sorted by {}", m.describe(&model.envs)));
                 }
                 None => flash_error(model, format!("cannot sort by {by:?}: service, problems, team or an environment")),

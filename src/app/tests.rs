@@ -87,7 +87,7 @@ fn listing_builds_sorted_rows_and_loads_detail_of_the_selection() {
         Msg::AppsListed { instance: 0, apps: vec![dep(0, "zulu", "dev"), dep(0, "alpha", "dev")], at: t(1) },
         &keymap(),
     );
-    let names: Vec<_> = m.rows.iter().map(|r| r.service.as_str()).collect();
+    let names: Vec<_> = m.rows.iter().map(|r| &*r.service).collect();
     assert_eq!(names, ["alpha", "zulu"]);
     let key = dep(0, "alpha", "dev").key;
     assert_eq!(fx, vec![Effect::LoadDetail { key: key.clone(), generation: 1 }, Effect::WatchTree { key }]);
@@ -157,8 +157,8 @@ fn watch_changes_keep_the_cursor_on_its_service_and_reload_detail_without_blanki
         Msg::AppsChanged { instance: 0, changes: vec![WatchChange::Upsert(Box::new(degraded))], at: t(4) },
         &keymap(),
     );
-    assert_eq!(m.rows[0].service, "bravo", "degraded first");
-    assert_eq!(m.rows[m.selected_row].service, "bravo", "cursor followed its service");
+    assert_eq!(m.rows[0].service, "bravo".into(), "degraded first");
+    assert_eq!(m.rows[m.selected_row].service, "bravo".into(), "cursor followed its service");
     assert!(fx.iter().any(|f| matches!(f, Effect::LoadDetail { .. })));
     let d = m.detail.as_ref().unwrap();
     assert!(d.app.is_loading() && d.app.value().is_some(), "stale value stays while reloading");
@@ -167,7 +167,7 @@ fn watch_changes_keep_the_cursor_on_its_service_and_reload_detail_without_blanki
         Msg::AppsChanged { instance: 0, changes: vec![WatchChange::Deleted(dep(0, "bravo", "dev").key)], at: t(5) },
         &keymap(),
     );
-    assert!(m.rows.iter().find(|r| r.service == "bravo").unwrap().cells[0].is_none());
+    assert!(m.rows.iter().find(|r| &*r.service == "bravo").unwrap().cells[0].is_none());
 }
 
 #[test]
@@ -176,7 +176,7 @@ fn filter_is_live_and_escape_clears_it() {
     press(&mut m, "/");
     type_text(&mut m, "cha");
     assert_eq!(m.rows.len(), 1);
-    assert_eq!(m.rows[0].service, "charlie");
+    assert_eq!(m.rows[0].service, "charlie".into());
     press(&mut m, "enter");
     assert_eq!(m.mode, Mode::Normal);
     assert_eq!(m.rows.len(), 1, "filter kept after enter");

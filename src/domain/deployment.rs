@@ -164,12 +164,12 @@ impl Deployment {
     /// What runs: the tag of the first image in `status.summary.images`, else the short
     /// synced revision.
     pub fn version(&self) -> String {
-        if let Some(img) = self.images.first() {
-            if let Some(tag) = image_tag(img) {
-                return tag.to_string();
-            }
-        }
-        short_revision(&self.revision).to_string()
+        self.version_str().to_string()
+    }
+
+    /// [`Self::version`] borrowed (counting widths over 50,000 apps allocates nothing).
+    pub fn version_str(&self) -> &str {
+        self.images.first().and_then(|img| image_tag(img)).unwrap_or_else(|| short_revision(&self.revision))
     }
 }
 

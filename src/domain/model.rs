@@ -2,6 +2,7 @@
 //! read by `ui`.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -57,12 +58,28 @@ pub struct InstanceState {
 /// One row of the matrix: a service and its deployment per environment column.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServiceRow {
-    pub service: String,
-    pub team: Option<String>,
+    // Shared, not owned: the rows are arranged from the index on every filter keystroke, and
+    // a clone of a row is three reference counts, not nine allocations.
+    pub service: Arc<str>,
+    pub team: Option<Arc<str>>,
     /// One entry per `Model::envs` column.
-    pub cells: Vec<Option<AppKey>>,
+    pub cells: Arc<[Option<AppKey>]>,
     /// Worst problem in the row, for problems-first sorting (0 = all well).
     pub trouble: u8,
+}
+
+/// A service in the index the rows are arranged from: its unfiltered row, and the apps of the
+/// service that no cell shows (a second app claiming a cell; usually none, no allocation).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct IndexedRow {
+    pub row: ServiceRow,
+    pub others: Vec<AppKey>,
+    /// Bit `Health as u8` set when an app of the service has that health, and `OUT_OF_SYNC`
+    /// when one is out of sync: what a filter word that names a state is matched against.
+    pub states: u8,
+    /// The names a filter word is looked for in, lowercased in one string (the service, its
+    /// apps, its teams): a keystroke reads no deployment unless the filter reads state.
+    pub words: String,
 }
 
 /// How the matrix is ordered (names in natural order within each).
@@ -267,6 +284,9 @@ pub struct Model {
     pub deployments: HashMap<AppKey, Deployment>,
     /// Matrix rows after filter and sort; rebuilt when deployments change.
     pub rows: Vec<ServiceRow>,
+    /// Every service's row, unfiltered, in natural name order: what a filter or sort change
+    /// arranges `rows` from without regrouping every deployment (kept by `app::rows`).
+    pub index: Vec<IndexedRow>,
     pub selected_row: usize,
     pub selected_col: usize,
     /// First visible row of the matrix (kept by update so views stay pure).
@@ -344,7 +364,12 @@ impl MatrixStats {
     /// Everything from scratch: O(deployments); used on rebuilds and for hand-built models.
     pub fn of(model: &Model) -> Self {
         let mut s = Self {
-            services: model.deployments.values().map(|d| d.service.as_str()).collect::<HashSet<_>>().len(),
+            // The index has one row per service; models built by hand (tests) have none.
+            services: if model.index.is_empty() {
+                model.deployments.values().map(|d| d.service.as_str()).collect::<HashSet<_>>().len()
+            } else {
+                model.index.len()
+            },
             service_width: model.rows.iter().map(|r| cell_width(&r.service)).max().unwrap_or(0),
             team_width: model.rows.iter().filter_map(|r| r.team.as_deref()).map(cell_width).max().unwrap_or(0),
             ..Default::default()
@@ -354,18 +379,23 @@ impl MatrixStats {
         }
         s
     }
+    /// The widths of the rows shown, after the filter changed them (the counts stay).
+    pub fn measure_rows(&mut self, rows: &[ServiceRow]) {
+        self.service_width = rows.iter().map(|r| cell_width(&r.service)).max().unwrap_or(0);
+        self.team_width = rows.iter().filter_map(|r| r.team.as_deref()).map(cell_width).max().unwrap_or(0);
+    }
     /// Count `d` in (an upsert's new state).
     pub fn add(&mut self, d: &Deployment) {
         self.degraded += usize::from(d.health == super::Health::Degraded);
         self.out_of_sync += usize::from(d.sync == super::SyncStatus::OutOfSync);
-        let slot = &mut self.version_widths[cell_width(&d.version()).min(VERSION_CELLS_MAX)];
+        let slot = &mut self.version_widths[cell_width(d.version_str()).min(VERSION_CELLS_MAX)];
         *slot = slot.saturating_add(1);
     }
     /// Count `d` out (an upsert's old state).
     pub fn remove(&mut self, d: &Deployment) {
         self.degraded -= usize::from(d.health == super::Health::Degraded && self.degraded > 0);
         self.out_of_sync -= usize::from(d.sync == super::SyncStatus::OutOfSync && self.out_of_sync > 0);
-        let slot = &mut self.version_widths[cell_width(&d.version()).min(VERSION_CELLS_MAX)];
+        let slot = &mut self.version_widths[cell_width(d.version_str()).min(VERSION_CELLS_MAX)];
         *slot = slot.saturating_sub(1);
     }
     /// Width of the widest version (0 without deployments).

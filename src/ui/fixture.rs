@@ -291,10 +291,12 @@ pub fn fixture_model() -> Model {
     }
     // search has no prod deployment yet: an empty cell.
     m.deployments.remove(&key("search", 2));
-    if let Some(r) = m.rows.iter_mut().find(|r| r.service == "search") {
-        r.cells[2] = None;
+    if let Some(r) = m.rows.iter_mut().find(|r| &*r.service == "search") {
+        let mut cells = r.cells.to_vec();
+        cells[2] = None;
+        r.cells = cells.into();
     }
-    m.selected_row = m.rows.iter().position(|r| r.service == SELECTED_SERVICE).unwrap_or(0);
+    m.selected_row = m.rows.iter().position(|r| &*r.service == SELECTED_SERVICE).unwrap_or(0);
     m.selected_col = 2;
     m.detail = Some(DetailState {
         key: key(SELECTED_SERVICE, 2),

@@ -352,9 +352,9 @@ fn selection_stays_visible_when_scrolled_away() {
     let mut m = fixture_model();
     for i in 0..40 {
         m.rows.push(ServiceRow {
-            service: format!("svc-{i:02}"),
+            service: format!("svc-{i:02}").into(),
             team: None,
-            cells: vec![None, None, None],
+            cells: vec![None, None, None].into(),
             trouble: 0,
         });
     }
