@@ -30,6 +30,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -222,6 +223,15 @@ impl Sim {
         let stop = Arc::new(Notify::new());
         let stop_rx = stop.clone();
         let server = tokio::spawn(async move {
+            // Argo CD is a Go server, and Go turns Nagle's algorithm off on every TCP
+            // connection (`net.TCPConn.SetNoDelay`: "The default is true (no delay)"); with it
+            // on, a watch event written right after another waits for the client's delayed
+            // ACK, up to 40 ms, which no real Argo CD adds.
+            let listener = listener.tap_io(|tcp| {
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+                }
+            });
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                 stop_rx.notified().await;
             });
