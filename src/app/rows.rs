@@ -123,9 +123,9 @@ pub fn arrange(model: &mut Model) {
                     .get(col)
                     .and_then(Option::as_ref)
                     .and_then(|k| model.deployments.get(k))
-                    .map(Deployment::version)
+                    .map(Deployment::version_str)
             };
-            let mut keyed: Vec<(Option<String>, ServiceRow)> = rows.into_iter().map(|r| (version(&r), r)).collect();
+            let mut keyed: Vec<(Option<&str>, ServiceRow)> = rows.into_iter().map(|r| (version(&r), r)).collect();
             keyed.sort_by(|(a, _), (b, _)| match (a, b) {
                 (Some(x), Some(y)) => natural_cmp(x, y),
                 (x, y) => y.is_some().cmp(&x.is_some()),

@@ -281,7 +281,9 @@ pub struct Model {
     pub envs: Vec<String>,
     /// Environments that require typing the service name to confirm an action.
     pub protected_envs: HashSet<String>,
-    pub deployments: HashMap<AppKey, Deployment>,
+    /// Hashed with foldhash (seeded per process): the rows, filters and sorts look apps up
+    /// by key tens of thousands of times, and SipHash was most of a version sort's cost.
+    pub deployments: HashMap<AppKey, Deployment, foldhash::fast::RandomState>,
     /// Matrix rows after filter and sort; rebuilt when deployments change.
     pub rows: Vec<ServiceRow>,
     /// Every service's row, unfiltered, in natural name order: what a filter or sort change
