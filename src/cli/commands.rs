@@ -265,11 +265,12 @@ pub enum Sub {
         #[arg(long, default_value_t = 10.0)]
         idle_secs: f64,
     },
-    /// Promote what runs in one environment to the next, the GitOps way (overlay commit + push).
+    /// Promote what runs in one environment to the next, the GitOps way (overlay commit + push);
+    /// several services are released together: one diff, one decision, one commit, or nothing.
     Promote {
-        /// Service name (or Argo CD application name).
-        #[arg(value_name = "SERVICE", value_hint = clap::ValueHint::Other)]
-        service: String,
+        /// Service name (or Argo CD application name); several = one release.
+        #[arg(value_name = "SERVICE", value_hint = clap::ValueHint::Other, required = true, num_args = 1..)]
+        services: Vec<String>,
         /// Source environment (what runs there is promoted).
         #[arg(long, value_name = "ENV", value_hint = clap::ValueHint::Other)]
         from: String,

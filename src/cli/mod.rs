@@ -152,8 +152,8 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<ExitCode, Failure
         Sub::Reject { id, comment, .. } => ok(approvals::decide(&h, id, false, Some(comment), None).await),
         Sub::Withdraw { id, .. } => ok(approvals::withdraw(&h, id).await),
         Sub::Worker { concurrency, .. } => ok(worker::run(&h, concurrency).await),
-        Sub::Promote { service, from, to, wait, why, .. } => {
-            ok(promote::run(&h, promote::PromoteArgs { service, from, to, asked: why.asked(), wait }).await)
+        Sub::Promote { services, from, to, wait, why, .. } => {
+            ok(promote::run(&h, promote::PromoteArgs { services, from, to, asked: why.asked(), wait }).await)
         }
         Sub::Deploy { target, tag, revision, wait, why, out, .. } => {
             let a = deploy::DeployArgs { target, tag, revision, wait, asked: why.asked(), format: out.output };

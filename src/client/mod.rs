@@ -2,7 +2,8 @@
 //! [`argocd`] (request core, endpoints, the watch stream and its supervisor), [`vault`],
 //! [`git`] (the runner, overlays, the promotion commit, git's credential) and [`engine`]
 //! (where requests, decisions and runs live). Typed errors with a kind the UI branches on.
-//! [`actions`] is the one implementation of every action (console and headless),
+//! [`actions`] is the one implementation of every action (console and headless; a release of
+//! several services runs in `release_run`),
 //! [`credentials`] resolves each instance's token, and [`executor`] turns the pure update's
 //! `Effect`s into calls and their results into `Msg`s.
 
@@ -15,6 +16,7 @@ pub mod engine;
 pub mod error;
 pub mod executor;
 pub mod git;
+mod release_run;
 pub mod vault;
 pub mod writes;
 
