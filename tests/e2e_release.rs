@@ -85,6 +85,35 @@ async fn a_release_is_one_commit_and_both_apps_reach_the_version() {
         text.lines().filter(|l| l.contains("\"event\":\"action\"") || l.contains("\"event\": \"action\"")).collect();
     let releases: Vec<_> = text.matches(&format!("release from dev: {a} {tag_a}, {b} {tag_b}")).collect();
     assert_eq!(releases.len(), 1, "one record for the release: {text} ({runs:?})");
+
+    // staging → prod as a developer: ONE approval request for the release; approved by two,
+    // it runs as filed, in one commit touching both prod overlays.
+    common::commit_policy_without_freezes(&sim, home.path());
+    for user in ["alice", "bob"] {
+        common::operator_config(&sim, home.path(), user);
+    }
+    let before = head(&bare);
+    let args = ["promote", &a, &b, "--from", "staging", "--to", "prod", "--ticket", "CHG-22", "--reason", "train"];
+    let out = common::run_as(home.path(), "dave", &args).await;
+    let said = common::text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}{}", common::text(&out.stderr));
+    let ids: Vec<&str> = said.split_whitespace().filter(|w| w.starts_with("req-")).collect();
+    assert_eq!(ids.len(), 1, "one request for the release: {said}");
+    assert!(said.contains(&format!("release {a}, {b} staging → prod")), "{said}");
+    let id = ids[0].to_string();
+    assert_eq!(head(&bare), before, "nothing committed before the approvals");
+    for user in ["alice", "bob"] {
+        let out = common::run_as(home.path(), user, &["approve", &id, "--comment", "ok"]).await;
+        assert_eq!(out.status.code(), Some(0), "{}{}", common::text(&out.stdout), common::text(&out.stderr));
+    }
+    let count = git.run(&bare, &["rev-list", "--count", &format!("{before}..main")]).unwrap().stdout;
+    assert_eq!(count.trim(), "1", "the approved release is one commit");
+    let files = git.run(&bare, &["show", "--name-only", "--format=", "main"]).unwrap().stdout;
+    for s in [&a, &b] {
+        assert!(files.contains(&format!("apps/{s}/overlays/prod/kustomization.yaml")), "{files}");
+    }
+    let log = git.run(&bare, &["log", "-1", "--format=%(trailers:only,unfold)", "main"]).unwrap().stdout;
+    assert!(log.contains(&format!("Flightdeck-Request: {id}\n")) && log.contains("Approved-by: bob\n"), "{log}");
     sim.shutdown().await;
 }
 

@@ -316,11 +316,11 @@ impl Executor {
                     let _ = tx.send(Msg::RequestWithdrawn { id, result, at: Utc::now() }).await;
                 })
             }
-            Effect::PlanPromotion { generation, target, images, intent, revision } => {
+            Effect::PlanPromotion { generation, target, images, intent, revision, also } => {
                 let client = self.client(target.instance);
                 Box::pin(async move {
                     let result = match client {
-                        Ok(c) => plan(&c, &target, &images, &intent, revision.as_deref()).await.map(Box::new),
+                        Ok(c) => plan(&c, &target, &images, &intent, revision.as_deref(), also).await.map(Box::new),
                         Err(f) => Err(f),
                     };
                     let _ = tx.send(Msg::PromotionPlanned { generation, result, at: Utc::now() }).await;
@@ -466,8 +466,18 @@ async fn plan(
     images: &[String],
     intent: &crate::domain::Intent,
     revision: Option<&str>,
+    also: Vec<crate::domain::release::ReleasePart>,
 ) -> Result<crate::domain::promotion::PromotionPlan, Failure> {
     let settings = super::git::promote::PromoteSettings::for_client(c).await?;
+    if !also.is_empty() {
+        // A release: the others are named in `also`; the first one goes by its app's name.
+        let p = crate::domain::Promotion {
+            also,
+            intent: intent.clone(),
+            ..crate::domain::Promotion::new(&target.name, "", "", images.to_vec())
+        };
+        return super::git::release::plan_release(c, target, &p, &settings).await;
+    }
     super::git::promote_flow::plan_for(c, target, images, intent, revision, &settings).await
 }
 
