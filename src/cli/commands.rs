@@ -205,6 +205,14 @@ pub enum Sub {
         #[command(flatten)]
         conn: Connection,
     },
+    /// Run the verification checks the policy names for an environment (`[[env.E.check]]`)
+    /// against what runs there now, and record the result: a promotion onwards needs it passed.
+    Verify {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        conn: Connection,
+    },
     /// List a service's deployment history: the ids `rollback --to` takes.
     History {
         #[command(flatten)]

@@ -34,6 +34,7 @@ mod scale;
 mod sim;
 mod status;
 mod sync_policy;
+mod verify;
 mod worker;
 
 use std::path::PathBuf;
@@ -172,6 +173,7 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<ExitCode, Failure
             ok(delivery::run(&h, &service, window, out.output).await)
         }
         Sub::History { target, out, .. } => ok(history::run(&h, &target, out.output).await),
+        Sub::Verify { target, .. } => ok(verify::run(&h, &target).await),
         Sub::Diff { target, exit_code, out, .. } => diff::run(&h, &target, exit_code, out.output).await,
         Sub::Logs { target, follow, tail, container, previous, out, .. } => {
             let a = logs::LogsArgs { target, follow, tail, container, previous, format: out.output };

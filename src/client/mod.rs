@@ -5,7 +5,8 @@
 //! [`actions`] is the one implementation of every action (console and headless; a release of
 //! several services runs in `release_run`),
 //! [`credentials`] resolves each instance's token, and [`executor`] turns the pure update's
-//! `Effect`s into calls and their results into `Msg`s.
+//! `Effect`s into calls and their results into `Msg`s. [`verify`] runs an environment's
+//! verification checks.
 
 pub mod actions;
 pub mod argocd;
@@ -18,6 +19,7 @@ pub mod executor;
 pub mod git;
 mod release_run;
 pub mod vault;
+pub mod verify;
 pub mod writes;
 
 pub use actions::{run_action, run_action_with, RunOptions, StepReport, FOLLOW_TIMEOUT};

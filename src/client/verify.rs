@@ -1,0 +1,114 @@
+//! Running an environment's verification checks for one deployment: HTTP probes (a GET whose
+//! status must be the expected one) and commands (an argv list run without a shell; exit 0
+//! passes), each within its own timeout. What comes back from a server or a command is
+//! cleaned before it is shown; a command's output is not echoed beyond its last stderr line.
+
+use std::process::Stdio;
+
+use crate::domain::policy::{Check, Probe};
+use crate::domain::sanitize::clean;
+use crate::engine::verify::CheckResult;
+
+/// Most characters of a failure's detail kept (a command's stderr line, a transport error).
+const DETAIL_CHARS: usize = 160;
+
+/// Run every check for `service` in `env`, in order (each one is independent).
+pub async fn run_checks(checks: &[Check], service: &str, env: &str) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    for c in checks {
+        let (passed, detail) = match c.for_deployment(service, env) {
+            Probe::Http { url, status } => http(&url, status, c.timeout).await,
+            Probe::Command { argv } => command(&argv, c.timeout).await,
+        };
+        out.push(CheckResult { name: c.name.clone(), passed, detail: short(&detail) });
+    }
+    out
+}
+
+async fn http(url: &str, expected: u16, timeout: std::time::Duration) -> (bool, String) {
+    let client = match reqwest::Client::builder().timeout(timeout).build() {
+        Ok(c) => c,
+        Err(e) => return (false, format!("cannot make an HTTP client: {e}")),
+    };
+    match client.get(url).send().await {
+        Ok(r) if r.status().as_u16() == expected => (true, format!("HTTP {expected}")),
+        Ok(r) => (false, format!("HTTP {}, expected {expected}", r.status().as_u16())),
+        Err(e) if e.is_timeout() => (false, format!("no answer within {}s", timeout.as_secs())),
+        Err(e) => (false, format!("unreachable: {}", without_url(&e))),
+    }
+}
+
+async fn command(argv: &[String], timeout: std::time::Duration) -> (bool, String) {
+    let Some((program, args)) = argv.split_first() else { return (false, "empty command".into()) };
+    let child = tokio::process::Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn();
+    let child = match child {
+        Ok(c) => c,
+        Err(e) => return (false, format!("cannot run {program}: {e}")),
+    };
+    // On timeout the future (and with it the child, kill_on_drop) is dropped.
+    match tokio::time::timeout(timeout, child.wait_with_output()).await {
+        Err(_) => (false, format!("no answer within {}s", timeout.as_secs())),
+        Ok(Err(e)) => (false, format!("{program} failed to run: {e}")),
+        Ok(Ok(o)) if o.status.success() => (true, "exit 0".into()),
+        Ok(Ok(o)) => {
+            let said = String::from_utf8_lossy(&o.stderr);
+            let last = said.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
+            let code = o.status.code().map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
+            (false, if last.is_empty() { code } else { format!("{code}: {last}") })
+        }
+    }
+}
+
+/// A transport error without the URL reqwest prefixes (it may carry credentials).
+fn without_url(e: &reqwest::Error) -> String {
+    let mut e = e.to_string();
+    if let Some(at) = e.find(" for url (") {
+        e.truncate(at);
+    }
+    e
+}
+
+fn short(s: &str) -> String {
+    let s = clean(s);
+    match s.char_indices().nth(DETAIL_CHARS) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn cmd(name: &str, argv: &[&str], secs: u64) -> Check {
+        let probe = Probe::Command { argv: argv.iter().map(|s| s.to_string()).collect() };
+        Check { name: name.into(), probe, timeout: Duration::from_secs(secs) }
+    }
+
+    #[tokio::test]
+    async fn commands_pass_on_exit_zero_run_without_a_shell_and_time_out() {
+        let checks = [
+            cmd("ok", &["true"], 5),
+            cmd("fails", &["sh", "-c", "echo 'db down' >&2; exit 3"], 5),
+            // No shell: the `;` is an argument of echo, not a second command.
+            cmd("literal", &["echo", "{service}; false"], 5),
+            cmd("slow", &["sleep", "5"], 1),
+            cmd("missing", &["/nonexistent/flightdeck-check"], 1),
+        ];
+        let r = run_checks(&checks, "alpha", "staging").await;
+        let got: Vec<(bool, &str)> = r.iter().map(|r| (r.passed, r.detail.as_str())).collect();
+        assert_eq!(got[0], (true, "exit 0"));
+        assert_eq!(got[1], (false, "exit 3: db down"));
+        assert_eq!(got[2], (true, "exit 0"));
+        assert_eq!(got[3], (false, "no answer within 1s"));
+        assert!(!got[4].0 && got[4].1.starts_with("cannot run /nonexistent/flightdeck-check"), "{got:?}");
+    }
+}
