@@ -20,21 +20,6 @@ fn head(bare: &Path) -> String {
     Git::new().run(bare, &["rev-parse", "main"]).unwrap().stdout.trim().to_string()
 }
 
-/// Commit a policy without freezes whose staging names one HTTP check, `smoke`, probing the
-/// simulator's per-deployment endpoint.
-fn commit_policy_with_a_staging_check(sim: &Sim, scratch: &Path) {
-    common::commit_policy_without_freezes(sim, scratch);
-    let git = Git::new().with_identity("Platform", "platform@example.com");
-    let work = scratch.join("policy-edit");
-    git.run(&work, &["pull", "-q", "origin", "main"]).unwrap();
-    let mut policy = std::fs::read_to_string(work.join("policy.toml")).unwrap();
-    let url = sim.probe_url("{env}", "{service}");
-    policy.push_str(&format!("\n[[env.staging.check]]\nname = \"smoke\"\nhttp = \"{url}\"\ntimeout = \"5s\"\n"));
-    std::fs::write(work.join("policy.toml"), policy).unwrap();
-    git.run(&work, &["commit", "-q", "-am", "policy: staging verifies a smoke probe"]).unwrap();
-    git.run(&work, &["push", "-q", "origin", "HEAD:main"]).unwrap();
-}
-
 /// Services (sorted) that staging runs healthy and prod does not run yet.
 fn promotable_to_prod(sim: &Sim) -> Vec<String> {
     let mut staging = sim.app_names(1);
@@ -52,7 +37,7 @@ async fn a_failing_verification_blocks_the_next_promotion_until_it_passes() {
     let sim = common::calm_sim(4).await;
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
-    commit_policy_with_a_staging_check(&sim, home);
+    common::commit_policy_with_a_staging_check(&sim, home);
     common::operator_config(&sim, home, "dave");
     let service = promotable_to_prod(&sim).into_iter().next().expect("a service staging can promote");
     let bare = sim.git_dir().unwrap();
@@ -97,7 +82,7 @@ async fn a_change_followed_to_healthy_is_verified_at_once() {
     let sim = common::calm_sim(3).await;
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
-    commit_policy_with_a_staging_check(&sim, home);
+    common::commit_policy_with_a_staging_check(&sim, home);
     let cfg = common::operator_config(&sim, home, "dave");
     let mut dev = sim.app_names(0);
     dev.sort();

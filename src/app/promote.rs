@@ -103,7 +103,18 @@ pub(super) fn open_release(
     let revision = revision.map(str::to_string);
     let (target, planned) = (dst.key.clone(), images.clone());
     let also = release.clone();
-    fx.push(Effect::PlanPromotion { generation, target, images: planned, intent: intent.clone(), revision, also });
+    // A promotion's versions come from A: each service's deployment there is gated on its
+    // verification (an in-place change moves nothing out of another environment).
+    let sources: Vec<Deployment> = match intent {
+        Intent::Promote => std::iter::once(src.clone())
+            .chain(release.iter().filter_map(|r| {
+                model.deployments.values().find(|d| d.service == r.service && d.env == src.env).cloned()
+            }))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let intent_now = intent.clone();
+    fx.push(Effect::PlanPromotion { generation, target, images: planned, intent: intent_now, revision, also, sources });
     let to_env = dst.env.clone();
     let protected = model.protected_envs.contains(&to_env);
     let kind = PromoteDialog {

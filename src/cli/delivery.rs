@@ -162,7 +162,7 @@ fn commit_activity(c: &OverlayCommit, env: &str) -> Activity {
 }
 
 /// The trail: the team's shared one where governance is configured, else this machine's.
-pub(super) async fn trail(h: &Headless) -> Vec<TrailEvent> {
+async fn trail(h: &Headless) -> Vec<TrailEvent> {
     match h.governance.shared_trail().await {
         Ok(Some(events)) => events,
         _ => super::audit::dir_or_default(None)

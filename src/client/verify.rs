@@ -2,12 +2,125 @@
 //! status must be the expected one) and commands (an argv list run without a shell; exit 0
 //! passes), each within its own timeout. What comes back from a server or a command is
 //! cleaned before it is shown; a command's output is not echoed beyond its last stderr line.
+//! [`gate`] is the verification gate of a promotion, for the console's plan and the headless
+//! `promote` alike: the pure standing (`engine::verify`), checks run and recorded when the
+//! version was never verified, the refusal text when it failed.
 
 use std::process::Stdio;
 
+use chrono::Utc;
+
+use super::engine::Governance;
+use crate::domain::approvals::PolicyState;
 use crate::domain::policy::{Check, Probe};
 use crate::domain::sanitize::clean;
-use crate::engine::verify::CheckResult;
+use crate::domain::{Deployment, Health, UserInfo};
+use crate::engine::payload::versions_of;
+use crate::engine::trail::Target;
+use crate::engine::verify::{self, lines, refusal, CheckResult, Standing};
+
+/// Whether `images` of `src` may be promoted onwards; `Err` is the refusal (which check failed,
+/// what to do). `say` hears progress lines (a verification run now and its results).
+pub async fn gate(
+    gov: &Governance,
+    who: &UserInfo,
+    src: &Deployment,
+    target: Target,
+    images: &[String],
+    say: &mut (dyn FnMut(String) + Send),
+) -> Result<(), String> {
+    let checks = checks_of(gov, &src.env).await;
+    if checks.is_empty() {
+        return Ok(());
+    }
+    let version = versions_of(images);
+    let trail = gov.trail_or_local().await;
+    match verify::standing(&checks, &trail, &src.service, &src.env, &version) {
+        Standing::NoChecks | Standing::Verified => Ok(()),
+        Standing::Failed { check, why } => Err(refusal(&src.service, &src.env, &version, &check, &why)),
+        Standing::Unverified if src.health != Health::Healthy => Err(format!(
+            "{} {version} is not verified in {}: it is {}, and its checks run once it is healthy",
+            src.service,
+            src.env,
+            src.health.as_str()
+        )),
+        Standing::Unverified => {
+            say(format!("{}/{}: {version} not verified yet; running its checks", src.service, src.env));
+            let results = verify_now(gov, who, target, &checks, &version).await;
+            for l in lines(&results) {
+                say(format!("  {}/{}: {l}", src.service, src.env));
+            }
+            match results.iter().find(|r| !r.passed) {
+                None => Ok(()),
+                Some(r) => Err(refusal(&src.service, &src.env, &version, &r.name, &r.detail)),
+            }
+        }
+    }
+}
+
+/// The console's gate before planning a promotion with `client` (the target's instance):
+/// every source (with its instance's name) must pass [`gate`]; a refusal is recorded and
+/// answered as the plan's.
+pub async fn gate_sources(
+    client: &super::ArgoClient,
+    gov: &Governance,
+    sources: &[(Deployment, String)],
+) -> Result<(), crate::domain::Failure> {
+    use crate::domain::{Action, ErrorKind, Failure, Promotion, RunContext};
+    let mut gated = false;
+    for (src, _) in sources {
+        gated |= !checks_of(gov, &src.env).await.is_empty();
+    }
+    if !gated {
+        // No source environment names a check: nothing to ask of Argo CD either.
+        return Ok(());
+    }
+    let who = client.userinfo().await.map_err(|e| e.to_failure())?;
+    for (src, instance) in sources {
+        let t = Target {
+            service: src.service.clone(),
+            env: src.env.clone(),
+            app: src.key.name.clone(),
+            instance: instance.clone(),
+        };
+        let Err(why) = gate(gov, &who, src, t.clone(), &src.images, &mut |_| {}).await else { continue };
+        // The refused promotion, for the record: the target instance's environment.
+        let to_env = client.config().env.clone().unwrap_or_default();
+        let p = Promotion::new(&src.service, &src.env, &to_env, src.images.clone());
+        let event = crate::engine::TrailEvent::refusal(
+            Utc::now(),
+            &who,
+            &Action::Promote(Box::new(p)),
+            t,
+            &RunContext::default(),
+            &why,
+        );
+        gov.record(event).await;
+        return Err(Failure::new(ErrorKind::Forbidden, why));
+    }
+    Ok(())
+}
+
+/// The checks the policy in force names for `env` (none without a policy).
+pub async fn checks_of(gov: &Governance, env: &str) -> Vec<Check> {
+    match gov.policy_state().await {
+        PolicyState::Ready(p) => p.env(env).map(|e| e.checks.clone()).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Run `checks` for `target` as `who` and record the verification of `version` in the trail.
+pub async fn verify_now(
+    gov: &Governance,
+    who: &UserInfo,
+    target: Target,
+    checks: &[Check],
+    version: &str,
+) -> Vec<CheckResult> {
+    let results = run_checks(checks, &target.service, &target.env).await;
+    gov.record(verify::record(Utc::now(), who, target, version, &results)).await;
+    results
+}
 
 /// Most characters of a failure's detail kept (a command's stderr line, a transport error).
 const DETAIL_CHARS: usize = 160;
