@@ -75,7 +75,8 @@ pub async fn run(h: &Headless, a: PromoteArgs) -> Result<(), Failure> {
         let app = sc.get_app(&src.key, None).await.map_err(|e| naming(&src.service, e.to_failure()))?;
         let images = app.status.summary.images.clone();
         // What runs in A moves on only once A verified it (when A names checks).
-        super::verify::gate(h, src, &images, &Action::Promote(Box::new(promotion.clone()))).await?;
+        let this = Promotion::new(&src.service, &a.from, &a.to, images.clone());
+        super::verify::gate(h, src, &images, &Action::Promote(Box::new(this))).await?;
         if i == 0 {
             promotion.images = images;
         } else {
