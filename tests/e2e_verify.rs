@@ -96,9 +96,14 @@ async fn a_change_followed_to_healthy_is_verified_at_once() {
     let out = common::finish_advancing(&sim, 1, 0, common::headless(&cfg, home, &args)).await;
     let stderr = common::text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "deployed but not verified: {stderr}");
-    assert!(stderr.contains("✗ smoke: HTTP 500, expected 200"), "{stderr}");
+    assert!(stderr.contains(&format!("✗ {service}: check smoke: HTTP 500, expected 200")), "{stderr}");
     assert!(stderr.contains(&format!("deployed, but {service} in staging failed check \"smoke\"")), "{stderr}");
     let tag = image(&sim, 0, &format!("{service}-dev"));
     assert_eq!(image(&sim, 1, &format!("{service}-staging")), tag, "the deploy itself happened");
+    // The run's record says what became of it; the verification has its own record.
+    let trail = common::finish(common::headless(&cfg, home, &["audit", "-o", "json"])).await;
+    let text = common::text(&trail.stdout);
+    assert!(text.contains("failed: deployed, but"), "{text}");
+    assert!(text.contains("failed: check \\\"smoke\\\": HTTP 500, expected 200"), "{text}");
     sim.shutdown().await;
 }

@@ -51,17 +51,6 @@ struct Report<'a> {
     steps: Vec<String>,
 }
 
-/// Verify every service `p` changed in `dep`'s environment (a release: each of them).
-async fn verify_deployed(h: &Headless, dep: &crate::domain::Deployment, p: &Promotion) -> Result<(), Failure> {
-    super::verify::after_deploy(h, h.target(dep), &p.images).await?;
-    for part in &p.also {
-        let target =
-            crate::engine::trail::Target { service: part.service.clone(), app: part.app.clone(), ..h.target(dep) };
-        super::verify::after_deploy(h, target, &part.images).await?;
-    }
-    Ok(())
-}
-
 /// Plan, show, govern, run and report `c`.
 pub async fn commit_change(h: &Headless, mut c: Change<'_>) -> Result<(), Failure> {
     let json = c.format == Format::Json;
@@ -125,10 +114,6 @@ pub async fn commit_change(h: &Headless, mut c: Change<'_>) -> Result<(), Failur
     };
     let follow = Some(c.wait).filter(|w| w.wait).map(|w| w.timeout());
     let steps = h.run(c.dep, &action, &who, &context, follow).await?;
-    if follow.is_some() && steps.iter().any(|s| s.starts_with("commit ")) {
-        // Healthy with the change: the environment's checks say whether it may move on.
-        verify_deployed(h, c.dep, &c.promotion).await?;
-    }
     // What happened in Git ("commit a1b2c3d pushed", "nothing to do: …"), then whether it was
     // followed to health.
     let git = steps.iter().find(|s| s.starts_with("commit ") || s.starts_with("nothing to do"));

@@ -1,6 +1,7 @@
 //! Verification, headless: `flightdeck verify SERVICE --env E` runs E's checks (named in the
 //! policy, `[[env.E.check]]`) against what runs there now and records the result in the
-//! trail; a GitOps change followed to healthy (`--wait`) is verified the same way; and a
+//! trail; a GitOps change followed to healthy (`--wait`) is verified the same way (in the
+//! one run path, `Headless::run` → `client::verify::after_run`); and a
 //! promotion out of E first passes the verification gate (`client::verify::gate`, which the
 //! console's plan calls too): a failed check refuses it naming the check, a version not
 //! verified yet is verified now.
@@ -13,7 +14,7 @@ use super::output::errln;
 use crate::client::verify::{checks_of, verify_now};
 use crate::domain::{Action, Deployment, ErrorKind, Failure, RunContext};
 use crate::engine::payload::versions_of;
-use crate::engine::trail::{Target, TrailEvent};
+use crate::engine::trail::TrailEvent;
 use crate::engine::verify::{lines, CheckResult};
 
 /// `flightdeck verify SERVICE --env E`: exit 0 when every check passed, 1 when one failed.
@@ -30,26 +31,6 @@ pub async fn run(h: &Headless, wanted: &Wanted) -> Result<(), Failure> {
         super::output::outln!("{l}");
     }
     failed(&dep.service, &dep.env, &results)
-}
-
-/// After a change into `target`'s environment reached healthy, running `images`: verify it
-/// there. Nothing to do when the environment names no check or nothing versioned changed.
-pub async fn after_deploy(h: &Headless, target: Target, images: &[String]) -> Result<(), Failure> {
-    let checks = checks_of(&h.governance, &target.env).await;
-    // A scale changes no version: there is nothing new to verify.
-    if checks.is_empty() || images.is_empty() {
-        return Ok(());
-    }
-    let (service, env) = (target.service.clone(), target.env.clone());
-    let who = h.who().await?;
-    let results = verify_now(&h.governance, &who, target, &checks, &versions_of(images)).await;
-    for l in lines(&results) {
-        errln!("  {service}/{env}: {l}");
-    }
-    failed(&service, &env, &results).map_err(|f| Failure {
-        message: format!("deployed, but {}; it is not promoted onwards until it passes", f.message),
-        ..f
-    })
 }
 
 /// Before promoting `images` of `src` onwards (`action`): the verification gate; its refusal

@@ -264,9 +264,11 @@ impl Executor {
                         match client {
                             Ok(c) => {
                                 let limit = opts.follow_timeout + RUN_MARGIN;
-                                let (key, action) = (&key, &action);
+                                let (key, action, gov, who, t) = (&key, &action, &gov, &user, &target);
                                 run_reporting(run_id, &tx, limit, |steps| async move {
-                                    run_action_with(&c, key, action, opts, &mut steps.report()).await
+                                    run_action_with(&c, key, action, opts, &mut steps.report()).await?;
+                                    // Healthy: the environment's checks say whether it may move on.
+                                    super::verify::after_run(gov, who, action, t, &mut steps.report()).await
                                 })
                                 .await
                             }

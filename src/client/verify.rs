@@ -101,6 +101,47 @@ pub async fn gate_sources(
     Ok(())
 }
 
+/// After `action` reached healthy in `target`'s environment: a GitOps change that moved a
+/// version (a release: every service of it) is verified there and recorded; each check is a
+/// step of the run, and a failed one fails it (deployed, but not to be promoted onwards).
+pub async fn after_run(
+    gov: &Governance,
+    who: &UserInfo,
+    action: &crate::domain::Action,
+    target: &Target,
+    report: &mut (dyn FnMut(super::StepReport) + Send),
+) -> Result<(), crate::domain::Failure> {
+    use crate::domain::{Action, ErrorKind, Failure, StepStatus};
+    let Action::Promote(p) = action else { return Ok(()) };
+    let checks = checks_of(gov, &target.env).await;
+    // A scale moves no version: there is nothing new to verify.
+    if checks.is_empty() || p.images.is_empty() {
+        return Ok(());
+    }
+    let parts =
+        p.also.iter().map(|r| (Target { service: r.service.clone(), app: r.app.clone(), ..target.clone() }, &r.images));
+    let mut failed = None;
+    for (t, images) in std::iter::once((target.clone(), &p.images)).chain(parts) {
+        let service = t.service.clone();
+        let results = verify_now(gov, who, t, &checks, &versions_of(images)).await;
+        for r in &results {
+            let label = format!("{service}: check {}: {}", r.name, r.detail);
+            report(super::StepReport { label, status: if r.passed { StepStatus::Done } else { StepStatus::Failed } });
+        }
+        if let (None, Some(r)) = (&failed, results.iter().find(|r| !r.passed)) {
+            failed = Some(format!("{service} in {} failed check {:?} ({})", target.env, r.name, r.detail));
+        }
+    }
+    match failed {
+        None => Ok(()),
+        Some(why) => Err(Failure::new(
+            ErrorKind::ActionFailed,
+            format!("deployed, but {why}; it is not promoted onwards until it passes"),
+        )
+        .with_hint(format!("fix it, then `flightdeck verify SERVICE --env {}`", target.env))),
+    }
+}
+
 /// The checks the policy in force names for `env` (none without a policy).
 pub async fn checks_of(gov: &Governance, env: &str) -> Vec<Check> {
     match gov.policy_state().await {
