@@ -103,7 +103,7 @@ async fn console(cfg: &Config, cache: &Path, user: &str, case: &Case) -> Outcome
 
 /// Answer the plan request among `fx` (if any) as the executor would; whether there was one.
 async fn answer_plan(m: &mut Model, list: &[flightdeck::client::ArgoClient], fx: &[Effect]) -> bool {
-    let Some(Effect::PlanPromotion { generation, target, images, intent, revision }) =
+    let Some(Effect::PlanPromotion { generation, target, images, intent, revision, .. }) =
         fx.iter().find(|e| matches!(e, Effect::PlanPromotion { .. })).cloned()
     else {
         return false;

@@ -4,7 +4,8 @@
 //!
 //! Data flow: `estate` generates compact `model` structs → `state::Instance` owns them per env →
 //! `life` moves them through sim time (timers run by `Sim::advance`) → every change is rendered
-//! (`render`, `objects`) and pushed to watch connections; `http` serves the API.
+//! (`render`, `objects`) and pushed to watch connections; `http` serves the API. `probes`
+//! stands for the services' own health endpoints (verification probes that fail on purpose).
 
 mod auth;
 pub mod conductor;
@@ -19,6 +20,7 @@ mod model;
 mod objects;
 mod patch;
 mod podlogs;
+mod probes;
 mod render;
 mod rng;
 mod selector;
@@ -150,6 +152,7 @@ pub struct Sim {
     vault: Arc<vault::Vault>,
     conductor: Arc<conductor::Conductor>,
     sweeper: JoinHandle<()>,
+    probes: Arc<probes::Probes>,
 }
 
 /// Who is connected to the simulated estate: the users with a watch stream open.
@@ -219,7 +222,11 @@ impl Sim {
         let vault = vault::Vault::new(addr, opts.seed ^ nanos);
         let conductor = conductor::Conductor::new(addr, opts.seed ^ nanos);
         let sweeper = conductor.spawn_sweeper();
-        let app = http::router(shared.clone()).merge(vault::router(vault.clone())).merge(conductor.router());
+        let probes = Arc::new(probes::Probes::default());
+        let app = http::router(shared.clone())
+            .merge(vault::router(vault.clone()))
+            .merge(conductor.router())
+            .merge(probes::router(probes.clone()));
         let stop = Arc::new(Notify::new());
         let stop_rx = stop.clone();
         let server = tokio::spawn(async move {
@@ -254,7 +261,7 @@ impl Sim {
                 }))
             }
         };
-        Ok(Sim { shared, addr, stop, server, ticker, vault, conductor, sweeper })
+        Ok(Sim { shared, addr, stop, server, ticker, vault, conductor, sweeper, probes })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -458,6 +465,17 @@ impl Sim {
 
     pub fn set_out_of_sync(&self, instance: usize, app: &str) {
         self.with_app(instance, app, |inst, i| inst.drift(i));
+    }
+
+    /// `http://ADDR/probe/{env}/{service}` answers `status` from now on (200 until set): a
+    /// verification probe that passes or fails on purpose.
+    pub fn set_probe(&self, env: &str, service: &str, status: u16) {
+        self.probes.set(env, service, status);
+    }
+
+    /// The URL of `env`/`service`'s probe.
+    pub fn probe_url(&self, env: &str, service: &str) -> String {
+        format!("http://{}/probe/{env}/{service}", self.addr)
     }
 
     pub fn set_auto_sync(&self, instance: usize, app: &str, on: bool) {

@@ -44,6 +44,11 @@ pub enum Effect {
         images: Vec<String>,
         intent: crate::domain::Intent,
         revision: Option<String>,
+        /// The other services of a release: planned together, one combined diff.
+        also: Vec<crate::domain::release::ReleasePart>,
+        /// Where what moves comes from (a promotion: each service's source deployment): the
+        /// verification gate answers for them before anything is planned.
+        sources: Vec<crate::domain::Deployment>,
     },
     /// File an action the policy holds for approval (a promotion or any other) on `service`
     /// as a request in the engine; answers `Msg::ApprovalRequested`.

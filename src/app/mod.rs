@@ -27,6 +27,7 @@ mod normal;
 mod notify;
 pub mod promote;
 mod quit;
+mod release;
 mod rows;
 mod runlog;
 #[cfg(test)]

@@ -179,6 +179,8 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::Quit => quit::request(model, fx),
         Command::Suspend => fx.push(Effect::Suspend),
+        // Marked cells are a release of every marked service; otherwise the selected cell.
+        Command::Promote if !model.marks.is_empty() => super::release::open(model, fx),
         Command::Promote => super::promote::open(model, fx),
         // From the matrix, each of them opens the approvals view: a request is read first.
         Command::FocusApprovals | Command::Approve | Command::Reject | Command::Withdraw => approvals::focus(model),

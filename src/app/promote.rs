@@ -83,11 +83,38 @@ fn open_dialog(
     revision: Option<&str>,
     fx: &mut Vec<Effect>,
 ) {
+    open_release(model, src, dst, images, intent, revision, Vec::new(), fx);
+}
+
+/// [`open_dialog`] for a release: `release` = the other services, promoted with `dst`'s.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn open_release(
+    model: &mut Model,
+    src: &Deployment,
+    dst: &Deployment,
+    images: Vec<String>,
+    intent: Intent,
+    revision: Option<&str>,
+    release: Vec<crate::domain::release::ReleasePart>,
+    fx: &mut Vec<Effect>,
+) {
     model.promote_plans += 1;
     let generation = model.promote_plans;
     let revision = revision.map(str::to_string);
     let (target, planned) = (dst.key.clone(), images.clone());
-    fx.push(Effect::PlanPromotion { generation, target, images: planned, intent: intent.clone(), revision });
+    let also = release.clone();
+    // A promotion's versions come from A: each service's deployment there is gated on its
+    // verification (an in-place change moves nothing out of another environment).
+    let sources: Vec<Deployment> = match intent {
+        Intent::Promote => std::iter::once(src.clone())
+            .chain(release.iter().filter_map(|r| {
+                model.deployments.values().find(|d| d.service == r.service && d.env == src.env).cloned()
+            }))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let intent_now = intent.clone();
+    fx.push(Effect::PlanPromotion { generation, target, images: planned, intent: intent_now, revision, also, sources });
     let to_env = dst.env.clone();
     let protected = model.protected_envs.contains(&to_env);
     let kind = PromoteDialog {
@@ -105,6 +132,7 @@ fn open_dialog(
         refusal: None,
         asks: (false, false),
         intent,
+        also: release,
     };
     model.mode = Mode::Dialog(Box::new(Dialog {
         kind: DialogKind::Promote(Box::new(kind)),
@@ -220,6 +248,7 @@ fn promotion(d: &Dialog, p: &PromoteDialog, asked: &Asked) -> Action {
         ticket: asked.ticket.clone(),
         reason: asked.reason.clone(),
         intent: p.intent.clone(),
+        also: p.also.clone(),
         ..Promotion::new(&d.service, &p.from_env, &p.to_env, p.images.clone())
     }))
 }
@@ -268,6 +297,10 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
     match gate::govern(model, target, &service, &p.to_env, action, &asked, fx) {
         Ok(()) => {
             model.mode = Mode::Normal;
+            if !p.also.is_empty() {
+                // The marks were the release's.
+                model.marks.clear();
+            }
             // The plan is the first step of what was started (a run, or a request).
             if let Some(run) = model.runs.last_mut() {
                 run.steps.insert(

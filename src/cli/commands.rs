@@ -205,6 +205,14 @@ pub enum Sub {
         #[command(flatten)]
         conn: Connection,
     },
+    /// Run the verification checks the policy names for an environment (`[[env.E.check]]`)
+    /// against what runs there now, and record the result: a promotion onwards needs it passed.
+    Verify {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        conn: Connection,
+    },
     /// List a service's deployment history: the ids `rollback --to` takes.
     History {
         #[command(flatten)]
@@ -265,11 +273,12 @@ pub enum Sub {
         #[arg(long, default_value_t = 10.0)]
         idle_secs: f64,
     },
-    /// Promote what runs in one environment to the next, the GitOps way (overlay commit + push).
+    /// Promote what runs in one environment to the next, the GitOps way (overlay commit + push);
+    /// several services are released together: one diff, one decision, one commit, or nothing.
     Promote {
-        /// Service name (or Argo CD application name).
-        #[arg(value_name = "SERVICE", value_hint = clap::ValueHint::Other)]
-        service: String,
+        /// Service name (or Argo CD application name); several = one release.
+        #[arg(value_name = "SERVICE", value_hint = clap::ValueHint::Other, required = true, num_args = 1..)]
+        services: Vec<String>,
         /// Source environment (what runs there is promoted).
         #[arg(long, value_name = "ENV", value_hint = clap::ValueHint::Other)]
         from: String,

@@ -39,14 +39,14 @@ pub async fn run(h: &Headless, service: &str, window: Duration, format: Format) 
             errln!("{}: no GitOps commits read: {}", dep.key.name, f.message);
             Vec::new()
         });
-        acts.extend(commits.iter().map(|c| commit_activity(c, &dep.env)));
+        acts.extend(commits.iter().map(|c| commit_activity(c, &dep.service, &dep.env)));
         let by_sha: HashMap<&str, &OverlayCommit> = commits.iter().map(|c| (c.sha.as_str(), c)).collect();
         for e in app.to_detail().history {
             let Some(at) = e.deployed_at else { continue };
             let commit = by_sha.get(e.revision.as_str());
             let kind = commit.map_or(Kind::Deploy, |c| kind_of(&c.subject));
             let version = commit
-                .and_then(|c| version_of(&c.subject))
+                .and_then(|c| version_of(&c.subject, &dep.service))
                 .or_else(|| e.images.first().and_then(|i| crate::domain::deployment::image_tag(i).map(str::to_string)));
             let rev = e.revision.get(..7).unwrap_or(&e.revision).to_string();
             let who = if e.initiated_by.is_empty() { "auto-sync".to_string() } else { e.initiated_by.clone() };
@@ -135,27 +135,33 @@ fn act(
 /// The kind a Flightdeck commit subject names (`deploy …`, `promote …`, `rollback …`, `scale …`).
 fn kind_of(subject: &str) -> Kind {
     match subject.split(' ').next() {
-        Some("promote") => Kind::Promote,
+        // A release promotes several services in one commit.
+        Some("promote" | "release") => Kind::Promote,
         Some("rollback") => Kind::Rollback,
         Some("scale") => Kind::Scale,
         _ => Kind::Deploy,
     }
 }
 
-/// The version after the subject's last `: ` ("deploy alpha in dev: v1.2.0"), when it is one.
-fn version_of(subject: &str) -> Option<String> {
+/// The version after the subject's last `: ` ("deploy alpha in dev: v1.2.0"), when it is one;
+/// in a release's ("release alpha, beta dev -> staging: alpha v1.2.0, beta v2.0.1") `service`'s.
+fn version_of(subject: &str, service: &str) -> Option<String> {
     let v = subject.rsplit_once(": ")?.1.trim();
+    if subject.starts_with("release ") {
+        let mine = v.split(", ").find_map(|p| p.strip_prefix(service)?.strip_prefix(' '));
+        return mine.filter(|m| !m.is_empty() && !m.contains(' ')).map(str::to_string);
+    }
     (!subject.starts_with("scale") && !v.is_empty() && !v.contains(' ')).then(|| v.to_string())
 }
 
-fn commit_activity(c: &OverlayCommit, env: &str) -> Activity {
+fn commit_activity(c: &OverlayCommit, service: &str, env: &str) -> Activity {
     let short = c.sha.get(..7).unwrap_or(&c.sha);
     act(
         c.at,
         kind_of(&c.subject),
         env,
         c.who.clone(),
-        version_of(&c.subject),
+        version_of(&c.subject, service),
         format!("commit {short}: {}", c.subject),
         "git",
     )
@@ -196,4 +202,17 @@ fn trail_activity(e: &TrailEvent, service: &str) -> Option<Vec<Activity>> {
         out.push(Activity { kind: Kind::Degraded, counts: true, failed: false, ..a });
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_release_commit_gives_each_service_its_own_version() {
+        let subject = "release alpha, beta dev -> staging: alpha v1.2.0, beta v2.0.1";
+        assert_eq!(super::version_of(subject, "beta").as_deref(), Some("v2.0.1"));
+        assert_eq!(super::version_of(subject, "alpha").as_deref(), Some("v1.2.0"));
+        assert_eq!(super::version_of(subject, "gamma"), None);
+        assert_eq!(super::version_of("deploy alpha in dev: v1.2.0", "alpha").as_deref(), Some("v1.2.0"));
+        assert!(matches!(super::kind_of(subject), super::Kind::Promote));
+    }
 }

@@ -12,6 +12,7 @@ use super::govern::{Asked, Gate, Headless};
 use super::output::{outln, print_json};
 use crate::client::git::promote::PromoteSettings;
 use crate::client::git::promote_flow::plan_change;
+use crate::client::git::release::plan_release;
 use crate::domain::{Action, Deployment, Failure, Promotion};
 use crate::engine::payload::diff_text;
 
@@ -75,7 +76,14 @@ pub async fn commit_change(h: &Headless, mut c: Change<'_>) -> Result<(), Failur
         note,
         steps: Vec::new(),
     };
-    let plan = match plan_change(client, &dep.key, &p.images, &p.intent, &settings).await {
+    let planned = match p.is_release() {
+        // A release's refusal of one service is the release's: it is no "nothing to do".
+        true => plan_release(client, &dep.key, &p, &settings)
+            .await
+            .map_err(|f| Failure { message: format!("nothing of the release was promoted: {}", f.message), ..f }),
+        false => plan_change(client, &dep.key, &p.images, &p.intent, &settings).await,
+    };
+    let plan = match planned {
         Ok(plan) => plan,
         // "Nothing to do" is an answer, said as such (exit 0).
         Err(f) if f.message.starts_with("nothing to do") => {

@@ -227,7 +227,14 @@ impl Headless {
             let result = self.run_on_conductor(engine, dep, action, who, context, opts, &mut report).await;
             return result.map(|()| done);
         }
-        let result = run_action_with(client, &dep.key, action, opts, &mut report).await;
+        let result = match run_action_with(client, &dep.key, action, opts, &mut report).await {
+            // Followed to healthy: the environment's checks say whether it may move on (the
+            // console's executor does the same).
+            Ok(()) if opts.wait => {
+                crate::client::verify::after_run(&self.governance, who, action, &self.target(dep), &mut report).await
+            }
+            r => r,
+        };
         let outcome = match &result {
             Ok(()) => RunOutcome::Succeeded,
             Err(f) => RunOutcome::Failed { message: f.message.clone(), hint: f.hint.clone() },

@@ -34,6 +34,7 @@ mod scale;
 mod sim;
 mod status;
 mod sync_policy;
+mod verify;
 mod worker;
 
 use std::path::PathBuf;
@@ -152,8 +153,8 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<ExitCode, Failure
         Sub::Reject { id, comment, .. } => ok(approvals::decide(&h, id, false, Some(comment), None).await),
         Sub::Withdraw { id, .. } => ok(approvals::withdraw(&h, id).await),
         Sub::Worker { concurrency, .. } => ok(worker::run(&h, concurrency).await),
-        Sub::Promote { service, from, to, wait, why, .. } => {
-            ok(promote::run(&h, promote::PromoteArgs { service, from, to, asked: why.asked(), wait }).await)
+        Sub::Promote { services, from, to, wait, why, .. } => {
+            ok(promote::run(&h, promote::PromoteArgs { services, from, to, asked: why.asked(), wait }).await)
         }
         Sub::Deploy { target, tag, revision, wait, why, out, .. } => {
             let a = deploy::DeployArgs { target, tag, revision, wait, asked: why.asked(), format: out.output };
@@ -172,6 +173,7 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<ExitCode, Failure
             ok(delivery::run(&h, &service, window, out.output).await)
         }
         Sub::History { target, out, .. } => ok(history::run(&h, &target, out.output).await),
+        Sub::Verify { target, .. } => ok(verify::run(&h, &target).await),
         Sub::Diff { target, exit_code, out, .. } => diff::run(&h, &target, exit_code, out.output).await,
         Sub::Logs { target, follow, tail, container, previous, out, .. } => {
             let a = logs::LogsArgs { target, follow, tail, container, previous, format: out.output };

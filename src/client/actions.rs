@@ -40,14 +40,14 @@ pub struct RunOptions {
     pub follow_timeout: Duration,
 }
 
-type Report<'a> = &'a mut (dyn FnMut(StepReport) + Send);
+pub(super) type Report<'a> = &'a mut (dyn FnMut(StepReport) + Send);
 
-fn say(report: &mut Report<'_>, label: &str, status: StepStatus) {
+pub(super) fn say(report: &mut Report<'_>, label: &str, status: StepStatus) {
     report(StepReport { label: label.to_string(), status });
 }
 
 /// Run one step: Running, then Done or Failed with the error as a failure.
-async fn step<T>(
+pub(super) async fn step<T>(
     report: &mut Report<'_>,
     label: &str,
     fut: impl std::future::Future<Output = Result<T, ClientError>>,
@@ -151,6 +151,9 @@ pub async fn run_action_with(
                 Some(r) => r.clone(),
                 None => client.userinfo().await.map(|u| u.username).unwrap_or_default(),
             };
+            if p.is_release() {
+                return super::release_run::run(client, key, p, user, opts, r).await;
+            }
             let input = super::git::promote::PromoteInput::of(p, user, p.diff.clone());
             let app = step(r, "overlay located", client.get_app(key, None)).await?;
             // The step ends under what happened: "commit a1b2c3d pushed" or "nothing to do: …".
@@ -227,7 +230,7 @@ async fn resource(client: &ArgoClient, key: &AppKey, group: &str, kind: &str, na
     ResourceRef { group: group.into(), version, kind: kind.into(), namespace: ns.into(), name: name.into() }
 }
 
-async fn follow_if(
+pub(super) async fn follow_if(
     client: &ArgoClient,
     key: &AppKey,
     opts: RunOptions,
@@ -253,7 +256,7 @@ fn timeout_failure(after: Duration) -> Failure {
 
 /// The step labels a follow reports (must match the follower's goal).
 #[derive(Clone, Copy)]
-struct Labels {
+pub(super) struct Labels {
     /// Step done when our operation is seen running.
     running: Option<&'static str>,
     /// Step done when it completed (failed unless Succeeded, when `running` is set).
@@ -263,7 +266,7 @@ struct Labels {
 }
 
 impl Labels {
-    const OPERATION: Self =
+    pub(super) const OPERATION: Self =
         Self { running: Some("operation running"), completed: Some("operation succeeded"), health: true };
     const OPERATION_ONLY: Self = Self { health: false, ..Self::OPERATION };
     /// Terminating ends the operation in phase Failed "Operation terminated": that is success.

@@ -264,9 +264,11 @@ impl Executor {
                         match client {
                             Ok(c) => {
                                 let limit = opts.follow_timeout + RUN_MARGIN;
-                                let (key, action) = (&key, &action);
+                                let (key, action, gov, who, t) = (&key, &action, &gov, &user, &target);
                                 run_reporting(run_id, &tx, limit, |steps| async move {
-                                    run_action_with(&c, key, action, opts, &mut steps.report()).await
+                                    run_action_with(&c, key, action, opts, &mut steps.report()).await?;
+                                    // Healthy: the environment's checks say whether it may move on.
+                                    super::verify::after_run(gov, who, action, t, &mut steps.report()).await
                                 })
                                 .await
                             }
@@ -316,11 +318,32 @@ impl Executor {
                     let _ = tx.send(Msg::RequestWithdrawn { id, result, at: Utc::now() }).await;
                 })
             }
-            Effect::PlanPromotion { generation, target, images, intent, revision } => {
+            Effect::PlanPromotion { generation, target, images, intent, revision, also, sources } => {
                 let client = self.client(target.instance);
+                let gov = self.governance.clone();
+                // The trail names each source with its instance, as the headless gate does.
+                let sources: Vec<_> = sources
+                    .into_iter()
+                    .map(|d| {
+                        let instance = self.client(d.key.instance).map(|c| c.config().name.clone()).unwrap_or_default();
+                        (d, instance)
+                    })
+                    .collect();
                 Box::pin(async move {
                     let result = match client {
-                        Ok(c) => plan(&c, &target, &images, &intent, revision.as_deref()).await.map(Box::new),
+                        Ok(c) => match super::verify::gate_sources(&c, &gov, &sources).await {
+                            Ok(()) => super::git::promote_flow::plan_effect(
+                                &c,
+                                &target,
+                                &images,
+                                &intent,
+                                revision.as_deref(),
+                                also,
+                            )
+                            .await
+                            .map(Box::new),
+                            Err(f) => Err(f),
+                        },
                         Err(f) => Err(f),
                     };
                     let _ = tx.send(Msg::PromotionPlanned { generation, result, at: Utc::now() }).await;
@@ -457,18 +480,6 @@ impl Executor {
 fn interrupted() -> Failure {
     Failure::new(ErrorKind::Unavailable, "interrupted: Flightdeck stopped while this ran")
         .with_hint("what was sent goes on in Argo CD; look at the app in the console or with `flightdeck status`")
-}
-
-/// The console's promotion plan (the overlay clone uses the estate's git credential).
-async fn plan(
-    c: &ArgoClient,
-    target: &crate::domain::AppKey,
-    images: &[String],
-    intent: &crate::domain::Intent,
-    revision: Option<&str>,
-) -> Result<crate::domain::promotion::PromotionPlan, Failure> {
-    let settings = super::git::promote::PromoteSettings::for_client(c).await?;
-    super::git::promote_flow::plan_for(c, target, images, intent, revision, &settings).await
 }
 
 impl Drop for Executor {

@@ -19,6 +19,7 @@ pub mod notify;
 pub mod policy;
 pub mod promotion;
 pub mod read_only;
+pub mod release;
 pub mod run;
 pub mod sanitize;
 

@@ -58,6 +58,8 @@ pub struct PromoteDialog {
     pub asks: (bool, bool),
     /// A promotion (A → B), or a deploy of a chosen tag in place (`:deploy TAG`, A = B).
     pub intent: super::Intent,
+    /// The other services of a release (marked rows + `p`), promoted in the same commit.
+    pub also: Vec<super::release::ReleasePart>,
 }
 
 /// The images `running` (`name:tag[@digest]`), each at `tag` (a digest pin is dropped: the tag

@@ -141,6 +141,9 @@ pub struct Promotion {
     pub requested_by: Option<String>,
     /// Promotion, deploy, rollback or scale. For all but a promotion `from_env == to_env`.
     pub intent: Intent,
+    /// The other services of a release (promoted with this one, in one commit); empty for
+    /// one service.
+    pub also: Vec<super::release::ReleasePart>,
 }
 
 impl Promotion {
@@ -159,6 +162,7 @@ impl Promotion {
             approved_by: Vec::new(),
             requested_by: None,
             intent: Intent::Promote,
+            also: Vec::new(),
         }
     }
 
@@ -240,6 +244,7 @@ impl Action {
                 let versions: Vec<&str> = images.iter().map(|i| i.rsplit(['/', ':']).next().unwrap_or(i)).collect();
                 let versions = versions.join(", ");
                 match &p.intent {
+                    Intent::Promote if p.is_release() => format!("release from {from_env}: {}", p.release_versions()),
                     Intent::Promote => format!("from {from_env}: {versions}"),
                     Intent::Deploy => format!("{versions} via Git"),
                     Intent::Rollback { history_id } => format!("to history {history_id} ({versions}) via Git"),

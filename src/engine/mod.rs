@@ -3,7 +3,8 @@
 //! ledger's records and their fold into request states ([`records`]), the payload that
 //! describes a held action ([`payload`]), the one governance decision the console and the
 //! headless commands share ([`governance`]), the one shape of the audit trail ([`trail`]),
-//! how a request is shown to a user ([`view`]) and what `flightdeck runs` lists ([`runs`]). Implementations live in `client::engine`.
+//! how a request is shown to a user ([`view`]), what `flightdeck runs` lists ([`runs`]) and
+//! what verifications say ([`verify`]). Implementations live in `client::engine`.
 
 pub mod conductor;
 pub mod governance;
@@ -11,6 +12,7 @@ pub mod payload;
 pub mod records;
 pub mod runs;
 pub mod trail;
+pub mod verify;
 pub mod view;
 
 pub use records::{fold, Record, RecordKind, RequestBody, RequestState, Status, Verdict};

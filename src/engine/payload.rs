@@ -7,6 +7,7 @@
 
 use serde_json::{json, Value};
 
+use crate::domain::release::ReleasePart;
 use crate::domain::{Action, Intent, Promotion};
 use crate::engine::RequestState;
 
@@ -25,6 +26,16 @@ pub fn payload_of(action: &Action) -> Value {
             };
             if let (Some(i), Some(m)) = (intent, v.as_object_mut()) {
                 m.insert("gitops".into(), i);
+            }
+            if let (true, Some(m)) = (p.is_release(), v.as_object_mut()) {
+                let parts: Vec<Value> = p
+                    .also
+                    .iter()
+                    .map(
+                        |r| json!({ "service": r.service, "app": r.app, "namespace": r.namespace, "images": r.images }),
+                    )
+                    .collect();
+                m.insert("release".into(), Value::Array(parts));
             }
             v
         }
@@ -73,6 +84,9 @@ pub fn summary_of(service: &str, env: &str, action: &Action) -> String {
 /// (v1.3.0 via Git)".
 pub fn promotion_summary(p: &Promotion) -> String {
     match p.intent {
+        Intent::Promote if p.is_release() => {
+            format!("release {} {} → {} ({})", p.services().join(", "), p.from_env, p.to_env, p.release_versions())
+        }
         Intent::Promote => {
             format!("promote {} {} → {} ({})", p.service, p.from_env, p.to_env, versions_of(&p.images))
         }
@@ -186,7 +200,36 @@ fn promotion_of(s: &RequestState) -> Result<Action, String> {
         // The trailer names who asked, not the approver whose console runs it.
         requested_by: Some(s.requester.clone()),
         intent,
+        also: parts_of(s)?,
     })))
+}
+
+/// The other services of a release (`"release": [{service, app, namespace, images}]`).
+fn parts_of(s: &RequestState) -> Result<Vec<ReleasePart>, String> {
+    let Some(parts) = s.body.payload.get("release") else { return Ok(Vec::new()) };
+    let bad = || format!("request {} does not say every service of its release", s.id);
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string).ok_or_else(bad);
+    parts
+        .as_array()
+        .ok_or_else(bad)?
+        .iter()
+        .map(|v| {
+            let images: Vec<String> = v
+                .get("images")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
+            if images.is_empty() {
+                return Err(bad());
+            }
+            Ok(ReleasePart {
+                service: text(v, "service")?,
+                app: text(v, "app")?,
+                namespace: text(v, "namespace")?,
+                images,
+            })
+        })
+        .collect()
 }
 
 /// The GitOps intent a promotion-shaped payload carries (none: a promotion).
@@ -284,6 +327,27 @@ mod tests {
             let Ok(Action::Promote(back)) = action_of(&st) else { panic!("{p:?}") };
             assert_eq!((back.intent, back.from_env, back.images), (p.intent, p.from_env, p.images));
         }
+    }
+
+    #[test]
+    fn a_release_keeps_every_service_through_the_ledger() {
+        let mut p = Promotion::new("alpha", "staging", "prod", vec!["r/alpha:v1.0.0".into()]);
+        p.also.push(ReleasePart {
+            service: "beta".into(),
+            app: "beta-prod".into(),
+            namespace: "argocd".into(),
+            images: vec!["r/beta:v2.0.0".into()],
+        });
+        let a = Action::Promote(Box::new(p.clone()));
+        let mut st = state(payload_of(&a));
+        st.body.policy.env = "prod".into();
+        st.body.from_env = Some("staging".into());
+        let Ok(Action::Promote(back)) = action_of(&st) else { panic!("{p:?}") };
+        assert_eq!(back.also, p.also);
+        assert_eq!(promotion_summary(&back), "release alpha, beta staging → prod (alpha v1.0.0, beta v2.0.0)");
+        let mut broken = payload_of(&a);
+        broken["release"][0]["images"] = json!([]);
+        assert!(action_of(&state(broken)).unwrap_err().contains("every service"));
     }
 
     #[test]

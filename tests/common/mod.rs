@@ -62,6 +62,21 @@ pub fn commit_policy_without_freezes(sim: &Sim, scratch: &Path) {
     git.run(&work, &["push", "-q", "origin", "HEAD:main"]).unwrap();
 }
 
+/// Commit a policy without freezes whose staging names one HTTP check, `smoke`, probing the
+/// simulator's per-deployment endpoint.
+pub fn commit_policy_with_a_staging_check(sim: &Sim, scratch: &Path) {
+    commit_policy_without_freezes(sim, scratch);
+    let git = flightdeck::client::git::Git::new().with_identity("Platform", "platform@example.com");
+    let work = scratch.join("policy-edit");
+    git.run(&work, &["pull", "-q", "origin", "main"]).unwrap();
+    let mut policy = std::fs::read_to_string(work.join("policy.toml")).unwrap();
+    let url = sim.probe_url("{env}", "{service}");
+    policy.push_str(&format!("\n[[env.staging.check]]\nname = \"smoke\"\nhttp = \"{url}\"\ntimeout = \"5s\"\n"));
+    std::fs::write(work.join("policy.toml"), policy).unwrap();
+    git.run(&work, &["commit", "-q", "-am", "policy: staging verifies a smoke probe"]).unwrap();
+    git.run(&work, &["push", "-q", "origin", "HEAD:main"]).unwrap();
+}
+
 /// Safety net for one run of the binary (a real failure shows as a timeout, not a hang).
 pub const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 

@@ -137,6 +137,7 @@ pub fn request(images: Vec<ImageRef>) -> Request {
         to_env: "staging".into(),
         edit: Edit::Images(images),
         intent: Default::default(),
+        also: Vec::new(),
         trailers: Trailers {
             request_id: "req-42".into(),
             requested_by: "dave".into(),

@@ -171,6 +171,11 @@ impl Handlers {
             settings.cache_root.clone_from(&self.git_cache);
             let requested_by = action.requested_by.clone().unwrap_or_default();
             let input = crate::client::git::promote::PromoteInput::of(&action, requested_by, Vec::new());
+            if action.is_release() {
+                // Every service's overlay in the one commit, or none.
+                let members = crate::client::git::release::members(&client, &key, &action).await?;
+                return crate::client::git::release::push_release(&members, &input, &settings).await;
+            }
             crate::client::git::promote::push(&app, &input, &settings).await
         }
         .await;
@@ -199,6 +204,7 @@ impl Handlers {
             return Done::Completed(json!({ "sent": format!("operation already started at {since}"), "reused": true }));
         }
         let sent = match &action {
+            Action::Promote(p) if p.is_release() => deploy_release(&client, &key, p).await,
             Action::Promote(_) => {
                 let app = match client.get_app(&key, Some(Refresh::Normal)).await {
                     Ok(a) => a,
@@ -225,6 +231,8 @@ impl Handlers {
     }
 
     async fn follow(&self, cx: &Cx) -> Done {
+        // A release is followed through its first app; the others got the same commit and
+        // their own refresh (or sync) in `deploy`.
         let (_, key, app) = match self.app(cx).await {
             Ok(x) => x,
             Err(f) => return f.into(),
@@ -352,4 +360,16 @@ impl Cx {
         };
         crate::engine::payload::action_of(&state)
     }
+}
+/// A release's deploy: refresh every member's app, syncing those without auto-sync.
+async fn deploy_release(client: &ArgoClient, key: &AppKey, p: &crate::domain::Promotion) -> Result<(), Failure> {
+    for (service, k, _) in crate::client::git::release::keys_of(key, p) {
+        let named = |f: Failure| crate::client::git::release::naming(&service, f);
+        let app = client.get_app(&k, Some(Refresh::Normal)).await.map_err(|e| named(e.to_failure()))?;
+        if !app.auto_sync() {
+            let sync = Action::Sync { prune: false, dry_run: false, force: false, apply_only: false };
+            crate::client::run_action_with(client, &k, &sync, no_wait(), &mut ignore).await.map_err(named)?;
+        }
+    }
+    Ok(())
 }

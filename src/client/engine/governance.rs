@@ -317,6 +317,20 @@ impl Governance {
         }
     }
 
+    /// The trail to read decisions from: the team's shared one where an engine is configured,
+    /// else this machine's audit log (nothing when neither can be read).
+    pub async fn trail_or_local(&self) -> Vec<TrailEvent> {
+        if let Ok(Some(events)) = self.shared_trail().await {
+            return events;
+        }
+        let Ok(dir) = self.audit_dir() else { return Vec::new() };
+        let read = tokio::task::spawn_blocking(move || crate::audit::read_records(&dir)).await;
+        match read {
+            Ok(Ok(records)) => records.into_iter().map(|r| r.entry).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     fn audit_dir(&self) -> Result<PathBuf, Failure> {
         match &self.audit_dir {
             Some(d) => Ok(d.clone()),

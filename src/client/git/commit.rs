@@ -91,6 +91,17 @@ pub struct Request {
     pub edit: Edit,
     pub intent: Intent,
     pub trailers: Trailers,
+    /// The other services of a release, each into its own overlay of the same repository and
+    /// branch: all of them land in the one commit, or none does.
+    pub also: Vec<Part>,
+}
+
+/// One more service of a release: its overlay and what is written there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    pub service: String,
+    pub target: Target,
+    pub edit: Edit,
 }
 
 /// A pushed promotion.
@@ -218,7 +229,19 @@ fn commit_and_push(
     max_attempts: u32,
 ) -> Result<Pushed, PromoteError> {
     clone.reset_to_remote()?;
-    let now = plan(clone, target, &req.edit)?;
+    let mut now = plan(clone, target, &req.edit)?;
+    for part in &req.also {
+        // A part whose overlay already has its version would make the release a lie.
+        let p = plan(clone, &part.target, &part.edit)?;
+        if p.is_empty() {
+            return Err(PromoteError::Invalid(format!(
+                "{}: nothing to promote, its overlay already has this version; nothing was pushed",
+                clean(&part.service)
+            )));
+        }
+        now.files.extend(p.files);
+        now.diff.extend(p.diff);
+    }
     if now.is_empty() {
         return Err(PromoteError::NothingToDo);
     }
@@ -282,12 +305,17 @@ fn commit_and_push(
 /// Subject, optional body, and the trailers (one paragraph, `Key: value`, one line each).
 pub fn commit_message(req: &Request) -> String {
     let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let version = match &req.edit {
-        Edit::Images(images) => images.iter().map(|i| i.version().to_string()).collect::<Vec<_>>().join(", "),
-        Edit::Replicas { workload, count } => format!("{workload} to {count} replicas"),
-    };
+    let version = edit_versions(&req.edit);
     let (service, env) = (&req.service, &req.to_env);
+    let release = |first: String| {
+        let parts = req.also.iter().map(|p| (p.service.as_str(), edit_versions(&p.edit)));
+        let all: Vec<(&str, String)> = std::iter::once((service.as_str(), first)).chain(parts).collect();
+        let names: Vec<&str> = all.iter().map(|(s, _)| *s).collect();
+        let versions: Vec<String> = all.iter().map(|(s, v)| format!("{s} {v}")).collect();
+        format!("release {} {} -> {env}: {}", names.join(", "), req.from_env, versions.join(", "))
+    };
     let subject = match &req.intent {
+        Intent::Promote if !req.also.is_empty() => release(version),
         Intent::Promote => format!("promote {service} {} -> {env}: {version}", req.from_env),
         Intent::Deploy => format!("deploy {service} in {env}: {version}"),
         Intent::Rollback { history_id } => format!("rollback {service} in {env} to history {history_id}: {version}"),
@@ -307,6 +335,14 @@ pub fn commit_message(req: &Request) -> String {
         m.push_str(&format!("Reason: {}\n", one_line(r)));
     }
     m
+}
+
+/// What an edit writes, for a subject: "v1.3.0", "alpha to 3 replicas".
+fn edit_versions(edit: &Edit) -> String {
+    match edit {
+        Edit::Images(images) => images.iter().map(|i| i.version().to_string()).collect::<Vec<_>>().join(", "),
+        Edit::Replicas { workload, count } => format!("{workload} to {count} replicas"),
+    }
 }
 
 fn file_diff(f: &FileChange) -> Vec<DiffLine> {

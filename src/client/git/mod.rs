@@ -14,6 +14,7 @@ pub mod overlay;
 pub mod process;
 pub mod promote;
 pub mod promote_flow;
+pub mod release;
 pub mod replicas;
 mod yaml_lines;
 

@@ -186,6 +186,7 @@ pub async fn push(app: &App, input: &PromoteInput, settings: &PromoteSettings) -
         to_env: input.to_env.clone(),
         edit: edit_of(&input.images, &input.intent)?,
         intent: input.intent.clone(),
+        also: Vec::new(),
         trailers: Trailers {
             request_id: input.request_id.clone().unwrap_or_else(|| "direct".into()),
             requested_by: input.requested_by.clone(),

@@ -61,6 +61,29 @@ pub async fn plan_for(
     plan_change(client, key, &images, intent, settings).await
 }
 
+/// What the console's `Effect::PlanPromotion` asks: the plan of one change ([`plan_for`]) or,
+/// with `also`, of a release (every service's overlay, one combined diff).
+pub async fn plan_effect(
+    c: &crate::client::argocd::ArgoClient,
+    target: &crate::domain::AppKey,
+    images: &[String],
+    intent: &crate::domain::Intent,
+    revision: Option<&str>,
+    also: Vec<crate::domain::release::ReleasePart>,
+) -> Result<PromotionPlan, Failure> {
+    let settings = super::promote::PromoteSettings::for_client(c).await?;
+    if !also.is_empty() {
+        // A release: the others are named in `also`; the first one goes by its app's name.
+        let p = crate::domain::Promotion {
+            also,
+            intent: intent.clone(),
+            ..crate::domain::Promotion::new(&target.name, "", "", images.to_vec())
+        };
+        return super::release::plan_release(c, target, &p, &settings).await;
+    }
+    plan_for(c, target, images, intent, revision, &settings).await
+}
+
 /// "Nothing to do" is an answer, not a failure of the tool: it is said as such.
 fn nothing_to_do(why: String) -> Failure {
     Failure::new(ErrorKind::Usage, format!("nothing to do: {why}"))

@@ -6,12 +6,14 @@
 //! [`decide`] and [`tally`]: no I/O, so the console's update, the headless commands and the
 //! ledger all apply the same rules and give the same English explanation for every refusal.
 
+mod checks;
 mod cron;
 mod decide;
 mod freeze;
 mod gate;
 mod parse;
 
+pub use checks::{Check, Probe, DEFAULT_CHECK_TIMEOUT};
 pub use cron::Cron;
 pub use decide::{decide, may_approve, tally, Decision, Tally, Vote};
 pub use freeze::{Freeze, FreezeWhen};
@@ -177,6 +179,8 @@ pub struct EnvPolicy {
     /// Rules per governed action, in [`ActionKind::ALL`] order.
     pub actions: Vec<(ActionKind, Rules)>,
     pub freezes: Vec<Freeze>,
+    /// What must hold after a deploy here reached healthy before it is promoted onwards.
+    pub checks: Vec<Check>,
 }
 
 impl EnvPolicy {

@@ -80,6 +80,9 @@ struct RawEnv {
     restart: Option<RawRules>,
     #[serde(default)]
     freeze: Vec<Spanned<RawFreeze>>,
+    /// Verification checks (`[[env.E.check]]`), see `checks.rs`.
+    #[serde(default)]
+    check: Vec<Spanned<super::checks::RawCheck>>,
 }
 
 #[derive(Deserialize)]
@@ -297,13 +300,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
             actions.push((kind, rules));
         }
         let freezes = e.freeze.iter().map(|f| cx.freeze(f)).collect::<Result<Vec<_>, _>>()?;
-        envs.push(EnvPolicy { name: name.clone(), actions, freezes });
+        let err = |span, what: String, hint: &str| cx.err(span, what, hint);
+        let checks = e.check.iter().map(|c| super::checks::check(c, &err)).collect::<Result<Vec<_>, _>>()?;
+        envs.push(EnvPolicy { name: name.clone(), actions, freezes, checks });
     }
     // Environments without a table get the defaults, so every listed one has rules.
     for name in order {
         if !envs.iter().any(|e| &e.name == name) {
             let actions = ActionKind::ALL.iter().map(|k| (*k, Rules::default())).collect();
-            envs.push(EnvPolicy { name: name.clone(), actions, freezes: Vec::new() });
+            envs.push(EnvPolicy { name: name.clone(), actions, freezes: Vec::new(), checks: Vec::new() });
         }
     }
     envs.sort_by_key(|e| order.iter().position(|o| *o == e.name));

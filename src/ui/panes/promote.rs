@@ -24,6 +24,11 @@ pub fn title(dialog: &Dialog, p: &PromoteDialog) -> String {
         Intent::Rollback { history_id } => {
             format!("Roll back {} in {} to history {history_id} (GitOps)", dialog.service, p.to_env.to_uppercase())
         }
+        _ if !p.also.is_empty() => {
+            let services: Vec<&str> =
+                std::iter::once(dialog.service.as_str()).chain(p.also.iter().map(|r| r.service.as_str())).collect();
+            format!("Release {} {} → {}", services.join(", "), p.from_env, p.to_env.to_uppercase())
+        }
         _ => format!("Promote {} {} → {}", dialog.service, p.from_env, p.to_env.to_uppercase()),
     }
 }
@@ -40,7 +45,14 @@ pub fn body(
     rows: usize,
 ) {
     let dim = t.style(Role::Dim);
-    let versions = p.versions().join(", ");
+    let versions = match p.also.is_empty() {
+        true => p.versions().join(", "),
+        // A release: each service with what it moves.
+        false => std::iter::once(format!("{} {}", dialog.service, p.versions().join("+")))
+            .chain(p.also.iter().map(|r| format!("{} {}", r.service, tags(&r.images))))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
     out.push(Line::from(vec![
         Span::raw(match &p.intent {
             Intent::Deploy => format!("deploy in {}: ", p.to_env),
@@ -98,6 +110,11 @@ pub fn body(
             ]));
         }
     }
+}
+
+/// The tags of `images` ("v1.3.0+v2"), as the versions line shows them.
+fn tags(images: &[String]) -> String {
+    images.iter().map(|i| crate::domain::deployment::image_tag(i).unwrap_or(i)).collect::<Vec<_>>().join("+")
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ fn promote_model(plan: Loadable<PromotionPlan>) -> Model {
         from_env: "staging".into(),
         to_env: "prod".into(),
         intent: Default::default(),
+        also: Vec::new(),
         source: key(fixture::SELECTED_SERVICE, 1),
         images: vec!["registry.example.com/shop/payment-service:v1.3.0".into()],
         target_version: "v1.2.0".into(),
@@ -113,6 +114,24 @@ fn diff_lines_use_the_themes_diff_roles() {
     assert_ne!(added, removed, "added and removed lines differ in colour");
     assert_ne!(added, context);
 }
+#[test]
+fn a_release_names_every_service_and_what_each_moves() {
+    let mut m = promote_model(ready());
+    if let Mode::Dialog(d) = &mut m.mode {
+        if let DialogKind::Promote(p) = &mut d.kind {
+            p.also.push(crate::domain::release::ReleasePart {
+                service: "checkout".into(),
+                app: "checkout-prod".into(),
+                namespace: "argocd".into(),
+                images: vec!["registry.example.com/shop/checkout:v4.0.1".into()],
+            });
+        }
+    }
+    let text = render(&m, &ui(), 120, 40).backend().to_string();
+    assert!(text.contains("Release payment-service, checkout staging → PROD"), "{text}");
+    assert!(text.contains("payment-service v1.3.0, checkout v4.0.1"), "{text}");
+}
+
 #[test]
 fn computing_and_refused_states() {
     let m = promote_model(Loadable::Loading { stale: None });
