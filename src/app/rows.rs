@@ -66,24 +66,26 @@ fn index(model: &Model) -> Vec<IndexedRow> {
     let mut index: Vec<IndexedRow> = by_service
         .into_iter()
         .map(|(service, deps)| {
-            let mut cells: Vec<Option<&AppKey>> = vec![None; model.envs.len()];
+            let mut shown: Vec<Option<&Deployment>> = vec![None; model.envs.len()];
             for d in &deps {
                 if let Some(i) = model.envs.iter().position(|e| *e == d.env) {
                     // Two apps claiming one cell: keep the lexically first, stable across events.
-                    if cells[i].is_none_or(|k| d.key < *k) {
-                        cells[i] = Some(&d.key);
+                    if shown[i].is_none_or(|s| d.key < s.key) {
+                        shown[i] = Some(d);
                     }
                 }
             }
-            let others = deps.iter().map(|d| &d.key).filter(|k| !cells.contains(&Some(*k))).cloned().collect();
-            let cells: Arc<[Option<AppKey>]> = cells.into_iter().map(|k| k.cloned()).collect();
+            let in_cell = |k: &AppKey| shown.iter().flatten().any(|s| s.key == *k);
+            let others = deps.iter().map(|d| &d.key).filter(|k| !in_cell(k)).cloned().collect();
+            let versions = shown.iter().map(|d| d.map(|d| Box::from(d.version_str()))).collect();
+            let cells: Arc<[Option<AppKey>]> = shown.iter().map(|d| d.map(|d| d.key.clone())).collect();
             let trouble = row_trouble(model, &cells);
             let team = deps.iter().find_map(|d| d.team.as_deref()).map(Arc::from);
             let names = deps.iter().flat_map(|d| [Some(d.key.name.as_str()), d.team.as_deref()]).flatten();
             let words = std::iter::once(service).chain(names).collect::<Vec<_>>().join("\n").to_lowercase();
             let states = states_of(deps.iter().copied());
             let row = ServiceRow { service: Arc::from(service), team, cells, trouble };
-            IndexedRow { row, others, states, words }
+            IndexedRow { row, others, states, versions, words }
         })
         .collect();
     index.sort_by(|a, b| natural_cmp(&a.row.service, &b.row.service));
@@ -107,33 +109,24 @@ pub fn arrange(model: &mut Model) {
         let deps: Vec<&Deployment> = apps.filter_map(|k| model.deployments.get(k)).collect();
         filter.matches(&e.row.service, &deps)
     };
-    // The index is in name order, so the rows are too before any other sort.
-    let mut rows: Vec<ServiceRow> = model.index.iter().filter(|e| shown(e)).map(|e| e.row.clone()).collect();
+    // The index is in name order, so the rows are too before any other sort; the sorts read
+    // the index (versions kept there), not the apps.
+    let mut picked: Vec<&IndexedRow> = model.index.iter().filter(|e| shown(e)).collect();
+    // Some before none, then natural order.
+    let natural = |a: Option<&str>, b: Option<&str>| match (a, b) {
+        (Some(x), Some(y)) => natural_cmp(x, y),
+        (x, y) => y.is_some().cmp(&x.is_some()),
+    };
     // Stable sorts: equal keys keep name order.
     match model.sort {
         SortMode::Name => {}
-        SortMode::ProblemsFirst => rows.sort_by_key(|r| std::cmp::Reverse(r.trouble)),
-        SortMode::Team => rows.sort_by(|a, b| match (&a.team, &b.team) {
-            (Some(x), Some(y)) => natural_cmp(x, y),
-            (x, y) => y.is_some().cmp(&x.is_some()),
-        }),
+        SortMode::ProblemsFirst => picked.sort_by_key(|e| std::cmp::Reverse(e.row.trouble)),
+        SortMode::Team => picked.sort_by(|a, b| natural(a.row.team.as_deref(), b.row.team.as_deref())),
         SortMode::Version(col) => {
-            let version = |r: &ServiceRow| {
-                r.cells
-                    .get(col)
-                    .and_then(Option::as_ref)
-                    .and_then(|k| model.deployments.get(k))
-                    .map(Deployment::version_str)
-            };
-            let mut keyed: Vec<(Option<&str>, ServiceRow)> = rows.into_iter().map(|r| (version(&r), r)).collect();
-            keyed.sort_by(|(a, _), (b, _)| match (a, b) {
-                (Some(x), Some(y)) => natural_cmp(x, y),
-                (x, y) => y.is_some().cmp(&x.is_some()),
-            });
-            rows = keyed.into_iter().map(|(_, r)| r).collect();
+            picked.sort_by(|a, b| natural(version_in(a, col), version_in(b, col)));
         }
     }
-    model.rows = rows;
+    model.rows = picked.into_iter().map(|e| e.row.clone()).collect();
     model.selected_row = keep
         .and_then(|s| model.rows.iter().position(|r| r.service == s))
         .unwrap_or(model.selected_row)
@@ -143,6 +136,11 @@ pub fn arrange(model: &mut Model) {
         stats.measure_rows(&model.rows);
     }
     keep_visible(model);
+}
+
+/// The version the app in column `col` of this service runs, if any.
+fn version_in(e: &IndexedRow, col: usize) -> Option<&str> {
+    e.versions.get(col).and_then(Option::as_deref)
 }
 
 /// Where a row with this trouble and service sits in the sorted rows, comparing like the sort.
@@ -192,6 +190,9 @@ pub fn patch_upsert(model: &mut Model, key: &AppKey, old: Option<&Deployment>) -
     let states = states_of(apps.filter_map(|k| model.deployments.get(k)));
     let entry = &mut model.index[ix];
     (entry.row.trouble, entry.states) = (trouble, states);
+    if let Some(v) = entry.versions.get_mut(col) {
+        *v = Some(Box::from(new.version_str()));
+    }
     let Some(at) = find_row(model, &new.service) else {
         // Filtered out: the filter reads names and teams, which did not change.
         return !model.filter.text.trim().is_empty();

@@ -77,6 +77,9 @@ pub struct IndexedRow {
     /// Bit `Health as u8` set when an app of the service has that health, and `OUT_OF_SYNC`
     /// when one is out of sync: what a filter word that names a state is matched against.
     pub states: u8,
+    /// The version each cell's app runs, what a sort by version compares (kept with the
+    /// cells: a sort never looks 16,000 apps up).
+    pub versions: Box<[Option<Box<str>>]>,
     /// The names a filter word is looked for in, lowercased in one string (the service, its
     /// apps, its teams): a keystroke reads no deployment unless the filter reads state.
     pub words: String,
