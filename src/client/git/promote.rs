@@ -187,29 +187,55 @@ pub async fn push(app: &App, input: &PromoteInput, settings: &PromoteSettings) -
         edit: edit_of(&input.images, &input.intent)?,
         intent: input.intent.clone(),
         also: Vec::new(),
-        trailers: Trailers {
-            request_id: input.request_id.clone().unwrap_or_else(|| "direct".into()),
-            requested_by: input.requested_by.clone(),
-            approved_by: input.approved_by.clone(),
-            change_ticket: input.trailers_ticket.clone(),
-            reason: input.trailers_reason.clone(),
-        },
+        trailers: trailers_of(input),
     };
-    let shown = input.shown_diff.clone();
+    let nothing = format!("the {} overlay already has this version", input.to_env);
+    push_request(settings, target, req, input.shown_diff.clone(), nothing).await
+}
+
+/// The commit's trailers: who asked, who approved, the ticket and the reason.
+pub(super) fn trailers_of(input: &PromoteInput) -> Trailers {
+    Trailers {
+        request_id: input.request_id.clone().unwrap_or_else(|| "direct".into()),
+        requested_by: input.requested_by.clone(),
+        approved_by: input.approved_by.clone(),
+        change_ticket: input.trailers_ticket.clone(),
+        reason: input.trailers_reason.clone(),
+    }
+}
+
+/// Open the working clone, plan the diff when none was shown, then commit and push `req` (one
+/// overlay, or a release's several in one commit): the one path a promotion and a release
+/// take. `nothing` says what already holds the versions when there is nothing to commit.
+pub(super) async fn push_request(
+    settings: &PromoteSettings,
+    target: Target,
+    req: Request,
+    shown: Vec<DiffLine>,
+    nothing: String,
+) -> Result<GitOutcome, Failure> {
     let settings = settings.clone();
     blocking(move || {
         let clone = open_clone(&settings, &target)?;
         let attempts = settings.push_attempts.unwrap_or(DEFAULT_PUSH_ATTEMPTS);
-        let shown = if shown.is_empty() { commit::plan(&clone, &target, &req.edit)?.diff } else { shown };
+        let shown = if shown.is_empty() { planned(&clone, &target, &req)? } else { shown };
         match commit::execute(&clone, &target, &req, &shown, attempts) {
             Ok(p) => Ok(GitOutcome::Pushed { commit: p.commit, attempts: p.attempts }),
-            Err(PromoteError::NothingToDo) => {
-                Ok(GitOutcome::NothingToDo(format!("the {} overlay already has this version", req.to_env)))
-            }
+            Err(PromoteError::NothingToDo) => Ok(GitOutcome::NothingToDo(nothing)),
             Err(e) => Err(e),
         }
     })
     .await
+}
+
+/// The diff of `req` as it stands now, every overlay it writes (an approved request runs what
+/// the overlays say now).
+fn planned(clone: &WorkingClone, target: &Target, req: &Request) -> Result<Vec<DiffLine>, PromoteError> {
+    let mut diff = commit::plan(clone, target, &req.edit)?.diff;
+    for p in &req.also {
+        diff.extend(commit::plan(clone, &p.target, &p.edit)?.diff);
+    }
+    Ok(diff)
 }
 
 pub(super) fn open_clone(settings: &PromoteSettings, target: &Target) -> Result<WorkingClone, PromoteError> {

@@ -4,9 +4,11 @@
 //! stops one service (nothing to promote, no overlay, another repository) stops the release,
 //! and the answer names that service.
 
-use super::commit::{self, Part, PromoteError, Request, Trailers, DEFAULT_PUSH_ATTEMPTS};
+use super::commit::{self, Part, Request};
 use super::promote::PromoteSettings;
-use super::promote::{already_running, blocking, edit_of, open_clone, target_of, GitOutcome, PromoteInput};
+use super::promote::{
+    already_running, blocking, edit_of, open_clone, push_request, target_of, trailers_of, GitOutcome, PromoteInput,
+};
 use crate::client::argocd::wire::App;
 use crate::client::argocd::ArgoClient;
 use crate::domain::promotion::PromotionPlan;
@@ -97,42 +99,11 @@ pub async fn push_release(
         to_env: input.to_env.clone(),
         edit: first.edit,
         intent: input.intent.clone(),
-        trailers: Trailers {
-            request_id: input.request_id.clone().unwrap_or_else(|| "direct".into()),
-            requested_by: input.requested_by.clone(),
-            approved_by: input.approved_by.clone(),
-            change_ticket: input.trailers_ticket.clone(),
-            reason: input.trailers_reason.clone(),
-        },
+        trailers: trailers_of(input),
         also: parts.collect(),
     };
-    let (target, shown, settings) = (first.target, input.shown_diff.clone(), settings.clone());
-    blocking(move || {
-        let clone = open_clone(&settings, &target)?;
-        let attempts = settings.push_attempts.unwrap_or(DEFAULT_PUSH_ATTEMPTS);
-        let shown = if shown.is_empty() { planned(&clone, &target, &req)? } else { shown };
-        match commit::execute(&clone, &target, &req, &shown, attempts) {
-            Ok(p) => Ok(GitOutcome::Pushed { commit: p.commit, attempts: p.attempts }),
-            Err(PromoteError::NothingToDo) => {
-                Ok(GitOutcome::NothingToDo(format!("the {} overlays already have these versions", req.to_env)))
-            }
-            Err(e) => Err(e),
-        }
-    })
-    .await
-}
-
-/// The combined diff as it stands now (an approved request runs what the overlays say now).
-fn planned(
-    clone: &super::clone::WorkingClone,
-    target: &commit::Target,
-    req: &Request,
-) -> Result<Vec<DiffLine>, PromoteError> {
-    let mut diff = commit::plan(clone, target, &req.edit)?.diff;
-    for p in &req.also {
-        diff.extend(commit::plan(clone, &p.target, &p.edit)?.diff);
-    }
-    Ok(diff)
+    let nothing = format!("the {} overlays already have these versions", input.to_env);
+    push_request(settings, first.target, req, input.shown_diff.clone(), nothing).await
 }
 
 /// Each member's overlay and edit; every overlay must be in the first one's repository and
