@@ -74,7 +74,7 @@ pub fn services(n: usize, seed: u64) -> Vec<Service> {
         let suffix = SUFFIXES[(round + off) % s];
         let name = if round < s { format!("{domain}{suffix}") } else { format!("{domain}{suffix}-{}", round / s + 1) };
         let salt = mix(seed ^ mix(i as u64 + 1));
-        out.push(Service { name, team, rollout: salt % 5 == 0, salt });
+        out.push(Service { name, team: Cow::Borrowed(team), rollout: salt % 5 == 0, salt });
     }
     out
 }
@@ -183,6 +183,7 @@ fn gen_app(
         autosync_due: false,
         conditions: Vec::new(),
         events: VecDeque::new(),
+        origin: Default::default(),
     };
     // A few apps start in an interesting state so the demo shows something.
     let roll = rng.range(0, 99);

@@ -6,6 +6,8 @@
 //! count for the workload (OutOfSync, then auto-sync where it is on; self-heal then keeps the
 //! committed count), which is what Argo CD's repo server and controller do with a real
 //! repository. Revisions that came from a commit are reported as that commit's SHA.
+//! Application manifests committed under [`APPS_DIR`] are read on the same poll (the
+//! app-of-apps pattern, `lifecycle`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,16 +20,28 @@ use crate::state::{lock, Instance};
 /// The policy seeded at the repository root (the same file the docs show).
 const POLICY: &str = include_str!("../../config/policy.example.toml");
 
-/// One overlay that changed on `main`: which app, which tag (and replica count, when the
-/// overlay sets one) it now asks for, at which commit.
+/// One overlay that changed on `main`: its directory (what an Application's
+/// `spec.source.path` names), its kustomization's text, at which commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverlayChange {
-    pub service: String,
-    pub env: String,
-    pub tag: String,
-    pub replicas: Option<u16>,
+    /// e.g. `apps/payment/overlays/dev`.
+    pub dir: String,
+    pub text: String,
     pub commit: String,
 }
+
+/// What one move of `main` changed: the overlays, and (when a file under [`APPS_DIR`]
+/// changed) every Application manifest that directory now holds.
+#[derive(Debug, Clone, Default)]
+pub struct GitChanges {
+    pub overlays: Vec<OverlayChange>,
+    /// `None`: the app-of-apps directory did not change.
+    pub apps: Option<Vec<crate::lifecycle::GitApp>>,
+}
+
+/// The directory of the repository whose Application manifests the simulator's implicit
+/// app-of-apps parent syncs (see `lifecycle`).
+pub const APPS_DIR: &str = "argocd/apps/";
 
 pub struct GitSide {
     root: PathBuf,
@@ -128,33 +142,63 @@ impl GitSide {
         Ok(git(&["rev-parse", "refs/heads/main"], &self.bare, None)?.trim().to_string())
     }
 
-    /// The overlays changed on `main` since the last poll (empty when `main` did not move).
-    pub fn poll(&self) -> Vec<OverlayChange> {
-        let Ok(now) = self.rev_parse() else { return Vec::new() };
+    /// What changed on `main` since the last poll (empty when `main` did not move).
+    pub fn poll(&self) -> GitChanges {
+        let Ok(now) = self.rev_parse() else { return GitChanges::default() };
         let old = {
             let mut head = lock(&self.head);
             if *head == now {
-                return Vec::new();
+                return GitChanges::default();
             }
             std::mem::replace(&mut *head, now.clone())
         };
-        let Ok(names) = git(&["diff", "--name-only", &old, &now], &self.bare, None) else { return Vec::new() };
-        names
+        let Ok(names) = git(&["diff", "--name-only", &old, &now], &self.bare, None) else {
+            return GitChanges::default();
+        };
+        let overlays = names
             .lines()
             .filter_map(|path| {
-                let rest = path.strip_prefix("apps/")?;
-                let (service, rest) = rest.split_once("/overlays/")?;
-                let env = rest.strip_suffix("/kustomization.yaml")?;
+                let dir = path.strip_suffix("/kustomization.yaml")?;
                 let text = git(&["show", &format!("{now}:{path}")], &self.bare, None).ok()?;
-                Some(OverlayChange {
-                    service: service.to_string(),
-                    env: env.to_string(),
-                    tag: new_tag(&text)?,
-                    replicas: replica_count(&text, service),
-                    commit: now.clone(),
-                })
+                Some(OverlayChange { dir: dir.to_string(), text, commit: now.clone() })
             })
-            .collect()
+            .collect();
+        let apps = names.lines().any(|p| p.starts_with(APPS_DIR)).then(|| self.app_manifests(&now));
+        GitChanges { overlays, apps }
+    }
+
+    /// Every Application manifest under [`APPS_DIR`] at `commit`, each with the overlay its
+    /// `spec.source.path` names read at the same commit. A file that is not an Application
+    /// is skipped with a warning, as Argo CD reports it on the parent and goes on.
+    fn app_manifests(&self, commit: &str) -> Vec<crate::lifecycle::GitApp> {
+        let Ok(files) = git(&["ls-tree", "-r", "--name-only", commit, "--", APPS_DIR], &self.bare, None) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for path in files.lines().filter(|p| p.ends_with(".yaml") || p.ends_with(".yml")) {
+            let Ok(text) = git(&["show", &format!("{commit}:{path}")], &self.bare, None) else { continue };
+            match crate::lifecycle::AppSpec::from_yaml(&text) {
+                Ok(spec) => {
+                    let desired = self.overlay_at(commit, &spec.path);
+                    out.push(crate::lifecycle::GitApp { file: path.to_string(), spec, desired });
+                }
+                Err(e) => tracing::warn!(file = path, error = %e, "not an Application manifest"),
+            }
+        }
+        out
+    }
+
+    /// The overlay at `dir` on `main` now (what an Application created through the API
+    /// renders first).
+    pub fn overlay_on_main(&self, dir: &str) -> Option<OverlayChange> {
+        let commit = self.rev_parse().ok()?;
+        self.overlay_at(&commit, dir)
+    }
+
+    fn overlay_at(&self, commit: &str, dir: &str) -> Option<OverlayChange> {
+        let dir = dir.trim_end_matches('/');
+        let text = git(&["show", &format!("{commit}:{dir}/kustomization.yaml")], &self.bare, None).ok()?;
+        Some(OverlayChange { dir: dir.to_string(), text, commit: commit.to_string() })
     }
 }
 
@@ -196,19 +240,32 @@ pub fn rev_of(commit: &str) -> u64 {
     u64::from_str_radix(commit.get(..16).unwrap_or("0"), 16).unwrap_or(0)
 }
 
+impl OverlayChange {
+    /// The tag it asks for and the replica count of `workload`, when it sets one.
+    pub fn desired(&self, workload: &str) -> Option<(Ver, Option<u16>)> {
+        Some((parse_ver(&new_tag(&self.text)?)?, replica_count(&self.text, workload)))
+    }
+}
+
 impl Instance {
-    /// Make the app of `change` (if it is in this instance) want the overlay's version at the
-    /// commit, as the repo server would after a refresh: OutOfSync, and auto-sync where on.
+    /// Make the app whose source is the overlay of `change` (if it is in this instance)
+    /// want the overlay's version at the commit, as the repo server would after a refresh:
+    /// OutOfSync, and auto-sync where on. A generated app's source is
+    /// `apps/{service}/overlays/{env}`; a created one's is the path its manifest named.
     pub fn follow_overlay(&mut self, change: &OverlayChange) {
-        if change.env != self.env {
-            return;
-        }
-        let (Some(idx), Some(ver)) = (self.find(&format!("{}-{}", change.service, change.env)), parse_ver(&change.tag))
-        else {
-            return;
-        };
+        let generated = change
+            .dir
+            .strip_prefix("apps/")
+            .and_then(|rest| rest.split_once("/overlays/"))
+            .filter(|(_, env)| *env == self.env)
+            .and_then(|(service, env)| self.find(&format!("{service}-{env}")))
+            .filter(|i| self.apps[*i].origin.path.is_none());
+        let created =
+            || self.apps.iter().position(|a| !a.origin.deleted && a.origin.path.as_deref() == Some(&change.dir));
+        let Some(idx) = generated.or_else(created) else { return };
+        let Some((ver, replicas)) = change.desired(&self.svc(idx).name) else { return };
         let rev = rev_of(&change.commit);
-        let replicas = change.replicas.unwrap_or(self.apps[idx].replicas);
+        let replicas = replicas.unwrap_or(self.apps[idx].replicas);
         let app = &self.apps[idx];
         if app.head_ver == ver && app.head_rev == rev && app.replicas == replicas {
             return;

@@ -16,6 +16,7 @@ mod fields;
 pub mod git;
 mod http;
 mod life;
+mod lifecycle;
 mod model;
 mod objects;
 mod patch;
@@ -129,16 +130,28 @@ impl Shared {
         self.read_git().await;
     }
 
-    /// Apply the overlay changes on `main` since the last read (callers hold the gate).
+    /// Apply the changes on `main` since the last read (callers hold the gate): the
+    /// app-of-apps directory's manifests first (each on the instance serving its
+    /// environment, else the first), then the overlays.
     async fn read_git(&self) {
         let Some(side) = self.git.clone() else { return };
         let changes = tokio::task::spawn_blocking(move || side.poll()).await.unwrap_or_default();
-        for slot in &self.slots {
+        for (pos, slot) in self.slots.iter().enumerate() {
             let mut inst = lock(&slot.inst);
-            for c in &changes {
+            if let Some(apps) = &changes.apps {
+                let here: Vec<&lifecycle::GitApp> =
+                    apps.iter().filter(|g| self.instance_for(g.spec.env.as_deref()) == pos).collect();
+                inst.sync_git_apps(&here);
+            }
+            for c in &changes.overlays {
                 inst.follow_overlay(c);
             }
         }
+    }
+
+    /// The instance serving environment `env` (the first one when none does).
+    fn instance_for(&self, env: Option<&str>) -> usize {
+        env.and_then(|e| self.slots.iter().position(|s| s.env == e)).unwrap_or(0)
     }
 }
 
@@ -325,7 +338,10 @@ impl Sim {
     }
 
     pub fn app_names(&self, instance: usize) -> Vec<String> {
-        self.slot(instance).map(|s| lock(&s.inst).apps.iter().map(|a| a.name.clone()).collect()).unwrap_or_default()
+        let names = |inst: &Instance| -> Vec<String> {
+            inst.apps.iter().filter(|a| !a.origin.deleted).map(|a| a.name.clone()).collect()
+        };
+        self.slot(instance).map(|s| names(&lock(&s.inst))).unwrap_or_default()
     }
 
     pub fn app_json(&self, instance: usize, name: &str) -> Option<serde_json::Value> {

@@ -28,6 +28,10 @@ impl Instance {
     }
 
     fn fire(&mut self, idx: usize, kind: TimerKind) {
+        // A deleted app keeps its slot (a tombstone), so its timers land here and stop.
+        if self.apps.get(idx).is_some_and(|a| a.origin.deleted) {
+            return;
+        }
         match kind {
             TimerKind::Chaos => self.chaos_step(),
             TimerKind::FinishOp(id) => self.finish_op(idx, id),
@@ -222,7 +226,7 @@ impl Instance {
             return;
         }
         let idx = self.rng.range(0, self.apps.len() as u64 - 1) as usize;
-        if self.apps[idx].op_in_flight() {
+        if self.apps[idx].op_in_flight() || self.apps[idx].origin.deleted {
             return;
         }
         if self.rng.chance(50) {

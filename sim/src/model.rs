@@ -36,7 +36,8 @@ impl Ver {
 #[derive(Debug, Clone)]
 pub struct Service {
     pub name: String,
-    pub team: &'static str,
+    /// The owning team, also the Argo CD project (created services bring their own).
+    pub team: Cow<'static, str>,
     /// Workload is an Argo Rollout (group argoproj.io) instead of a Deployment.
     pub rollout: bool,
     pub salt: u64,
@@ -219,6 +220,26 @@ pub struct App {
     pub autosync_due: bool,
     pub conditions: Vec<(&'static str, String, i64)>,
     pub events: VecDeque<AppEvent>,
+    /// Where the app came from and what it overrides of the estate's shape (`lifecycle`).
+    pub origin: Origin,
+}
+
+/// How an app came to be: generated with the estate, or created (through the API or an
+/// app-of-apps manifest in Git), with what its manifest said that the estate derives otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The `app.kubernetes.io/environment` label when it differs from the instance's
+    /// (e.g. a preview environment on the dev instance); `None` = the instance's.
+    pub env_label: Option<String>,
+    /// `spec.source.path` when created; `None` = `apps/{service}/overlays/{env}`.
+    pub path: Option<String>,
+    /// `spec.destination.namespace` when created; `None` = the service's name.
+    pub namespace: Option<String>,
+    /// Created from a manifest under the repository's app-of-apps directory: removing the
+    /// file prunes it.
+    pub from_git: bool,
+    /// Deleted: a tombstone (timers hold indices into `apps`), invisible to every reader.
+    pub deleted: bool,
 }
 
 impl App {

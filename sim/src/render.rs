@@ -15,6 +15,10 @@ pub const APP_NAMESPACE: &str = "argocd";
 pub struct Env<'a> {
     pub svc: &'a Service,
     pub env: &'a str,
+    /// `spec.source.path` of a created app (`None`: `apps/{service}/overlays/{env}`).
+    pub path: Option<&'a str>,
+    /// `spec.destination.namespace` of a created app (`None`: the service's name).
+    pub namespace: Option<&'a str>,
     /// `spec.source.repoURL`: the simulator's bare repository, or [`REPO_URL`] without one.
     pub repo: &'a str,
     /// The real commit of each revision the GitOps repository produced (others are made up).
@@ -40,13 +44,13 @@ pub fn image(svc: &Service, v: Ver) -> String {
 pub fn source(e: Env) -> Value {
     json!({
         "repoURL": e.repo,
-        "path": format!("apps/{}/overlays/{}", e.svc.name, e.env),
+        "path": e.path.map_or_else(|| format!("apps/{}/overlays/{}", e.svc.name, e.env), str::to_string),
         "targetRevision": "main",
     })
 }
 
 fn destination(e: Env) -> Value {
-    json!({"server": CLUSTER, "namespace": e.svc.name})
+    json!({"server": CLUSTER, "namespace": e.namespace.unwrap_or(&e.svc.name)})
 }
 
 pub fn app_uid(app: &App) -> String {
@@ -183,7 +187,7 @@ pub fn labels(e: Env) -> Value {
     json!({
         "app.kubernetes.io/name": e.svc.name,
         "app.kubernetes.io/environment": e.env,
-        "team": e.svc.team,
+        "team": &*e.svc.team,
     })
 }
 
@@ -223,7 +227,12 @@ pub fn application(app: &App, e: Env) -> Value {
         status.insert("operationState".into(), operation_state(app, e, op));
     }
     status.insert("sourceType".into(), json!("Kustomize"));
-    status.insert("summary".into(), json!({"images": [image(e.svc, app.live_ver)]}));
+    if app.live_ver == crate::lifecycle::NOTHING {
+        // Never deployed: nothing runs, so no image (Go's omitempty drops the list).
+        status.insert("summary".into(), json!({}));
+    } else {
+        status.insert("summary".into(), json!({"images": [image(e.svc, app.live_ver)]}));
+    }
     status.insert("controllerNamespace".into(), json!(APP_NAMESPACE));
     if !app.conditions.is_empty() {
         let c: Vec<Value> = app
@@ -252,7 +261,7 @@ pub fn application(app: &App, e: Env) -> Value {
         json!({
             "source": source(e),
             "destination": destination(e),
-            "project": e.svc.team,
+            "project": &*e.svc.team,
             "syncPolicy": sync_policy,
         }),
     );

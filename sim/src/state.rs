@@ -51,10 +51,14 @@ pub struct AppFilter {
 
 impl AppFilter {
     pub fn matches(&self, app: &App, svc: &Service, env: &str, repo_url: &str) -> bool {
+        if app.origin.deleted {
+            return false;
+        }
+        let env = app.origin.env_label.as_deref().unwrap_or(env);
         if self.name.as_deref().is_some_and(|n| n != app.name) {
             return false;
         }
-        if !self.projects.is_empty() && !self.projects.iter().any(|p| p == svc.team) {
+        if !self.projects.is_empty() && !self.projects.iter().any(|p| *p == svc.team) {
             return false;
         }
         if self.repo.as_deref().is_some_and(|r| r != repo_url) {
@@ -63,10 +67,13 @@ impl AppFilter {
         if self.app_namespace.as_deref().is_some_and(|ns| ns != render::APP_NAMESPACE) {
             return false;
         }
-        let labels: BTreeMap<&str, &str> =
-            [("app.kubernetes.io/name", svc.name.as_str()), ("app.kubernetes.io/environment", env), ("team", svc.team)]
-                .into_iter()
-                .collect();
+        let labels: BTreeMap<&str, &str> = [
+            ("app.kubernetes.io/name", svc.name.as_str()),
+            ("app.kubernetes.io/environment", env),
+            ("team", &*svc.team),
+        ]
+        .into_iter()
+        .collect();
         self.selector.matches(&labels)
     }
 }
@@ -189,9 +196,12 @@ impl Instance {
     }
 
     pub fn env_of(&self, idx: usize) -> Env<'_> {
+        let origin = &self.apps[idx].origin;
         Env {
             svc: &self.services[self.apps[idx].svc as usize],
-            env: &self.env,
+            env: origin.env_label.as_deref().unwrap_or(&self.env),
+            path: origin.path.as_deref(),
+            namespace: origin.namespace.as_deref(),
             repo: &self.repo_url,
             commits: &self.commits,
         }

@@ -1,6 +1,7 @@
 //! Pure types of the estate and the one [`Model`] the console renders.
 //! No I/O crates here: the client layer fills these in, the update function changes them.
 
+pub mod application;
 pub mod approvals;
 pub mod attention;
 pub mod choices;

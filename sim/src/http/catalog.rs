@@ -18,8 +18,8 @@ use crate::state::Instance;
 const K8S_VERSION: &str = "1.34";
 
 /// The teams that own services, plus Argo CD's built-in `default`, sorted.
-fn project_names(inst: &Instance) -> Vec<&'static str> {
-    let mut teams: Vec<&'static str> = inst.services.iter().map(|s| s.team).collect();
+fn project_names(inst: &Instance) -> Vec<&str> {
+    let mut teams: Vec<&str> = inst.services.iter().map(|s| &*s.team).collect();
     teams.push("default");
     teams.sort_unstable();
     teams.dedup();
@@ -82,7 +82,7 @@ pub async fn clusters(State(ctx): State<Ctx>, headers: HeaderMap, q: Q) -> ApiRe
                 "connectionState": connected(inst.now_ms),
                 "serverVersion": K8S_VERSION,
                 "cacheInfo": {"resourcesCount": resources, "apisCount": 64, "lastCacheSyncTime": ts(inst.now_ms)},
-                "applicationsCount": inst.apps.len(),
+                "applicationsCount": inst.apps.iter().filter(|a| !a.origin.deleted).count(),
             },
         }));
     }

@@ -4,6 +4,7 @@
 
 mod apps;
 mod catalog;
+mod lifecycle;
 mod logs;
 mod misc;
 mod ops;
@@ -61,7 +62,7 @@ impl Ctx {
     ) -> Result<(MutexGuard<'_, Instance>, usize), ApiError> {
         let inst = self.inst();
         let idx = find_app(&inst, name, project)?;
-        claims.enforce(action, inst.svc(idx).team, name)?;
+        claims.enforce(action, &inst.svc(idx).team, name)?;
         Ok((inst, idx))
     }
 }
@@ -203,8 +204,8 @@ fn instance_router(ctx: Ctx) -> Router {
         .route("/api/v1/projects/{name}", get(catalog::project_get))
         .route("/api/v1/clusters", get(catalog::clusters))
         .route("/api/v1/repositories", get(catalog::repositories))
-        .route("/api/v1/applications", get(apps::list))
-        .route("/api/v1/applications/{name}", get(apps::get_app).patch(apps::patch_app))
+        .route("/api/v1/applications", get(apps::list).post(lifecycle::create))
+        .route("/api/v1/applications/{name}", get(apps::get_app).patch(apps::patch_app).delete(lifecycle::delete))
         .route("/api/v1/applications/{name}/sync", post(ops::sync))
         .route("/api/v1/applications/{name}/rollback", post(ops::rollback))
         .route("/api/v1/applications/{name}/operation", delete(ops::terminate))

@@ -3,12 +3,14 @@
 //! with backoff and jitter for idempotent reads only, and a tracing span per request.
 //! The endpoint methods live in `apps.rs`; this file is the request core they all share.
 //! `stream` + `framing` read the watch stream, `watch` supervises it per instance, `wire`
-//! holds the wire types, `follow` follows an operation, `diff` compares live and desired.
+//! holds the wire types, `follow` follows an operation, `diff` compares live and desired,
+//! `lifecycle` creates and deletes Applications.
 
 pub mod apps;
 pub mod diff;
 pub mod follow;
 pub mod framing;
+pub mod lifecycle;
 pub mod logs;
 pub mod manifests;
 mod probe;
