@@ -180,6 +180,12 @@ pub async fn run_action_with(
                     return Err(f);
                 }
             }
+            if let crate::domain::Intent::Preview(i) = &p.intent {
+                let target = super::git::promote::target_of(&app, &settings)?;
+                let dir = super::git::preview::dir_of(&target, &i.name)
+                    .map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))?;
+                return super::preview_run::after_push(client, key, &app, i, &dir, opts, r).await;
+            }
             let before_push = app;
             let app = step(r, "refresh sent", client.get_app(key, Some(Refresh::Normal))).await?;
             if app.auto_sync() {
@@ -271,7 +277,7 @@ impl Labels {
     const OPERATION_ONLY: Self = Self { health: false, ..Self::OPERATION };
     /// Terminating ends the operation in phase Failed "Operation terminated": that is success.
     const TERMINATE: Self = Self { running: None, completed: Some("operation terminated"), health: false };
-    const HEALTH: Self = Self { running: None, completed: None, health: true };
+    pub(super) const HEALTH: Self = Self { running: None, completed: None, health: true };
 }
 
 async fn follow(

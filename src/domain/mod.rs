@@ -18,6 +18,7 @@ pub mod mapping;
 pub mod model;
 pub mod notify;
 pub mod policy;
+pub mod preview;
 pub mod promotion;
 pub mod read_only;
 pub mod release;

@@ -118,6 +118,9 @@ pub enum Intent {
     Rollback { history_id: i64 },
     /// Write the workload's replicas (kustomize `replicas[]` or a Helm values key).
     Scale { workload: String, replicas: u32 },
+    /// Request, extend or tear down a preview environment of the service, copied from
+    /// `from_env` (its overlay directory beside the source one, with its `preview.toml`).
+    Preview(super::preview::PreviewIntent),
 }
 
 /// What a GitOps change writes and why.
@@ -194,11 +197,12 @@ impl Action {
             Self::SyncRevision { .. } => "deploy",
             Self::ResumeAutoSync => "resume auto-sync",
             Self::SetSyncPolicy(_) => "set sync policy",
-            Self::Promote(p) => match p.intent {
+            Self::Promote(p) => match &p.intent {
                 Intent::Promote => "promote",
                 Intent::Deploy => "deploy",
                 Intent::Rollback { .. } => "rollback",
                 Intent::Scale { .. } => "scale",
+                Intent::Preview(i) => i.op.verb(),
             },
         }
     }
@@ -249,6 +253,7 @@ impl Action {
                     Intent::Deploy => format!("{versions} via Git"),
                     Intent::Rollback { history_id } => format!("to history {history_id} ({versions}) via Git"),
                     Intent::Scale { workload, replicas } => format!("{workload} to {replicas} via Git"),
+                    Intent::Preview(i) => format!("{} from {from_env} via Git", i.describe()),
                 }
             }
         }

@@ -9,6 +9,7 @@
 pub mod conductor;
 pub mod governance;
 pub mod payload;
+mod payload_preview;
 pub mod records;
 pub mod runs;
 pub mod trail;

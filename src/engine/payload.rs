@@ -23,6 +23,7 @@ pub fn payload_of(action: &Action) -> Value {
                 Intent::Scale { workload, replicas } => {
                     Some(json!({ "intent": "scale", "workload": workload, "replicas": replicas }))
                 }
+                Intent::Preview(i) => Some(super::payload_preview::to_json(i)),
             };
             if let (Some(i), Some(m)) = (intent, v.as_object_mut()) {
                 m.insert("gitops".into(), i);
@@ -182,7 +183,7 @@ fn promotion_of(s: &RequestState) -> Result<Action, String> {
         // An in-place change moves nothing between environments.
         _ => from_env.or_else(|| Some(s.body.policy.env.clone())),
     };
-    let wants_images = !matches!(intent, Intent::Scale { .. });
+    let wants_images = !matches!(intent, Intent::Scale { .. } | Intent::Preview(_));
     let Some(from_env) = from_env.filter(|_| !images.is_empty() || !wants_images) else {
         return Err(format!("request {} does not say which images to promote from where", s.id));
     };
@@ -249,6 +250,7 @@ fn intent_of(s: &RequestState) -> Result<Intent, String> {
                 .and_then(|n| u32::try_from(n).ok())
                 .ok_or_else(|| bad("the replicas"))?,
         },
+        Some("preview") => Intent::Preview(super::payload_preview::from_json(g).ok_or_else(|| bad("the preview"))?),
         other => {
             return Err(format!("request {} holds a GitOps change this Flightdeck does not know: {other:?}", s.id))
         }

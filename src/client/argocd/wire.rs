@@ -126,6 +126,9 @@ pub struct SourceHelm {
 #[serde(default)]
 pub struct Destination {
     pub namespace: String,
+    /// The cluster's API URL (`server`) or its name (`name`): one of the two is set.
+    pub server: String,
+    pub name: String,
 }
 
 #[derive(Deserialize, Debug, Default, Clone)]

@@ -122,6 +122,8 @@ impl WorkingClone {
         self.git.run(&self.dir, &["fetch", "--no-tags", "--prune", "origin", &spec])?;
         self.git.run(&self.dir, &["checkout", "-q", "-B", &self.branch, &tracking])?;
         self.git.run(&self.dir, &["reset", "-q", "--hard", &tracking])?;
+        // Files a failed change created (a preview's new overlay) are not tracked: gone too.
+        self.git.run(&self.dir, &["clean", "-q", "-f", "-d"])?;
         Ok(())
     }
 

@@ -13,6 +13,7 @@ use super::overlay::{edit_helm_number, edit_helm_values, edit_kustomization, Ima
 use super::process::{GitError, GitFailure};
 use super::replicas::edit_kustomization_replicas;
 use crate::domain::detail::diff_lines;
+use crate::domain::preview::PreviewIntent;
 use crate::domain::sanitize::clean;
 use crate::domain::{DiffLine, Intent};
 
@@ -43,15 +44,24 @@ pub enum Edit {
     Images(Vec<ImageRef>),
     /// Set the workload's replica count (scale).
     Replicas { workload: String, count: u32 },
+    /// Write, change or remove a preview environment beside the target's overlay.
+    Preview(PreviewIntent),
 }
 
-/// One file the promotion changes.
+/// One file the promotion changes. A file that had text and has none after is removed
+/// (no overlay file is ever empty on purpose); one with no text before is created.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileChange {
     /// Path inside the repository.
     pub path: String,
     pub before: String,
     pub after: String,
+}
+
+impl FileChange {
+    pub fn removes(&self) -> bool {
+        self.after.is_empty() && !self.before.is_empty()
+    }
 }
 
 /// The change a promotion would make, computed on `base`.
@@ -143,6 +153,11 @@ pub enum PromoteError {
 /// Compute the change on the clone's current (freshly fetched) head. Writes nothing.
 pub fn plan(clone: &WorkingClone, target: &Target, edit: &Edit) -> Result<Plan, PromoteError> {
     let base = clone.head()?;
+    if let Edit::Preview(intent) = edit {
+        let files = super::preview::files(clone, target, intent)?;
+        let diff = files.iter().flat_map(file_diff).collect();
+        return Ok(Plan { base, files, diff });
+    }
     let overlay = safe_rel(&target.path)?;
     let kustomization = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
         .iter()
@@ -166,6 +181,8 @@ pub fn plan(clone: &WorkingClone, target: &Target, edit: &Edit) -> Result<Plan, 
                     text = t;
                 }
             }
+            // Planned above, beside the overlay.
+            Edit::Preview(_) => {}
         }
         if text != before {
             files.push(FileChange { path, before, after: text });
@@ -191,6 +208,7 @@ pub fn plan(clone: &WorkingClone, target: &Target, edit: &Edit) -> Result<Plan, 
                 edit_helm_values(&before, &target.helm_tag_key, &tag)
             }
             Edit::Replicas { count, .. } => edit_helm_number(&before, &target.helm_replicas_key, *count),
+            Edit::Preview(_) => Ok(None),
         }
         .map_err(|source| PromoteError::Overlay { path: path.clone(), source })?;
         if let Some(after) = edited {
@@ -250,7 +268,15 @@ fn commit_and_push(
     }
     for f in &now.files {
         let full = clone.dir.join(&f.path);
-        fs::write(&full, &f.after).map_err(|e| PromoteError::Io { path: f.path.clone(), detail: e.to_string() })?;
+        let io = |e: std::io::Error| PromoteError::Io { path: f.path.clone(), detail: e.to_string() };
+        if f.removes() {
+            fs::remove_file(&full).map_err(io)?;
+            continue;
+        }
+        if let Some(dir) = full.parent() {
+            fs::create_dir_all(dir).map_err(io)?;
+        }
+        fs::write(&full, &f.after).map_err(io)?;
     }
     let mut add = vec!["add".to_string(), "--".to_string()];
     add.extend(now.files.iter().map(|f| f.path.clone()));
@@ -320,6 +346,7 @@ pub fn commit_message(req: &Request) -> String {
         Intent::Deploy => format!("deploy {service} in {env}: {version}"),
         Intent::Rollback { history_id } => format!("rollback {service} in {env} to history {history_id}: {version}"),
         Intent::Scale { .. } => format!("scale {service} in {env}: {version}"),
+        Intent::Preview(i) => format!("{} of {service} from {}: {}", i.op.verb(), req.from_env, i.describe()),
     };
     let mut m = format!("{}\n\n", one_line(&subject));
     let t = &req.trailers;
@@ -342,10 +369,11 @@ fn edit_versions(edit: &Edit) -> String {
     match edit {
         Edit::Images(images) => images.iter().map(|i| i.version().to_string()).collect::<Vec<_>>().join(", "),
         Edit::Replicas { workload, count } => format!("{workload} to {count} replicas"),
+        Edit::Preview(intent) => intent.name.clone(),
     }
 }
 
-fn file_diff(f: &FileChange) -> Vec<DiffLine> {
+pub(super) fn file_diff(f: &FileChange) -> Vec<DiffLine> {
     let mut out =
         vec![DiffLine::Hunk(format!("--- a/{}", clean(&f.path))), DiffLine::Hunk(format!("+++ b/{}", clean(&f.path)))];
     out.extend(diff_lines(&f.before, &f.after).into_iter().map(|l| match l {
@@ -357,13 +385,13 @@ fn file_diff(f: &FileChange) -> Vec<DiffLine> {
     out
 }
 
-fn read(clone: &WorkingClone, path: &str) -> Result<String, PromoteError> {
+pub(super) fn read(clone: &WorkingClone, path: &str) -> Result<String, PromoteError> {
     fs::read_to_string(clone.dir.join(path))
         .map_err(|e| PromoteError::Io { path: path.to_string(), detail: e.to_string() })
 }
 
 /// A repository-relative path that cannot climb out of the clone (the path comes from a server).
-fn safe_rel(p: &str) -> Result<String, PromoteError> {
+pub(super) fn safe_rel(p: &str) -> Result<String, PromoteError> {
     let trimmed = p.trim_matches('/');
     let ok = Path::new(trimmed).components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
     if ok {

@@ -11,6 +11,7 @@ pub mod commit;
 pub mod credentials;
 pub mod history;
 pub mod overlay;
+pub mod preview;
 pub mod process;
 pub mod promote;
 pub mod promote_flow;

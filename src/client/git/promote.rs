@@ -97,6 +97,7 @@ impl PromoteInput {
 pub fn edit_of(images: &[String], intent: &Intent) -> Result<Edit, Failure> {
     match intent {
         Intent::Scale { workload, replicas } => Ok(Edit::Replicas { workload: workload.clone(), count: *replicas }),
+        Intent::Preview(i) => Ok(Edit::Preview(i.clone())),
         _ => Ok(Edit::Images(parse_images(images)?)),
     }
 }
@@ -175,8 +176,8 @@ pub async fn plan(
 pub async fn push(app: &App, input: &PromoteInput, settings: &PromoteSettings) -> Result<GitOutcome, Failure> {
     // Before the commit is even made (the runner refuses the push itself too).
     settings.writes.check("git push")?;
-    let scale = matches!(input.intent, Intent::Scale { .. });
-    if !scale && already_running(app, &input.images) {
+    let in_place = matches!(input.intent, Intent::Scale { .. } | Intent::Preview(_));
+    if !in_place && already_running(app, &input.images) {
         return Ok(GitOutcome::NothingToDo(format!("{} already runs {}", input.to_env, input.images.join(", "))));
     }
     let target = target_of(app, settings)?;

@@ -32,9 +32,10 @@ pub async fn plan_change(
     let app = client.get_app(key, None).await.map_err(|e| e.to_failure())?;
     let what = match intent {
         Intent::Scale { workload, replicas } => format!("{workload} at {replicas} replicas"),
+        Intent::Preview(i) => i.describe(),
         _ => crate::engine::payload::versions_of(images),
     };
-    if !matches!(intent, Intent::Scale { .. }) && already_running(&app, images) {
+    if !matches!(intent, Intent::Scale { .. } | Intent::Preview(_)) && already_running(&app, images) {
         return Err(nothing_to_do(format!("{} already runs {what}", key.name)));
     }
     let target = target_of(&app, settings)?;

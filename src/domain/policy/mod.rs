@@ -38,11 +38,14 @@ pub enum ActionKind {
     /// has not run in the previous environment, so it follows the environment's own rules
     /// unless `[env.E.deploy]` says otherwise.
     Deploy,
+    /// A preview environment requested, extended or torn down by hand: governed by the rules
+    /// of the environment it is copied from, unless `[env.E.preview]` says otherwise.
+    Preview,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 6] =
-        [Self::Sync, Self::Promote, Self::Rollback, Self::Scale, Self::Restart, Self::Deploy];
+    pub const ALL: [ActionKind; 7] =
+        [Self::Sync, Self::Promote, Self::Rollback, Self::Scale, Self::Restart, Self::Deploy, Self::Preview];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -52,6 +55,7 @@ impl ActionKind {
             Self::Scale => "scale",
             Self::Restart => "restart",
             Self::Deploy => "deploy",
+            Self::Preview => "preview",
         }
     }
 
@@ -71,6 +75,7 @@ impl ActionKind {
                 Intent::Deploy => Self::Deploy,
                 Intent::Rollback { .. } => Self::Rollback,
                 Intent::Scale { .. } => Self::Scale,
+                Intent::Preview(_) => Self::Preview,
             }),
             _ => Some(Self::Sync),
         }

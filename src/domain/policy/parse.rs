@@ -77,6 +77,7 @@ struct RawEnv {
     rollback: Option<RawRules>,
     scale: Option<RawRules>,
     deploy: Option<RawRules>,
+    preview: Option<RawRules>,
     restart: Option<RawRules>,
     #[serde(default)]
     freeze: Vec<Spanned<RawFreeze>>,
@@ -285,6 +286,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
                 ActionKind::Scale => &e.scale,
                 ActionKind::Restart => &e.restart,
                 ActionKind::Deploy => &e.deploy,
+                ActionKind::Preview => &e.preview,
             };
             let rules = match own {
                 Some(raw_rules) => cx.layer(&base, raw_rules)?,
