@@ -15,6 +15,7 @@ pub const USAGE: &[(&str, &str)] = &[
     (":scale N", "Scale the selection's workload to N replicas"),
     (":rollback ID", "Roll back to history entry ID"),
     (":deploy TAG", "Deploy image tag TAG in the selected cell (committed to Git, diff first)"),
+    (":preview [TTL]", "Request a preview environment copied from the selected cell (default 8h)"),
     (":theme NAME", "Switch the theme (default, light, mono, or a file)"),
     (":sort service|problems|team|ENV", "Sort the matrix (ENV: by the version running there)"),
     (":filter TEXT", "Filter: words, health:, sync:, env: (empty clears)"),
@@ -48,13 +49,15 @@ pub enum Line {
     Scale(u32),
     Rollback(i64),
     Deploy(String),
+    /// A preview environment of the selected cell, living this long.
+    Preview(chrono::Duration),
     Run(Command),
     /// Why the line cannot be run, said as the flash says it.
     Bad(String),
 }
 
-fn builtins() -> [&'static str; 11] {
-    ["quit", "q!", "filter", "env", "sort", "theme", "sync", "scale", "rollback", "deploy", "help"]
+fn builtins() -> [&'static str; 12] {
+    ["quit", "q!", "filter", "env", "sort", "theme", "sync", "scale", "rollback", "deploy", "preview", "help"]
 }
 
 /// Parse a command line.
@@ -95,6 +98,11 @@ pub fn parse(text: &str) -> Line {
         }
         "deploy" if arg.is_empty() => Line::Bad(":deploy needs an image tag, e.g. :deploy v1.4.0".into()),
         "deploy" => Line::Deploy(arg.to_string()),
+        "preview" if arg.is_empty() => Line::Preview(crate::domain::preview::DEFAULT_TTL),
+        "preview" => match crate::domain::preview::parse_ttl(arg) {
+            Ok(ttl) => Line::Preview(ttl),
+            Err(why) => Line::Bad(format!(":preview {why}")),
+        },
         other => match Command::from_name(&other.replace('-', "_")) {
             Some(cmd) => no_args(Line::Run(cmd)),
             None => Line::Bad(format!("unknown command :{other} — :help lists the commands, tab completes")),

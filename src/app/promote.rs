@@ -55,6 +55,29 @@ pub fn open_deploy(model: &mut Model, tag: &str, fx: &mut Vec<Effect>) {
     }
 }
 
+/// A preview environment copied from the selected cell, owned by the console's user for
+/// `ttl`: the same dialog (the preview's files as the diff), then the gate as a `preview`.
+pub fn open_preview(model: &mut Model, ttl: chrono::Duration, fx: &mut Vec<Effect>) {
+    use crate::domain::preview::{self, PreviewIntent, PreviewOp};
+    let Some(dep) = model.selected().cloned() else {
+        return flash_error(model, "no deployment in this cell");
+    };
+    if dep.env.starts_with(preview::PREFIX) {
+        return flash_error(model, format!("{} is a preview; `flightdeck env extend|down` changes it", dep.env));
+    }
+    let owner = super::runlog::current_user(model).username;
+    let now = chrono::SubsecRound::trunc_subsecs(model.now, 0);
+    let salt = u64::try_from(now.timestamp()).unwrap_or_default() ^ model.next_run_id;
+    let name = match preview::name_for(None, &owner, salt).and_then(|n| preview::app_name(&dep.service, &n).map(|_| n))
+    {
+        Ok(n) => n,
+        Err(why) => return flash_error(model, format!("preview of {}/{}: {why}", dep.service, dep.env)),
+    };
+    let op = PreviewOp::Request { owner, created: now, expires: now + ttl, tag: None };
+    let intent = PreviewIntent { name, service: dep.service.clone(), from: dep.env.clone(), op };
+    open_dialog(model, &dep, &dep, Vec::new(), Intent::Preview(intent), None, fx);
+}
+
 /// A GitOps rollback from the rollback dialog: the same dialog, writing back the version
 /// history entry `history_id` ran (read from the overlay at `revision` by the plan).
 pub fn open_rollback(model: &mut Model, history_id: i64, revision: &str, fx: &mut Vec<Effect>) {
@@ -277,6 +300,7 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
         Intent::Deploy => "deploy in",
         Intent::Rollback { .. } => "roll back in",
         Intent::Scale { .. } => "scale in",
+        Intent::Preview(_) => "request a preview of",
         _ => "promote to",
     };
     let given = |l: &LineInput| Some(l.text.trim().to_string()).filter(|t| !t.is_empty());

@@ -331,10 +331,14 @@ fn confirm_waits_for_userinfo() {
 
 /// `:deploy TAG` in the selected cell, answered with a plan; the plan request's effect.
 fn deploy_with_plan(m: &mut Model, tag: &str) -> Effect {
+    command_with_plan(m, &format!("deploy {tag}"))
+}
+
+fn command_with_plan(m: &mut Model, line: &str) -> Effect {
     m.approvals.engine = Some("the ledger of file:///gitops.git".into());
     m.approvals.policy = crate::domain::approvals::PolicyState::Ready(example_policy());
     press(m, ":");
-    type_text(m, &format!("deploy {tag}"));
+    type_text(m, line);
     let fx = press(m, "enter");
     let asked = fx.into_iter().find(|e| matches!(e, Effect::PlanPromotion { .. })).expect("a plan is asked for");
     let Effect::PlanPromotion { generation, .. } = &asked else { unreachable!() };
@@ -397,4 +401,38 @@ fn typing_while_the_diff_has_the_keys_goes_to_the_first_field() {
     type_text(&mut m, "CHG-7");
     assert_eq!(promote_dialog(&m).focus, PromoteField::Ticket);
     assert_eq!(promote_dialog(&m).ticket.text, "CHG-7", "not one key dropped");
+}
+
+#[test]
+fn preview_command_asks_for_the_preview_of_the_cell_and_runs_it_as_a_preview() {
+    use crate::domain::preview::PreviewOp;
+    let mut m = model("dave", &["developers"]);
+    m.now = t(100);
+    let Effect::PlanPromotion { target, intent, .. } = command_with_plan(&mut m, "preview 4h") else { unreachable!() };
+    assert_eq!(target, dep(0, "alpha", "dev", "v3").key, "planned beside the selected cell's overlay");
+    let Intent::Preview(i) = intent else { panic!("a preview: {intent:?}") };
+    assert_eq!((i.service.as_str(), i.from.as_str()), ("alpha", "dev"));
+    assert!(i.name.starts_with("preview-dave-"), "{}", i.name);
+    let PreviewOp::Request { owner, created, expires, tag } = &i.op else { panic!("{:?}", i.op) };
+    assert_eq!(
+        (owner.as_str(), *created, *expires - *created, tag),
+        ("dave", t(100), chrono::Duration::hours(4), &None)
+    );
+    let fx = press(&mut m, "enter");
+    let p = fx.iter().find_map(|e| match e {
+        Effect::RunAction { action: Action::Promote(p), .. } => Some(p.clone()),
+        _ => None,
+    });
+    let p = p.unwrap_or_else(|| panic!("dev lets anyone ask for a preview: {fx:?}"));
+    assert_eq!(Action::Promote(p).verb(), "request preview");
+}
+
+#[test]
+fn preview_command_refuses_a_bad_ttl() {
+    let mut m = model("dave", &["developers"]);
+    press(&mut m, ":");
+    type_text(&mut m, "preview 30d");
+    let fx = press(&mut m, "enter");
+    assert!(fx.iter().all(|e| !matches!(e, Effect::PlanPromotion { .. })));
+    assert!(m.flash.as_ref().is_some_and(|f| f.error && f.text.contains("at most 7d")), "{:?}", m.flash);
 }

@@ -330,6 +330,14 @@ pub enum Sub {
         #[command(flatten)]
         conn: Connection,
     },
+    /// Preview environments: request one for a service (a copy of an environment with a TTL
+    /// and an owner), list, extend and tear them down; `env reap` tears down the expired.
+    Env {
+        #[command(subcommand)]
+        command: super::env_args::EnvSub,
+        #[command(flatten)]
+        conn: Connection,
+    },
     /// List the runs: actions that ran (with their outcome) and approval requests; on the
     /// Conductor engine its executions (`runs retry ID`, `runs terminate ID`).
     Runs {

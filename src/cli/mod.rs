@@ -18,6 +18,7 @@ mod demo;
 mod deploy;
 mod diff;
 pub mod doctor;
+mod env_args;
 mod estate_cache;
 mod gitops;
 mod govern;
@@ -25,6 +26,7 @@ mod history;
 mod logs;
 mod nested;
 mod output;
+pub mod preview;
 mod promote;
 pub mod prompt;
 mod resolve;
@@ -173,6 +175,7 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<ExitCode, Failure
             ok(delivery::run(&h, &service, window, out.output).await)
         }
         Sub::History { target, out, .. } => ok(history::run(&h, &target, out.output).await),
+        Sub::Env { command, .. } => ok(preview::run(&h, command).await),
         Sub::Verify { target, .. } => ok(verify::run(&h, &target).await),
         Sub::Diff { target, exit_code, out, .. } => diff::run(&h, &target, exit_code, out.output).await,
         Sub::Logs { target, follow, tail, container, previous, out, .. } => {

@@ -138,6 +138,7 @@ impl Sub {
             | Self::Promote { conn, .. }
             | Self::Deploy { conn, .. }
             | Self::Delivery { conn, .. }
+            | Self::Env { conn, .. }
             | Self::Withdraw { conn, .. }
             | Self::Approve { conn, .. }
             | Self::Reject { conn, .. }

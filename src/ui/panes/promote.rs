@@ -16,8 +16,12 @@ const MIN_DIFF_ROWS: usize = 3;
 
 /// `Promote payment-service dev → STAGING`, `Deploy payment-service in DEV (GitOps)`.
 pub fn title(dialog: &Dialog, p: &PromoteDialog) -> String {
-    match p.intent {
+    match &p.intent {
         Intent::Deploy => format!("Deploy {} in {} (GitOps)", dialog.service, p.to_env.to_uppercase()),
+        Intent::Preview(i) => {
+            format!("Preview {} from {} (GitOps)", dialog.service, p.to_env.to_uppercase())
+                + &format!(": {}", i.describe())
+        }
         Intent::Scale { replicas, .. } => {
             format!("Scale {} in {} to {replicas} (GitOps)", dialog.service, p.to_env.to_uppercase())
         }
@@ -58,6 +62,7 @@ pub fn body(
             Intent::Deploy => format!("deploy in {}: ", p.to_env),
             Intent::Rollback { .. } => format!("roll back in {}: ", p.to_env),
             Intent::Scale { workload, replicas } => format!("scale {workload} in {} to {replicas}", p.to_env),
+            Intent::Preview(i) => format!("{} from {}: {}", i.op.verb(), p.to_env, i.describe()),
             _ => format!("{} → {}: ", p.from_env, p.to_env),
         }),
         Span::styled(truncate(&versions, cells / 2), t.style(Role::Header)),
