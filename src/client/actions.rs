@@ -181,10 +181,7 @@ pub async fn run_action_with(
                 }
             }
             if let crate::domain::Intent::Preview(i) = &p.intent {
-                let target = super::git::promote::target_of(&app, &settings)?;
-                let dir = super::git::preview::dir_of(&target, &i.name)
-                    .map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))?;
-                return super::preview_run::after_push(client, key, &app, i, &dir, opts, r).await;
+                return super::preview_run::after_push(client, key, &app, i, opts, r).await;
             }
             let before_push = app;
             let app = step(r, "refresh sent", client.get_app(key, Some(Refresh::Normal))).await?;

@@ -17,7 +17,7 @@ pub mod engine;
 pub mod error;
 pub mod executor;
 pub mod git;
-mod preview_run;
+pub mod preview_run;
 mod release_run;
 pub mod vault;
 pub mod verify;

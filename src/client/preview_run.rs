@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::actions::{follow_if, say, step, Labels, Report, RunOptions};
+use super::actions::{follow_if, say, Labels, Report, RunOptions};
 use super::argocd::follow::{Follower, Goal};
 use super::argocd::lifecycle::CreateOpts;
 use super::argocd::wire::App;
@@ -62,49 +62,87 @@ pub fn manifest(source: &App, mapping: &Mapping, intent: &PreviewIntent, path: &
     })
 }
 
-/// After the push of `intent` (whose source app is `source` at `key`).
+/// The preview Application's key (on the instance and in the namespace of the source app).
+pub fn preview_key(key: &AppKey, intent: &PreviewIntent) -> Result<AppKey, Failure> {
+    let name = app_name(&intent.service, &intent.name).map_err(|e| Failure::new(ErrorKind::Usage, e))?;
+    Ok(AppKey { instance: key.instance, namespace: key.namespace.clone(), name })
+}
+
+/// Create (a request) or delete (a tear-down) the preview's Application once its commit is
+/// pushed; idempotent, so a retried Conductor task does no harm: an Application already
+/// created or already gone is the answer wanted. Says what it did, `None` for an extension.
+pub async fn apply(
+    client: &ArgoClient,
+    key: &AppKey,
+    source: &App,
+    intent: &PreviewIntent,
+) -> Result<Option<String>, Failure> {
+    let pk = preview_key(key, intent)?;
+    let name = pk.name.clone();
+    match &intent.op {
+        PreviewOp::Extend { .. } => Ok(None),
+        PreviewOp::Request { .. } => {
+            let settings = super::git::promote::PromoteSettings::for_client(client).await?;
+            let target = super::git::promote::target_of(source, &settings)?;
+            let dir = super::git::preview::dir_of(&target, &intent.name)
+                .map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))?;
+            let m = manifest(source, &client.config().mapping, intent, &dir)?;
+            match client.create_app(&m, CreateOpts { upsert: false, validate: true }).await {
+                Ok(_) => Ok(Some(format!("Application {name} created"))),
+                // A retry after the create went through: the same app is there.
+                Err(e) if e.to_failure().kind == ErrorKind::Conflict && exists(client, &name).await => {
+                    Ok(Some(format!("Application {name} created")))
+                }
+                Err(e) => Err(e.to_failure()),
+            }
+        }
+        PreviewOp::TearDown { .. } => match client.delete_app(&pk, true).await {
+            // True either way: afterwards the Application is not there.
+            Ok(()) => Ok(Some(format!("Application {name} removed"))),
+            // Argo CD hides whether a missing app exists (403 without a project, 404 with
+            // one): a listing tells. Already gone (by hand, never created) is fine: the commit
+            // was the change.
+            Err(e) => {
+                let f = e.to_failure();
+                if matches!(f.kind, ErrorKind::NotFound | ErrorKind::Forbidden) && !exists(client, &name).await {
+                    return Ok(Some(format!("Application {name} removed")));
+                }
+                Err(f)
+            }
+        },
+    }
+}
+
+async fn exists(client: &ArgoClient, name: &str) -> bool {
+    client.list().await.map_or(true, |(deps, _)| deps.iter().any(|d| d.key.name == name))
+}
+
+/// After the push of `intent` (whose source app is `source` at `key`): [`apply`] as a step,
+/// then, for a request followed with `--wait`, the preview followed to healthy.
 pub async fn after_push(
     client: &ArgoClient,
     key: &AppKey,
     source: &App,
     intent: &PreviewIntent,
-    path: &str,
     opts: RunOptions,
     r: &mut Report<'_>,
 ) -> Result<(), Failure> {
-    let name = app_name(&intent.service, &intent.name).map_err(|e| Failure::new(ErrorKind::Usage, e))?;
-    let preview_key = AppKey { instance: key.instance, namespace: key.namespace.clone(), name: name.clone() };
-    match &intent.op {
-        PreviewOp::Request { .. } => {
-            let m = manifest(source, &client.config().mapping, intent, path)?;
-            let opts_create = CreateOpts { upsert: false, validate: true };
-            step(r, &format!("Application {name} created"), client.create_app(&m, opts_create)).await?;
-            let f = Follower::new(Goal::Health, None);
-            follow_if(client, &preview_key, opts, f, Labels::HEALTH, "request preview", r).await
-        }
-        PreviewOp::Extend { .. } => Ok(()),
-        PreviewOp::TearDown { .. } => {
-            // True either way: after this step the Application is not there.
-            let label = format!("Application {name} removed");
-            say(r, &label, StepStatus::Running);
-            let Err(e) = client.delete_app(&preview_key, true).await else {
-                say(r, &label, StepStatus::Done);
-                return Ok(());
-            };
-            // Argo CD hides whether a missing app exists (403 without a project, 404 with
-            // one): a listing tells. Already gone (deleted by hand, never created) is fine:
-            // the commit was the change.
-            let f = e.to_failure();
-            if matches!(f.kind, ErrorKind::NotFound | ErrorKind::Forbidden) {
-                if let Ok((deps, _)) = client.list().await {
-                    if !deps.iter().any(|d| d.key.name == name) {
-                        say(r, &label, StepStatus::Done);
-                        return Ok(());
-                    }
-                }
-            }
-            say(r, &label, StepStatus::Failed);
-            Err(f)
+    let label = match &intent.op {
+        PreviewOp::Extend { .. } => return Ok(()),
+        PreviewOp::Request { .. } => "create Application",
+        PreviewOp::TearDown { .. } => "remove Application",
+    };
+    say(r, label, StepStatus::Running);
+    match apply(client, key, source, intent).await {
+        Ok(done) => say(r, done.as_deref().unwrap_or(label), StepStatus::Done),
+        Err(f) => {
+            say(r, label, StepStatus::Failed);
+            return Err(f);
         }
     }
+    if !matches!(intent.op, PreviewOp::Request { .. }) {
+        return Ok(());
+    }
+    let f = Follower::new(Goal::Health, None);
+    follow_if(client, &preview_key(key, intent)?, opts, f, Labels::HEALTH, "request preview", r).await
 }

@@ -200,6 +200,15 @@ impl Handlers {
             Ok(x) => x,
             Err(f) => return f.into(),
         };
+        // A preview's change in Argo CD is its Application, created or deleted (idempotent).
+        if let Action::Promote(p) = &action {
+            if let crate::domain::Intent::Preview(i) = &p.intent {
+                return match crate::client::preview_run::apply(&client, &key, &app, i).await {
+                    Ok(done) => Done::Completed(json!({ "sent": done.unwrap_or_else(|| "expiry moved".into()) })),
+                    Err(f) => f.into(),
+                };
+            }
+        }
         if let Some(since) = started_since(&app, cx.started()) {
             return Done::Completed(json!({ "sent": format!("operation already started at {since}"), "reused": true }));
         }
@@ -232,10 +241,22 @@ impl Handlers {
 
     async fn follow(&self, cx: &Cx) -> Done {
         // A release is followed through its first app; the others got the same commit and
-        // their own refresh (or sync) in `deploy`.
+        // their own refresh (or sync) in `deploy`. A requested preview is followed through its
+        // own Application; an extended or removed one has nothing to follow.
         let (_, key, app) = match self.app(cx).await {
             Ok(x) => x,
             Err(f) => return f.into(),
+        };
+        let (key, app) = match cx.action() {
+            Ok(Action::Promote(p)) => match &p.intent {
+                crate::domain::Intent::Preview(i) => match self.preview_app(cx, i).await {
+                    Ok(Some(found)) => found,
+                    Ok(None) => return Done::Completed(json!({ "followed": "nothing to follow" })),
+                    Err(f) => return f.into(),
+                },
+                _ => (key, app),
+            },
+            _ => (key, app),
         };
         // Sync, rollback and a promotion that pushed a commit start an operation (ours, or
         // auto-sync's after the push); scale and restart only move the app's health.
@@ -267,6 +288,21 @@ impl Handlers {
             }
             _ => Done::Later(out, FOLLOW_CALLBACK_SECS),
         }
+    }
+
+    /// The Application of a requested preview (`None` for an extension or a tear-down).
+    async fn preview_app(
+        &self,
+        cx: &Cx,
+        i: &crate::domain::preview::PreviewIntent,
+    ) -> Result<Option<(AppKey, App)>, Failure> {
+        if !matches!(i.op, crate::domain::preview::PreviewOp::Request { .. }) {
+            return Ok(None);
+        }
+        let (client, key) = self.deployment(cx).await?;
+        let pk = crate::client::preview_run::preview_key(&key, i)?;
+        let app = client.get_app(&pk, None).await.map_err(|e| e.to_failure())?;
+        Ok(Some((pk, app)))
     }
 
     /// Record the run in the trail (also when it failed for good). Who: the requester.
