@@ -410,6 +410,21 @@ impl Executor {
                     let _ = tx.send(Msg::LogsEnded { generation, result }).await;
                 })
             }
+            Effect::LoadDelivery { generation, query } => {
+                let (clients, gov) = (self.clients.clone(), self.governance.clone());
+                Box::pin(async move {
+                    let limit = super::delivery::ASSEMBLE_TIMEOUT;
+                    let result =
+                        match tokio::time::timeout(limit, super::delivery::assemble(&clients, &gov, &query)).await {
+                            Ok(r) => r.map(Box::new),
+                            Err(_) => Err(Failure::new(
+                                ErrorKind::Timeout,
+                                format!("reading the delivery history took longer than {}s", limit.as_secs()),
+                            )),
+                        };
+                    let _ = tx.send(Msg::DeliveryLoaded { generation, result, at: Utc::now() }).await;
+                })
+            }
             // Replaces (aborts) the log stream under the same key; nothing else to do.
             Effect::StopLogs => Box::pin(async {}),
             Effect::ExplainApp { key } => {
