@@ -87,7 +87,11 @@ pub async fn assemble(clients: &[ArgoClient], gov: &Governance, q: &Query) -> Re
     // Until now, or the newest event when a server's clock runs ahead of this machine's.
     let to = acts.iter().map(|a| a.at).max().map_or(to, |newest| newest.max(to));
     acts.retain(|a| a.at >= from && a.at <= to);
-    acts.sort_by_key(|a| a.at);
+    // Oldest first; what happened at the same second in a fixed order, whatever order the
+    // caller listed the deployments in (the console and the headless command list them apart).
+    acts.sort_by(|a, b| {
+        (a.at, &a.env, a.source, a.kind.name(), &a.detail).cmp(&(b.at, &b.env, b.source, b.kind.name(), &b.detail))
+    });
     for a in &mut acts {
         sanitize(a);
     }
