@@ -77,8 +77,8 @@ fn figures(model: &Model, report: &Report, theme: &Theme, cells: usize) -> Vec<L
     let span = format!(
         " figures for {} · {} → {}",
         f.env,
-        f.from.with_timezone(&offset).format("%d %b %H:%M"),
-        f.to.with_timezone(&offset).format("%d %b %H:%M")
+        f.from.with_timezone(&offset).format("%Y-%m-%d %H:%M"),
+        f.to.with_timezone(&offset).format("%Y-%m-%d %H:%M")
     );
     let mut out = vec![Line::styled(truncate(&span, cells), theme.style(Role::Header))];
     for (label, value, note) in summary(f) {
