@@ -24,6 +24,18 @@ use crate::engine::TrailEvent;
 /// How long the console waits for one history (every environment's app and overlay log).
 pub const ASSEMBLE_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// [`assemble`] within [`ASSEMBLE_TIMEOUT`] (the console's load: the headless command has the
+/// process's own limits).
+pub async fn bounded(clients: &[ArgoClient], gov: &Governance, q: &Query) -> Result<Report, Failure> {
+    match tokio::time::timeout(ASSEMBLE_TIMEOUT, assemble(clients, gov, q)).await {
+        Ok(r) => r,
+        Err(_) => Err(Failure::new(
+            ErrorKind::Timeout,
+            format!("reading the delivery history took longer than {}s", ASSEMBLE_TIMEOUT.as_secs()),
+        )),
+    }
+}
+
 /// The timeline and figures of `q.service` over `q.window_secs` until now, for `q.env`.
 /// `clients` are indexed by each deployment's instance. An app Argo CD will not return fails
 /// the whole; overlay commits that cannot be read are a warning (the rest is shown).
@@ -56,7 +68,8 @@ pub async fn assemble(clients: &[ArgoClient], gov: &Governance, q: &Query) -> Re
                 .and_then(|c| version_of(&c.subject, &dep.service))
                 .or_else(|| e.images.first().and_then(|i| crate::domain::deployment::image_tag(i).map(str::to_string)));
             let rev = e.revision.get(..7).unwrap_or(&e.revision).to_string();
-            // Argo CD leaves `initiatedBy.username` empty when auto-sync started the deployment.
+            // `initiatedBy` names a user, or `automated` (the controller): read as "automated".
+            // Neither set is a history entry the reference says nothing about: "auto-sync".
             let who = if e.initiated_by.is_empty() { "auto-sync".to_string() } else { e.initiated_by.clone() };
             acts.push(Activity {
                 counts: true,

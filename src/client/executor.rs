@@ -413,15 +413,7 @@ impl Executor {
             Effect::LoadDelivery { generation, query } => {
                 let (clients, gov) = (self.clients.clone(), self.governance.clone());
                 Box::pin(async move {
-                    let limit = super::delivery::ASSEMBLE_TIMEOUT;
-                    let result =
-                        match tokio::time::timeout(limit, super::delivery::assemble(&clients, &gov, &query)).await {
-                            Ok(r) => r.map(Box::new),
-                            Err(_) => Err(Failure::new(
-                                ErrorKind::Timeout,
-                                format!("reading the delivery history took longer than {}s", limit.as_secs()),
-                            )),
-                        };
+                    let result = super::delivery::bounded(&clients, &gov, &query).await.map(Box::new);
                     let _ = tx.send(Msg::DeliveryLoaded { generation, result, at: Utc::now() }).await;
                 })
             }
