@@ -60,10 +60,18 @@ pub async fn assemble(clients: &[ArgoClient], gov: &Governance, q: &Query) -> Re
         };
         acts.extend(commits.iter().map(|c| commit_activity(c, &dep.service, &dep.env)));
         let by_sha: HashMap<&str, &OverlayCommit> = commits.iter().map(|c| (c.sha.as_str(), c)).collect();
-        for e in app.to_detail().history {
+        let mut history = app.to_detail().history;
+        history.sort_by_key(|e| e.id);
+        let back = back_to(&history);
+        for e in history {
             let Some(at) = e.deployed_at else { continue };
             let commit = by_sha.get(e.revision.as_str());
-            let kind = commit.map_or(Kind::Deploy, |c| kind_of(&c.subject));
+            let earlier = back.get(&e.id).copied();
+            let kind = match commit.map(|c| kind_of(&c.subject)) {
+                // Argo CD's own rollback deploys an earlier entry's revision again.
+                None | Some(Kind::Deploy) if earlier.is_some() => Kind::Rollback,
+                k => k.unwrap_or(Kind::Deploy),
+            };
             let version = commit
                 .and_then(|c| version_of(&c.subject, &dep.service))
                 .or_else(|| e.images.first().and_then(|i| crate::domain::deployment::image_tag(i).map(str::to_string)));
@@ -71,10 +79,11 @@ pub async fn assemble(clients: &[ArgoClient], gov: &Governance, q: &Query) -> Re
             // `initiatedBy` names a user, or `automated` (the controller): read as "automated".
             // Neither set is a history entry the reference says nothing about: "auto-sync".
             let who = if e.initiated_by.is_empty() { "auto-sync".to_string() } else { e.initiated_by.clone() };
-            acts.push(Activity {
-                counts: true,
-                ..act(at, kind, &dep.env, who, version, format!("history {} rev {rev}", e.id), "argocd")
-            });
+            let detail = match earlier {
+                Some(id) => format!("history {} rev {rev} (back to {id})", e.id),
+                None => format!("history {} rev {rev}", e.id),
+            };
+            acts.push(Activity { counts: true, ..act(at, kind, &dep.env, who, version, detail, "argocd") });
         }
         if dep.health == Health::Degraded {
             let detail = "degraded now".to_string();
@@ -110,6 +119,27 @@ pub async fn assemble(clients: &[ArgoClient], gov: &Governance, q: &Query) -> Re
     }
     let figures = figures(&acts, &q.env, from, to);
     Ok(Report { service: q.service.clone(), figures, timeline: acts, warnings })
+}
+
+/// History entries (by id, oldest first) that deploy a revision an earlier entry deployed,
+/// other than the one just before them: a going back, to that earlier entry (its id). The
+/// reference does not say what entry Argo CD's rollback (`POST …/rollback` with an `id`)
+/// appends; it syncs to that entry's revision, so the new entry names it again, which is read
+/// here as the rollback it is. The same revision twice in a row is a re-sync, not a rollback.
+fn back_to(history: &[crate::domain::HistoryEntry]) -> HashMap<i64, i64> {
+    let mut seen: HashMap<&str, i64> = HashMap::new();
+    let mut out = HashMap::new();
+    let mut prev: Option<&str> = None;
+    for e in history.iter().filter(|e| !e.revision.is_empty()) {
+        let rev = e.revision.as_str();
+        match seen.get(rev) {
+            Some(&id) if prev != Some(rev) => _ = out.insert(e.id, id),
+            _ => {}
+        }
+        seen.insert(rev, e.id);
+        prev = Some(rev);
+    }
+    out
 }
 
 /// Server strings (trail actors, commit subjects, Argo CD users) reach a terminal.
@@ -213,6 +243,21 @@ mod tests {
         assert_eq!(super::version_of(subject, "gamma"), None);
         assert_eq!(super::version_of("deploy alpha in dev: v1.2.0", "alpha").as_deref(), Some("v1.2.0"));
         assert!(matches!(super::kind_of(subject), super::Kind::Promote));
+    }
+
+    #[test]
+    fn a_revision_deployed_again_after_another_is_a_rollback_to_it() {
+        let entry = |id: i64, revision: &str| crate::domain::HistoryEntry {
+            id,
+            revision: revision.into(),
+            ..Default::default()
+        };
+        let history =
+            [entry(0, "aaa"), entry(1, "bbb"), entry(2, "bbb"), entry(3, "ccc"), entry(4, "aaa"), entry(5, "")];
+        let back = super::back_to(&history);
+        assert_eq!(back.get(&4), Some(&0), "aaa again after bbb and ccc");
+        assert_eq!(back.get(&2), None, "bbb twice in a row is a re-sync");
+        assert_eq!(back.len(), 1, "{back:?}");
     }
 
     #[test]
