@@ -369,6 +369,8 @@ fn needs_tick(model: &Model) -> bool {
         // Stale cells show their age.
         || model.instances.iter().any(|i| i.stale_since.is_some())
         || model.detail.as_ref().is_some_and(|d| d.app.is_loading())
+        || (model.mode == crate::domain::model::Mode::Delivery
+            && model.delivery.as_ref().is_some_and(|v| v.report.is_loading()))
 }
 
 /// Draw one frame into a crossterm terminal writing to `W` (stdout in the console, a byte

@@ -16,6 +16,7 @@ pub const USAGE: &[(&str, &str)] = &[
     (":rollback ID", "Roll back to history entry ID"),
     (":deploy TAG", "Deploy image tag TAG in the selected cell (committed to Git, diff first)"),
     (":preview [TTL]", "Request a preview environment copied from the selected cell (default 8h)"),
+    (":delivery [WINDOW]", "Delivery history and figures of the selected service (7d, 30d, 12h…)"),
     (":theme NAME", "Switch the theme (default, light, mono, or a file)"),
     (":sort service|problems|team|ENV", "Sort the matrix (ENV: by the version running there)"),
     (":filter TEXT", "Filter: words, health:, sync:, env: (empty clears)"),
@@ -51,6 +52,8 @@ pub enum Line {
     Deploy(String),
     /// A preview environment of the selected cell, living this long.
     Preview(chrono::Duration),
+    /// The delivery view over this window (seconds).
+    Delivery(u64),
     Run(Command),
     /// Why the line cannot be run, said as the flash says it.
     Bad(String),
@@ -103,11 +106,29 @@ pub fn parse(text: &str) -> Line {
             Ok(ttl) => Line::Preview(ttl),
             Err(why) => Line::Bad(format!(":preview {why}")),
         },
+        "delivery" if !arg.is_empty() => window(arg).map_or_else(
+            || Line::Bad(format!(":delivery takes a window such as 7d, 2w or 12h, not {arg:?}")),
+            Line::Delivery,
+        ),
         other => match Command::from_name(&other.replace('-', "_")) {
             Some(cmd) => no_args(Line::Run(cmd)),
             None => Line::Bad(format!("unknown command :{other} — :help lists the commands, tab completes")),
         },
     }
+}
+
+/// A window as `--window` takes it: a whole number of minutes (m), hours (h), days (d) or
+/// weeks (w), more than none.
+fn window(arg: &str) -> Option<u64> {
+    let unit = match arg.chars().last()? {
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        'w' => 7 * 86_400,
+        _ => return None,
+    };
+    let n: u64 = arg.get(..arg.len() - 1)?.parse().ok()?;
+    n.checked_mul(unit).filter(|s| *s > 0)
 }
 
 /// What can follow `word` as its argument.
@@ -121,6 +142,7 @@ fn arguments(model: &Model, word: &str) -> Vec<String> {
             v
         }
         "sync" => SYNC_FLAGS.map(String::from).to_vec(),
+        "delivery" => ["7d", "30d", "90d"].map(String::from).to_vec(),
         "filter" | "f" => {
             let mut v: Vec<String> = ["health:degraded", "health:progressing", "health:missing", "sync:outofsync"]
                 .map(String::from)
@@ -191,6 +213,11 @@ mod tests {
         assert!(matches!(parse("scale three"), Line::Bad(_)));
         assert!(matches!(parse("foo"), Line::Bad(m) if m.contains(":help")));
         assert!(matches!(parse("diff now"), Line::Bad(m) if m.contains("no arguments")));
+        assert_eq!(parse("delivery 7d"), Line::Delivery(7 * 86_400));
+        assert_eq!(parse("delivery 2w"), Line::Delivery(14 * 86_400));
+        assert_eq!(parse("delivery"), Line::Run(Command::Delivery));
+        assert!(matches!(parse("delivery 0d"), Line::Bad(m) if m.contains("7d")));
+        assert!(matches!(parse("delivery soon"), Line::Bad(_)));
     }
 
     #[test]

@@ -80,6 +80,9 @@ commands! {
     LogWrap => "log_wrap", "Wrap long lines", "wrap";
     RetryRun => "retry_run", "Retry the last failed run (a Conductor workflow)", "";
     TerminateRun => "terminate_run", "Terminate the run in progress (a Conductor workflow)", "";
+    Delivery => "delivery", "Delivery history and figures of the selected service", "delivery";
+    DeliveryWindow => "delivery_window", "Next window of the delivery figures (7d, 30d, 90d)", "window";
+    DeliveryEnv => "delivery_env", "Next environment of the delivery figures", "environment";
 }
 
 impl Command {

@@ -80,6 +80,9 @@ pub enum Effect {
     },
     /// Stop following logs (the view closed).
     StopLogs,
+    /// Assemble a service's delivery history and figures (`client::delivery::assemble`, as
+    /// the headless command does); answers `Msg::DeliveryLoaded` (newest wins).
+    LoadDelivery { generation: u64, query: Box<crate::domain::delivery::Query> },
     /// Look closer at an app for the needs-attention queue: its operation's message and its
     /// Rollout's step and weight; answers `Msg::AppExplained`.
     ExplainApp { key: AppKey },
@@ -110,6 +113,7 @@ impl Effect {
             Self::LoadDiff { .. } => Some("diff".into()),
             Self::WatchTree { .. } => Some("tree".into()),
             Self::LoadResourceManifests { .. } => Some("resource-manifests".into()),
+            Self::LoadDelivery { .. } => Some("delivery".into()),
             // One log stream at a time: another container, or closing the view, ends the last.
             Self::FollowLogs { .. } | Self::StopLogs => Some("logs".into()),
             // One ledger read at a time: a new one (now) replaces a scheduled one (later).

@@ -19,16 +19,19 @@ pub enum KeyContext {
     Approvals,
     /// The pod logs view.
     Logs,
+    /// The delivery view (`D`).
+    Delivery,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 3] = [Self::Normal, Self::Approvals, Self::Logs];
+    pub const ALL: [KeyContext; 4] = [Self::Normal, Self::Approvals, Self::Logs, Self::Delivery];
     /// The name in keymap files (`context = "approvals"`).
     pub fn name(self) -> &'static str {
         match self {
             Self::Normal => "normal",
             Self::Approvals => "approvals",
             Self::Logs => "logs",
+            Self::Delivery => "delivery",
         }
     }
     /// The heading of its section in help.
@@ -37,6 +40,7 @@ impl KeyContext {
             Self::Normal => "keys",
             Self::Approvals => "in the approvals view",
             Self::Logs => "in the pod logs view",
+            Self::Delivery => "in the delivery view",
         }
     }
 }

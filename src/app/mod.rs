@@ -9,6 +9,9 @@ mod attention;
 mod bulk;
 pub mod cmdline;
 pub mod command;
+mod delivery;
+#[cfg(test)]
+mod delivery_tests;
 mod detail;
 mod dialog;
 mod editor;

@@ -103,6 +103,8 @@ pub enum Msg {
     LogsEnded { generation: u64, result: Result<(), Failure> },
     /// A closer look at an app for the needs-attention queue arrived, or failed.
     AppExplained { key: AppKey, result: Result<crate::domain::attention::Explanation, Failure>, at: DateTime<Utc> },
+    /// A service's delivery history arrived for the delivery view, or could not be read.
+    DeliveryLoaded { generation: u64, result: Result<Box<crate::domain::delivery::Report>, Failure>, at: DateTime<Utc> },
     /// The theme was switched, or could not be (why).
     ThemeChanged { name: String, error: Option<String> },
     /// In the demo: the operators with the estate open now (this console's user among them).

@@ -38,6 +38,11 @@ pub fn on_key(model: &mut Model, key: Key, keymap: &Keymap, fx: &mut Vec<Effect>
                 run_command(model, cmd, fx);
             }
         }
+        Mode::Delivery => {
+            if let Some(cmd) = super::delivery::on_key(model, key, keymap, fx) {
+                run_command(model, cmd, fx);
+            }
+        }
         Mode::History => {
             let then = history::on_history_key(model, key, keymap);
             after(model, then, fx);
@@ -189,6 +194,9 @@ pub fn run_command(model: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         Command::History => history::open(model, fx),
         Command::Manifest => history::open_manifest(model, fx),
         Command::PodLogs => logs::open(model, fx),
+        Command::Delivery => super::delivery::open(model, None, fx),
+        // Keys of the delivery view only.
+        Command::DeliveryWindow | Command::DeliveryEnv => {}
         // Keys of the pod logs view only.
         Command::LogFollow | Command::LogContainer | Command::LogPrevious | Command::LogWrap => {}
         Command::Refresh if !model.marks.is_empty() => bulk::open(model, Action::Refresh { hard: false }),
@@ -329,6 +337,7 @@ fn execute_command_line(model: &mut Model, text: &str, fx: &mut Vec<Effect>) {
         }
         Line::Deploy(tag) => super::promote::open_deploy(model, &tag, fx),
         Line::Preview(ttl) => super::promote::open_preview(model, ttl, fx),
+        Line::Delivery(secs) => super::delivery::open(model, Some(secs), fx),
         Line::Run(cmd) => run_command(model, cmd, fx),
         Line::Bad(why) => flash_error(model, why),
     }

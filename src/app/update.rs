@@ -174,6 +174,9 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         Msg::ResourceManifestsLoaded { key, result, at } => {
             super::history::resource_manifests_loaded(model, key, result, at)
         }
+        Msg::DeliveryLoaded { generation, result, at } => {
+            visible = super::delivery::loaded(model, generation, result, at);
+        }
         Msg::ThemeChanged { name, error } => {
             model.flash = Some(match error {
                 None => Flash { text: format!("theme {name}"), error: false },

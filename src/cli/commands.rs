@@ -322,6 +322,9 @@ pub enum Sub {
         /// Service name.
         #[arg(value_name = "SERVICE", value_hint = clap::ValueHint::Other)]
         service: String,
+        /// The environment the figures are for (default: the pipeline's last, production).
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
         /// How far back (30d, 2w, 12h; default 30d).
         #[arg(long, value_name = "DURATION", value_parser = super::args::parse_duration)]
         window: Option<std::time::Duration>,

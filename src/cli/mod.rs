@@ -170,9 +170,9 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<ExitCode, Failure
             let a = scale::ScaleArgs { target, replicas, break_glass, wait, why, format: out.output };
             ok(scale::run(&h, a).await)
         }
-        Sub::Delivery { service, window, out, .. } => {
+        Sub::Delivery { service, env, window, out, .. } => {
             let window = window.unwrap_or(std::time::Duration::from_secs(30 * 86_400));
-            ok(delivery::run(&h, &service, window, out.output).await)
+            ok(delivery::run(&h, &service, env, window, out.output).await)
         }
         Sub::History { target, out, .. } => ok(history::run(&h, &target, out.output).await),
         Sub::Env { command, .. } => ok(preview::run(&h, command).await),

@@ -410,6 +410,13 @@ impl Executor {
                     let _ = tx.send(Msg::LogsEnded { generation, result }).await;
                 })
             }
+            Effect::LoadDelivery { generation, query } => {
+                let (clients, gov) = (self.clients.clone(), self.governance.clone());
+                Box::pin(async move {
+                    let result = super::delivery::bounded(&clients, &gov, &query).await.map(Box::new);
+                    let _ = tx.send(Msg::DeliveryLoaded { generation, result, at: Utc::now() }).await;
+                })
+            }
             // Replaces (aborts) the log stream under the same key; nothing else to do.
             Effect::StopLogs => Box::pin(async {}),
             Effect::ExplainApp { key } => {

@@ -13,6 +13,7 @@ pub mod argocd;
 pub mod backoff;
 pub mod conductor;
 pub mod credentials;
+pub mod delivery;
 pub mod engine;
 pub mod error;
 pub mod executor;

@@ -88,7 +88,7 @@ pub fn parse_preset(text: &str, path: &Path) -> Result<Keymap, ConfigError> {
 }
 
 const OVERLAY_HINT: &str = "a keymap file holds `keymap`, `prepend_keymap`, `append_keymap` (lists of \
-{ on = [keys], run = \"command\", desc = \"…\", hint = bool, context = \"normal\" | \"approvals\" | \"logs\" }) \
+{ on = [keys], run = \"command\", desc = \"…\", hint = bool, context = \"normal\" | \"approvals\" | \"logs\" | \"delivery\" }) \
 and `unbind` (a list of keys)";
 
 /// Apply an overlay file's text to `base`. `keymap` replaces `base`; `unbind` then removes its

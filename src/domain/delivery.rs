@@ -33,6 +33,19 @@ impl Kind {
     pub fn deploys(self) -> bool {
         matches!(self, Self::Deploy | Self::Promote | Self::Rollback)
     }
+    /// The name the timeline shows (as `-o json` spells it).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Deploy => "deploy",
+            Self::Promote => "promote",
+            Self::Rollback => "rollback",
+            Self::Scale => "scale",
+            Self::Approval => "approval",
+            Self::Refusal => "refusal",
+            Self::Degraded => "degraded",
+            Self::Healthy => "healthy",
+        }
+    }
 }
 
 /// One entry of the timeline.
@@ -69,6 +82,8 @@ pub struct Figures {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_time_secs: Option<i64>,
     pub failed_changes: usize,
+    /// The changes the failure rate is over: the deployments that were not rollbacks.
+    pub changes: usize,
     /// `failed_changes` over the deployments that were not rollbacks; `None` with none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change_failure_rate: Option<f64>,
@@ -119,8 +134,86 @@ pub fn figures(acts: &[Activity], env: &str, from: DateTime<Utc>, to: DateTime<U
         deployments_per_day: deploys.len() as f64 / days,
         lead_time_secs: median(leads),
         failed_changes: failed,
+        changes,
         change_failure_rate: (changes > 0).then(|| failed as f64 / changes as f64),
         time_to_restore_secs: median(restores),
+    }
+}
+
+/// What to assemble a delivery history from: the service, its deployments (every
+/// environment, every instance), the environment the figures are for and how far back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Query {
+    pub service: String,
+    pub deployments: Vec<super::Deployment>,
+    /// The environment of the figures (production: the pipeline's last).
+    pub env: String,
+    pub window_secs: u64,
+}
+
+/// A service's delivery history over a window: the figures, the timeline (oldest first), and
+/// what could not be read (each said, the rest shown).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub service: String,
+    pub figures: Figures,
+    pub timeline: Vec<Activity>,
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+/// The figures as labelled lines, the same in the console's view and the headless text:
+/// `(label, value, what it means)`.
+pub fn summary(f: &Figures) -> [(&'static str, String, String); 4] {
+    let opt = |s: Option<i64>| s.map_or("-".to_string(), human);
+    let rate = f.change_failure_rate.map_or("-".to_string(), |r| format!("{:.0}%", r * 100.0));
+    [
+        ("deployments", format!("{} ({:.2}/day)", f.deployments, f.deployments_per_day), String::new()),
+        ("lead time", opt(f.lead_time_secs), format!("median, first commit → {}", f.env)),
+        ("change failures", rate, format!("{} of {} changes", f.failed_changes, f.changes)),
+        ("time to restore", opt(f.time_to_restore_secs), "median".to_string()),
+    ]
+}
+
+/// A window as the console and `--window` say it: "7d", "36h", "90m".
+pub fn window_name(secs: u64) -> String {
+    match secs {
+        s if s >= 86_400 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s >= 3_600 && s % 3_600 == 0 => format!("{}h", s / 3_600),
+        s => format!("{}m", (s / 60).max(1)),
+    }
+}
+
+/// The windows the console's view cycles through (`w`): a week, a month, a quarter.
+pub const WINDOWS_SECS: [u64; 3] = [7 * 86_400, 30 * 86_400, 90 * 86_400];
+
+/// The window after `secs` in [`WINDOWS_SECS`] (back to the first after the last, or after
+/// a window of the user's own that is longer than all of them).
+pub fn next_window(secs: u64) -> u64 {
+    WINDOWS_SECS.iter().copied().find(|w| *w > secs).unwrap_or(WINDOWS_SECS[0])
+}
+
+/// The console's delivery view (`D`, `:delivery`): one service's history over a window, the
+/// figures for one environment.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct DeliveryView {
+    pub service: String,
+    /// The environment the figures are for.
+    pub env: String,
+    pub window_secs: u64,
+    /// Bumped by every load asked for: an older answer drops.
+    pub generation: u64,
+    /// The last report stays shown (marked stale) while another loads or after a failure.
+    pub report: super::Loadable<Report>,
+    /// Timeline lines scrolled back from its newest end (0 = the newest in view).
+    pub back: usize,
+}
+
+impl DeliveryView {
+    /// A report is shown that is not the answer to what the view asks now: another window or
+    /// environment is loading, or reading it again failed.
+    pub fn stale(&self) -> bool {
+        self.report.value().is_some() && !matches!(self.report, super::Loadable::Ready { .. })
     }
 }
 
@@ -148,3 +241,7 @@ pub fn human(secs: i64) -> String {
 #[cfg(test)]
 #[path = "delivery_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "delivery_script.rs"]
+pub mod script;

@@ -236,6 +236,8 @@ pub enum Mode {
     Manifest,
     /// The selected app's pod logs, following (`L`).
     Logs,
+    /// The selected service's delivery history and figures (`D`).
+    Delivery,
     /// The run log, full screen, scrolled `back` lines up from the newest.
     RunLog {
         back: u16,
@@ -340,6 +342,8 @@ pub struct Model {
     pub manifest: Option<super::manifest::ManifestView>,
     /// The pod logs view's state.
     pub logs: Option<super::logs::LogView>,
+    /// The delivery view's state (`D`): the service, window, environment and its report.
+    pub delivery: Option<super::delivery::DeliveryView>,
     /// `[notify]`: when and how the user is told of what happened while they looked away.
     pub notify: super::notify::NotifySettings,
     /// The whole session is read-only: no action, push or ledger record (approve, reject,

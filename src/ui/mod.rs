@@ -10,6 +10,8 @@ pub mod widgets;
 #[cfg(test)]
 mod approvals_tests;
 #[cfg(test)]
+mod delivery_tests;
+#[cfg(test)]
 mod fixture;
 #[cfg(test)]
 mod incident_tests;
@@ -59,6 +61,10 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
             let body = area_between(areas.header.bottom(), areas.bottom.y, area);
             panes::history::draw(buf, body, model, ui);
         }
+        Mode::Delivery => {
+            let body = area_between(areas.header.bottom(), areas.bottom.y, area);
+            panes::delivery::draw(buf, body, model, theme);
+        }
         Mode::Manifest => {
             let body = area_between(areas.header.bottom(), areas.bottom.y, area);
             panes::history::draw_manifest(buf, body, model, ui);
@@ -94,6 +100,7 @@ pub fn draw(frame: &mut Frame, model: &Model, ui: &Ui) {
             }
             Mode::Approvals => panes::hints::draw_view(buf, areas.bottom, &ui.keymap, KeyContext::Approvals, theme),
             Mode::Logs => panes::hints::draw_view(buf, areas.bottom, &ui.keymap, KeyContext::Logs, theme),
+            Mode::Delivery => panes::hints::draw_view(buf, areas.bottom, &ui.keymap, KeyContext::Delivery, theme),
             Mode::History => {
                 use crate::app::Command as C;
                 let items: [(&[C], &str); 5] = [

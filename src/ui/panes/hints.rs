@@ -65,12 +65,13 @@ pub fn draw_view(buf: &mut Buffer, area: Rect, keymap: &Keymap, ctx: KeyContext,
         }
     }
     let name = |cmd| keymap.key_name(ctx, cmd);
+    // In the logs and delivery views the lines scroll (there is nothing to select).
+    let lines = matches!(ctx, KeyContext::Logs | KeyContext::Delivery);
     spans.extend([
         Span::styled(format!("{}/{}", name(Command::Down), name(Command::Up)), key),
-        // In the logs view the lines scroll (there is nothing to select).
-        Span::raw(if ctx == KeyContext::Logs { " scroll  " } else { " select  " }),
+        Span::raw(if lines { " scroll  " } else { " select  " }),
         Span::styled(format!("{}/{}", name(Command::PageDown), name(Command::PageUp)), key),
-        Span::raw(if ctx == KeyContext::Logs { " page  " } else { " scroll  " }),
+        Span::raw(if lines { " page  " } else { " scroll  " }),
         Span::styled(name(Command::Back), key),
         Span::raw(" back  "),
         Span::styled(name(Command::Help), key),

@@ -3,6 +3,7 @@
 pub mod approvals;
 pub mod attention;
 pub mod comment;
+pub mod delivery;
 pub mod detail;
 pub mod dialog;
 pub mod footer;
