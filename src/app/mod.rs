@@ -30,6 +30,7 @@ mod quit;
 mod release;
 mod rows;
 mod runlog;
+mod scale;
 #[cfg(test)]
 mod tests;
 pub mod update;

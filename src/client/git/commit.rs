@@ -9,11 +9,11 @@ use std::fs;
 use std::path::{Component, Path};
 
 use super::clone::{CloneError, WorkingClone};
-use super::overlay::{edit_helm_number, edit_helm_values, edit_kustomization, ImageRef, OverlayError};
+use super::overlay::{edit_helm_values, edit_kustomization, ImageRef, OverlayError};
 use super::process::{GitError, GitFailure};
-use super::replicas::edit_kustomization_replicas;
 use crate::domain::detail::diff_lines;
 use crate::domain::sanitize::clean;
+use crate::domain::scale::ScaleChange;
 use crate::domain::{DiffLine, Intent};
 
 /// How many pushes a promotion tries before giving up on a busy remote.
@@ -34,6 +34,10 @@ pub struct Target {
     pub helm_tag_key: String,
     /// Dot path of the replica count in Helm values (`replicaCount` unless configured).
     pub helm_replicas_key: String,
+    /// Dot path of the requests and limits in Helm values (`resources` unless configured).
+    pub helm_resources_key: String,
+    /// Dot path of the autoscaler's settings in Helm values (`autoscaling` unless configured).
+    pub helm_autoscaling_key: String,
 }
 
 /// What a change writes into the overlay.
@@ -41,8 +45,9 @@ pub struct Target {
 pub enum Edit {
     /// Point the overlay's images at these (promote, deploy, rollback).
     Images(Vec<ImageRef>),
-    /// Set the workload's replica count (scale).
-    Replicas { workload: String, count: u32 },
+    /// Set the workload's replica count, its container's requests and limits, or its
+    /// autoscaler's bounds (scale).
+    Scale { workload: String, change: ScaleChange },
 }
 
 /// One file the promotion changes.
@@ -149,6 +154,21 @@ pub fn plan(clone: &WorkingClone, target: &Target, edit: &Edit) -> Result<Plan, 
         .map(|f| join(&overlay, f))
         .find(|p| clone.dir.join(p).is_file());
     let mut files = Vec::new();
+    if let Edit::Scale { workload, change } = edit {
+        // A scale may write several files (kustomization, resources patch, autoscaler).
+        let values = kustomization.is_none().then(|| helm_values(clone, target, &overlay)).flatten();
+        let files = super::scaling::files(
+            clone,
+            target,
+            &overlay,
+            kustomization.as_deref(),
+            values.as_deref(),
+            workload,
+            change,
+        )?;
+        let diff = files.iter().flat_map(file_diff).collect();
+        return Ok(Plan { base, files, diff });
+    }
     if let Some(path) = kustomization {
         let mut text = read(clone, &path)?;
         let before = text.clone();
@@ -161,27 +181,13 @@ pub fn plan(clone: &WorkingClone, target: &Target, edit: &Edit) -> Result<Plan, 
                     }
                 }
             }
-            Edit::Replicas { workload, count } => {
-                if let Some(t) = edit_kustomization_replicas(&text, workload, *count).map_err(overlay_error)? {
-                    text = t;
-                }
-            }
+            Edit::Scale { .. } => {}
         }
         if text != before {
             files.push(FileChange { path, before, after: text });
         }
     } else {
-        let names = if target.helm_value_files.is_empty() {
-            vec!["values.yaml".to_string()]
-        } else {
-            target.helm_value_files.clone()
-        };
-        let path = names
-            .iter()
-            .filter_map(|n| safe_rel(n).ok())
-            .map(|n| join(&overlay, &n))
-            .find(|p| clone.dir.join(p).is_file())
-            .ok_or_else(|| PromoteError::NoOverlay(target.path.clone()))?;
+        let path = helm_values(clone, target, &overlay).ok_or_else(|| PromoteError::NoOverlay(target.path.clone()))?;
         let before = read(clone, &path)?;
         let edited = match edit {
             Edit::Images(images) => {
@@ -190,7 +196,7 @@ pub fn plan(clone: &WorkingClone, target: &Target, edit: &Edit) -> Result<Plan, 
                 })?;
                 edit_helm_values(&before, &target.helm_tag_key, &tag)
             }
-            Edit::Replicas { count, .. } => edit_helm_number(&before, &target.helm_replicas_key, *count),
+            Edit::Scale { .. } => Ok(None),
         }
         .map_err(|source| PromoteError::Overlay { path: path.clone(), source })?;
         if let Some(after) = edited {
@@ -199,6 +205,16 @@ pub fn plan(clone: &WorkingClone, target: &Target, edit: &Edit) -> Result<Plan, 
     }
     let diff = files.iter().flat_map(file_diff).collect();
     Ok(Plan { base, files, diff })
+}
+
+/// The overlay's Helm values file (`source.helm.valueFiles`, else `values.yaml`), when it has one.
+fn helm_values(clone: &WorkingClone, target: &Target, overlay: &str) -> Option<String> {
+    let names = if target.helm_value_files.is_empty() {
+        vec!["values.yaml".to_string()]
+    } else {
+        target.helm_value_files.clone()
+    };
+    names.iter().filter_map(|n| safe_rel(n).ok()).map(|n| join(overlay, &n)).find(|p| clone.dir.join(p).is_file())
 }
 
 /// Re-plan on the newest remote, check it is the change that was shown (`shown`, the diff as
@@ -341,7 +357,7 @@ pub fn commit_message(req: &Request) -> String {
 fn edit_versions(edit: &Edit) -> String {
     match edit {
         Edit::Images(images) => images.iter().map(|i| i.version().to_string()).collect::<Vec<_>>().join(", "),
-        Edit::Replicas { workload, count } => format!("{workload} to {count} replicas"),
+        Edit::Scale { workload, change } => change.describe(workload),
     }
 }
 
@@ -357,13 +373,13 @@ fn file_diff(f: &FileChange) -> Vec<DiffLine> {
     out
 }
 
-fn read(clone: &WorkingClone, path: &str) -> Result<String, PromoteError> {
+pub(super) fn read(clone: &WorkingClone, path: &str) -> Result<String, PromoteError> {
     fs::read_to_string(clone.dir.join(path))
         .map_err(|e| PromoteError::Io { path: path.to_string(), detail: e.to_string() })
 }
 
 /// A repository-relative path that cannot climb out of the clone (the path comes from a server).
-fn safe_rel(p: &str) -> Result<String, PromoteError> {
+pub(super) fn safe_rel(p: &str) -> Result<String, PromoteError> {
     let trimmed = p.trim_matches('/');
     let ok = Path::new(trimmed).components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
     if ok {
@@ -373,7 +389,7 @@ fn safe_rel(p: &str) -> Result<String, PromoteError> {
     }
 }
 
-fn join(dir: &str, file: &str) -> String {
+pub(super) fn join(dir: &str, file: &str) -> String {
     if dir.is_empty() || dir == "." {
         file.to_string()
     } else {
