@@ -410,7 +410,10 @@ async fn a_gitops_scale_runs_as_the_promotion_workflow_and_commits_the_count() {
         namespace: "argocd".into(),
         instance: "dev".into(),
     };
-    let intent = flightdeck::domain::Intent::Scale { workload: service.clone(), replicas: 5 };
+    let intent = flightdeck::domain::Intent::Scale {
+        workload: service.clone(),
+        change: flightdeck::domain::scale::ScaleChange::replicas(5),
+    };
     let action = Action::Promote(Box::new(Promotion::in_place(&service, "dev", Vec::new(), intent)));
     let (stop, worker) = spawn_worker(handlers(&cfg, dir.path(), "worker-1"));
     let id = engine.start_run(&user("olga", "sre"), &target, &action, &RunContext::default()).await.unwrap();

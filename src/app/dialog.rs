@@ -98,6 +98,7 @@ pub fn open(model: &mut Model, cmd: Command) {
                 replicas: LineInput::default(),
                 current: None,
                 state,
+                form: Default::default(),
             }
         }
         Command::Restart => {
@@ -166,6 +167,7 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
         return super::promote::on_key(model, key, fx);
     }
     let history_len = history_len(model);
+    let owned = owner(model).is_some();
     let Mode::Dialog(d) = &mut model.mode else { return };
     d.error = None;
     if key == Key::ctrl('o') {
@@ -212,11 +214,7 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
             KeyCode::Char(' ') => *pause_auto_sync = !*pause_auto_sync,
             _ => {}
         },
-        DialogKind::Scale { replicas, .. } => {
-            if matches!(key.code, KeyCode::Char(c) if c.is_ascii_digit()) || key.code == KeyCode::Backspace {
-                edit_line(replicas, key);
-            }
-        }
+        DialogKind::Scale { replicas, form, .. } => super::scale::on_key(replicas, form, owned, key),
         DialogKind::SyncPolicy(p) => match key.code {
             KeyCode::Char('a') => p.auto_sync = !p.auto_sync,
             KeyCode::Char('h') if p.auto_sync => p.self_heal = !p.self_heal,
@@ -234,6 +232,12 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
     }
 }
 
+/// What owns the selected app's replica count besides Git (an HPA, a KEDA ScaledObject).
+fn owner(model: &Model) -> Option<String> {
+    let detail = model.detail.as_ref().and_then(|d| d.app.value())?;
+    crate::domain::scale_form::owner_of(&detail.resources)
+}
+
 fn history_len(model: &Model) -> usize {
     model.detail.as_ref().and_then(|d| d.app.value()).map_or(0, |a| a.history.len())
 }
@@ -244,15 +248,7 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
     let running =
         model.detail.as_ref().and_then(|d| d.app.value()).zip(model.selected()).map(|(a, d)| running_revision(a, d));
     let model_policy = current_policy(model);
-    let detail = model.detail.as_ref().and_then(|d| d.app.value());
-    // What owns the replicas besides Git (an HPA, a KEDA ScaledObject), for a GitOps scale.
-    let owner = detail.and_then(|a| {
-        a.resources.iter().find(|r| {
-            (r.kind == "HorizontalPodAutoscaler" && r.group == "autoscaling")
-                || (r.kind == "ScaledObject" && r.group == "keda.sh")
-        })
-    });
-    let owner = owner.map(|r| format!("{} {}", r.kind, r.name));
+    let owner = owner(model);
     let Mode::Dialog(d) = &mut model.mode else { return };
     if let Some(want) = &d.require_typed {
         if d.typed.text.trim() != want {
@@ -295,20 +291,16 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
             }
             Action::Rollback { history_id: entry.id, pause_auto_sync: *pause_auto_sync && d.auto_sync }
         }
-        DialogKind::Scale { name, replicas, .. } if d.auto_sync && replicas.text.parse::<u32>().is_ok() => {
-            // Under auto-sync a live patch is reverted: the count goes to Git instead (the
-            // promotion dialog: diff first, then the policy as a scale), unless something
-            // else owns the replicas.
-            if let Some(owner) = owner {
-                d.error = Some(format!("{owner} owns the replicas: change its min/max in Git instead"));
-                return;
-            }
-            let (workload, n) = (name.clone(), replicas.text.parse::<u32>().unwrap_or_default());
-            if n > MAX_REPLICAS {
-                d.error = Some(format!("replicas must be a number from 0 to {MAX_REPLICAS}"));
-                return;
-            }
-            return super::promote::open_scale(model, workload, n, fx);
+        DialogKind::Scale { .. } if d.auto_sync => {
+            // Under auto-sync a live patch is reverted: the change goes to Git instead (the
+            // promotion dialog: diff first, then the policy as a scale); the bounds when an
+            // autoscaler owns the count.
+            return super::scale::confirm_gitops(model, owner, MAX_REPLICAS, fx);
+        }
+        DialogKind::Scale { form, .. } if form.change("", None, false).is_ok_and(|c| !c.is_empty()) => {
+            let why = form.change("", None, false).unwrap_or_default().refusal(&d.service, None, false);
+            d.error = why.map(|(why, hint)| format!("{why}: {hint}"));
+            return;
         }
         DialogKind::Scale { kind, group, name, namespace, replicas, .. } => match replicas.text.parse::<u32>() {
             Ok(n) if n <= MAX_REPLICAS => Action::Scale {

@@ -223,7 +223,13 @@ fn the_scale_dialog_reads_the_replicas_now_and_starts_from_them() {
         panic!("{fx:?}")
     };
     assert_eq!(name, "alpha");
-    let state = crate::domain::detail::WorkloadState { replicas: Some(3), ready: Some(3), desired: Some(3), hpa: None };
+    let state = crate::domain::detail::WorkloadState {
+        replicas: Some(3),
+        ready: Some(3),
+        desired: Some(3),
+        hpa: None,
+        containers: vec![],
+    };
     update(&mut m, Msg::WorkloadLoaded { key, result: Ok(state), at: t(3) }, &keymap());
     let Mode::Dialog(d) = &m.mode else { panic!() };
     let DialogKind::Scale { replicas, current, .. } = &d.kind else { panic!() };

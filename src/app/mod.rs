@@ -33,6 +33,7 @@ mod quit;
 mod release;
 mod rows;
 mod runlog;
+mod scale;
 #[cfg(test)]
 mod tests;
 pub mod update;

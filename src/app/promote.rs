@@ -14,6 +14,7 @@ use super::runlog::{current_user, flash_error};
 use super::{Effect, Key, KeyCode};
 use crate::domain::model::{Dialog, DialogKind, Flash, LineInput, Mode};
 use crate::domain::promotion::{PromoteDialog, PromoteField, PromotionPlan};
+use crate::domain::scale::ScaleChange;
 use crate::domain::{Action, Deployment, Failure, Intent, Loadable, Model, Promotion, RunOutcome, StepStatus};
 use crate::engine::governance;
 
@@ -87,13 +88,13 @@ pub fn open_rollback(model: &mut Model, history_id: i64, revision: &str, fx: &mu
     open_dialog(model, &dep, &dep, Vec::new(), Intent::Rollback { history_id }, Some(revision), fx);
 }
 
-/// A GitOps scale from the scale dialog: the same dialog, writing `replicas` for `workload`
-/// into the selected cell's overlay.
-pub fn open_scale(model: &mut Model, workload: String, replicas: u32, fx: &mut Vec<Effect>) {
+/// A GitOps scale from the scale dialog: the same dialog, writing `change` (replicas,
+/// requests/limits or the autoscaler's min/max) for `workload` into the selected cell's overlay.
+pub fn open_scale(model: &mut Model, workload: String, change: ScaleChange, fx: &mut Vec<Effect>) {
     let Some(dep) = model.selected().cloned() else {
         return flash_error(model, "no deployment in this cell");
     };
-    open_dialog(model, &dep, &dep, Vec::new(), Intent::Scale { workload, replicas }, None, fx);
+    open_dialog(model, &dep, &dep, Vec::new(), Intent::Scale { workload, change }, None, fx);
 }
 
 /// Open the dialog writing `images` into `dst`'s overlay and ask for the plan (the diff).

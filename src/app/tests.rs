@@ -314,10 +314,10 @@ fn scale_under_auto_sync_goes_to_git() {
         Effect::PlanPromotion { intent, .. } => Some(intent.clone()),
         _ => None,
     });
-    let Some(crate::domain::Intent::Scale { replicas, .. }) = planned else {
+    let Some(crate::domain::Intent::Scale { change, .. }) = planned else {
         panic!("a GitOps scale is planned: {fx:?}")
     };
-    assert_eq!(replicas, 4);
+    assert_eq!((change.replicas, change.kind.as_deref(), change.has_resources()), (Some(4), Some("Deployment"), false));
     assert!(matches!(&m.mode, Mode::Dialog(d) if matches!(d.kind, DialogKind::Promote(_))));
 }
 

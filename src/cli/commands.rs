@@ -135,7 +135,28 @@ pub enum Sub {
         target: Target,
         /// How many replicas the workload should run.
         #[arg(long, value_name = "N")]
-        replicas: u32,
+        replicas: Option<u32>,
+        /// CPU request of the container (a Kubernetes quantity: 250m, 0.5, 1), written to Git.
+        #[arg(long, value_name = "QTY")]
+        cpu_request: Option<String>,
+        /// CPU limit of the container, written to Git.
+        #[arg(long, value_name = "QTY")]
+        cpu_limit: Option<String>,
+        /// Memory request of the container (256Mi, 1Gi, 500M), written to Git.
+        #[arg(long, value_name = "QTY")]
+        memory_request: Option<String>,
+        /// Memory limit of the container, written to Git.
+        #[arg(long, value_name = "QTY")]
+        memory_limit: Option<String>,
+        /// The container the requests and limits are for (default: the workload's only one).
+        #[arg(long, value_name = "NAME")]
+        container: Option<String>,
+        /// The HPA's or ScaledObject's minimum replicas, when one owns the count.
+        #[arg(long, value_name = "N")]
+        min: Option<u32>,
+        /// The HPA's or ScaledObject's maximum replicas, when one owns the count.
+        #[arg(long, value_name = "N")]
+        max: Option<u32>,
         /// Break-glass: patch the live workload (self-heal reverts it to the count in Git).
         #[arg(long)]
         break_glass: bool,

@@ -166,8 +166,34 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<ExitCode, Failure
             let a = rollback::RollbackArgs { target, to, break_glass, pause_auto_sync, wait, why, format: out.output };
             ok(rollback::run(&h, a).await)
         }
-        Sub::Scale { target, replicas, break_glass, wait, why, out, .. } => {
-            let a = scale::ScaleArgs { target, replicas, break_glass, wait, why, format: out.output };
+        Sub::Scale {
+            target,
+            replicas,
+            cpu_request,
+            cpu_limit,
+            memory_request,
+            memory_limit,
+            container,
+            min,
+            max,
+            break_glass,
+            wait,
+            why,
+            out,
+            ..
+        } => {
+            let change = crate::domain::scale::ScaleChange {
+                replicas,
+                kind: None,
+                container,
+                cpu_request,
+                cpu_limit,
+                memory_request,
+                memory_limit,
+                min,
+                max,
+            };
+            let a = scale::ScaleArgs { target, change, break_glass, wait, why, format: out.output };
             ok(scale::run(&h, a).await)
         }
         Sub::Delivery { service, env, window, out, .. } => {

@@ -1,10 +1,13 @@
-//! Headless `flightdeck scale SERVICE --env E --replicas N [--break-glass] [--wait] [-o json]`.
-//! On an app with auto-sync and a Git overlay the count is written to the overlay (kustomize
-//! `replicas[]`, or the Helm values key `[gitops] helm_replicas_key`), diff first, under the
-//! policy (as a scale), committed and followed: self-heal then keeps it instead of reverting
-//! it. When an HPA or a KEDA ScaledObject owns the replicas a count in Git would be fought
-//! over, so it is refused, saying which and what to change instead. Otherwise — or with
-//! `--break-glass` — the live workload is patched as before, with the self-heal warning.
+//! Headless `flightdeck scale SERVICE --env E [--replicas N] [--cpu-request Q] [--cpu-limit Q]
+//! [--memory-request Q] [--memory-limit Q] [--container C] [--min N] [--max M] [--break-glass]
+//! [--wait] [-o json]`. On an app with auto-sync and a Git overlay the change is written to the
+//! overlay (the count to kustomize `replicas[]` or a Helm key; requests and limits to a
+//! strategic-merge patch or Helm keys; an autoscaler's bounds to its HPA or ScaledObject file),
+//! diff first, under the policy (as a scale), committed and followed: self-heal then keeps it
+//! instead of reverting it. When an HPA or a KEDA ScaledObject owns the replicas a count in Git
+//! would be fought over, so `--replicas` is refused, naming it and `--min/--max`. Otherwise —
+//! or with `--break-glass` — the live workload's count is patched as before, with the
+//! self-heal warning. The refusals are [`ScaleChange::refusal`], the console's too.
 
 use super::action::{perform, Act};
 use super::args::{Format, Justification, Target, Waiting};
@@ -14,12 +17,14 @@ use super::output::errln;
 use super::resolve::resolve;
 use crate::client::git::promote::{target_of, PromoteSettings};
 use crate::client::git::replicas::replica_owner;
+use crate::client::ResourceRef;
+use crate::domain::scale::{pick_container, ScaleChange};
 use crate::domain::{Action, ErrorKind, Failure, Intent, Promotion};
 
 /// What the command line asked for.
 pub struct ScaleArgs {
     pub target: Target,
-    pub replicas: u32,
+    pub change: ScaleChange,
     pub break_glass: bool,
     pub wait: Waiting,
     pub why: Justification,
@@ -27,6 +32,8 @@ pub struct ScaleArgs {
 }
 
 pub async fn run(h: &Headless, a: ScaleArgs) -> Result<(), Failure> {
+    let usage = |why: String| Failure::new(ErrorKind::Usage, why);
+    a.change.check().map_err(usage)?;
     let dep = resolve(&h.cfg, &a.target).await?;
     let client = h.client(dep.key.instance)?;
     let app = client.get_app(&dep.key, None).await.map_err(|e| e.to_failure())?;
@@ -36,23 +43,41 @@ pub async fn run(h: &Headless, a: ScaleArgs) -> Result<(), Failure> {
     })?;
     let owner = replica_owner(&app);
     let settings = PromoteSettings::for_client(client).await?;
-    let gitops = app.auto_sync() && target_of(&app, &settings).is_ok();
+    let gitops = app.auto_sync() && target_of(&app, &settings).is_ok() && !a.break_glass;
+    let what = format!("{} {}", w.kind, w.name);
+    if let Some((why, hint)) = a.change.refusal(&what, owner.as_deref(), gitops) {
+        let kind = if owner.is_some() && gitops { ErrorKind::Conflict } else { ErrorKind::Usage };
+        return Err(Failure::new(kind, why).with_hint(hint));
+    }
     let asked = a.why.asked();
-    if gitops && !a.break_glass {
-        if let Some(owner) = owner {
-            return Err(Failure::new(
-                ErrorKind::Conflict,
-                format!("{owner} owns the replicas of {} {}: a count in Git would be overridden", w.kind, w.name),
-            )
-            .with_hint("change its minReplicas/maxReplicas in the overlay instead (a reviewed commit)"));
+    if gitops {
+        let mut change = ScaleChange { kind: Some(w.kind.clone()), ..a.change.clone() };
+        if change.has_resources() {
+            // Which container: the one named, checked against the live workload, or its only one.
+            let res = ResourceRef {
+                group: w.group.clone(),
+                version: if w.version.is_empty() { "v1".into() } else { w.version.clone() },
+                kind: w.kind.clone(),
+                namespace: w.namespace.clone(),
+                name: w.name.clone(),
+            };
+            let containers = match client.workload_state(&dep.key, &res).await {
+                Ok(s) => s.containers,
+                Err(e) if change.container.is_some() => {
+                    errln!("warning: could not read the workload's containers ({e}); using the one named");
+                    Vec::new()
+                }
+                Err(e) => return Err(e.to_failure()),
+            };
+            change.container = Some(pick_container(change.container.as_deref(), &containers).map_err(usage)?);
         }
-        let intent = Intent::Scale { workload: w.name.clone(), replicas: a.replicas };
+        let label = format!("scale {}/{}: {}", dep.service, dep.env, change.describe(&w.name));
+        let intent = Intent::Scale { workload: w.name.clone(), change };
         let promotion = Promotion {
             ticket: asked.ticket.clone(),
             reason: asked.reason.clone().or_else(|| asked.override_freeze.clone()),
             ..Promotion::in_place(&dep.service, &dep.env, Vec::new(), intent)
         };
-        let label = format!("scale {}/{} to {}", dep.service, dep.env, a.replicas);
         let change = Change { dep: &dep, promotion, asked: &asked, wait: a.wait, format: a.format, label };
         return commit_change(h, change).await;
     }
@@ -63,7 +88,8 @@ pub async fn run(h: &Headless, a: ScaleArgs) -> Result<(), Failure> {
     if app.sync_policy().self_heal {
         errln!("warning: self-heal is on: Argo CD reverts a live scale to the count in Git within seconds");
     }
+    let replicas = a.change.replicas.ok_or_else(|| usage("a live scale needs --replicas N".into()))?;
     let (kind, group, name, namespace) = (w.kind.clone(), w.group.clone(), w.name.clone(), w.namespace.clone());
-    let action = Action::Scale { kind, group, name, namespace, replicas: a.replicas };
+    let action = Action::Scale { kind, group, name, namespace, replicas };
     perform(h, &dep, &action, &Act { target: a.target, wait: Some(a.wait), asked }).await
 }

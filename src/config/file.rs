@@ -183,6 +183,8 @@ pub fn parse(text: &str, path: &Path, env: Env, cli_config: Option<&Path>) -> Re
         let mut inst = instance(&cx, ri)?;
         inst.helm_tag_key = config.gitops.helm_tag_key.clone();
         inst.helm_replicas_key = config.gitops.helm_replicas_key.clone();
+        inst.helm_resources_key = config.gitops.helm_resources_key.clone();
+        inst.helm_autoscaling_key = config.gitops.helm_autoscaling_key.clone();
         // The whole file's read-only wins over the instance's own.
         inst.read_only = config.read_only.clone().or(inst.read_only);
         config.instances.push(inst);

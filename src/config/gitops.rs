@@ -34,6 +34,13 @@ pub struct GitopsSettings {
     /// Key path of the replica count in Helm values files (`replicaCount` unless set); a
     /// kustomize overlay uses its `replicas[]` field instead.
     pub helm_replicas_key: Option<String>,
+    /// Key path of the CPU/memory requests and limits in Helm values (`resources` unless
+    /// set: `resources.requests.cpu` …); a kustomize overlay gets a resources patch instead.
+    pub helm_resources_key: Option<String>,
+    /// Key path of the autoscaler's settings in Helm values (`autoscaling` unless set:
+    /// `autoscaling.minReplicas`, `autoscaling.maxReplicas`); a kustomize overlay's HPA or
+    /// ScaledObject file is edited instead.
+    pub helm_autoscaling_key: Option<String>,
 }
 
 impl GitopsSettings {
@@ -61,6 +68,8 @@ impl Default for GitopsSettings {
             signing: None,
             helm_tag_key: None,
             helm_replicas_key: None,
+            helm_resources_key: None,
+            helm_autoscaling_key: None,
         }
     }
 }
@@ -79,6 +88,8 @@ pub(super) struct RawGitops {
     https_username: Option<String>,
     helm_tag_key: Option<Spanned<String>>,
     helm_replicas_key: Option<Spanned<String>>,
+    helm_resources_key: Option<Spanned<String>>,
+    helm_autoscaling_key: Option<Spanned<String>>,
 }
 
 impl RawGitops {
@@ -160,6 +171,8 @@ pub(super) fn settings(
     }
     s.helm_tag_key = key_path(raw.helm_tag_key, "helm_tag_key", "image.tag", err)?;
     s.helm_replicas_key = key_path(raw.helm_replicas_key, "helm_replicas_key", "replicaCount", err)?;
+    s.helm_resources_key = key_path(raw.helm_resources_key, "helm_resources_key", "resources", err)?;
+    s.helm_autoscaling_key = key_path(raw.helm_autoscaling_key, "helm_autoscaling_key", "autoscaling", err)?;
     Ok(s)
 }
 
@@ -194,6 +207,10 @@ pub(super) struct OutGitops<'a> {
     helm_tag_key: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     helm_replicas_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    helm_resources_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    helm_autoscaling_key: Option<&'a str>,
 }
 
 impl<'a> OutGitops<'a> {
@@ -205,6 +222,8 @@ impl<'a> OutGitops<'a> {
             ledger_ref: &g.ledger_ref,
             helm_tag_key: g.helm_tag_key.as_deref(),
             helm_replicas_key: g.helm_replicas_key.as_deref(),
+            helm_resources_key: g.helm_resources_key.as_deref(),
+            helm_autoscaling_key: g.helm_autoscaling_key.as_deref(),
         })
     }
 }

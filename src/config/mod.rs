@@ -66,6 +66,10 @@ pub struct InstanceConfig {
     /// Key path of the replica count in Helm values files (`[gitops] helm_replicas_key`);
     /// `None` = `replicaCount`, the Helm chart starter's key.
     pub helm_replicas_key: Option<String>,
+    /// Key path of the requests and limits in Helm values (`[gitops] helm_resources_key`).
+    pub helm_resources_key: Option<String>,
+    /// Key path of the autoscaler settings in Helm values (`[gitops] helm_autoscaling_key`).
+    pub helm_autoscaling_key: Option<String>,
     /// `vault = "mount/path#key"`: the token is read from Vault when clients are built
     /// (`client::credentials::resolve`), and read again once when Argo CD answers 401.
     pub vault: Option<VaultRef>,
@@ -96,6 +100,8 @@ impl InstanceConfig {
             request_timeout: Duration::from_secs(15),
             helm_tag_key: None,
             helm_replicas_key: None,
+            helm_resources_key: None,
+            helm_autoscaling_key: None,
             vault: None,
             password_prompt: false,
             read_only: None,

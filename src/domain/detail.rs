@@ -128,8 +128,11 @@ pub struct WorkloadState {
     pub ready: Option<u32>,
     /// `spec.replicas` in the desired manifest (what self-heal puts back).
     pub desired: Option<u32>,
-    /// "HorizontalPodAutoscaler web (2–10)" when one targets the workload.
+    /// "HorizontalPodAutoscaler web (2–10)" (or a KEDA "ScaledObject web (1–5)") when one
+    /// targets the workload.
     pub hpa: Option<String>,
+    /// The names of the live workload's containers (which a requests/limits change is for).
+    pub containers: Vec<String>,
 }
 
 /// One node of the app's resource tree (`…/resource-tree` and its stream): managed

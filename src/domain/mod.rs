@@ -24,6 +24,8 @@ pub mod read_only;
 pub mod release;
 pub mod run;
 pub mod sanitize;
+pub mod scale;
+pub mod scale_form;
 
 pub use deployment::{AppKey, Deployment, Health, OpPhase, SyncStatus};
 pub use detail::{

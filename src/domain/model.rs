@@ -145,6 +145,8 @@ pub enum DialogKind {
         replicas: LineInput,
         current: Option<u32>,
         state: Loadable<super::detail::WorkloadState>,
+        /// Requests and limits, and the autoscaler's bounds when one owns the count.
+        form: Box<super::scale_form::ScaleForm>,
     },
     /// The automated sync policy as it should be: toggles `a`, `h`, `p`.
     SyncPolicy(super::SyncPolicy),

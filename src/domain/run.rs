@@ -116,8 +116,9 @@ pub enum Intent {
     Deploy,
     /// Write the version an earlier history entry ran (auto-sync stays on, nothing pinned).
     Rollback { history_id: i64 },
-    /// Write the workload's replicas (kustomize `replicas[]` or a Helm values key).
-    Scale { workload: String, replicas: u32 },
+    /// Write the workload's replicas, its containers' CPU/memory requests and limits, or its
+    /// autoscaler's min/max into the overlay (kustomize or Helm values keys).
+    Scale { workload: String, change: super::scale::ScaleChange },
     /// Request, extend or tear down a preview environment of the service, copied from
     /// `from_env` (its overlay directory beside the source one, with its `preview.toml`).
     Preview(super::preview::PreviewIntent),
@@ -252,7 +253,7 @@ impl Action {
                     Intent::Promote => format!("from {from_env}: {versions}"),
                     Intent::Deploy => format!("{versions} via Git"),
                     Intent::Rollback { history_id } => format!("to history {history_id} ({versions}) via Git"),
-                    Intent::Scale { workload, replicas } => format!("{workload} to {replicas} via Git"),
+                    Intent::Scale { workload, change } => format!("{} via Git", change.describe(workload)),
                     Intent::Preview(i) => format!("{} from {from_env} via Git", i.describe()),
                 }
             }

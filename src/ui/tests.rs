@@ -170,9 +170,11 @@ fn scale_dialog() {
                 ready: Some(4),
                 desired: Some(5),
                 hpa: Some("HorizontalPodAutoscaler payment-service (3–10)".into()),
+                containers: vec!["app".into()],
             },
             at: m.now,
         },
+        form: Box::default(),
     });
     m.mode = Mode::Dialog(Box::new(d));
     // Self-heal on: the change will not last.
@@ -188,6 +190,53 @@ fn scale_dialog() {
     assert!(text.contains("replicas: [7█]"), "{text}");
     assert!(text.contains("HorizontalPodAutoscaler payment-service (3–10) owns the replica count"), "{text}");
     assert!(text.contains("self-heal is on: Argo CD puts Git's count (5) back"), "{text}");
+}
+
+#[test]
+fn scale_dialog_of_an_autoscaled_workload_offers_its_bounds() {
+    use crate::domain::scale_form::{ScaleField, ScaleForm};
+    let mut m = fixture_model();
+    let form = ScaleForm {
+        focus: ScaleField::Max,
+        min: LineInput { text: "2".into() },
+        max: LineInput { text: "8".into() },
+        memory_limit: LineInput { text: "512Mi".into() },
+        ..ScaleForm::default()
+    };
+    let d = dialog(DialogKind::Scale {
+        kind: "Deployment".into(),
+        group: "apps".into(),
+        name: "payment-service".into(),
+        namespace: "payment-service".into(),
+        replicas: LineInput { text: "5".into() },
+        current: Some(5),
+        state: Loadable::Ready {
+            value: crate::domain::detail::WorkloadState {
+                replicas: Some(5),
+                ready: Some(5),
+                desired: Some(3),
+                hpa: Some("ScaledObject payment-service (1–6)".into()),
+                containers: vec!["app".into()],
+            },
+            at: m.now,
+        },
+        form: Box::new(form),
+    });
+    m.mode = Mode::Dialog(Box::new(d));
+    if let Some(ds) = m.detail.as_mut() {
+        let mut app = AppDetail { auto_sync: true, self_heal: true, ..fixture::app_detail() };
+        app.resources.push(crate::domain::ResourceStatus {
+            group: "keda.sh".into(),
+            kind: "ScaledObject".into(),
+            name: "payment-service".into(),
+            ..Default::default()
+        });
+        ds.app = Loadable::Ready { value: app, at: m.now };
+    }
+    snap("scale_dialog_autoscaled", &m);
+    let text = screen_text(&m, &ui(), 120, 40);
+    assert!(text.contains("min: [2]  max: [8█]") && !text.contains("replicas: ["), "{text}");
+    assert!(text.contains("memory limit: [512Mi]") && text.contains("set its min/max here"), "{text}");
 }
 
 #[test]

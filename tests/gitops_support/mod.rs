@@ -96,6 +96,8 @@ impl Remote {
             helm_value_files: vec![],
             helm_tag_key: "image.tag".into(),
             helm_replicas_key: "replicaCount".into(),
+            helm_resources_key: "resources".into(),
+            helm_autoscaling_key: "autoscaling".into(),
         }
     }
 

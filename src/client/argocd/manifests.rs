@@ -68,20 +68,36 @@ impl ArgoClient {
             .and_then(|v| count(&v, "/spec/replicas"));
         let app = self.get_app(key, None).await?.to_detail();
         let mut hpa = None;
-        for r in app.resources.iter().filter(|r| r.kind == "HorizontalPodAutoscaler") {
+        let autoscalers = app.resources.iter().filter(|r| {
+            (r.kind == "HorizontalPodAutoscaler" && r.group == "autoscaling")
+                || (r.kind == "ScaledObject" && r.group == "keda.sh")
+        });
+        for r in autoscalers {
+            let keda = r.kind == "ScaledObject";
+            let version = match (r.version.is_empty(), keda) {
+                (false, _) => r.version.clone(),
+                (true, false) => "v2".into(),
+                (true, true) => "v1alpha1".into(),
+            };
             let res = ResourceRef {
                 group: r.group.clone(),
-                version: if r.version.is_empty() { "v2".into() } else { r.version.clone() },
+                version,
                 kind: r.kind.clone(),
                 namespace: r.namespace.clone(),
                 name: r.name.clone(),
             };
             let Ok(h) = self.resource_manifest(key, &res).await else { continue };
             let target = |f: &str| h.pointer(&format!("/spec/scaleTargetRef/{f}")).and_then(Value::as_str);
-            if target("kind") == Some(w.kind.as_str()) && target("name") == Some(w.name.as_str()) {
-                let (min, max) = (count(&h, "/spec/minReplicas").unwrap_or(1), count(&h, "/spec/maxReplicas"));
+            // A ScaledObject's target kind defaults to Deployment (KEDA's own default).
+            let kind_ok = target("kind").or(keda.then_some("Deployment")) == Some(w.kind.as_str());
+            if kind_ok && target("name") == Some(w.name.as_str()) {
+                let (lo, hi) =
+                    if keda { ("minReplicaCount", "maxReplicaCount") } else { ("minReplicas", "maxReplicas") };
+                // Defaults when unset: an HPA's min is 1, a ScaledObject's 0 (KEDA's docs).
+                let min = count(&h, &format!("/spec/{lo}")).unwrap_or(if keda { 0 } else { 1 });
+                let max = count(&h, &format!("/spec/{hi}"));
                 let range = max.map_or(format!("min {min}"), |m| format!("{min}–{m}"));
-                hpa = Some(format!("HorizontalPodAutoscaler {} ({range})", clean(&r.name)));
+                hpa = Some(format!("{} {} ({range})", r.kind, clean(&r.name)));
             }
         }
         Ok(WorkloadState {
@@ -89,6 +105,14 @@ impl ArgoClient {
             ready: count(&live, "/status/readyReplicas"),
             desired,
             hpa,
+            containers: live
+                .pointer("/spec/template/spec/containers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.get("name").and_then(Value::as_str))
+                .map(clean)
+                .collect(),
         })
     }
 }

@@ -9,12 +9,12 @@ use std::fs;
 use std::path::{Component, Path};
 
 use super::clone::{CloneError, WorkingClone};
-use super::overlay::{edit_helm_number, edit_helm_values, edit_kustomization, ImageRef, OverlayError};
+use super::overlay::{edit_helm_values, edit_kustomization, ImageRef, OverlayError};
 use super::process::{GitError, GitFailure};
-use super::replicas::edit_kustomization_replicas;
 use crate::domain::detail::diff_lines;
 use crate::domain::preview::PreviewIntent;
 use crate::domain::sanitize::clean;
+use crate::domain::scale::ScaleChange;
 use crate::domain::{DiffLine, Intent};
 
 /// How many pushes a promotion tries before giving up on a busy remote.
@@ -35,6 +35,10 @@ pub struct Target {
     pub helm_tag_key: String,
     /// Dot path of the replica count in Helm values (`replicaCount` unless configured).
     pub helm_replicas_key: String,
+    /// Dot path of the requests and limits in Helm values (`resources` unless configured).
+    pub helm_resources_key: String,
+    /// Dot path of the autoscaler's settings in Helm values (`autoscaling` unless configured).
+    pub helm_autoscaling_key: String,
 }
 
 /// What a change writes into the overlay.
@@ -42,8 +46,9 @@ pub struct Target {
 pub enum Edit {
     /// Point the overlay's images at these (promote, deploy, rollback).
     Images(Vec<ImageRef>),
-    /// Set the workload's replica count (scale).
-    Replicas { workload: String, count: u32 },
+    /// Set the workload's replica count, its container's requests and limits, or its
+    /// autoscaler's bounds (scale).
+    Scale { workload: String, change: ScaleChange },
     /// Write, change or remove a preview environment beside the target's overlay.
     Preview(PreviewIntent),
 }
@@ -164,6 +169,21 @@ pub fn plan(clone: &WorkingClone, target: &Target, edit: &Edit) -> Result<Plan, 
         .map(|f| join(&overlay, f))
         .find(|p| clone.dir.join(p).is_file());
     let mut files = Vec::new();
+    if let Edit::Scale { workload, change } = edit {
+        // A scale may write several files (kustomization, resources patch, autoscaler).
+        let values = kustomization.is_none().then(|| helm_values(clone, target, &overlay)).flatten();
+        let files = super::scaling::files(
+            clone,
+            target,
+            &overlay,
+            kustomization.as_deref(),
+            values.as_deref(),
+            workload,
+            change,
+        )?;
+        let diff = files.iter().flat_map(file_diff).collect();
+        return Ok(Plan { base, files, diff });
+    }
     if let Some(path) = kustomization {
         let mut text = read(clone, &path)?;
         let before = text.clone();
@@ -176,11 +196,7 @@ pub fn plan(clone: &WorkingClone, target: &Target, edit: &Edit) -> Result<Plan, 
                     }
                 }
             }
-            Edit::Replicas { workload, count } => {
-                if let Some(t) = edit_kustomization_replicas(&text, workload, *count).map_err(overlay_error)? {
-                    text = t;
-                }
-            }
+            Edit::Scale { .. } => {}
             // Planned above, beside the overlay.
             Edit::Preview(_) => {}
         }
@@ -188,17 +204,7 @@ pub fn plan(clone: &WorkingClone, target: &Target, edit: &Edit) -> Result<Plan, 
             files.push(FileChange { path, before, after: text });
         }
     } else {
-        let names = if target.helm_value_files.is_empty() {
-            vec!["values.yaml".to_string()]
-        } else {
-            target.helm_value_files.clone()
-        };
-        let path = names
-            .iter()
-            .filter_map(|n| safe_rel(n).ok())
-            .map(|n| join(&overlay, &n))
-            .find(|p| clone.dir.join(p).is_file())
-            .ok_or_else(|| PromoteError::NoOverlay(target.path.clone()))?;
+        let path = helm_values(clone, target, &overlay).ok_or_else(|| PromoteError::NoOverlay(target.path.clone()))?;
         let before = read(clone, &path)?;
         let edited = match edit {
             Edit::Images(images) => {
@@ -207,7 +213,7 @@ pub fn plan(clone: &WorkingClone, target: &Target, edit: &Edit) -> Result<Plan, 
                 })?;
                 edit_helm_values(&before, &target.helm_tag_key, &tag)
             }
-            Edit::Replicas { count, .. } => edit_helm_number(&before, &target.helm_replicas_key, *count),
+            Edit::Scale { .. } => Ok(None),
             Edit::Preview(_) => Ok(None),
         }
         .map_err(|source| PromoteError::Overlay { path: path.clone(), source })?;
@@ -217,6 +223,16 @@ pub fn plan(clone: &WorkingClone, target: &Target, edit: &Edit) -> Result<Plan, 
     }
     let diff = files.iter().flat_map(file_diff).collect();
     Ok(Plan { base, files, diff })
+}
+
+/// The overlay's Helm values file (`source.helm.valueFiles`, else `values.yaml`), when it has one.
+fn helm_values(clone: &WorkingClone, target: &Target, overlay: &str) -> Option<String> {
+    let names = if target.helm_value_files.is_empty() {
+        vec!["values.yaml".to_string()]
+    } else {
+        target.helm_value_files.clone()
+    };
+    names.iter().filter_map(|n| safe_rel(n).ok()).map(|n| join(overlay, &n)).find(|p| clone.dir.join(p).is_file())
 }
 
 /// Re-plan on the newest remote, check it is the change that was shown (`shown`, the diff as
@@ -368,7 +384,7 @@ pub fn commit_message(req: &Request) -> String {
 fn edit_versions(edit: &Edit) -> String {
     match edit {
         Edit::Images(images) => images.iter().map(|i| i.version().to_string()).collect::<Vec<_>>().join(", "),
-        Edit::Replicas { workload, count } => format!("{workload} to {count} replicas"),
+        Edit::Scale { workload, change } => change.describe(workload),
         Edit::Preview(intent) => intent.name.clone(),
     }
 }
@@ -401,7 +417,7 @@ pub(super) fn safe_rel(p: &str) -> Result<String, PromoteError> {
     }
 }
 
-fn join(dir: &str, file: &str) -> String {
+pub(super) fn join(dir: &str, file: &str) -> String {
     if dir.is_empty() || dir == "." {
         file.to_string()
     } else {

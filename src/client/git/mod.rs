@@ -1,11 +1,13 @@
 //! The Git backend: the system `git` runner ([`process`]), working clones kept in the platform
 //! cache directory ([`clone`]), overlay edits (kustomize `images[]`, Helm values:
-//! [`overlay`]; replica counts: [`replicas`]), the promotion commit itself ([`commit`]: plan = the exact diff before any
+//! [`overlay`]; replica counts: [`replicas`]; requests and limits: [`resources`]; autoscaler bounds:
+//! [`autoscale`]; a scale's files: [`scaling`]), the promotion commit itself ([`commit`]: plan = the exact diff before any
 //! write; execute = commit with trailers, push, rebase and retry on a moved remote), the
 //! promotion as Flightdeck runs it against an Application ([`promote`], [`promote_flow`]),
 //! and git's HTTPS credential ([`credentials`]). Child processes are synchronous; async
 //! callers go through `spawn_blocking`.
 
+pub mod autoscale;
 pub mod clone;
 pub mod commit;
 pub mod credentials;
@@ -17,6 +19,9 @@ pub mod promote;
 pub mod promote_flow;
 pub mod release;
 pub mod replicas;
+pub mod resources;
+pub mod scaling;
 mod yaml_lines;
+mod yaml_set;
 
 pub use process::{Git, GitError, GitFailure};

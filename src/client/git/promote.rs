@@ -8,10 +8,12 @@ use std::path::PathBuf;
 
 use crate::client::argocd::wire::App;
 use crate::client::argocd::ArgoClient;
+use crate::client::git::autoscale::DEFAULT_HELM_AUTOSCALING_KEY;
 use crate::client::git::clone::{default_root, WorkingClone};
 use crate::client::git::commit::{self, Edit, PromoteError, Request, Target, Trailers, DEFAULT_PUSH_ATTEMPTS};
 use crate::client::git::overlay::ImageRef;
 use crate::client::git::replicas::DEFAULT_HELM_REPLICAS_KEY;
+use crate::client::git::resources::DEFAULT_HELM_RESOURCES_KEY;
 use crate::client::git::Git;
 use crate::config::Secret;
 use crate::domain::{AppKey, DiffLine, ErrorKind, Failure, Intent, Promotion};
@@ -26,6 +28,8 @@ pub struct PromoteSettings {
     pub cache_root: Option<PathBuf>,
     pub helm_tag_key: Option<String>,
     pub helm_replicas_key: Option<String>,
+    pub helm_resources_key: Option<String>,
+    pub helm_autoscaling_key: Option<String>,
     pub push_attempts: Option<u32>,
     /// Extra environment for every git call: the HTTPS credential from
     /// `client::git_credentials` (empty = the user's SSH agent and git config).
@@ -44,6 +48,8 @@ impl PromoteSettings {
             git_env,
             helm_tag_key: c.helm_tag_key.clone(),
             helm_replicas_key: c.helm_replicas_key.clone(),
+            helm_resources_key: c.helm_resources_key.clone(),
+            helm_autoscaling_key: c.helm_autoscaling_key.clone(),
             writes: client.writes().clone(),
             ..Self::default()
         })
@@ -96,7 +102,10 @@ impl PromoteInput {
 /// What `intent` writes into the overlay: the replica count of a scale, else `images`.
 pub fn edit_of(images: &[String], intent: &Intent) -> Result<Edit, Failure> {
     match intent {
-        Intent::Scale { workload, replicas } => Ok(Edit::Replicas { workload: workload.clone(), count: *replicas }),
+        Intent::Scale { workload, change } => {
+            change.check().map_err(|why| Failure::new(ErrorKind::Usage, why))?;
+            Ok(Edit::Scale { workload: workload.clone(), change: change.clone() })
+        }
         Intent::Preview(i) => Ok(Edit::Preview(i.clone())),
         _ => Ok(Edit::Images(parse_images(images)?)),
     }
@@ -133,6 +142,14 @@ pub fn target_of(app: &App, settings: &PromoteSettings) -> Result<Target, Failur
         helm_value_files: source.helm.as_ref().map(|h| h.value_files.clone()).unwrap_or_default(),
         helm_tag_key: settings.helm_tag_key.clone().unwrap_or_else(|| DEFAULT_HELM_TAG_KEY.to_string()),
         helm_replicas_key: settings.helm_replicas_key.clone().unwrap_or_else(|| DEFAULT_HELM_REPLICAS_KEY.to_string()),
+        helm_resources_key: settings
+            .helm_resources_key
+            .clone()
+            .unwrap_or_else(|| DEFAULT_HELM_RESOURCES_KEY.to_string()),
+        helm_autoscaling_key: settings
+            .helm_autoscaling_key
+            .clone()
+            .unwrap_or_else(|| DEFAULT_HELM_AUTOSCALING_KEY.to_string()),
     })
 }
 

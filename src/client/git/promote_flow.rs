@@ -31,7 +31,7 @@ pub async fn plan_change(
 ) -> Result<PromotionPlan, Failure> {
     let app = client.get_app(key, None).await.map_err(|e| e.to_failure())?;
     let what = match intent {
-        Intent::Scale { workload, replicas } => format!("{workload} at {replicas} replicas"),
+        Intent::Scale { workload, change } => change.describe(workload),
         Intent::Preview(i) => i.describe(),
         _ => crate::engine::payload::versions_of(images),
     };

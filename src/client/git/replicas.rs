@@ -10,7 +10,6 @@ use serde_yaml_ng::{Mapping, Value};
 use super::overlay::{apply_to_mapping, check_same, edit_lines, Change, OverlayError};
 use super::yaml_lines::{body, ending, indent, is_filler, key_of, render_scalar, Lines};
 use crate::client::argocd::wire::App;
-use crate::domain::sanitize::clean;
 
 /// Helm values key of the replica count when the config does not name one (the key
 /// `helm create` charts use).
@@ -47,44 +46,47 @@ pub fn edit_kustomization_replicas(text: &str, workload: &str, count: u32) -> Re
                 },
                 None => return Err(OverlayError::Unsupported("the kustomization is not a mapping".into())),
             }
-            append_entry(text, workload, count, doc.get("replicas").is_some())?
+            let fields = [("name", render_scalar(workload, None)), ("count", count.to_string())];
+            append_item(text, "replicas", &fields)?
         }
     };
     check_same(&edited, &expected)?;
     Ok(Some(edited))
 }
 
-/// Add `- name: W / count: N` at the end of the top-level `replicas:` block, or a new block
-/// at the end of the file.
-fn append_entry(text: &str, workload: &str, count: u32, has_list: bool) -> Result<String, OverlayError> {
+/// Add an item (`fields`: key and value already rendered as YAML) at the end of the top-level
+/// block list `list:` (`replicas`, `patches`), or a new list at the end of the file.
+pub(super) fn append_item(text: &str, list: &str, fields: &[(&str, String)]) -> Result<String, OverlayError> {
     let lines = Lines::new(text).lines;
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let name = render_scalar(workload, None);
-    if !has_list {
+    let render = |pad: &str| -> String {
+        let rows = fields.iter().enumerate().map(|(i, (k, v))| {
+            let lead = if i == 0 { "- " } else { "  " };
+            format!("{pad}{lead}{k}: {v}{eol}")
+        });
+        rows.collect()
+    };
+    let unsupported = |why: &str| OverlayError::Unsupported(why.to_string());
+    let head = lines.iter().position(|l| indent(l) == 0 && key_of(body(l)).is_some_and(|(k, _)| k == list));
+    let Some(head) = head else {
         let mut out = text.to_string();
         if !out.is_empty() && !out.ends_with('\n') {
             out.push_str(eol);
         }
-        out.push_str(&format!("replicas:{eol}  - name: {name}{eol}    count: {count}{eol}"));
+        out.push_str(&format!("{list}:{eol}{}", render("  ")));
         return Ok(out);
-    }
-    let unsupported = |why: &str| OverlayError::Unsupported(why.to_string());
-    let head = lines
-        .iter()
-        .position(|l| indent(l) == 0 && key_of(body(l)).is_some_and(|(k, _)| k == "replicas"))
-        .ok_or_else(|| unsupported("replicas is not a top-level block key"))?;
+    };
     let first = (head + 1..lines.len()).find(|&i| !is_filler(lines[i]));
     let dash = match first {
         Some(i) if body(lines[i]).trim_start().starts_with('-') => indent(lines[i]),
-        _ => return Err(unsupported("replicas is not a block list")),
+        _ => return Err(unsupported(&format!("{list} is not a block list"))),
     };
     // The block ends at the next line that is neither filler nor indented past column 0
     // (a list at column 0 continues with dashes at column 0).
     let end = (head + 1..lines.len())
         .find(|&i| !is_filler(lines[i]) && indent(lines[i]) == 0 && !(dash == 0 && lines[i].starts_with('-')))
         .unwrap_or(lines.len());
-    let pad = " ".repeat(dash);
-    let item = format!("{pad}- name: {name}{eol}{pad}  count: {count}{eol}");
+    let item = render(&" ".repeat(dash));
     let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
     if let Some(last) = out.get_mut(end.saturating_sub(1)).filter(|l| ending(l).is_empty()) {
         last.push_str(eol);
@@ -96,14 +98,7 @@ fn append_entry(text: &str, workload: &str, count: u32, has_list: bool) -> Resul
 /// What owns the replica count besides Git, read from the app's managed resources: an
 /// `autoscaling` HorizontalPodAutoscaler or a KEDA `ScaledObject`. `None` when nothing does.
 pub fn replica_owner(app: &App) -> Option<String> {
-    app.status
-        .resources
-        .iter()
-        .find(|r| {
-            (r.kind == "HorizontalPodAutoscaler" && r.group == "autoscaling")
-                || (r.kind == "ScaledObject" && r.group == "keda.sh")
-        })
-        .map(|r| format!("{} {}", clean(&r.kind), clean(&r.name)))
+    crate::domain::scale_form::owner_of(&app.to_detail().resources)
 }
 
 #[cfg(test)]

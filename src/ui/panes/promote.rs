@@ -18,12 +18,10 @@ const MIN_DIFF_ROWS: usize = 3;
 pub fn title(dialog: &Dialog, p: &PromoteDialog) -> String {
     match &p.intent {
         Intent::Deploy => format!("Deploy {} in {} (GitOps)", dialog.service, p.to_env.to_uppercase()),
+        Intent::Scale { .. } => format!("Scale {} in {} (GitOps)", dialog.service, p.to_env.to_uppercase()),
         Intent::Preview(i) => {
             format!("Preview {} from {} (GitOps)", dialog.service, p.to_env.to_uppercase())
                 + &format!(": {}", i.describe())
-        }
-        Intent::Scale { replicas, .. } => {
-            format!("Scale {} in {} to {replicas} (GitOps)", dialog.service, p.to_env.to_uppercase())
         }
         Intent::Rollback { history_id } => {
             format!("Roll back {} in {} to history {history_id} (GitOps)", dialog.service, p.to_env.to_uppercase())
@@ -61,7 +59,7 @@ pub fn body(
         Span::raw(match &p.intent {
             Intent::Deploy => format!("deploy in {}: ", p.to_env),
             Intent::Rollback { .. } => format!("roll back in {}: ", p.to_env),
-            Intent::Scale { workload, replicas } => format!("scale {workload} in {} to {replicas}", p.to_env),
+            Intent::Scale { workload, change } => format!("scale in {}: {}", p.to_env, change.describe(workload)),
             Intent::Preview(i) => format!("{} from {}: {}", i.op.verb(), p.to_env, i.describe()),
             _ => format!("{} → {}: ", p.from_env, p.to_env),
         }),

@@ -5,6 +5,7 @@
 use ratatui::text::{Line, Span};
 
 use crate::domain::model::{Dialog, DialogKind};
+use crate::domain::scale_form::{owner_of, ScaleField, ScaleForm};
 use crate::domain::{Model, SyncPolicy};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::{age, spinner, truncate, wrap};
@@ -20,7 +21,7 @@ fn warn(out: &mut Vec<Line<'static>>, theme: &Theme, text: &str, cells: usize) {
 }
 
 pub fn scale(out: &mut Vec<Line<'static>>, model: &Model, dialog: &Dialog, theme: &Theme, cells: usize) {
-    let DialogKind::Scale { kind, name, namespace, replicas, state, .. } = &dialog.kind else { return };
+    let DialogKind::Scale { kind, name, namespace, replicas, state, form, .. } = &dialog.kind else { return };
     let (key, dim) = (theme.style(Role::Key), theme.style(Role::Dim));
     out.push(Line::raw(truncate(&format!("{kind} {name} in namespace {namespace}"), cells)));
     let now = match (state.value(), state.failure()) {
@@ -32,11 +33,33 @@ pub fn scale(out: &mut Vec<Line<'static>>, model: &Model, dialog: &Dialog, theme
         (None, None) => format!("{} reading the replicas now…", spinner(model.now)),
     };
     out.push(Line::styled(truncate(&now, cells), dim));
-    out.push(Line::from(vec![Span::raw("replicas: "), Span::styled(format!("[{}█]", replicas.text), key)]));
-    if let Some(hpa) = state.value().and_then(|s| s.hpa.as_deref()) {
-        warn(out, theme, &format!("{hpa} owns the replica count: it will change it again"), cells);
-    }
     let app = detail(model, dialog);
+    let owner = app.as_ref().and_then(|a| owner_of(&a.resources));
+    let owned = owner.is_some();
+    // The fields, two a line (the count or the bounds; then cpu; then memory).
+    let focus = form.focused(owned);
+    let field = |f: ScaleField| -> Vec<Span<'static>> {
+        let text = form.text(f, &replicas.text);
+        let (cursor, style) = if f == focus { ("█", key) } else { ("", dim) };
+        vec![Span::raw(format!("{}: ", f.label())), Span::styled(format!("[{text}{cursor}]"), style), Span::raw("  ")]
+    };
+    let fields = ScaleForm::fields(owned);
+    let (count, rest) = fields.split_at(if owned { 2 } else { 1 });
+    for row in std::iter::once(count).chain(rest.chunks(2)) {
+        out.push(Line::from(row.iter().copied().flat_map(field).collect::<Vec<_>>()));
+    }
+    out.push(Line::styled(
+        truncate("↑/↓ field · empty = unchanged · requests/limits and bounds go to Git", cells),
+        dim,
+    ));
+    match (&owner, state.value().and_then(|s| s.hpa.clone())) {
+        (Some(o), hpa) => {
+            let hpa = hpa.unwrap_or_else(|| o.clone());
+            warn(out, theme, &format!("{hpa} owns the replica count: set its min/max here (written to Git)"), cells);
+        }
+        (None, Some(hpa)) => warn(out, theme, &format!("{hpa} owns the replica count: it will change it again"), cells),
+        (None, None) => {}
+    }
     if app.as_ref().is_some_and(|a| a.auto_sync && a.self_heal) {
         let git = state.value().and_then(|s| s.desired).map_or(String::new(), |n| format!(" ({n})"));
         warn(
