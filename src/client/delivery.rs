@@ -62,14 +62,14 @@ pub async fn assemble(clients: &[ArgoClient], gov: &Governance, q: &Query) -> Re
         let by_sha: HashMap<&str, &OverlayCommit> = commits.iter().map(|c| (c.sha.as_str(), c)).collect();
         let mut history = app.to_detail().history;
         history.sort_by_key(|e| e.id);
-        let back = back_to(&history);
+        let again = revisits(&history);
         for e in history {
             let Some(at) = e.deployed_at else { continue };
             let commit = by_sha.get(e.revision.as_str());
-            let earlier = back.get(&e.id).copied();
+            let revisit = again.get(&e.id).copied();
             let kind = match commit.map(|c| kind_of(&c.subject)) {
                 // Argo CD's own rollback deploys an earlier entry's revision again.
-                None | Some(Kind::Deploy) if earlier.is_some() => Kind::Rollback,
+                None | Some(Kind::Deploy) if matches!(revisit, Some(Revisit::BackTo(_))) => Kind::Rollback,
                 k => k.unwrap_or(Kind::Deploy),
             };
             let version = commit
@@ -79,11 +79,14 @@ pub async fn assemble(clients: &[ArgoClient], gov: &Governance, q: &Query) -> Re
             // `initiatedBy` names a user, or `automated` (the controller): read as "automated".
             // Neither set is a history entry the reference says nothing about: "auto-sync".
             let who = if e.initiated_by.is_empty() { "auto-sync".to_string() } else { e.initiated_by.clone() };
-            let detail = match earlier {
-                Some(id) => format!("history {} rev {rev} (back to {id})", e.id),
+            let detail = match revisit {
+                Some(Revisit::BackTo(id)) => format!("history {} rev {rev} (back to {id})", e.id),
+                Some(Revisit::Resync) => format!("history {} rev {rev} (the same revision again)", e.id),
                 None => format!("history {} rev {rev}", e.id),
             };
-            acts.push(Activity { counts: true, ..act(at, kind, &dep.env, who, version, detail, "argocd") });
+            // A re-sync of what runs changes nothing: shown, not counted as a deployment.
+            let counts = revisit != Some(Revisit::Resync);
+            acts.push(Activity { counts, ..act(at, kind, &dep.env, who, version, detail, "argocd") });
         }
         if dep.health == Health::Degraded {
             let detail = "degraded now".to_string();
@@ -121,20 +124,29 @@ pub async fn assemble(clients: &[ArgoClient], gov: &Governance, q: &Query) -> Re
     Ok(Report { service: q.service.clone(), figures, timeline: acts, warnings })
 }
 
-/// History entries (by id, oldest first) that deploy a revision an earlier entry deployed,
-/// other than the one just before them: a going back, to that earlier entry (its id). The
-/// reference does not say what entry Argo CD's rollback (`POST …/rollback` with an `id`)
-/// appends; it syncs to that entry's revision, so the new entry names it again, which is read
-/// here as the rollback it is. The same revision twice in a row is a re-sync, not a rollback.
-fn back_to(history: &[crate::domain::HistoryEntry]) -> HashMap<i64, i64> {
+/// A history entry that deploys a revision an earlier entry deployed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Revisit {
+    /// The revision of the entry just before: a re-sync of what runs.
+    Resync,
+    /// An older one: a going back to that entry (its id).
+    BackTo(i64),
+}
+
+/// The entries (by id, oldest first) that deploy a revision deployed before. The reference
+/// does not say what entry Argo CD's rollback (`POST …/rollback` with an `id`) appends; it
+/// syncs to that entry's revision, so the new entry names it again, read here as the rollback
+/// it is.
+fn revisits(history: &[crate::domain::HistoryEntry]) -> HashMap<i64, Revisit> {
     let mut seen: HashMap<&str, i64> = HashMap::new();
     let mut out = HashMap::new();
     let mut prev: Option<&str> = None;
     for e in history.iter().filter(|e| !e.revision.is_empty()) {
         let rev = e.revision.as_str();
         match seen.get(rev) {
-            Some(&id) if prev != Some(rev) => _ = out.insert(e.id, id),
-            _ => {}
+            Some(_) if prev == Some(rev) => _ = out.insert(e.id, Revisit::Resync),
+            Some(&id) => _ = out.insert(e.id, Revisit::BackTo(id)),
+            None => {}
         }
         seen.insert(rev, e.id);
         prev = Some(rev);
@@ -246,7 +258,7 @@ mod tests {
     }
 
     #[test]
-    fn a_revision_deployed_again_after_another_is_a_rollback_to_it() {
+    fn a_revision_deployed_again_is_a_rollback_to_it_or_a_resync_of_it() {
         let entry = |id: i64, revision: &str| crate::domain::HistoryEntry {
             id,
             revision: revision.into(),
@@ -254,10 +266,10 @@ mod tests {
         };
         let history =
             [entry(0, "aaa"), entry(1, "bbb"), entry(2, "bbb"), entry(3, "ccc"), entry(4, "aaa"), entry(5, "")];
-        let back = super::back_to(&history);
-        assert_eq!(back.get(&4), Some(&0), "aaa again after bbb and ccc");
-        assert_eq!(back.get(&2), None, "bbb twice in a row is a re-sync");
-        assert_eq!(back.len(), 1, "{back:?}");
+        let again = super::revisits(&history);
+        assert_eq!(again.get(&4), Some(&super::Revisit::BackTo(0)), "aaa again after bbb and ccc");
+        assert_eq!(again.get(&2), Some(&super::Revisit::Resync), "bbb twice in a row");
+        assert_eq!(again.len(), 2, "{again:?}");
     }
 
     #[test]

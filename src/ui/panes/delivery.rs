@@ -83,12 +83,15 @@ fn figures(model: &Model, report: &Report, theme: &Theme, cells: usize) -> Vec<L
     let mut out = vec![Line::styled(truncate(&span, cells), theme.style(Role::Header))];
     for (label, value, note) in summary(f) {
         let role = match label {
+            _ if value == "-" => Role::Dim,
             "change failures" if f.failed_changes > 0 => Role::Warning,
             _ => Role::Ok,
         };
+        let gap = " ".repeat(16usize.saturating_sub(crate::ui::widgets::width(&value)));
         out.push(Line::from(vec![
             Span::raw(format!("  {label:<17} ")),
-            Span::styled(format!("{value:<16}"), theme.style(role)),
+            Span::styled(value, theme.style(role)),
+            Span::raw(gap),
             Span::styled(truncate(&note, cells.saturating_sub(36)), theme.style(Role::Dim)),
         ]));
     }
