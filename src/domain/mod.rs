@@ -16,6 +16,7 @@ pub mod logs;
 pub mod manifest;
 pub mod mapping;
 pub mod model;
+pub mod new_service;
 pub mod notify;
 pub mod policy;
 pub mod promotion;
@@ -23,6 +24,7 @@ pub mod read_only;
 pub mod release;
 pub mod run;
 pub mod sanitize;
+pub mod template;
 
 pub use deployment::{AppKey, Deployment, Health, OpPhase, SyncStatus};
 pub use detail::{
