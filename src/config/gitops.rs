@@ -34,6 +34,9 @@ pub struct GitopsSettings {
     /// Key path of the replica count in Helm values files (`replicaCount` unless set); a
     /// kustomize overlay uses its `replicas[]` field instead.
     pub helm_replicas_key: Option<String>,
+    /// How `new-service` makes the new Applications: committed for an app-of-apps parent
+    /// (default) or created through Argo CD's API (`applications = "app-of-apps" | "api"`).
+    pub applications: crate::domain::new_service::AppsVia,
 }
 
 impl GitopsSettings {
@@ -61,6 +64,7 @@ impl Default for GitopsSettings {
             signing: None,
             helm_tag_key: None,
             helm_replicas_key: None,
+            applications: Default::default(),
         }
     }
 }
@@ -79,6 +83,7 @@ pub(super) struct RawGitops {
     https_username: Option<String>,
     helm_tag_key: Option<Spanned<String>>,
     helm_replicas_key: Option<Spanned<String>>,
+    applications: Option<Spanned<String>>,
 }
 
 impl RawGitops {
@@ -160,6 +165,15 @@ pub(super) fn settings(
     }
     s.helm_tag_key = key_path(raw.helm_tag_key, "helm_tag_key", "image.tag", err)?;
     s.helm_replicas_key = key_path(raw.helm_replicas_key, "helm_replicas_key", "replicaCount", err)?;
+    if let Some(a) = raw.applications {
+        s.applications = crate::domain::new_service::AppsVia::parse(a.get_ref().trim()).ok_or_else(|| {
+            err(
+                a.span(),
+                format!("applications {:?} is not a way to create Applications", a.get_ref()),
+                "use applications = \"app-of-apps\" (manifests committed for a parent app) or \"api\"".into(),
+            )
+        })?;
+    }
     Ok(s)
 }
 
@@ -194,6 +208,8 @@ pub(super) struct OutGitops<'a> {
     helm_tag_key: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     helm_replicas_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applications: Option<&'static str>,
 }
 
 impl<'a> OutGitops<'a> {
@@ -205,6 +221,7 @@ impl<'a> OutGitops<'a> {
             ledger_ref: &g.ledger_ref,
             helm_tag_key: g.helm_tag_key.as_deref(),
             helm_replicas_key: g.helm_replicas_key.as_deref(),
+            applications: (g.applications != Default::default()).then(|| g.applications.name()),
         })
     }
 }

@@ -38,11 +38,13 @@ pub enum ActionKind {
     /// has not run in the previous environment, so it follows the environment's own rules
     /// unless `[env.E.deploy]` says otherwise.
     Deploy,
+    /// A new service (`flightdeck new-service`): its files in Git and its Applications.
+    Create,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 6] =
-        [Self::Sync, Self::Promote, Self::Rollback, Self::Scale, Self::Restart, Self::Deploy];
+    pub const ALL: [ActionKind; 7] =
+        [Self::Sync, Self::Promote, Self::Rollback, Self::Scale, Self::Restart, Self::Deploy, Self::Create];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -52,6 +54,7 @@ impl ActionKind {
             Self::Scale => "scale",
             Self::Restart => "restart",
             Self::Deploy => "deploy",
+            Self::Create => "create",
         }
     }
 
@@ -64,6 +67,7 @@ impl ActionKind {
             Action::Scale { .. } => Some(Self::Scale),
             Action::Restart { .. } => Some(Self::Restart),
             Action::SyncRevision { .. } => Some(Self::Deploy),
+            Action::Create(_) => Some(Self::Create),
             // A GitOps change is governed by what it does, not by the path it takes: a rollback
             // or a scale written as a commit obeys the rollback or scale rules.
             Action::Promote(p) => Some(match p.intent {
@@ -214,6 +218,8 @@ pub struct Policy {
     pub request_ttl: chrono::Duration,
     /// True for the built-in "no policy file" policy: everything runs at once.
     pub open: bool,
+    /// The teams a new service may belong to (`teams = [...]`); empty = any team.
+    pub teams: Vec<String>,
 }
 
 impl Default for Policy {
@@ -224,6 +230,7 @@ impl Default for Policy {
             lanes: Vec::new(),
             request_ttl: DEFAULT_REQUEST_TTL,
             open: false,
+            teams: Vec::new(),
         }
     }
 }

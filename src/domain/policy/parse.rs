@@ -26,6 +26,9 @@ struct RawPolicy {
     /// Promotions allowed to skip environments (a hotfix lane), with rules of their own.
     #[serde(default)]
     lane: Vec<Spanned<RawLane>>,
+    /// The teams a new service may belong to (any, when absent).
+    #[serde(default)]
+    teams: Vec<String>,
 }
 
 /// `[[lane]]`: a named promotion route that skips environments; its rule keys override the
@@ -78,6 +81,7 @@ struct RawEnv {
     scale: Option<RawRules>,
     deploy: Option<RawRules>,
     restart: Option<RawRules>,
+    create: Option<RawRules>,
     #[serde(default)]
     freeze: Vec<Spanned<RawFreeze>>,
     /// Verification checks (`[[env.E.check]]`), see `checks.rs`.
@@ -285,6 +289,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
                 ActionKind::Scale => &e.scale,
                 ActionKind::Restart => &e.restart,
                 ActionKind::Deploy => &e.deploy,
+                ActionKind::Create => &e.create,
             };
             let rules = match own {
                 Some(raw_rules) => cx.layer(&base, raw_rules)?,
@@ -323,7 +328,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
             )
         })?,
     };
-    Ok(Policy { environments: order.clone(), envs, lanes, request_ttl, open: false })
+    Ok(Policy { environments: order.clone(), envs, lanes, request_ttl, open: false, teams: raw.teams })
 }
 
 /// "90m", "72h", "3d" → a positive duration.
