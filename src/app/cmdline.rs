@@ -15,6 +15,7 @@ pub const USAGE: &[(&str, &str)] = &[
     (":scale N", "Scale the selection's workload to N replicas"),
     (":rollback ID", "Roll back to history entry ID"),
     (":deploy TAG", "Deploy image tag TAG in the selected cell (committed to Git, diff first)"),
+    (":new-service", "Create a service from a template in the GitOps repository (a form, then the diff)"),
     (":theme NAME", "Switch the theme (default, light, mono, or a file)"),
     (":sort service|problems|team|ENV", "Sort the matrix (ENV: by the version running there)"),
     (":filter TEXT", "Filter: words, health:, sync:, env: (empty clears)"),
@@ -48,13 +49,15 @@ pub enum Line {
     Scale(u32),
     Rollback(i64),
     Deploy(String),
+    /// Open the form creating a service.
+    NewService,
     Run(Command),
     /// Why the line cannot be run, said as the flash says it.
     Bad(String),
 }
 
-fn builtins() -> [&'static str; 11] {
-    ["quit", "q!", "filter", "env", "sort", "theme", "sync", "scale", "rollback", "deploy", "help"]
+fn builtins() -> [&'static str; 12] {
+    ["quit", "q!", "filter", "env", "sort", "theme", "sync", "scale", "rollback", "deploy", "new-service", "help"]
 }
 
 /// Parse a command line.
@@ -68,6 +71,7 @@ pub fn parse(text: &str) -> Line {
         // As in vim: quit without asking.
         "q!" | "quit!" => Line::QuitNow,
         "filter" | "f" => Line::Filter(arg.to_string()),
+        "new-service" => no_args(Line::NewService),
         "env" if !arg.is_empty() => Line::Env(arg.to_string()),
         "sort" => Line::Sort(Some(arg.to_string()).filter(|a| !a.is_empty())),
         "theme" if !arg.is_empty() => Line::Theme(arg.to_string()),

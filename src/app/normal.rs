@@ -328,6 +328,7 @@ fn execute_command_line(model: &mut Model, text: &str, fx: &mut Vec<Effect>) {
             dialog::preset_rollback(model, id);
         }
         Line::Deploy(tag) => super::promote::open_deploy(model, &tag, fx),
+        Line::NewService => super::new_service::open(model),
         Line::Run(cmd) => run_command(model, cmd, fx),
         Line::Bad(why) => flash_error(model, why),
     }

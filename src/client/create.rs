@@ -60,6 +60,20 @@ pub async fn context(
     Ok(CreateContext { repo_url, service_label, env_label, teams, known_services: known })
 }
 
+/// [`context`] with the policy's teams as `gov` holds them, writing to the repository the
+/// apps point at (the console's executor knows no `[gitops] remote`; with governance on, the
+/// policy's repository is normally that one).
+pub async fn context_governed(
+    clients: &[ArgoClient],
+    gov: &super::engine::Governance,
+) -> Result<CreateContext, Failure> {
+    let teams = match gov.policy_state().await {
+        crate::domain::approvals::PolicyState::Ready(p) => p.teams.clone(),
+        _ => Vec::new(),
+    };
+    context(clients, None, teams).await
+}
+
 /// Plan `n` (every check, the new files as a diff).
 pub async fn plan(clients: &[ArgoClient], cx: &CreateContext, n: &NewService) -> Result<CreatePlan, Failure> {
     let settings = settings(clients).await?;

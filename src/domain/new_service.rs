@@ -8,8 +8,9 @@
 use std::collections::BTreeMap;
 
 use super::application::AppManifest;
+use super::model::LineInput;
 use super::template::TemplateFile;
-use super::DiffLine;
+use super::{DiffLine, Loadable};
 
 /// Where the app-of-apps parent reads the Applications from (the simulator's parent reads
 /// the same directory; a real estate points its parent Application's path there).
@@ -133,6 +134,91 @@ pub fn app_files(n: &NewService, shape: &AppShape<'_>) -> Vec<TemplateFile> {
             text: manifest(n, env, shape).to_yaml(),
         })
         .collect()
+}
+
+/// The console's `:new-service` form (`DialogKind::NewService`): the fields, then the plan
+/// (the new files as a diff), then the policy on confirm.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NewServiceForm {
+    pub name: LineInput,
+    pub team: LineInput,
+    pub template: LineInput,
+    pub ticket: LineInput,
+    pub reason: LineInput,
+    /// Which field has the keys.
+    pub focus: FormField,
+    /// Every environment of the pipeline, in order.
+    pub envs: Vec<String>,
+    pub via: AppsVia,
+    /// Bumped per plan request so a stale answer is dropped.
+    pub generation: u64,
+    /// Not asked (the fields are being filled), computing, the diff, or why not.
+    pub plan: Loadable<Vec<DiffLine>>,
+    /// First diff line shown.
+    pub scroll: u16,
+}
+
+/// The fields of the form, in tab order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FormField {
+    #[default]
+    Name,
+    Team,
+    Template,
+    Ticket,
+    Reason,
+}
+
+impl FormField {
+    pub const ALL: [FormField; 5] = [Self::Name, Self::Team, Self::Template, Self::Ticket, Self::Reason];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Team => "team",
+            Self::Template => "template",
+            Self::Ticket => "ticket",
+            Self::Reason => "reason",
+        }
+    }
+}
+
+impl NewServiceForm {
+    pub fn field(&self, f: FormField) -> &LineInput {
+        match f {
+            FormField::Name => &self.name,
+            FormField::Team => &self.team,
+            FormField::Template => &self.template,
+            FormField::Ticket => &self.ticket,
+            FormField::Reason => &self.reason,
+        }
+    }
+
+    pub fn field_mut(&mut self, f: FormField) -> &mut LineInput {
+        match f {
+            FormField::Name => &mut self.name,
+            FormField::Team => &mut self.team,
+            FormField::Template => &mut self.template,
+            FormField::Ticket => &mut self.ticket,
+            FormField::Reason => &mut self.reason,
+        }
+    }
+
+    /// What the form asks for, as the headless command would (trimmed; empty ticket and
+    /// reason are none).
+    pub fn request(&self) -> NewService {
+        let given = |l: &LineInput| Some(l.text.trim().to_string()).filter(|t| !t.is_empty());
+        NewService {
+            service: self.name.text.trim().to_string(),
+            team: self.team.text.trim().to_string(),
+            template: self.template.text.trim().to_string(),
+            envs: self.envs.clone(),
+            via: self.via,
+            ticket: given(&self.ticket),
+            reason: given(&self.reason),
+            ..NewService::default()
+        }
+    }
 }
 
 #[cfg(test)]
