@@ -35,8 +35,9 @@ pub fn body(out: &mut Vec<Line<'static>>, model: &Model, f: &NewServiceForm, t: 
         dim,
     ));
     out.push(Line::raw(""));
-    // Borders 2, fields 5, the note 1, blank 1, the rule 1, error 1, blank and keys 2.
-    let diff_rows = rows.saturating_sub(13).max(MIN_DIFF_ROWS);
+    // Borders 2, fields 5, the note 1, blank 1, the rule 1, error 1, blank and keys 2, and
+    // the screen's own header, hint bar and margins around the popup.
+    let diff_rows = rows.saturating_sub(18).max(MIN_DIFF_ROWS);
     match &f.plan {
         Loadable::Ready { value, .. } => {
             let first = usize::from(f.scroll).min(value.len().saturating_sub(diff_rows));
