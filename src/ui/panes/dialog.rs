@@ -133,6 +133,10 @@ fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize, rows: usize
         Span::styled("esc", key),
         Span::styled(" cancel", dim),
     ]));
+    if matches!(dialog.kind, DialogKind::NewService(_)) {
+        let last = out.len() - 1;
+        out[last].spans.extend([Span::styled(" · ", dim), Span::styled("tab", key), Span::styled(" next field", dim)]);
+    }
     if dialog.require_typed.is_some() || dialog.gate.ticket.is_some() || dialog.gate.reason.is_some() {
         let last = out.len() - 1;
         out[last].spans.extend([
