@@ -10,7 +10,7 @@ use super::editor::edit_line;
 use super::gate::{self, Asked, Hold};
 use super::{Effect, Key, KeyCode};
 use crate::domain::model::{Dialog, DialogKind, Flash, LineInput, Mode};
-use crate::domain::new_service::{app_name, FormField, NewServiceForm};
+use crate::domain::new_service::{app_name, FormField, NewService, NewServiceForm};
 use crate::domain::{Action, AppKey, DiffLine, Failure, Loadable, Model};
 
 /// Open the empty form (`:new-service`), for every environment of the pipeline.
@@ -102,6 +102,15 @@ pub fn on_planned(model: &mut Model, generation: u64, result: Result<Vec<DiffLin
     f.plan.finish(result, at);
 }
 
+/// The app a creation is governed, run and recorded as (it does not exist yet): its
+/// Application in the environment whose rules govern it, on the instance serving that
+/// environment (the first when none does), as the headless command names it.
+pub fn target_of(model: &Model, n: &NewService) -> AppKey {
+    let env = n.governed_env();
+    let instance = model.instances.iter().position(|i| i.env.as_deref() == Some(env)).unwrap_or(0);
+    AppKey { instance, namespace: String::new(), name: app_name(&n.service, env) }
+}
+
 /// Confirm the shown diff: the one gate decides, as for every other action.
 pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
     let Mode::Dialog(d) = &model.mode else { return };
@@ -110,8 +119,7 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
     let mut n = f.request();
     n.diff = diff;
     let env = n.governed_env().to_string();
-    let instance = model.instances.iter().position(|i| i.env.as_deref() == Some(env.as_str())).unwrap_or(0);
-    let target = AppKey { instance, namespace: String::new(), name: app_name(&n.service, &env) };
+    let target = target_of(model, &n);
     let asked = Asked { ticket: n.ticket.clone(), reason: n.reason.clone(), override_freeze: false };
     let service = n.service.clone();
     match gate::govern(model, target, &service, &env, Action::Create(Box::new(n)), &asked, fx) {

@@ -116,3 +116,42 @@ fn confirming_goes_through_the_gate_refused_in_the_form_or_run() {
     assert_eq!((n.service.as_str(), n.diff.len(), key.name.as_str()), ("billing", 2, "billing-prod"));
     assert!(matches!(m.mode, Mode::Normal));
 }
+
+#[test]
+fn an_approved_creation_claimed_here_runs_as_the_app_it_governs() {
+    use crate::domain::approvals::{ClaimedRun, DecisionOutcome};
+    let mut m = model();
+    let n = crate::domain::new_service::NewService {
+        service: "billing".into(),
+        team: "backend".into(),
+        template: "web".into(),
+        envs: vec!["dev".into(), "staging".into(), "prod".into()],
+        request_id: Some("r1".into()),
+        ..Default::default()
+    };
+    let action = Action::Create(Box::new(n));
+    let outcome = DecisionOutcome {
+        counted: 1,
+        needed: 1,
+        run: Some(ClaimedRun {
+            service: "billing".into(),
+            env: "prod".into(),
+            action: action.clone(),
+            context: RunContext { request: Some("r1".into()), ..RunContext::default() },
+        }),
+        claimed_elsewhere: false,
+        note: None,
+    };
+    let fx = update(
+        &mut m,
+        Msg::ApprovalDecided { id: "r1".into(), approve: true, result: Ok(outcome), at: t(3) },
+        &keymap(),
+    );
+    let run = fx.iter().find_map(|e| match e {
+        Effect::RunAction { key, action, .. } => Some((key.clone(), action.clone())),
+        _ => None,
+    });
+    let (key, ran) = run.unwrap_or_else(|| panic!("not run: {fx:?}"));
+    assert_eq!((key.instance, key.name.as_str()), (2, "billing-prod"));
+    assert_eq!(ran, action);
+}
