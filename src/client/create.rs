@@ -16,8 +16,10 @@ use crate::domain::mapping::Mapping;
 use crate::domain::new_service::{app_name, manifest, AppShape, AppsVia, NewService};
 use crate::domain::{ErrorKind, Failure, Health, StepStatus};
 
-/// How long a run waits for the new apps to be listed when not asked to wait for health.
-pub const APPEAR_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a run waits for the new apps to be listed when not asked to wait for health:
+/// longer than Argo CD's default reconciliation period (3 min), after which an app-of-apps
+/// parent without a webhook has read the commit.
+pub const APPEAR_TIMEOUT: Duration = Duration::from_secs(240);
 /// How often the instances are listed while waiting.
 const POLL_EVERY: Duration = Duration::from_millis(250);
 
