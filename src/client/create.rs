@@ -17,8 +17,9 @@ use crate::domain::new_service::{app_name, manifest, AppShape, AppsVia, NewServi
 use crate::domain::{ErrorKind, Failure, Health, StepStatus};
 
 /// How long a run waits for the new apps to be listed when not asked to wait for health:
-/// longer than Argo CD's default reconciliation period (3 min), after which an app-of-apps
-/// parent without a webhook has read the commit.
+/// long enough for an app-of-apps parent without a webhook to read the commit on its own
+/// (Argo CD's reconciliation period, 3 minutes by its documentation's default; the
+/// reference in shared/reference says nothing of it).
 pub const APPEAR_TIMEOUT: Duration = Duration::from_secs(240);
 /// How often the instances are listed while waiting.
 const POLL_EVERY: Duration = Duration::from_millis(250);
