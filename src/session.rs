@@ -69,6 +69,7 @@ pub fn model_from(cfg: &Config) -> Model {
         page_rows: 20,
         utc_offset_secs: chrono::Local::now().offset().local_minus_utc(),
         read_only: cfg.read_only.clone(),
+        new_service_via: cfg.gitops.applications,
         ..Default::default()
     }
 }

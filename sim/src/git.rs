@@ -1,6 +1,6 @@
 //! The simulator's Git side: a real bare repository (in a temporary directory the simulator
-//! owns and removes) holding `apps/{service}/overlays/{env}/kustomization.yaml` for every app
-//! and `policy.toml` at the root. Applications point at it (`file://…`). On every clock tick
+//! owns and removes) holding `apps/{service}/overlays/{env}/kustomization.yaml` for every app,
+//! `policy.toml` at the root and two service templates under `templates/`. Applications point at it (`file://…`). On every clock tick
 //! the simulator polls `main`; when a commit changes an app's overlay, that app's desired
 //! version follows the overlay's `newTag` and its desired replicas the overlay's `replicas[]`
 //! count for the workload (OutOfSync, then auto-sync where it is on; self-heal then keeps the
@@ -19,6 +19,23 @@ use crate::state::{lock, Instance};
 
 /// The policy seeded at the repository root (the same file the docs show).
 const POLICY: &str = include_str!("../../config/policy.example.toml");
+
+/// The service templates seeded under `templates/` (the same files `config/templates/`
+/// documents), which `flightdeck new-service --template web|worker` reads.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("templates/web/template.toml", include_str!("../../config/templates/web/template.toml")),
+    ("templates/web/base/kustomization.yaml", include_str!("../../config/templates/web/base/kustomization.yaml")),
+    ("templates/web/base/deployment.yaml", include_str!("../../config/templates/web/base/deployment.yaml")),
+    ("templates/web/base/service.yaml", include_str!("../../config/templates/web/base/service.yaml")),
+    ("templates/web/overlay/kustomization.yaml", include_str!("../../config/templates/web/overlay/kustomization.yaml")),
+    ("templates/worker/template.toml", include_str!("../../config/templates/worker/template.toml")),
+    ("templates/worker/base/kustomization.yaml", include_str!("../../config/templates/worker/base/kustomization.yaml")),
+    ("templates/worker/base/deployment.yaml", include_str!("../../config/templates/worker/base/deployment.yaml")),
+    (
+        "templates/worker/overlay/kustomization.yaml",
+        include_str!("../../config/templates/worker/overlay/kustomization.yaml"),
+    ),
+];
 
 /// One overlay that changed on `main`: its directory (what an Application's
 /// `spec.source.path` names), its kustomization's text, at which commit.
@@ -109,8 +126,9 @@ impl GitSide {
             "commit refs/heads/main\ncommitter Flightdeck Sim <sim@flightdeck.invalid> {now_secs} +0000\ndata {}\n{msg}",
             msg.len()
         );
-        let policy = [("policy.toml".to_string(), POLICY.to_string())];
-        for (path, text) in files.iter().chain(policy.iter()) {
+        let mut seeded = vec![("policy.toml".to_string(), POLICY.to_string())];
+        seeded.extend(TEMPLATES.iter().map(|(p, t)| (p.to_string(), t.to_string())));
+        for (path, text) in files.iter().chain(seeded.iter()) {
             let _ = write!(stream, "M 100644 inline {path}\ndata {}\n{text}\n", text.len());
         }
         git(&["fast-import", "--quiet"], &bare, Some(&stream))?;

@@ -263,11 +263,15 @@ pub fn decided(
         Err(f) => flash_error(model, format!("{} {id} refused: {}", verb(approve), f.message)),
         Ok(_) if !approve => flash_info(model, format!("rejected {id}")),
         Ok(DecisionOutcome { run: Some(run), .. }) => {
-            let key = model
-                .deployments
-                .values()
-                .find(|d| d.service == run.service && d.env == run.env)
-                .map(|d| d.key.clone());
+            let key = match &run.action {
+                // A new service is not in view yet: it runs as the app it governs.
+                Action::Create(n) => Some(super::new_service::target_of(model, n)),
+                _ => model
+                    .deployments
+                    .values()
+                    .find(|d| d.service == run.service && d.env == run.env)
+                    .map(|d| d.key.clone()),
+            };
             match key {
                 Some(key) => {
                     let label = format!("{}/{}", run.service, run.env);

@@ -17,6 +17,7 @@ pub const USAGE: &[(&str, &str)] = &[
     (":deploy TAG", "Deploy image tag TAG in the selected cell (committed to Git, diff first)"),
     (":preview [TTL]", "Request a preview environment copied from the selected cell (default 8h)"),
     (":delivery [WINDOW]", "Delivery history and figures of the selected service (7d, 30d, 12h…)"),
+    (":new-service", "Create a service from a template in the GitOps repository (a form, then the diff)"),
     (":theme NAME", "Switch the theme (default, light, mono, or a file)"),
     (":sort service|problems|team|ENV", "Sort the matrix (ENV: by the version running there)"),
     (":filter TEXT", "Filter: words, health:, sync:, env: (empty clears)"),
@@ -54,13 +55,29 @@ pub enum Line {
     Preview(chrono::Duration),
     /// The delivery view over this window (seconds).
     Delivery(u64),
+    /// Open the form creating a service.
+    NewService,
     Run(Command),
     /// Why the line cannot be run, said as the flash says it.
     Bad(String),
 }
 
-fn builtins() -> [&'static str; 12] {
-    ["quit", "q!", "filter", "env", "sort", "theme", "sync", "scale", "rollback", "deploy", "preview", "help"]
+fn builtins() -> [&'static str; 13] {
+    [
+        "quit",
+        "q!",
+        "filter",
+        "env",
+        "sort",
+        "theme",
+        "sync",
+        "scale",
+        "rollback",
+        "deploy",
+        "preview",
+        "new-service",
+        "help",
+    ]
 }
 
 /// Parse a command line.
@@ -74,6 +91,7 @@ pub fn parse(text: &str) -> Line {
         // As in vim: quit without asking.
         "q!" | "quit!" => Line::QuitNow,
         "filter" | "f" => Line::Filter(arg.to_string()),
+        "new-service" => no_args(Line::NewService),
         "env" if !arg.is_empty() => Line::Env(arg.to_string()),
         "sort" => Line::Sort(Some(arg.to_string()).filter(|a| !a.is_empty())),
         "theme" if !arg.is_empty() => Line::Theme(arg.to_string()),

@@ -166,6 +166,9 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
     if matches!(&model.mode, Mode::Dialog(d) if matches!(d.kind, DialogKind::Promote(_))) {
         return super::promote::on_key(model, key, fx);
     }
+    if matches!(&model.mode, Mode::Dialog(d) if matches!(d.kind, DialogKind::NewService(_))) {
+        return super::new_service::on_key(model, key, fx);
+    }
     let history_len = history_len(model);
     let owned = owner(model).is_some();
     let Mode::Dialog(d) = &mut model.mode else { return };
@@ -228,7 +231,7 @@ pub fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
             KeyCode::Char('a') => *apply_only = !*apply_only,
             _ => {}
         },
-        DialogKind::Confirm(_) | DialogKind::Promote(_) | DialogKind::Bulk { .. } => {}
+        DialogKind::Confirm(_) | DialogKind::Promote(_) | DialogKind::Bulk { .. } | DialogKind::NewService(_) => {}
     }
 }
 
@@ -325,8 +328,8 @@ pub fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
             }
             Action::SetSyncPolicy(wanted.effective())
         }
-        // Confirmed in `promote::on_key` and above, never here.
-        DialogKind::Promote(_) | DialogKind::Bulk { .. } => return,
+        // Confirmed in `promote::on_key`, `new_service::on_key` and above, never here.
+        DialogKind::Promote(_) | DialogKind::Bulk { .. } | DialogKind::NewService(_) => return,
     };
     // The policy decides: run, refuse in the dialog, or file an approval request.
     let asked = gate::asked(d);
@@ -404,6 +407,8 @@ pub fn policy_arrived(model: &mut Model, fx: &mut Vec<Effect>) {
         d.error = None;
         if matches!(d.kind, DialogKind::Promote(_)) {
             super::promote::confirm(model, fx);
+        } else if matches!(d.kind, DialogKind::NewService(_)) {
+            super::new_service::confirm(model, fx);
         } else {
             confirm(model, fx);
         }
@@ -428,5 +433,6 @@ fn representative(kind: &DialogKind) -> Action {
         DialogKind::Promote(p) => {
             Action::Promote(Box::new(crate::domain::Promotion::new("", &p.from_env, &p.to_env, p.images.clone())))
         }
+        DialogKind::NewService(f) => Action::Create(Box::new(f.request())),
     }
 }

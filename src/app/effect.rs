@@ -35,6 +35,9 @@ pub enum Effect {
     DecideApproval { id: String, approve: bool, comment: String, user: UserInfo },
     /// Withdraw one of this user's requests.
     WithdrawRequest { id: String, user: UserInfo },
+    /// Check and plan the creation of a service (the new files as a diff; writes nothing).
+    /// Answers `Msg::CreationPlanned`.
+    PlanCreation { generation: u64, creation: Box<crate::domain::new_service::NewService> },
     /// Compute the exact diff of writing `images` into `target`'s overlay for `intent` (writes
     /// nothing); with `revision` (a GitOps rollback) the images are first read from the
     /// overlay at that commit. Answers `Msg::PromotionPlanned`.

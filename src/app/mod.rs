@@ -26,6 +26,9 @@ pub mod keymap;
 pub mod keys;
 mod logs;
 pub mod msg;
+mod new_service;
+#[cfg(test)]
+mod new_service_tests;
 mod normal;
 mod notify;
 pub mod promote;

@@ -61,6 +61,8 @@ pub enum Msg {
         result: Result<Box<crate::domain::promotion::PromotionPlan>, Failure>,
         at: DateTime<Utc>,
     },
+    /// A creation's plan arrived (the new files as a diff), or why there is none.
+    CreationPlanned { generation: u64, result: Result<Vec<crate::domain::DiffLine>, Failure>, at: DateTime<Utc> },
     /// A promotion's approval request was filed in the ledger (its id), or could not be.
     ApprovalRequested { run_id: u64, result: Result<String, Failure>, at: DateTime<Utc> },
     /// The engine was read: the pending requests tallied for the current user, and their own.

@@ -338,6 +338,7 @@ fn execute_command_line(model: &mut Model, text: &str, fx: &mut Vec<Effect>) {
         Line::Deploy(tag) => super::promote::open_deploy(model, &tag, fx),
         Line::Preview(ttl) => super::promote::open_preview(model, ttl, fx),
         Line::Delivery(secs) => super::delivery::open(model, Some(secs), fx),
+        Line::NewService => super::new_service::open(model),
         Line::Run(cmd) => run_command(model, cmd, fx),
         Line::Bad(why) => flash_error(model, why),
     }

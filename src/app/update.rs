@@ -185,6 +185,9 @@ pub fn update(model: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         }
         Msg::Resumed => {}
         Msg::PromotionPlanned { generation, result, at } => super::promote::on_planned(model, generation, result, at),
+        Msg::CreationPlanned { generation, result, at } => {
+            super::new_service::on_planned(model, generation, result, at)
+        }
         Msg::ApprovalRequested { run_id, result, at } => {
             super::promote::on_approval_requested(model, run_id, result, at)
         }

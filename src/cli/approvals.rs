@@ -150,8 +150,18 @@ pub async fn decide(
     };
     let what = format!("{} {}/{}", run.action.verb(), run.service, run.env);
     outln!("{id}: the policy is satisfied; you claimed the run: {what}");
-    let (deps, _) = list_all(&h.cfg, Some(&run.env)).await?;
-    let dep = deps.iter().find(|d| d.env == run.env && (d.service == run.service || d.key.name == run.service));
+    // A new service has no deployment yet: it is recorded as the one it governs.
+    let created = match &run.action {
+        crate::domain::Action::Create(n) => Some(h.creation_target(n)),
+        _ => None,
+    };
+    let deps = match created {
+        Some(_) => Vec::new(),
+        None => list_all(&h.cfg, Some(&run.env)).await?.0,
+    };
+    let dep = created
+        .as_ref()
+        .or_else(|| deps.iter().find(|d| d.env == run.env && (d.service == run.service || d.key.name == run.service)));
     let Some(dep) = dep else {
         let f = Failure::new(ErrorKind::NotFound, format!("no {} in {}", run.service, run.env))
             .with_hint("`flightdeck status` lists what runs where");

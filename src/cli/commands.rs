@@ -128,6 +128,36 @@ pub enum Sub {
         #[command(flatten)]
         conn: Connection,
     },
+    /// Create a service from a template kept in the GitOps repository: its base and
+    /// per-environment overlays and one Argo CD Application per environment, in one commit,
+    /// the diff shown first, under the policy (as a `create`).
+    NewService {
+        /// The service's name (a DNS-1123 label).
+        name: String,
+        /// The owning team (the Applications' project; the policy's `teams` when it lists them).
+        #[arg(long)]
+        team: String,
+        /// The template: a directory under `templates/` in the GitOps repository.
+        #[arg(long)]
+        template: String,
+        /// An environment to create it in (repeatable; default: every one of the pipeline).
+        #[arg(long = "env", value_name = "ENV")]
+        envs: Vec<String>,
+        /// The image (default: the template's `image`).
+        #[arg(long)]
+        image: Option<String>,
+        /// The version it starts at (default: the template's `tag`).
+        #[arg(long)]
+        tag: Option<String>,
+        #[command(flatten)]
+        wait: Waiting,
+        #[command(flatten)]
+        why: Justification,
+        #[command(flatten)]
+        out: Output,
+        #[command(flatten)]
+        conn: Connection,
+    },
     /// Scale a service's workload: the GitOps way (the count committed to the overlay) when
     /// the app has auto-sync and an overlay.
     Scale {

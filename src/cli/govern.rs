@@ -223,6 +223,17 @@ impl Headless {
             }
         };
         let opts = RunOptions { wait: follow.is_some(), follow_timeout: follow.unwrap_or(FOLLOW_TIMEOUT) };
+        let result = match action {
+            // A creation spans the instances its environments live on (embedded engine only).
+            Action::Create(n) => Some(match self.creation_context().await {
+                Ok(cx) => crate::client::create::run(&self.clients, &cx, n, opts, &mut report).await,
+                Err(f) => Err(f),
+            }),
+            _ => None,
+        };
+        if let Some(result) = result {
+            return self.record_run(dep, action, who, context, result).await.map(|()| done);
+        }
         if let Some(engine) = self.governance.conductor().filter(|_| ConductorEngine::runs(action)) {
             let result = self.run_on_conductor(engine, dep, action, who, context, opts, &mut report).await;
             return result.map(|()| done);
@@ -235,6 +246,18 @@ impl Headless {
             }
             r => r,
         };
+        self.record_run(dep, action, who, context, result).await.map(|()| done)
+    }
+
+    /// The run's trail record (and, for a request, its outcome in the engine); `result` back.
+    async fn record_run(
+        &self,
+        dep: &Deployment,
+        action: &Action,
+        who: &UserInfo,
+        context: &RunContext,
+        result: Result<(), Failure>,
+    ) -> Result<(), Failure> {
         let outcome = match &result {
             Ok(()) => RunOutcome::Succeeded,
             Err(f) => RunOutcome::Failed { message: f.message.clone(), hint: f.hint.clone() },
@@ -244,7 +267,7 @@ impl Headless {
         if let Some(id) = &context.request {
             self.governance.finish(who, id, &describe_outcome(&outcome)).await;
         }
-        result.map(|()| done)
+        result
     }
 
     /// The run as a Conductor workflow: started here (an approved request's is already

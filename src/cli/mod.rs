@@ -25,6 +25,7 @@ mod govern;
 mod history;
 mod logs;
 mod nested;
+mod new_service;
 mod output;
 pub mod preview;
 mod promote;
@@ -165,6 +166,20 @@ async fn headless(mut cfg: config::Config, cmd: Sub) -> Result<ExitCode, Failure
         Sub::Rollback { target, to, break_glass, pause_auto_sync, wait, why, out, .. } => {
             let a = rollback::RollbackArgs { target, to, break_glass, pause_auto_sync, wait, why, format: out.output };
             ok(rollback::run(&h, a).await)
+        }
+        Sub::NewService { name, team, template, envs, image, tag, wait, why, out, .. } => {
+            let a = new_service::NewServiceArgs {
+                name,
+                team,
+                template,
+                envs,
+                image,
+                tag,
+                wait,
+                asked: why.asked(),
+                format: out.output,
+            };
+            ok(new_service::run(&h, a).await)
         }
         Sub::Scale {
             target,

@@ -128,6 +128,7 @@ impl Sub {
             | Self::Sync { conn, .. }
             | Self::Rollback { conn, .. }
             | Self::Scale { conn, .. }
+            | Self::NewService { conn, .. }
             | Self::Restart { conn, .. }
             | Self::Terminate { conn, .. }
             | Self::SyncPolicy { conn, .. }

@@ -205,6 +205,9 @@ pub async fn run_action_with(
         Action::SetSyncPolicy(p) => {
             step(r, &format!("sync policy set: {}", p.describe()), client.set_sync_policy(key, *p)).await
         }
+        // A creation spans every instance its environments live on: `client::create::run`,
+        // which the executor and the headless run call with the estate's clients.
+        Action::Create(_) => Err(Failure::new(ErrorKind::Usage, "a new service is created by client::create::run")),
         Action::RolloutAbort { name, namespace } => {
             // An aborted Rollout is Degraded by design: nothing to follow.
             let res = resource(client, key, "argoproj.io", "Rollout", name, namespace).await;

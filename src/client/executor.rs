@@ -22,7 +22,7 @@ use super::engine::conductor::ConductorEngine;
 use super::engine::conductor_run::RunTarget;
 use super::engine::Governance;
 use crate::app::{Effect, Msg};
-use crate::domain::{ConnState, ErrorKind, Failure, RunOutcome, StepStatus};
+use crate::domain::{Action, ConnState, ErrorKind, Failure, RunOutcome, StepStatus};
 
 /// Extra time a run gets beyond its follow timeout (the requests before the follow).
 const RUN_MARGIN: Duration = Duration::from_secs(60);
@@ -259,13 +259,20 @@ impl Executor {
                         let _ = tx.send(Msg::RunFinished { run_id, outcome, at: Utc::now() }).await;
                     }));
                 }
+                let clients = self.clients.clone();
                 Box::pin(async move {
                     let run = async {
                         match client {
                             Ok(c) => {
                                 let limit = opts.follow_timeout + RUN_MARGIN;
                                 let (key, action, gov, who, t) = (&key, &action, &gov, &user, &target);
+                                let clients = &clients;
                                 run_reporting(run_id, &tx, limit, |steps| async move {
+                                    if let Action::Create(n) = action {
+                                        // A creation spans the instances of its environments.
+                                        let cx = super::create::context_governed(clients, gov).await?;
+                                        return super::create::run(clients, &cx, n, opts, &mut steps.report()).await;
+                                    }
                                     run_action_with(&c, key, action, opts, &mut steps.report()).await?;
                                     // Healthy: the environment's checks say whether it may move on.
                                     super::verify::after_run(gov, who, action, t, &mut steps.report()).await
@@ -316,6 +323,16 @@ impl Executor {
                 Box::pin(async move {
                     let result = gov.withdraw(&user, &id).await;
                     let _ = tx.send(Msg::RequestWithdrawn { id, result, at: Utc::now() }).await;
+                })
+            }
+            Effect::PlanCreation { generation, creation } => {
+                let (clients, gov) = (self.clients.clone(), self.governance.clone());
+                Box::pin(async move {
+                    let result = match super::create::context_governed(&clients, &gov).await {
+                        Ok(cx) => super::create::plan(&clients, &cx, &creation).await.map(|p| p.diff),
+                        Err(f) => Err(f),
+                    };
+                    let _ = tx.send(Msg::CreationPlanned { generation, result, at: Utc::now() }).await;
                 })
             }
             Effect::PlanPromotion { generation, target, images, intent, revision, also, sources } => {

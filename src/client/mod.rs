@@ -12,6 +12,7 @@ pub mod actions;
 pub mod argocd;
 pub mod backoff;
 pub mod conductor;
+pub mod create;
 pub mod credentials;
 pub mod delivery;
 pub mod engine;

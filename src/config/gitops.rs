@@ -41,6 +41,9 @@ pub struct GitopsSettings {
     /// `autoscaling.minReplicas`, `autoscaling.maxReplicas`); a kustomize overlay's HPA or
     /// ScaledObject file is edited instead.
     pub helm_autoscaling_key: Option<String>,
+    /// How `new-service` makes the new Applications: committed for an app-of-apps parent
+    /// (default) or created through Argo CD's API (`applications = "app-of-apps" | "api"`).
+    pub applications: crate::domain::new_service::AppsVia,
 }
 
 impl GitopsSettings {
@@ -70,6 +73,7 @@ impl Default for GitopsSettings {
             helm_replicas_key: None,
             helm_resources_key: None,
             helm_autoscaling_key: None,
+            applications: Default::default(),
         }
     }
 }
@@ -90,6 +94,7 @@ pub(super) struct RawGitops {
     helm_replicas_key: Option<Spanned<String>>,
     helm_resources_key: Option<Spanned<String>>,
     helm_autoscaling_key: Option<Spanned<String>>,
+    applications: Option<Spanned<String>>,
 }
 
 impl RawGitops {
@@ -173,6 +178,15 @@ pub(super) fn settings(
     s.helm_replicas_key = key_path(raw.helm_replicas_key, "helm_replicas_key", "replicaCount", err)?;
     s.helm_resources_key = key_path(raw.helm_resources_key, "helm_resources_key", "resources", err)?;
     s.helm_autoscaling_key = key_path(raw.helm_autoscaling_key, "helm_autoscaling_key", "autoscaling", err)?;
+    if let Some(a) = raw.applications {
+        s.applications = crate::domain::new_service::AppsVia::parse(a.get_ref().trim()).ok_or_else(|| {
+            err(
+                a.span(),
+                format!("applications {:?} is not a way to create Applications", a.get_ref()),
+                "use applications = \"app-of-apps\" (manifests committed for a parent app) or \"api\"".into(),
+            )
+        })?;
+    }
     Ok(s)
 }
 
@@ -211,6 +225,7 @@ pub(super) struct OutGitops<'a> {
     helm_resources_key: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     helm_autoscaling_key: Option<&'a str>,
+    applications: Option<&'static str>,
 }
 
 impl<'a> OutGitops<'a> {
@@ -224,6 +239,7 @@ impl<'a> OutGitops<'a> {
             helm_replicas_key: g.helm_replicas_key.as_deref(),
             helm_resources_key: g.helm_resources_key.as_deref(),
             helm_autoscaling_key: g.helm_autoscaling_key.as_deref(),
+            applications: (g.applications != Default::default()).then(|| g.applications.name()),
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod logs;
 pub mod manifest;
 pub mod mapping;
 pub mod model;
+pub mod new_service;
 pub mod notify;
 pub mod policy;
 pub mod preview;
@@ -26,6 +27,7 @@ pub mod run;
 pub mod sanitize;
 pub mod scale;
 pub mod scale_form;
+pub mod template;
 
 pub use deployment::{AppKey, Deployment, Health, OpPhase, SyncStatus};
 pub use detail::{

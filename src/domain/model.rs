@@ -157,6 +157,8 @@ pub enum DialogKind {
     /// One confirmation for `action` (a sync, with its toggles, or a refresh) on each of the
     /// marked deployments.
     Bulk { action: super::Action, targets: Vec<AppKey> },
+    /// Create a service: the form, then the new files as a diff, then the policy.
+    NewService(Box<super::new_service::NewServiceForm>),
 }
 
 /// A modal dialog confirming an action on one deployment.
@@ -328,6 +330,8 @@ pub struct Model {
     /// Promotion plans asked for so far: each dialog's generation, so a late answer to an
     /// earlier dialog is dropped.
     pub promote_plans: u64,
+    /// How `:new-service` makes the Applications (`[gitops] applications`).
+    pub new_service_via: super::new_service::AppsVia,
     /// Runs this console started and still follows (quitting leaves them unfollowed).
     pub in_flight: HashSet<u64>,
     /// In `flightdeck demo`: the other operators and how they join.

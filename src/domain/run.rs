@@ -63,6 +63,10 @@ pub enum Action {
     /// to an earlier version, or a scale. Boxed: it is by far the largest action and travels
     /// inside every `Effect::RunAction`.
     Promote(Box<Promotion>),
+    /// Create a service from a template kept in Git: its base and overlays and one
+    /// Application per environment, in one commit (`domain::new_service`). Boxed, as a
+    /// promotion is.
+    Create(Box<super::new_service::NewService>),
 }
 
 /// `spec.syncPolicy.automated` as Flightdeck reads and sets it.
@@ -198,6 +202,7 @@ impl Action {
             Self::SyncRevision { .. } => "deploy",
             Self::ResumeAutoSync => "resume auto-sync",
             Self::SetSyncPolicy(_) => "set sync policy",
+            Self::Create(_) => "create",
             Self::Promote(p) => match &p.intent {
                 Intent::Promote => "promote",
                 Intent::Deploy => "deploy",
@@ -244,6 +249,9 @@ impl Action {
             Self::SetSyncPolicy(p) => p.describe(),
             Self::SyncRevision { revision } => format!("revision {}", revision.get(..12).unwrap_or(revision)),
             Self::Terminate | Self::ResumeAutoSync => String::new(),
+            Self::Create(n) => {
+                format!("from template {} in {} via {}", n.template, n.envs.join(", "), n.via.name())
+            }
             Self::Promote(p) => {
                 let (from_env, images) = (&p.from_env, &p.images);
                 let versions: Vec<&str> = images.iter().map(|i| i.rsplit(['/', ':']).next().unwrap_or(i)).collect();

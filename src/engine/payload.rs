@@ -68,6 +68,11 @@ pub fn payload_of(action: &Action) -> Value {
         Action::SetSyncPolicy(p) => json!({
             "action": "sync-policy", "auto_sync": p.auto_sync, "self_heal": p.self_heal, "prune": p.prune,
         }),
+        // Everything the creation needs to run as filed (the diff is planned again then).
+        Action::Create(n) => json!({
+            "action": "create", "service": n.service, "team": n.team, "template": n.template,
+            "envs": n.envs, "image": n.image, "tag": n.tag, "via": n.via.name(),
+        }),
     }
 }
 
@@ -163,8 +168,39 @@ pub fn action_of(s: &RequestState) -> Result<Action, String> {
             self_heal: flag("self_heal"),
             prune: flag("prune"),
         }),
+        "create" => creation_of(s, &text)?,
         other => return Err(format!("request {} holds an action this Flightdeck does not know: {other:?}", s.id)),
     })
+}
+
+/// A creation request, with its trailers (the requester asked; the approvers approved).
+fn creation_of(s: &RequestState, text: &dyn Fn(&str) -> Result<String, String>) -> Result<Action, String> {
+    let p = &s.body.payload;
+    let opt = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_string);
+    let envs: Vec<String> = p
+        .get("envs")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|e| e.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    if envs.is_empty() {
+        return Err(format!("request {} does not say the environments of its create", s.id));
+    }
+    let via = opt("via").and_then(|v| crate::domain::new_service::AppsVia::parse(&v)).unwrap_or_default();
+    Ok(Action::Create(Box::new(crate::domain::new_service::NewService {
+        service: text("service")?,
+        team: text("team")?,
+        template: text("template")?,
+        envs,
+        image: opt("image"),
+        tag: opt("tag"),
+        via,
+        diff: Vec::new(),
+        ticket: s.body.policy.ticket.clone(),
+        reason: s.body.policy.reason.clone(),
+        request_id: Some(s.id.clone()),
+        approved_by: s.approvals.iter().map(|a| a.actor.clone()).collect(),
+        requested_by: Some(s.requester.clone()),
+    })))
 }
 
 /// A promotion request (the payload's `images` and `from`), with its trailers.

@@ -299,6 +299,21 @@ fn commit_and_push(
     clone.run(&add)?;
     let message = commit_message(req);
     clone.git().run_with_input(&clone.dir, &["commit", "-q", "--no-verify", "-F", "-"], Some(message.as_bytes()))?;
+    let files: Vec<String> = now.files.iter().map(|f| f.path.clone()).collect();
+    let (commit, attempts) = push_head(clone, max_attempts, &files)?;
+    tracing::info!(commit = %commit, attempts, service = %req.service, to = %req.to_env, "promotion pushed");
+    Ok(Pushed { commit, attempts, diff: now.diff })
+}
+
+/// Push the clone's commit to its branch; on a lost race fetch, rebase and retry, up to
+/// `max_attempts` pushes. `files` name what the commit changes (for a conflict). Returns the
+/// pushed commit and the pushes tried.
+pub(super) fn push_head(
+    clone: &WorkingClone,
+    max_attempts: u32,
+    files: &[String],
+) -> Result<(String, u32), PromoteError> {
+    let max_attempts = max_attempts.max(1);
     let dest = format!("HEAD:refs/heads/{}", clone.branch);
     let tracking = format!("refs/remotes/origin/{}", clone.branch);
     let spec = format!("+refs/heads/{}:{tracking}", clone.branch);
@@ -308,8 +323,7 @@ fn commit_and_push(
                 let commit = clone.head()?;
                 // Keep the tracking ref in step so the next plan starts from here.
                 let _ = clone.run(&["fetch", "--no-tags", "origin", &spec]);
-                tracing::info!(commit = %commit, attempt, service = %req.service, to = %req.to_env, "promotion pushed");
-                return Ok(Pushed { commit, attempts: attempt, diff: now.diff });
+                return Ok((commit, attempt));
             }
             Err(e) if e.is_non_fast_forward() => {
                 tracing::info!(attempt, "remote moved during promotion; rebasing");
@@ -320,9 +334,7 @@ fn commit_and_push(
                 if let Err(e) = clone.run(&["rebase", "-q", &tracking]) {
                     let _ = clone.run(&["rebase", "--abort"]);
                     return Err(match e.failure() {
-                        GitFailure::Conflict => PromoteError::Conflict(
-                            now.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", "),
-                        ),
+                        GitFailure::Conflict => PromoteError::Conflict(files.join(", ")),
                         _ => PromoteError::Git(e),
                     });
                 }
@@ -364,8 +376,14 @@ pub fn commit_message(req: &Request) -> String {
         Intent::Scale { .. } => format!("scale {service} in {env}: {version}"),
         Intent::Preview(i) => format!("{} of {service} from {}: {}", i.op.verb(), req.from_env, i.describe()),
     };
-    let mut m = format!("{}\n\n", one_line(&subject));
-    let t = &req.trailers;
+    format!("{}\n\n{}", one_line(&subject), trailer_lines(&req.trailers))
+}
+
+/// The trailers paragraph: `Flightdeck-Request`, `Requested-by`, `Approved-by`…, then the
+/// ticket and the reason, one line each.
+pub(super) fn trailer_lines(t: &Trailers) -> String {
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut m = String::new();
     m.push_str(&format!("Flightdeck-Request: {}\n", one_line(&t.request_id)));
     m.push_str(&format!("Requested-by: {}\n", one_line(&t.requested_by)));
     for a in &t.approved_by {

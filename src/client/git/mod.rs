@@ -4,12 +4,14 @@
 //! [`autoscale`]; a scale's files: [`scaling`]), the promotion commit itself ([`commit`]: plan = the exact diff before any
 //! write; execute = commit with trailers, push, rebase and retry on a moved remote), the
 //! promotion as Flightdeck runs it against an Application ([`promote`], [`promote_flow`]),
-//! and git's HTTPS credential ([`credentials`]). Child processes are synchronous; async
+//! a new service's files from a template ([`create`]), and git's HTTPS credential
+//! ([`credentials`]). Child processes are synchronous; async
 //! callers go through `spawn_blocking`.
 
 pub mod autoscale;
 pub mod clone;
 pub mod commit;
+pub mod create;
 pub mod credentials;
 pub mod history;
 pub mod overlay;

@@ -41,11 +41,21 @@ pub enum ActionKind {
     /// A preview environment requested, extended or torn down by hand: governed by the rules
     /// of the environment it is copied from, unless `[env.E.preview]` says otherwise.
     Preview,
+    /// A new service (`flightdeck new-service`): its files in Git and its Applications.
+    Create,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 7] =
-        [Self::Sync, Self::Promote, Self::Rollback, Self::Scale, Self::Restart, Self::Deploy, Self::Preview];
+    pub const ALL: [ActionKind; 8] = [
+        Self::Sync,
+        Self::Promote,
+        Self::Rollback,
+        Self::Scale,
+        Self::Restart,
+        Self::Deploy,
+        Self::Preview,
+        Self::Create,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -56,6 +66,7 @@ impl ActionKind {
             Self::Restart => "restart",
             Self::Deploy => "deploy",
             Self::Preview => "preview",
+            Self::Create => "create",
         }
     }
 
@@ -68,6 +79,7 @@ impl ActionKind {
             Action::Scale { .. } => Some(Self::Scale),
             Action::Restart { .. } => Some(Self::Restart),
             Action::SyncRevision { .. } => Some(Self::Deploy),
+            Action::Create(_) => Some(Self::Create),
             // A GitOps change is governed by what it does, not by the path it takes: a rollback
             // or a scale written as a commit obeys the rollback or scale rules.
             Action::Promote(p) => Some(match p.intent {
@@ -219,6 +231,8 @@ pub struct Policy {
     pub request_ttl: chrono::Duration,
     /// True for the built-in "no policy file" policy: everything runs at once.
     pub open: bool,
+    /// The teams a new service may belong to (`teams = [...]`); empty = any team.
+    pub teams: Vec<String>,
 }
 
 impl Default for Policy {
@@ -229,6 +243,7 @@ impl Default for Policy {
             lanes: Vec::new(),
             request_ttl: DEFAULT_REQUEST_TTL,
             open: false,
+            teams: Vec::new(),
         }
     }
 }

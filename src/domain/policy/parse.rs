@@ -26,6 +26,9 @@ struct RawPolicy {
     /// Promotions allowed to skip environments (a hotfix lane), with rules of their own.
     #[serde(default)]
     lane: Vec<Spanned<RawLane>>,
+    /// The teams a new service may belong to (any, when absent).
+    #[serde(default)]
+    teams: Vec<String>,
 }
 
 /// `[[lane]]`: a named promotion route that skips environments; its rule keys override the
@@ -79,6 +82,7 @@ struct RawEnv {
     deploy: Option<RawRules>,
     preview: Option<RawRules>,
     restart: Option<RawRules>,
+    create: Option<RawRules>,
     #[serde(default)]
     freeze: Vec<Spanned<RawFreeze>>,
     /// Verification checks (`[[env.E.check]]`), see `checks.rs`.
@@ -287,6 +291,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
                 ActionKind::Restart => &e.restart,
                 ActionKind::Deploy => &e.deploy,
                 ActionKind::Preview => &e.preview,
+                ActionKind::Create => &e.create,
             };
             let rules = match own {
                 Some(raw_rules) => cx.layer(&base, raw_rules)?,
@@ -325,7 +330,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
             )
         })?,
     };
-    Ok(Policy { environments: order.clone(), envs, lanes, request_ttl, open: false })
+    Ok(Policy { environments: order.clone(), envs, lanes, request_ttl, open: false, teams: raw.teams })
 }
 
 /// "90m", "72h", "3d" → a positive duration.

@@ -37,6 +37,9 @@ pub fn title(dialog: &Dialog) -> String {
     if let DialogKind::Promote(p) = &dialog.kind {
         return super::promote::title(dialog, p);
     }
+    if let DialogKind::NewService(f) = &dialog.kind {
+        return super::new_service::title(f);
+    }
     if let DialogKind::Bulk { action, targets } = &dialog.kind {
         let mut verb = action.verb().to_string();
         if let Some(first) = verb.get(..1) {
@@ -50,7 +53,7 @@ pub fn title(dialog: &Dialog) -> String {
         DialogKind::Scale { .. } => "Scale",
         DialogKind::Confirm(action) => action.verb(),
         DialogKind::SyncPolicy(_) => "Sync policy of",
-        DialogKind::Promote(_) | DialogKind::Bulk { .. } => "promote",
+        DialogKind::Promote(_) | DialogKind::Bulk { .. } | DialogKind::NewService(_) => "promote",
     };
     let mut verb = verb.to_string();
     if let Some(first) = verb.get(..1) {
@@ -64,7 +67,7 @@ fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize, rows: usize
     let key = theme.style(Role::Key);
     let instance = model.instances.get(dialog.target.instance).map_or("?", |i| i.name.as_str());
     let mut out = Vec::new();
-    if !matches!(dialog.kind, DialogKind::Bulk { .. }) {
+    if !matches!(dialog.kind, DialogKind::Bulk { .. } | DialogKind::NewService(_)) {
         out.push(Line::styled(
             truncate(
                 &format!("{} in {} · app {} on {instance}", dialog.service, dialog.env, dialog.target.name),
@@ -99,6 +102,7 @@ fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize, rows: usize
             super::workload::terminate(&mut out, model, dialog, theme, cells)
         }
         DialogKind::Promote(p) => super::promote::body(&mut out, model, dialog, p, theme, cells, rows),
+        DialogKind::NewService(f) => super::new_service::body(&mut out, model, f, theme, cells, rows),
         DialogKind::Confirm(action) => {
             let opts = action.options();
             let opts = if opts.is_empty() { String::new() } else { format!(" ({opts})") };
@@ -129,6 +133,10 @@ fn body(model: &Model, dialog: &Dialog, theme: &Theme, cells: usize, rows: usize
         Span::styled("esc", key),
         Span::styled(" cancel", dim),
     ]));
+    if matches!(dialog.kind, DialogKind::NewService(_)) {
+        let last = out.len() - 1;
+        out[last].spans.extend([Span::styled(" · ", dim), Span::styled("tab", key), Span::styled(" next field", dim)]);
+    }
     if dialog.require_typed.is_some() || dialog.gate.ticket.is_some() || dialog.gate.reason.is_some() {
         let last = out.len() - 1;
         out[last].spans.extend([

@@ -14,6 +14,7 @@ pub mod hints;
 pub mod history;
 pub mod logs;
 pub mod matrix;
+pub mod new_service;
 pub mod promote;
 pub mod quit;
 pub mod runlog;
