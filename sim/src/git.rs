@@ -26,6 +26,8 @@ pub struct OverlayChange {
     pub env: String,
     pub tag: String,
     pub replicas: Option<u16>,
+    /// The autoscaler's bounds when the overlay has one (`autoscale.rs`).
+    pub bounds: Option<(u16, u16)>,
     pub commit: String,
 }
 
@@ -139,18 +141,22 @@ impl GitSide {
             std::mem::replace(&mut *head, now.clone())
         };
         let Ok(names) = git(&["diff", "--name-only", &old, &now], &self.bare, None) else { return Vec::new() };
+        let mut seen = std::collections::HashSet::new();
         names
             .lines()
             .filter_map(|path| {
-                let rest = path.strip_prefix("apps/")?;
-                let (service, rest) = rest.split_once("/overlays/")?;
-                let env = rest.strip_suffix("/kustomization.yaml")?;
-                let text = git(&["show", &format!("{now}:{path}")], &self.bare, None).ok()?;
+                let (service, env) = crate::autoscale::overlay_of(path).filter(|o| seen.insert(*o))?;
+                let show = |file: &str| {
+                    git(&["show", &format!("{now}:apps/{service}/overlays/{env}/{file}")], &self.bare, None)
+                };
+                let text = show("kustomization.yaml").ok()?;
+                let bounds = crate::autoscale::bounds_in(&text, |f| show(f).ok());
                 Some(OverlayChange {
                     service: service.to_string(),
                     env: env.to_string(),
                     tag: new_tag(&text)?,
                     replicas: replica_count(&text, service),
+                    bounds,
                     commit: now.clone(),
                 })
             })
@@ -210,7 +216,7 @@ impl Instance {
         let rev = rev_of(&change.commit);
         let replicas = change.replicas.unwrap_or(self.apps[idx].replicas);
         let app = &self.apps[idx];
-        if app.head_ver == ver && app.head_rev == rev && app.replicas == replicas {
+        if app.head_ver == ver && app.head_rev == rev && app.replicas == replicas && app.bounds == change.bounds {
             return;
         }
         self.commits.insert(rev, change.commit.clone());
@@ -219,6 +225,9 @@ impl Instance {
         app.head_ver = ver;
         app.head_rev = rev;
         app.replicas = replicas;
+        if let Some(bounds) = change.bounds {
+            crate::autoscale::clamp(app, bounds);
+        }
         self.changed(idx, b);
     }
 }

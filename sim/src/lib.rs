@@ -8,6 +8,7 @@
 //! stands for the services' own health endpoints (verification probes that fail on purpose).
 
 mod auth;
+mod autoscale;
 pub mod conductor;
 mod errors;
 mod estate;
@@ -630,10 +631,13 @@ fn start_git(slots: &[Slot], now_ms: i64) -> Option<Arc<git::GitSide>> {
             let svc = inst.svc(i);
             let image = render::image(svc, app.head_ver);
             let name = image.rsplit_once(':').map(|(n, _)| n).unwrap_or(&image);
-            files.push((
-                git::overlay_path(&svc.name, &slot.env),
-                git::kustomization(&svc.name, name, &app.head_ver.tag()),
-            ));
+            let mut kustomization = git::kustomization(&svc.name, name, &app.head_ver.tag());
+            if let Some(scaler) = svc.scaler {
+                kustomization.push_str(&autoscale::kustomization_lines(scaler));
+                let path = format!("apps/{}/overlays/{}/{}", svc.name, slot.env, scaler.file());
+                files.push((path, autoscale::overlay_file(svc, scaler)));
+            }
+            files.push((git::overlay_path(&svc.name, &slot.env), kustomization));
         }
     }
     match git::GitSide::create(&files, now_ms / 1000) {

@@ -40,6 +40,8 @@ pub struct Service {
     /// Workload is an Argo Rollout (group argoproj.io) instead of a Deployment.
     pub rollout: bool,
     pub salt: u64,
+    /// An HPA or a KEDA ScaledObject owns the workload's replicas (`autoscale.rs`).
+    pub scaler: Option<crate::autoscale::Scaler>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,6 +210,8 @@ pub struct App {
     pub live_ver: Ver,
     pub replicas: u16,
     pub live_replicas: u16,
+    /// The autoscaler's (min, max) as the overlay says, when one owns the replicas.
+    pub bounds: Option<(u16, u16)>,
     pub paused: bool,
     pub restarted_ms: Option<i64>,
     pub rollout: RolloutPhase,
