@@ -99,12 +99,12 @@ pub fn kustomization_lines(scaler: Scaler) -> String {
     format!("resources:\n  - {}\n", scaler.file())
 }
 
-/// `(service, env)` of an overlay file path the poll cares about: the kustomization or an
-/// autoscaler file.
+/// `(service, env)` of an overlay file path the poll cares about: the kustomization, or any
+/// YAML file beside it (an autoscaler, a patch).
 pub fn overlay_of(path: &str) -> Option<(&str, &str)> {
     let (service, rest) = path.strip_prefix("apps/")?.split_once("/overlays/")?;
     let (env, file) = rest.split_once('/')?;
-    ["kustomization.yaml", Scaler::Hpa.file(), Scaler::Keda.file()].contains(&file).then_some((service, env))
+    (!file.contains('/') && (file.ends_with(".yaml") || file.ends_with(".yml"))).then_some((service, env))
 }
 
 /// The bounds of the autoscaler a kustomization lists in `resources:` (read by `show`).
@@ -179,6 +179,8 @@ mod tests {
         assert_eq!(read_bounds("kind: Deployment\n"), None);
         assert_eq!(overlay_of("apps/search/overlays/dev/hpa.yaml"), Some(("search", "dev")));
         assert_eq!(overlay_of("apps/search/overlays/dev/kustomization.yaml"), Some(("search", "dev")));
-        assert_eq!(overlay_of("apps/search/overlays/dev/other.yaml"), None);
+        assert_eq!(overlay_of("apps/search/overlays/dev/search-resources.yaml"), Some(("search", "dev")));
+        assert_eq!(overlay_of("apps/search/overlays/dev/sub/x.yaml"), None);
+        assert_eq!(overlay_of("apps/search/base/x.yaml"), None);
     }
 }

@@ -174,6 +174,8 @@ fn gen_app(
         replicas,
         live_replicas: replicas,
         bounds: svc.scaler.map(|_| crate::autoscale::START_BOUNDS),
+        resources: None,
+        live_resources: None,
         paused: false,
         restarted_ms: None,
         rollout: RolloutPhase::Healthy,

@@ -28,6 +28,8 @@ pub struct OverlayChange {
     pub replicas: Option<u16>,
     /// The autoscaler's bounds when the overlay has one (`autoscale.rs`).
     pub bounds: Option<(u16, u16)>,
+    /// Container `app`'s resources a patch in the overlay sets (`sizing.rs`).
+    pub resources: Option<serde_json::Value>,
     pub commit: String,
 }
 
@@ -151,12 +153,14 @@ impl GitSide {
                 };
                 let text = show("kustomization.yaml").ok()?;
                 let bounds = crate::autoscale::bounds_in(&text, |f| show(f).ok());
+                let resources = crate::sizing::resources_in(&text, service, |f| show(f).ok());
                 Some(OverlayChange {
                     service: service.to_string(),
                     env: env.to_string(),
                     tag: new_tag(&text)?,
                     replicas: replica_count(&text, service),
                     bounds,
+                    resources,
                     commit: now.clone(),
                 })
             })
@@ -216,7 +220,9 @@ impl Instance {
         let rev = rev_of(&change.commit);
         let replicas = change.replicas.unwrap_or(self.apps[idx].replicas);
         let app = &self.apps[idx];
-        if app.head_ver == ver && app.head_rev == rev && app.replicas == replicas && app.bounds == change.bounds {
+        let resources = change.resources.clone().map(Box::new);
+        let same = app.replicas == replicas && app.bounds == change.bounds && app.resources == resources;
+        if app.head_ver == ver && app.head_rev == rev && same {
             return;
         }
         self.commits.insert(rev, change.commit.clone());
@@ -225,6 +231,7 @@ impl Instance {
         app.head_ver = ver;
         app.head_rev = rev;
         app.replicas = replicas;
+        app.resources = resources;
         if let Some(bounds) = change.bounds {
             crate::autoscale::clamp(app, bounds);
         }

@@ -25,6 +25,7 @@ mod probes;
 mod render;
 mod rng;
 mod selector;
+mod sizing;
 mod state;
 pub mod vault;
 
@@ -340,6 +341,20 @@ impl Sim {
         let slot = self.slot(instance)?;
         let inst = lock(&slot.inst);
         inst.find(name).map(|i| (inst.apps[i].replicas, inst.apps[i].live_replicas))
+    }
+
+    /// The workload of app `name` as Git wants it (`live` false) or as it runs.
+    pub fn workload_json(&self, instance: usize, name: &str, live: bool) -> Option<serde_json::Value> {
+        let slot = self.slot(instance)?;
+        let inst = lock(&slot.inst);
+        inst.find(name).map(|i| objects::workload_obj(&inst.apps[i], inst.env_of(i), live))
+    }
+
+    /// The (min, max) of the autoscaler owning app `name`'s replicas, as last read from Git.
+    pub fn bounds(&self, instance: usize, name: &str) -> Option<(u16, u16)> {
+        let slot = self.slot(instance)?;
+        let inst = lock(&slot.inst);
+        inst.find(name).and_then(|i| inst.apps[i].bounds)
     }
 
     pub async fn advance(&self, d: Duration) {

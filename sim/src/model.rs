@@ -212,6 +212,9 @@ pub struct App {
     pub live_replicas: u16,
     /// The autoscaler's (min, max) as the overlay says, when one owns the replicas.
     pub bounds: Option<(u16, u16)>,
+    /// Container `app`'s `resources` as Git says and as runs (`sizing.rs`); `None`: unset.
+    pub resources: Option<Box<serde_json::Value>>,
+    pub live_resources: Option<Box<serde_json::Value>>,
     pub paused: bool,
     pub restarted_ms: Option<i64>,
     pub rollout: RolloutPhase,
@@ -228,7 +231,7 @@ pub struct App {
 impl App {
     /// Sync status is derived: git wants `head_ver` at `replicas`; the cluster runs the rest.
     pub fn out_of_sync(&self) -> bool {
-        self.live_ver != self.head_ver || self.live_replicas != self.replicas
+        self.live_ver != self.head_ver || self.live_replicas != self.replicas || self.live_resources != self.resources
     }
     pub fn sync_str(&self) -> &'static str {
         if self.out_of_sync() {

@@ -56,6 +56,10 @@ pub fn workload_obj(app: &App, e: Env, live: bool) -> Value {
         json!({"metadata": tmpl_meta, "spec": {"containers": [{"name": "app",
             "image": image(e.svc, ver), "ports": [{"containerPort": 8080}]}]}}),
     );
+    let sized = if live { &app.live_resources } else { &app.resources };
+    if let (Some(r), Some(c)) = (sized, spec.get_mut("template").and_then(|t| t.pointer_mut("/spec/containers/0"))) {
+        c["resources"] = (**r).clone();
+    }
     if e.svc.rollout {
         spec.insert(
             "strategy".into(),
