@@ -74,7 +74,13 @@ pub fn services(n: usize, seed: u64) -> Vec<Service> {
         let suffix = SUFFIXES[(round + off) % s];
         let name = if round < s { format!("{domain}{suffix}") } else { format!("{domain}{suffix}-{}", round / s + 1) };
         let salt = mix(seed ^ mix(i as u64 + 1));
-        out.push(Service { name, team: Cow::Borrowed(team), rollout: salt % 5 == 0, salt });
+        out.push(Service {
+            name,
+            team: Cow::Borrowed(team),
+            rollout: salt % 5 == 0,
+            salt,
+            scaler: crate::autoscale::scaler_for(i),
+        });
     }
     out
 }
@@ -173,6 +179,9 @@ fn gen_app(
         live_ver: live,
         replicas,
         live_replicas: replicas,
+        bounds: svc.scaler.map(|_| crate::autoscale::START_BOUNDS),
+        resources: None,
+        live_resources: None,
         paused: false,
         restarted_ms: None,
         rollout: RolloutPhase::Healthy,

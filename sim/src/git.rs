@@ -44,6 +44,10 @@ pub struct OverlayChange {
     /// e.g. `apps/payment/overlays/dev`.
     pub dir: String,
     pub text: String,
+    /// The autoscaler's bounds when the overlay has one (`autoscale.rs`).
+    pub bounds: Option<(u16, u16)>,
+    /// Container `app`'s resources a patch in the overlay sets (`sizing.rs`).
+    pub resources: Option<serde_json::Value>,
     pub commit: String,
 }
 
@@ -173,13 +177,15 @@ impl GitSide {
         let Ok(names) = git(&["diff", "--name-only", &old, &now], &self.bare, None) else {
             return GitChanges::default();
         };
+        // Any YAML file of an overlay (its kustomization, an autoscaler, a resources patch)
+        // changes what that overlay renders; each overlay is read once.
+        let mut seen = std::collections::HashSet::new();
         let overlays = names
             .lines()
-            .filter_map(|path| {
-                let dir = path.strip_suffix("/kustomization.yaml")?;
-                let text = git(&["show", &format!("{now}:{path}")], &self.bare, None).ok()?;
-                Some(OverlayChange { dir: dir.to_string(), text, commit: now.clone() })
-            })
+            .filter(|p| p.ends_with(".yaml") || p.ends_with(".yml"))
+            .filter_map(|path| path.rsplit_once('/').map(|(dir, _)| dir))
+            .filter(|dir| seen.insert(*dir))
+            .filter_map(|dir| self.overlay_at(&now, dir))
             .collect();
         let apps = names.lines().any(|p| p.starts_with(APPS_DIR)).then(|| self.app_manifests(&now));
         GitChanges { overlays, apps }
@@ -213,10 +219,17 @@ impl GitSide {
         self.overlay_at(&commit, dir)
     }
 
+    /// The overlay at `dir` as of `commit`: its kustomization, and the autoscaler bounds and
+    /// container resources its other files set. `None` when `dir` holds no kustomization.
     fn overlay_at(&self, commit: &str, dir: &str) -> Option<OverlayChange> {
         let dir = dir.trim_end_matches('/');
-        let text = git(&["show", &format!("{commit}:{dir}/kustomization.yaml")], &self.bare, None).ok()?;
-        Some(OverlayChange { dir: dir.to_string(), text, commit: commit.to_string() })
+        let show = |file: &str| git(&["show", &format!("{commit}:{dir}/{file}")], &self.bare, None).ok();
+        let text = show("kustomization.yaml")?;
+        let bounds = crate::autoscale::bounds_in(&text, show);
+        // The workload is named after the service, as the overlays' layout names it.
+        let service = dir.strip_prefix("apps/").and_then(|r| r.split_once("/overlays/")).map(|(s, _)| s);
+        let resources = service.and_then(|svc| crate::sizing::resources_in(&text, svc, show));
+        Some(OverlayChange { dir: dir.to_string(), text, bounds, resources, commit: commit.to_string() })
     }
 }
 
@@ -285,7 +298,9 @@ impl Instance {
         let rev = rev_of(&change.commit);
         let replicas = replicas.unwrap_or(self.apps[idx].replicas);
         let app = &self.apps[idx];
-        if app.head_ver == ver && app.head_rev == rev && app.replicas == replicas {
+        let resources = change.resources.clone().map(Box::new);
+        let same = app.replicas == replicas && app.bounds == change.bounds && app.resources == resources;
+        if app.head_ver == ver && app.head_rev == rev && same {
             return;
         }
         self.commits.insert(rev, change.commit.clone());
@@ -294,6 +309,10 @@ impl Instance {
         app.head_ver = ver;
         app.head_rev = rev;
         app.replicas = replicas;
+        app.resources = resources;
+        if let Some(bounds) = change.bounds {
+            crate::autoscale::clamp(app, bounds);
+        }
         self.changed(idx, b);
     }
 }

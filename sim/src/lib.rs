@@ -8,6 +8,7 @@
 //! stands for the services' own health endpoints (verification probes that fail on purpose).
 
 mod auth;
+mod autoscale;
 pub mod conductor;
 mod errors;
 mod estate;
@@ -25,6 +26,7 @@ mod probes;
 mod render;
 mod rng;
 mod selector;
+mod sizing;
 mod state;
 pub mod vault;
 
@@ -357,6 +359,20 @@ impl Sim {
         inst.find(name).map(|i| (inst.apps[i].replicas, inst.apps[i].live_replicas))
     }
 
+    /// The workload of app `name` as Git wants it (`live` false) or as it runs.
+    pub fn workload_json(&self, instance: usize, name: &str, live: bool) -> Option<serde_json::Value> {
+        let slot = self.slot(instance)?;
+        let inst = lock(&slot.inst);
+        inst.find(name).map(|i| objects::workload_obj(&inst.apps[i], inst.env_of(i), live))
+    }
+
+    /// The (min, max) of the autoscaler owning app `name`'s replicas, as last read from Git.
+    pub fn bounds(&self, instance: usize, name: &str) -> Option<(u16, u16)> {
+        let slot = self.slot(instance)?;
+        let inst = lock(&slot.inst);
+        inst.find(name).and_then(|i| inst.apps[i].bounds)
+    }
+
     pub async fn advance(&self, d: Duration) {
         self.shared.advance(d).await;
     }
@@ -646,10 +662,13 @@ fn start_git(slots: &[Slot], now_ms: i64) -> Option<Arc<git::GitSide>> {
             let svc = inst.svc(i);
             let image = render::image(svc, app.head_ver);
             let name = image.rsplit_once(':').map(|(n, _)| n).unwrap_or(&image);
-            files.push((
-                git::overlay_path(&svc.name, &slot.env),
-                git::kustomization(&svc.name, name, &app.head_ver.tag()),
-            ));
+            let mut kustomization = git::kustomization(&svc.name, name, &app.head_ver.tag());
+            if let Some(scaler) = svc.scaler {
+                kustomization.push_str(&autoscale::kustomization_lines(scaler));
+                let path = format!("apps/{}/overlays/{}/{}", svc.name, slot.env, scaler.file());
+                files.push((path, autoscale::overlay_file(svc, scaler)));
+            }
+            files.push((git::overlay_path(&svc.name, &slot.env), kustomization));
         }
     }
     match git::GitSide::create(&files, now_ms / 1000) {

@@ -141,6 +141,7 @@ impl Instance {
             let app = &mut self.apps[idx];
             app.live_ver = op.params.ver;
             app.live_replicas = app.replicas;
+            app.live_resources = app.resources.clone();
             app.paused = false;
             if svc_rollout {
                 app.rollout = RolloutPhase::Progressing;

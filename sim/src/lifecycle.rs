@@ -139,6 +139,9 @@ impl Instance {
             conditions: Vec::new(),
             events: VecDeque::new(),
             origin: Origin::default(),
+            bounds: None,
+            resources: None,
+            live_resources: None,
         };
         set_origin(&mut app, spec, &self.env, from_git);
         let idx = self.apps.len();
@@ -218,6 +221,10 @@ impl Instance {
         app.head_ver = ver;
         app.head_rev = rev;
         app.replicas = replicas.unwrap_or(app.replicas.max(1));
+        app.resources = change.resources.clone().map(Box::new);
+        if let Some(bounds) = change.bounds {
+            crate::autoscale::clamp(app, bounds);
+        }
     }
 
     fn schedule_autosync(&mut self, idx: usize) {
@@ -243,8 +250,13 @@ impl Instance {
             return i as u32;
         }
         let salt = mix(hash_bytes(7, spec.service.as_bytes()));
-        let service =
-            Service { name: spec.service.clone(), team: Cow::Owned(spec.project.clone()), rollout: false, salt };
+        let service = Service {
+            name: spec.service.clone(),
+            team: Cow::Owned(spec.project.clone()),
+            rollout: false,
+            salt,
+            scaler: None,
+        };
         let list = Arc::make_mut(&mut self.services);
         list.push(service);
         (list.len() - 1) as u32

@@ -41,6 +41,8 @@ pub struct Service {
     /// Workload is an Argo Rollout (group argoproj.io) instead of a Deployment.
     pub rollout: bool,
     pub salt: u64,
+    /// An HPA or a KEDA ScaledObject owns the workload's replicas (`autoscale.rs`).
+    pub scaler: Option<crate::autoscale::Scaler>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,6 +211,11 @@ pub struct App {
     pub live_ver: Ver,
     pub replicas: u16,
     pub live_replicas: u16,
+    /// The autoscaler's (min, max) as the overlay says, when one owns the replicas.
+    pub bounds: Option<(u16, u16)>,
+    /// Container `app`'s `resources` as Git says and as runs (`sizing.rs`); `None`: unset.
+    pub resources: Option<Box<serde_json::Value>>,
+    pub live_resources: Option<Box<serde_json::Value>>,
     pub paused: bool,
     pub restarted_ms: Option<i64>,
     pub rollout: RolloutPhase,
@@ -245,7 +252,7 @@ pub struct Origin {
 impl App {
     /// Sync status is derived: git wants `head_ver` at `replicas`; the cluster runs the rest.
     pub fn out_of_sync(&self) -> bool {
-        self.live_ver != self.head_ver || self.live_replicas != self.replicas
+        self.live_ver != self.head_ver || self.live_replicas != self.replicas || self.live_resources != self.resources
     }
     pub fn sync_str(&self) -> &'static str {
         if self.out_of_sync() {

@@ -56,6 +56,10 @@ pub fn workload_obj(app: &App, e: Env, live: bool) -> Value {
         json!({"metadata": tmpl_meta, "spec": {"containers": [{"name": "app",
             "image": image(e.svc, ver), "ports": [{"containerPort": 8080}]}]}}),
     );
+    let sized = if live { &app.live_resources } else { &app.resources };
+    if let (Some(r), Some(c)) = (sized, spec.get_mut("template").and_then(|t| t.pointer_mut("/spec/containers/0"))) {
+        c["resources"] = (**r).clone();
+    }
     if e.svc.rollout {
         spec.insert(
             "strategy".into(),
@@ -171,6 +175,9 @@ pub fn tree(app: &App, e: Env) -> Value {
     wl.insert("info".into(), json!([{"name": "Revision", "value": format!("Rev:{}", app.history.len())}]));
     nodes.push(Value::Object(wl));
 
+    if let Some(scaler) = e.svc.scaler {
+        nodes.push(crate::autoscale::tree_node(app, e, scaler));
+    }
     let (rs_name, pods) = rs_and_pods(app, e);
     let rs_uid = obj_uid(app, &rs_name);
     let mut rs = node("apps", "v1", "ReplicaSet", n, &rs_name, rs_uid.clone());
@@ -268,10 +275,19 @@ pub fn managed(app: &App, e: Env) -> Vec<Value> {
     let (group, _, kind) = workload_kind(e.svc);
     let n = &e.svc.name;
     let svc = service_obj(app, e);
-    vec![
+    let mut items = vec![
         diff_item("", "Service", n, n, &svc, &svc),
         diff_item(group, kind, n, n, &workload_obj(app, e, false), &workload_obj(app, e, true)),
-    ]
+    ];
+    if let Some(scaler) = e.svc.scaler {
+        let (g, _, k) = scaler.gvk();
+        let mut target = crate::autoscale::object(app, e, scaler);
+        if let Some(o) = target.as_object_mut() {
+            o.remove("status");
+        }
+        items.push(diff_item(g, k, n, n, &target, &crate::autoscale::object(app, e, scaler)));
+    }
+    items
 }
 
 pub fn event_json(app: &App, ev: &AppEvent) -> Value {

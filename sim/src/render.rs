@@ -175,12 +175,16 @@ pub fn resource_statuses(app: &App, e: Env) -> Value {
     if let Some(m) = &app.health_msg {
         health.insert("message".into(), json!(m));
     }
-    json!([
+    let mut list = json!([
         {"version": "v1", "kind": "Service", "namespace": e.svc.name, "name": e.svc.name,
          "status": "Synced", "health": {"status": "Healthy"}},
         {"group": group, "version": version, "kind": kind, "namespace": e.svc.name,
          "name": e.svc.name, "status": app.sync_str(), "health": health},
-    ])
+    ]);
+    if let (Some(scaler), Some(items)) = (e.svc.scaler, list.as_array_mut()) {
+        items.push(crate::autoscale::status_entry(e, scaler));
+    }
+    list
 }
 
 pub fn labels(e: Env) -> Value {

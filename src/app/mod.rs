@@ -38,6 +38,8 @@ mod rows;
 mod runlog;
 mod scale;
 #[cfg(test)]
+mod scale_tests;
+#[cfg(test)]
 mod tests;
 pub mod update;
 

@@ -96,8 +96,12 @@ impl ScaleChange {
         if !gitops {
             if self.has_resources() || self.has_bounds() {
                 return Some((
-                    format!("requests, limits and autoscaler bounds of {workload} are changed in Git only, and this is a live patch"),
-                    "drop --break-glass, or turn auto-sync on so the overlay is what runs".into(),
+                    format!(
+                        "requests, limits and autoscaler bounds of {workload} are changed in Git only, and this scale \
+                         would patch the live workload (the app has no auto-sync, or --break-glass was asked)"
+                    ),
+                    "turn auto-sync on so the overlay is what runs (sync-policy --auto-sync on), or drop --break-glass"
+                        .into(),
                 ));
             }
             return self.replicas.is_none().then(|| ("a live scale needs a count".into(), "give --replicas N".into()));

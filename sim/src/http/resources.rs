@@ -19,6 +19,8 @@ use crate::state::Instance;
 enum Node {
     Service,
     Workload,
+    /// The HPA or ScaledObject owning the workload's replicas.
+    Autoscaler,
     Child(String, String),
 }
 
@@ -45,6 +47,8 @@ fn locate(inst: &Instance, idx: usize, r: &ResQuery) -> Result<Node, ApiError> {
         Some(Node::Service)
     } else if r.kind == wk && r.group == wg && r.name == svc.name {
         Some(Node::Workload)
+    } else if svc.scaler.is_some_and(|s| (s.gvk().0, s.gvk().2) == (r.group, r.kind)) && r.name == svc.name {
+        Some(Node::Autoscaler)
     } else {
         let (rs, pods) = objects::rs_and_pods(&inst.apps[idx], inst.env_of(idx));
         let child = (r.kind == "ReplicaSet" && r.group == "apps" && r.name == rs)
@@ -64,6 +68,10 @@ fn manifest(inst: &Instance, idx: usize, node: &Node) -> Value {
     match node {
         Node::Service => objects::service_obj(app, e),
         Node::Workload => objects::workload_obj(app, e, true),
+        Node::Autoscaler => match e.svc.scaler {
+            Some(s) => crate::autoscale::object(app, e, s),
+            None => Value::Null,
+        },
         Node::Child(kind, name) => objects::child_manifest(app, e, kind, name),
     }
 }

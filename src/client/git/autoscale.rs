@@ -61,7 +61,7 @@ pub fn kustomize(
         (target == workload).then_some((f, text, doc, keys))
     });
     let Some((file, before, doc, (min_key, max_key))) = found else {
-        return Err(OverlayError::Unsupported(format!(
+        return Err(OverlayError::Refused(format!(
             "no HorizontalPodAutoscaler or ScaledObject scaling {workload} among the overlay's resources: \
              when it comes from a base, change its bounds there"
         )));
@@ -110,7 +110,7 @@ fn check_bounds(change: &ScaleChange, min: Option<u64>, max: Option<u64>, place:
     let lo = change.min.map(u64::from).or(min);
     let hi = change.max.map(u64::from).or(max);
     match (lo, hi) {
-        (Some(lo), Some(hi)) if lo > hi => Err(OverlayError::Unsupported(format!(
+        (Some(lo), Some(hi)) if lo > hi => Err(OverlayError::Refused(format!(
             "min {lo} would be above max {hi} (as {place} would have them): give both --min and --max"
         ))),
         _ => Ok(()),

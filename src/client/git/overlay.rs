@@ -61,6 +61,10 @@ pub enum OverlayError {
     /// Not YAML at all.
     #[error("not valid YAML: {0}")]
     Invalid(String),
+    /// The overlay cannot say what was asked (no autoscaler for the workload, bounds that
+    /// would cross, a workload kind a patch cannot change): why, and what to do.
+    #[error("{0}")]
+    Refused(String),
     /// Valid YAML in a layout the line editor does not handle (flow style, anchors, …).
     #[error("cannot edit this layout without reformatting the file: {0}")]
     Unsupported(String),

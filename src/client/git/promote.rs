@@ -317,7 +317,9 @@ impl From<PromoteError> for Failure {
                 Some("someone else is changing this overlay; try again")
             }
             PromoteError::Refused(_) => Some("the remote's rules refused the push (protected branch or hook)"),
-            PromoteError::Overlay { .. } => Some("the target overlay must list the image in images[]"),
+            PromoteError::Overlay { source: crate::client::git::overlay::OverlayError::NoSuchImage { .. }, .. } => {
+                Some("the target overlay must list the image in images[]")
+            }
             _ => None,
         };
         let f = Failure::new(kind, e.to_string());

@@ -32,7 +32,7 @@ pub struct PatchEdit {
 fn api_version(kind: &str) -> Result<&'static str, OverlayError> {
     match kind {
         "Deployment" | "StatefulSet" | "DaemonSet" => Ok("apps/v1"),
-        other => Err(OverlayError::Unsupported(format!(
+        other => Err(OverlayError::Refused(format!(
             "requests and limits of a {other} are not patched: kustomize merges a custom resource's \
              containers list whole, which would drop the containers the patch does not name; set them \
              in the base"
@@ -79,7 +79,7 @@ pub fn kustomize(
             let f = format!("{workload}-resources.yaml");
             let before = read(&f);
             if before.as_deref().is_some_and(|t| !patches(t, kind, workload)) {
-                return Err(OverlayError::Unsupported(format!(
+                return Err(OverlayError::Refused(format!(
                     "{f} exists but is no patch of {kind} {workload}: name the file in patches: or move it"
                 )));
             }
