@@ -87,12 +87,10 @@ pub async fn apply(
             let dir = super::git::preview::dir_of(&target, &intent.name)
                 .map_err(|e| Failure::new(ErrorKind::Usage, e.to_string()))?;
             let m = manifest(source, &client.config().mapping, intent, &dir)?;
+            // A retry after the create went through sends the same spec, which Argo CD
+            // answers with the app as it is (only a different spec is refused).
             match client.create_app(&m, CreateOpts { upsert: false, validate: true }).await {
                 Ok(_) => Ok(Some(format!("Application {name} created"))),
-                // A retry after the create went through: the same app is there.
-                Err(e) if e.to_failure().kind == ErrorKind::Conflict && exists(client, &name).await => {
-                    Ok(Some(format!("Application {name} created")))
-                }
                 Err(e) => Err(e.to_failure()),
             }
         }

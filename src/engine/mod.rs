@@ -10,6 +10,7 @@ pub mod conductor;
 pub mod governance;
 pub mod payload;
 mod payload_preview;
+mod payload_scale;
 pub mod records;
 pub mod runs;
 pub mod trail;

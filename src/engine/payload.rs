@@ -8,7 +8,6 @@
 use serde_json::{json, Value};
 
 use crate::domain::release::ReleasePart;
-use crate::domain::scale::ScaleChange;
 use crate::domain::{Action, Intent, Promotion};
 use crate::engine::RequestState;
 
@@ -21,7 +20,7 @@ pub fn payload_of(action: &Action) -> Value {
                 Intent::Promote => None,
                 Intent::Deploy => Some(json!({ "intent": "deploy" })),
                 Intent::Rollback { history_id } => Some(json!({ "intent": "rollback", "history_id": history_id })),
-                Intent::Scale { workload, change } => Some(scale_payload(workload, change)),
+                Intent::Scale { workload, change } => Some(super::payload_scale::to_json(workload, change)),
                 Intent::Preview(i) => Some(super::payload_preview::to_json(i)),
             };
             if let (Some(i), Some(m)) = (intent, v.as_object_mut()) {
@@ -279,7 +278,7 @@ fn intent_of(s: &RequestState) -> Result<Intent, String> {
         },
         Some("scale") => Intent::Scale {
             workload: g.get("workload").and_then(Value::as_str).ok_or_else(|| bad("the workload"))?.to_string(),
-            change: scale_change_of(g).ok_or_else(|| bad("what to scale"))?,
+            change: super::payload_scale::from_json(g).ok_or_else(|| bad("what to scale"))?,
         },
         Some("preview") => Intent::Preview(super::payload_preview::from_json(g).ok_or_else(|| bad("the preview"))?),
         other => {
@@ -288,62 +287,10 @@ fn intent_of(s: &RequestState) -> Result<Intent, String> {
     })
 }
 
-/// A GitOps scale's payload: the workload and every field asked (absent ones left out, so a
-/// replicas-only scale keeps the shape older requests have).
-fn scale_payload(workload: &str, c: &ScaleChange) -> Value {
-    let mut m = serde_json::Map::new();
-    m.insert("intent".into(), json!("scale"));
-    m.insert("workload".into(), json!(workload));
-    let numbers = [("replicas", c.replicas), ("min", c.min), ("max", c.max)];
-    for (k, v) in numbers {
-        if let Some(n) = v {
-            m.insert(k.into(), json!(n));
-        }
-    }
-    let texts = [
-        ("kind", &c.kind),
-        ("container", &c.container),
-        ("cpu_request", &c.cpu_request),
-        ("cpu_limit", &c.cpu_limit),
-        ("memory_request", &c.memory_request),
-        ("memory_limit", &c.memory_limit),
-    ];
-    for (k, v) in texts {
-        if let Some(t) = v {
-            m.insert(k.into(), json!(t));
-        }
-    }
-    Value::Object(m)
-}
-
-/// The scale a payload holds; `None` when a field has the wrong type or nothing is asked
-/// (refused, not guessed).
-fn scale_change_of(g: &Value) -> Option<ScaleChange> {
-    let number = |k: &str| match g.get(k) {
-        None => Some(None),
-        Some(v) => v.as_u64().and_then(|n| u32::try_from(n).ok()).map(Some),
-    };
-    let text = |k: &str| match g.get(k) {
-        None => Some(None),
-        Some(v) => v.as_str().map(|s| Some(s.to_string())),
-    };
-    let c = ScaleChange {
-        replicas: number("replicas")?,
-        kind: text("kind")?,
-        container: text("container")?,
-        cpu_request: text("cpu_request")?,
-        cpu_limit: text("cpu_limit")?,
-        memory_request: text("memory_request")?,
-        memory_limit: text("memory_limit")?,
-        min: number("min")?,
-        max: number("max")?,
-    };
-    (!c.is_empty()).then_some(c)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::scale::ScaleChange;
 
     fn state(payload: Value) -> RequestState {
         let body = crate::engine::RequestBody {
