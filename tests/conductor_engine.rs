@@ -11,16 +11,13 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use flightdeck::client::conductor::handlers::Handlers;
 use flightdeck::client::conductor::worker::{serve, WorkerOptions};
 use flightdeck::client::engine::conductor_run::RunTarget;
-use flightdeck::client::engine::embedded::LedgerPaths;
-use flightdeck::client::engine::Governance;
 use flightdeck::config::Config;
 use flightdeck::domain::policy::{ActionKind, Request};
 use flightdeck::domain::{Action, ErrorKind, Promotion, RunContext, UserInfo};
 use flightdeck::engine::Status;
-use flightdeck_sim::{Sim, SimClock, SimOptions};
+use flightdeck_sim::Sim;
 
 fn user(name: &str, group: &str) -> UserInfo {
     UserInfo { username: name.into(), groups: vec![group.into()] }
@@ -29,49 +26,10 @@ fn user(name: &str, group: &str) -> UserInfo {
 /// A calm simulator whose Argo CD moves on its own (operations finish), the Conductor
 /// definitions installed, and a policy without freeze windows.
 async fn estate(scratch: &std::path::Path) -> (Sim, Config) {
-    let opts = SimOptions {
-        services: 6,
-        chaos: false,
-        clock: SimClock::Auto { tick: Duration::from_millis(50) },
-        ..Default::default()
-    };
-    let sim = Sim::start(opts).await.expect("simulator");
-    common::commit_policy_without_freezes(&sim, scratch);
-    let mut cfg = flightdeck::session::config_for_sim(&sim);
-    flightdeck::session::conductor_for_sim(&sim, &mut cfg).await.expect("install definitions");
-    (sim, cfg)
+    common::conductor::estate(scratch, 6).await
 }
 
-fn governance(cfg: &Config, dir: &std::path::Path, who: &str) -> Governance {
-    let paths = LedgerPaths {
-        cache_root: Some(dir.join(format!("cache-{who}"))),
-        audit_dir: Some(dir.join(format!("audit-{who}"))),
-        ..Default::default()
-    };
-    flightdeck::session::governance(cfg, None, paths).expect("governance")
-}
-
-fn handlers(cfg: &Config, dir: &std::path::Path, id: &str) -> Handlers {
-    let gov = governance(cfg, dir, id);
-    let argo = flightdeck::client::credentials::clients(cfg, &Default::default()).expect("clients");
-    Handlers {
-        conductor: gov.conductor().expect("conductor").client().clone(),
-        argo,
-        governance: gov,
-        worker_id: id.into(),
-        git_cache: Some(dir.join(format!("git-{id}"))),
-    }
-}
-
-/// A worker loop in this process until the returned sender says stop.
-fn spawn_worker(h: Handlers) -> (tokio::sync::watch::Sender<bool>, tokio::task::JoinHandle<()>) {
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(async move {
-        let opts = WorkerOptions { concurrency: 4, ..WorkerOptions::default() };
-        serve(h, opts, rx, Arc::new(|_| {})).await.expect("worker");
-    });
-    (tx, task)
-}
+use common::conductor::{governance, handlers, spawn_worker};
 
 /// A service whose staging and prod run different images, with staging's images.
 fn promotable(sim: &Sim) -> (String, Vec<String>) {

@@ -5,42 +5,17 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use chrono::Utc;
-use flightdeck::client::conductor::handlers::Handlers;
-use flightdeck::client::conductor::worker::{serve, WorkerOptions};
+
 use flightdeck::client::engine::conductor_run::RunTarget;
-use flightdeck::client::engine::embedded::LedgerPaths;
-use flightdeck::client::engine::Governance;
 use flightdeck::client::git::Git;
-use flightdeck::config::Config;
 use flightdeck::domain::preview::{PreviewIntent, PreviewOp};
 use flightdeck::domain::{Action, Intent, Promotion, RunContext, UserInfo};
-use flightdeck_sim::{Sim, SimClock, SimOptions};
-
-fn governance(cfg: &Config, dir: &std::path::Path, who: &str) -> Governance {
-    let paths = LedgerPaths {
-        cache_root: Some(dir.join(format!("cache-{who}"))),
-        audit_dir: Some(dir.join(format!("audit-{who}"))),
-        ..Default::default()
-    };
-    flightdeck::session::governance(cfg, None, paths).expect("governance")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_preview_runs_as_the_promotion_workflow_and_creates_then_removes_its_app() {
     let dir = tempfile::tempdir().unwrap();
-    let opts = SimOptions {
-        services: 3,
-        chaos: false,
-        clock: SimClock::Auto { tick: Duration::from_millis(50) },
-        ..Default::default()
-    };
-    let sim = Sim::start(opts).await.expect("simulator");
-    let mut cfg = flightdeck::session::config_for_sim(&sim);
-    flightdeck::session::conductor_for_sim(&sim, &mut cfg).await.expect("install definitions");
+    let (sim, cfg) = common::conductor::estate(dir.path(), 3).await;
     let (app, service) = common::auto_synced_app(&sim, 0, "dev", false);
     let target = RunTarget {
         service: service.clone(),
@@ -49,21 +24,9 @@ async fn a_preview_runs_as_the_promotion_workflow_and_creates_then_removes_its_a
         namespace: "argocd".into(),
         instance: "dev".into(),
     };
-    let gov = governance(&cfg, dir.path(), "olga");
+    let gov = common::conductor::governance(&cfg, dir.path(), "olga");
     let engine = gov.conductor().expect("conductor");
-    let worker_gov = governance(&cfg, dir.path(), "worker-1");
-    let handlers = Handlers {
-        conductor: worker_gov.conductor().expect("conductor").client().clone(),
-        argo: flightdeck::client::credentials::clients(&cfg, &Default::default()).expect("clients"),
-        governance: worker_gov,
-        worker_id: "worker-1".into(),
-        git_cache: Some(dir.path().join("git-worker-1")),
-    };
-    let (stop, rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(async move {
-        let opts = WorkerOptions { concurrency: 4, ..WorkerOptions::default() };
-        serve(handlers, opts, rx, Arc::new(|_| {})).await.expect("worker");
-    });
+    let (stop, worker) = common::conductor::spawn_worker(common::conductor::handlers(&cfg, dir.path(), "worker-1"));
     let olga = UserInfo { username: "olga".into(), groups: vec!["sre".into()] };
     let now = Utc::now();
     let change = |op| {

@@ -5,28 +5,13 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use flightdeck::client::conductor::handlers::Handlers;
-use flightdeck::client::conductor::worker::{serve, WorkerOptions};
 use flightdeck::client::engine::conductor_run::RunTarget;
-use flightdeck::client::engine::embedded::LedgerPaths;
-use flightdeck::client::engine::Governance;
 use flightdeck::client::git::Git;
-use flightdeck::config::Config;
 use flightdeck::domain::release::ReleasePart;
 use flightdeck::domain::{Action, Promotion, RunContext, UserInfo};
-use flightdeck_sim::{Sim, SimClock, SimOptions};
-
-fn governance(cfg: &Config, dir: &std::path::Path, who: &str) -> Governance {
-    let paths = LedgerPaths {
-        cache_root: Some(dir.join(format!("cache-{who}"))),
-        audit_dir: Some(dir.join(format!("audit-{who}"))),
-        ..Default::default()
-    };
-    flightdeck::session::governance(cfg, None, paths).expect("governance")
-}
+use flightdeck_sim::Sim;
 
 fn image(sim: &Sim, instance: usize, app: &str) -> String {
     sim.app_json(instance, app).unwrap()["status"]["summary"]["images"][0].as_str().unwrap().to_string()
@@ -35,16 +20,7 @@ fn image(sim: &Sim, instance: usize, app: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_release_on_conductor_is_one_commit_for_every_service() {
     let dir = tempfile::tempdir().unwrap();
-    let opts = SimOptions {
-        services: 6,
-        chaos: false,
-        clock: SimClock::Auto { tick: Duration::from_millis(50) },
-        ..Default::default()
-    };
-    let sim = Sim::start(opts).await.expect("simulator");
-    common::commit_policy_without_freezes(&sim, dir.path());
-    let mut cfg = flightdeck::session::config_for_sim(&sim);
-    flightdeck::session::conductor_for_sim(&sim, &mut cfg).await.expect("install definitions");
+    let (sim, cfg) = common::conductor::estate(dir.path(), 6).await;
     let mut dev = sim.app_names(0);
     dev.sort();
     let moving: Vec<String> = dev
@@ -71,21 +47,9 @@ async fn a_release_on_conductor_is_one_commit_for_every_service() {
     let bare = sim.git_dir().unwrap();
     let before = Git::new().run(&bare, &["rev-parse", "main"]).unwrap().stdout.trim().to_string();
 
-    let gov = governance(&cfg, dir.path(), "olga");
+    let gov = common::conductor::governance(&cfg, dir.path(), "olga");
     let engine = gov.conductor().expect("conductor");
-    let worker_gov = governance(&cfg, dir.path(), "worker-1");
-    let handlers = Handlers {
-        conductor: worker_gov.conductor().expect("conductor").client().clone(),
-        argo: flightdeck::client::credentials::clients(&cfg, &Default::default()).expect("clients"),
-        governance: worker_gov,
-        worker_id: "worker-1".into(),
-        git_cache: Some(dir.path().join("git-worker-1")),
-    };
-    let (stop, rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(async move {
-        let opts = WorkerOptions { concurrency: 4, ..WorkerOptions::default() };
-        serve(handlers, opts, rx, Arc::new(|_| {})).await.expect("worker");
-    });
+    let (stop, worker) = common::conductor::spawn_worker(common::conductor::handlers(&cfg, dir.path(), "worker-1"));
     let olga = UserInfo { username: "olga".into(), groups: vec!["sre".into()] };
     let id = engine.start_run(&olga, &target, &action, &RunContext::default()).await.unwrap();
     let wf = common::wait_for_workflow(&sim, &id, "the workflow completes", |w| w["status"] != "RUNNING").await;

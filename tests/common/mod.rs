@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod conductor;
 pub mod pty;
 
 use std::path::{Path, PathBuf};
