@@ -172,15 +172,19 @@ pub fn action_of(s: &RequestState) -> Result<Action, String> {
     })
 }
 
+/// The strings of array `key` in `v` (none when absent; non-strings skipped).
+fn strings(v: &Value, key: &str) -> Vec<String> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
 /// A creation request, with its trailers (the requester asked; the approvers approved).
 fn creation_of(s: &RequestState, text: &dyn Fn(&str) -> Result<String, String>) -> Result<Action, String> {
     let p = &s.body.payload;
     let opt = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_string);
-    let envs: Vec<String> = p
-        .get("envs")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|e| e.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
+    let envs = strings(p, "envs");
     if envs.is_empty() {
         return Err(format!("request {} does not say the environments of its create", s.id));
     }
@@ -205,11 +209,7 @@ fn creation_of(s: &RequestState, text: &dyn Fn(&str) -> Result<String, String>) 
 /// A promotion request (the payload's `images` and `from`), with its trailers.
 fn promotion_of(s: &RequestState) -> Result<Action, String> {
     let p = &s.body.payload;
-    let images: Vec<String> = p
-        .get("images")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
+    let images = strings(p, "images");
     let intent = intent_of(s)?;
     let from_env = s.body.from_env.clone().or_else(|| p.get("from").and_then(Value::as_str).map(str::to_string));
     let from_env = match intent {
@@ -249,11 +249,7 @@ fn parts_of(s: &RequestState) -> Result<Vec<ReleasePart>, String> {
         .ok_or_else(bad)?
         .iter()
         .map(|v| {
-            let images: Vec<String> = v
-                .get("images")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
-                .unwrap_or_default();
+            let images = strings(v, "images");
             if images.is_empty() {
                 return Err(bad());
             }
