@@ -189,7 +189,7 @@ fn scale_dialog() {
     assert!(text.contains("now 5 replicas, 4 ready · Git says 5"), "{text}");
     assert!(text.contains("replicas: [7█]"), "{text}");
     assert!(text.contains("HorizontalPodAutoscaler payment-service (3–10) owns the replica count"), "{text}");
-    assert!(text.contains("self-heal is on: Argo CD puts Git's count (5) back"), "{text}");
+    assert!(text.contains("auto-sync on: written to Git (now 5), diff first; self-heal keeps it"), "{text}");
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Dialog bodies about what runs: the scale dialog (the replicas now, ready and in Git, and
-//! warnings when an autoscaler owns the count or self-heal will put Git's back), the sync
+//! warnings when an autoscaler owns the count; under auto-sync, that it goes to Git), the sync
 //! policy dialog (auto-sync, self-heal, prune: now and after), and what a terminate stops.
 
 use ratatui::text::{Line, Span};
@@ -60,16 +60,12 @@ pub fn scale(out: &mut Vec<Line<'static>>, model: &Model, dialog: &Dialog, theme
         (None, Some(hpa)) => warn(out, theme, &format!("{hpa} owns the replica count: it will change it again"), cells),
         (None, None) => {}
     }
-    if app.as_ref().is_some_and(|a| a.auto_sync && a.self_heal) {
-        let git = state.value().and_then(|s| s.desired).map_or(String::new(), |n| format!(" ({n})"));
-        warn(
-            out,
-            theme,
-            &format!(
-                "self-heal is on: Argo CD puts Git's count{git} back within minutes — change it in Git, or turn self-heal off (sync policy) first"
-            ),
-            cells,
-        );
+    // Under auto-sync the change is committed (the diff comes next), so self-heal keeps it
+    // rather than reverting it: say so, not the live patch's warning.
+    if app.as_ref().is_some_and(|a| a.auto_sync) {
+        let git = state.value().and_then(|s| s.desired).map_or(String::new(), |n| format!(" (now {n})"));
+        let heal = if app.as_ref().is_some_and(|a| a.self_heal) { "; self-heal keeps it" } else { "" };
+        out.push(Line::styled(truncate(&format!("auto-sync on: written to Git{git}, diff first{heal}"), cells), dim));
     }
 }
 
