@@ -51,8 +51,8 @@ pub enum Line {
     Scale(u32),
     Rollback(i64),
     Deploy(String),
-    /// A preview environment of the selected cell, living this long.
-    Preview(chrono::Duration),
+    /// A preview environment of the selected cell, living this long (`None`: the default).
+    Preview(Option<std::time::Duration>),
     /// The delivery view over this window (seconds).
     Delivery(u64),
     /// Open the form creating a service.
@@ -119,11 +119,14 @@ pub fn parse(text: &str) -> Line {
         }
         "deploy" if arg.is_empty() => Line::Bad(":deploy needs an image tag, e.g. :deploy v1.4.0".into()),
         "deploy" => Line::Deploy(arg.to_string()),
-        "preview" if arg.is_empty() => Line::Preview(crate::domain::preview::DEFAULT_TTL),
-        "preview" => match crate::domain::preview::parse_ttl(arg) {
-            Ok(ttl) => Line::Preview(ttl),
-            Err(why) => Line::Bad(format!(":preview {why}")),
-        },
+        "preview" if arg.is_empty() => Line::Preview(None),
+        // Checked here too, so a bad TTL is said before anything is asked.
+        "preview" => {
+            match crate::domain::duration::parse(arg).and_then(|d| crate::domain::preview::ttl_of(d).map(|_| d)) {
+                Ok(ttl) => Line::Preview(Some(ttl)),
+                Err(why) => Line::Bad(format!(":preview {why}")),
+            }
+        }
         "delivery" if !arg.is_empty() => window(arg).map_or_else(
             || Line::Bad(format!(":delivery takes a window such as 7d, 2w or 12h, not {arg:?}")),
             Line::Delivery,
@@ -135,18 +138,9 @@ pub fn parse(text: &str) -> Line {
     }
 }
 
-/// A window as `--window` takes it: a whole number of minutes (m), hours (h), days (d) or
-/// weeks (w), more than none.
+/// A window as `--window` takes it (7d, 2w, 12h…), in seconds.
 fn window(arg: &str) -> Option<u64> {
-    let unit = match arg.chars().last()? {
-        'm' => 60,
-        'h' => 3_600,
-        'd' => 86_400,
-        'w' => 7 * 86_400,
-        _ => return None,
-    };
-    let n: u64 = arg.get(..arg.len() - 1)?.parse().ok()?;
-    n.checked_mul(unit).filter(|s| *s > 0)
+    crate::domain::duration::parse(arg).ok().map(|d| d.as_secs())
 }
 
 /// What can follow `word` as its argument.

@@ -58,25 +58,16 @@ pub fn open_deploy(model: &mut Model, tag: &str, fx: &mut Vec<Effect>) {
 
 /// A preview environment copied from the selected cell, owned by the console's user for
 /// `ttl`: the same dialog (the preview's files as the diff), then the gate as a `preview`.
-pub fn open_preview(model: &mut Model, ttl: chrono::Duration, fx: &mut Vec<Effect>) {
-    use crate::domain::preview::{self, PreviewIntent, PreviewOp};
+pub fn open_preview(model: &mut Model, ttl: Option<std::time::Duration>, fx: &mut Vec<Effect>) {
     let Some(dep) = model.selected().cloned() else {
         return flash_error(model, "no deployment in this cell");
     };
-    if dep.env.starts_with(preview::PREFIX) {
-        return flash_error(model, format!("{} is a preview; `flightdeck env extend|down` changes it", dep.env));
-    }
     let owner = super::runlog::current_user(model).username;
-    let now = chrono::SubsecRound::trunc_subsecs(model.now, 0);
-    let salt = u64::try_from(now.timestamp()).unwrap_or_default() ^ model.next_run_id;
-    let name = match preview::name_for(None, &owner, salt).and_then(|n| preview::app_name(&dep.service, &n).map(|_| n))
-    {
-        Ok(n) => n,
-        Err(why) => return flash_error(model, format!("preview of {}/{}: {why}", dep.service, dep.env)),
-    };
-    let op = PreviewOp::Request { owner, created: now, expires: now + ttl, tag: None };
-    let intent = PreviewIntent { name, service: dep.service.clone(), from: dep.env.clone(), op };
-    open_dialog(model, &dep, &dep, Vec::new(), Intent::Preview(intent), None, fx);
+    let salt = u64::try_from(model.now.timestamp()).unwrap_or_default() ^ model.next_run_id;
+    match crate::domain::preview::request(&dep.service, &dep.env, &owner, None, ttl, None, model.now, salt) {
+        Ok(intent) => open_dialog(model, &dep, &dep, Vec::new(), Intent::Preview(intent), None, fx),
+        Err(why) => flash_error(model, format!("preview of {}/{}: {why}", dep.service, dep.env)),
+    }
 }
 
 /// A GitOps rollback from the rollback dialog: the same dialog, writing back the version

@@ -114,35 +114,9 @@ impl Waiting {
     }
 }
 
-/// `90s`, `10m`, `1h`, `1h30m`, `30d`, `2w`, or plain seconds.
+/// `90s`, `10m`, `1h`, `1h30m`, `30d`, `2w`, or plain seconds (clap's value parser).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let bad = || format!("{s:?} is not a duration (for example 90s, 10m, 1h30m)");
-    let s = s.trim();
-    if let Ok(secs) = s.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
-    let (mut total, mut num) = (0u64, String::new());
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            'w' => 7 * 86_400,
-            _ => return Err(bad()),
-        };
-        let n: u64 = num.parse().map_err(|_| bad())?;
-        total = total.checked_add(n.checked_mul(unit).ok_or_else(bad)?).ok_or_else(bad)?;
-        num.clear();
-    }
-    if !num.is_empty() || total == 0 {
-        return Err(bad());
-    }
-    Ok(Duration::from_secs(total))
+    crate::domain::duration::parse(s)
 }
 
 /// What the policy may ask of any action: a change ticket and a reason; and the override of
@@ -227,21 +201,4 @@ impl Switch {
 /// A usage failure with what to do.
 pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Failure {
     Failure::new(ErrorKind::Usage, message).with_hint(hint)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_as_people_write_them() {
-        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
-        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
-        assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
-        for bad in ["", "10x", "m", "0s", "1.5h"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
-    }
 }

@@ -6,7 +6,7 @@
 //! `reap` tears down what has expired: the TTL was granted with the request, so the policy
 //! is not asked again, but every tear-down is recorded (as expired, with when).
 
-use chrono::{DateTime, Duration, SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 
 use super::args::{Format, Target, Waiting};
@@ -17,7 +17,7 @@ use super::output::{errln, outln, print_json};
 use super::resolve::resolve;
 use super::status::list_all;
 use crate::client::git::preview::previews;
-use crate::domain::preview::{self, Preview, PreviewIntent, PreviewOp, DEFAULT_TTL};
+use crate::domain::preview::{self, Preview, PreviewIntent, PreviewOp};
 use crate::domain::sanitize::clean;
 use crate::domain::{Deployment, ErrorKind, Failure, Intent, Promotion, RunContext};
 
@@ -27,24 +27,22 @@ pub async fn run(h: &Headless, cmd: EnvSub) -> Result<(), Failure> {
             let from = from.or_else(|| h.pipeline.first().cloned());
             let dep = resolve(&h.cfg, &Target { service, env: from }).await?;
             let owner = h.who().await?.username;
-            let now = Utc::now().trunc_subsecs(0);
-            let ttl = ttl.map_or(Ok(DEFAULT_TTL), Duration::from_std).map_err(|e| usage(e.to_string()))?;
-            let ttl = preview::check_ttl(ttl).map_err(usage)?;
-            let salt = u64::try_from(Utc::now().timestamp_micros()).unwrap_or_default();
-            let name = preview::name_for(name.as_deref(), &owner, salt).map_err(usage)?;
-            preview::app_name(&dep.service, &name).map_err(usage)?;
-            let op = PreviewOp::Request { owner, created: now, expires: now + ttl, tag };
-            change(h, &dep, name, op, &why.asked(), wait, out.output).await
+            let now = Utc::now();
+            let salt = u64::try_from(now.timestamp_micros()).unwrap_or_default();
+            let intent = preview::request(&dep.service, &dep.env, &owner, name.as_deref(), ttl, tag, now, salt)
+                .map_err(usage)?;
+            change(h, &dep, intent, &why.asked(), wait, out.output).await
         }
         EnvSub::Extend { name, by, why, out } => {
             let (p, dep) = find(h, &name).await?;
-            let by = preview::check_ttl(Duration::from_std(by).map_err(|e| usage(e.to_string()))?).map_err(usage)?;
+            let by = preview::ttl_of(by).map_err(usage)?;
             let op = PreviewOp::Extend { expires: Utc::now().trunc_subsecs(0) + by };
-            change(h, &dep, p.name, op, &why.asked(), no_wait(), out.output).await
+            change(h, &dep, intent_of(&p, op), &why.asked(), no_wait(), out.output).await
         }
         EnvSub::Down { name, why, out } => {
             let (p, dep) = find(h, &name).await?;
-            change(h, &dep, p.name, PreviewOp::TearDown { expired: false }, &why.asked(), no_wait(), out.output).await
+            let intent = intent_of(&p, PreviewOp::TearDown { expired: false });
+            change(h, &dep, intent, &why.asked(), no_wait(), out.output).await
         }
         EnvSub::List { service, out } => list(h, service.as_deref(), out.output).await,
         EnvSub::Reap { watch, dry_run } => loop {
@@ -63,17 +61,20 @@ fn no_wait() -> Waiting {
     Waiting { wait: false, timeout: None }
 }
 
+/// `op` on the existing preview `p`.
+fn intent_of(p: &Preview, op: PreviewOp) -> PreviewIntent {
+    PreviewIntent { name: p.name.clone(), service: p.service.clone(), from: p.from.clone(), op }
+}
+
 /// One preview change of `dep` (the app of the environment it copies), the GitOps way.
 async fn change(
     h: &Headless,
     dep: &Deployment,
-    name: String,
-    op: PreviewOp,
+    intent: PreviewIntent,
     asked: &Asked,
     wait: Waiting,
     format: Format,
 ) -> Result<(), Failure> {
-    let intent = PreviewIntent { name, service: dep.service.clone(), from: dep.env.clone(), op };
     let label = format!("{} of {}: {}", intent.op.verb(), dep.service, intent.describe());
     let promotion = Promotion {
         ticket: asked.ticket.clone(),
@@ -199,12 +200,7 @@ pub async fn reap(h: &Headless, now: DateTime<Utc>, dry_run: bool) -> Result<(),
             failed += 1;
             continue;
         };
-        let intent = PreviewIntent {
-            name: p.name.clone(),
-            service: p.service.clone(),
-            from: p.from.clone(),
-            op: PreviewOp::TearDown { expired: true },
-        };
+        let intent = intent_of(p, PreviewOp::TearDown { expired: true });
         let action = crate::domain::Action::Promote(Box::new(Promotion::in_place(
             &dep.service,
             &dep.env,

@@ -9,6 +9,7 @@ pub mod config_error;
 pub mod delivery;
 pub mod deployment;
 pub mod detail;
+pub mod duration;
 pub mod failure;
 pub mod filter;
 pub mod loadable;

@@ -5,8 +5,10 @@
 //! torn down by commits like every other change. Pure: naming, the TTL rules, the metadata
 //! file, and which previews are due for tear-down at a given time.
 
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
+
+use super::template::check_label;
 
 /// The file in a preview's overlay directory that describes it.
 pub const META_FILE: &str = "preview.toml";
@@ -169,43 +171,45 @@ pub fn name_for(asked: Option<&str>, owner: &str, salt: u64) -> Result<String, S
             format!("{PREFIX}{slug}-{:04x}", salt % 0x10000)
         }
     };
-    check_label(&name)?;
+    check_label("the preview name", &name)?;
     Ok(name)
 }
 
-/// "4h", "2d", "90m": a TTL within the limits (the console's `:preview 4h`).
-pub fn parse_ttl(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (n, unit) = s.split_at(split);
-    let n: i64 = n.parse().map_err(|_| format!("takes a TTL such as 4h or 2d, not {s:?}"))?;
-    let d = match unit {
-        "m" => Duration::minutes(n),
-        "h" | "" => Duration::hours(n),
-        "d" => Duration::days(n),
-        _ => return Err(format!("takes a TTL such as 4h or 2d, not {s:?}")),
-    };
-    check_ttl(d)
+/// A TTL as read by `domain::duration` (std), checked against the limits.
+pub fn ttl_of(d: std::time::Duration) -> Result<Duration, String> {
+    check_ttl(Duration::from_std(d).map_err(|_| format!("a preview lives at most {}", short(MAX_TTL)))?)
 }
 
-/// A DNS-1123 label: what Kubernetes accepts as a namespace or label value.
-pub fn check_label(s: &str) -> Result<(), String> {
-    let ok = !s.is_empty()
-        && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-');
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("{s:?} is not a valid name: lowercase letters, digits and '-', at most 63 characters"))
+/// A request for a preview of `service` in `from`, owned by `owner`: the TTL (default
+/// [`DEFAULT_TTL`]) checked, the name made (or the one asked for) and checked to fit
+/// Kubernetes with the service's. One decision for the console and `env request`.
+#[allow(clippy::too_many_arguments)]
+pub fn request(
+    service: &str,
+    from: &str,
+    owner: &str,
+    name: Option<&str>,
+    ttl: Option<std::time::Duration>,
+    tag: Option<String>,
+    now: DateTime<Utc>,
+    salt: u64,
+) -> Result<PreviewIntent, String> {
+    if from.starts_with(PREFIX) {
+        return Err(format!("{from} is a preview itself; copy the environment it was made from"));
     }
+    let ttl = ttl.map_or(Ok(DEFAULT_TTL), ttl_of)?;
+    let name = name_for(name, owner, salt)?;
+    app_name(service, &name)?;
+    let now = now.trunc_subsecs(0);
+    let op = PreviewOp::Request { owner: owner.to_string(), created: now, expires: now + ttl, tag };
+    Ok(PreviewIntent { name, service: service.to_string(), from: from.to_string(), op })
 }
 
 /// The Application and namespace of `service`'s preview `name` (checked to fit a label).
 pub fn app_name(service: &str, name: &str) -> Result<String, String> {
     let app = format!("{service}-{name}");
-    check_label(&app).map_err(|_| format!("{app} is longer than Kubernetes allows (63); ask for a shorter --name"))?;
+    check_label("the Application name", &app)
+        .map_err(|_| format!("{app} is longer than Kubernetes allows (63); ask for a shorter --name"))?;
     Ok(app)
 }
 

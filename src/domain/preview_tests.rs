@@ -73,3 +73,16 @@ fn remaining_reads_both_ways() {
     assert_eq!(p.remaining(at(12, 5)), "expired 5m ago");
     assert_eq!(short(Duration::days(2) + Duration::hours(4)), "2d4h");
 }
+
+#[test]
+fn a_request_is_decided_once_for_console_and_command() {
+    let i = request("cart", "dev", "dave", None, None, Some("v2".into()), at(9, 0), 0xab);
+    let i = i.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((i.name.as_str(), i.service.as_str(), i.from.as_str()), ("preview-dave-00ab", "cart", "dev"));
+    let PreviewOp::Request { expires, created, tag, .. } = i.op else { panic!("{:?}", i.op) };
+    assert_eq!((expires - created, tag.as_deref()), (DEFAULT_TTL, Some("v2")));
+    let week = std::time::Duration::from_secs(8 * 86_400);
+    assert!(request("cart", "dev", "dave", None, Some(week), None, at(9, 0), 1).is_err_and(|e| e.contains("at most")));
+    assert!(request("cart", "preview-a", "dave", None, None, None, at(9, 0), 1)
+        .is_err_and(|e| e.contains("preview itself")));
+}
