@@ -207,7 +207,8 @@ pub fn request(
 
 /// The Application and namespace of `service`'s preview `name` (checked to fit a label).
 pub fn app_name(service: &str, name: &str) -> Result<String, String> {
-    let app = format!("{service}-{name}");
+    // Named as every Application of a service in an environment is.
+    let app = super::new_service::app_name(service, name);
     check_label("the Application name", &app)
         .map_err(|_| format!("{app} is longer than Kubernetes allows (63); ask for a shorter --name"))?;
     Ok(app)
