@@ -63,13 +63,15 @@ async fn hvac_logs_in_reads_versions_and_renews(w: World) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_generated_argocd_client_lists_gets_and_syncs() {
+async fn the_generated_argocd_client_lists_gets_syncs_creates_and_deletes() {
     let Some(py) = python() else { return };
     let opts = SimOptions { services: 4, chaos: false, clock: SimClock::Manual, ..Default::default() };
     let sim = Sim::start(opts).await.expect("simulator starts");
     let inst = sim.instances().into_iter().next().expect("dev");
     let out = run(&py, "argocd_check.py", &[inst.base_url.clone(), "dave".into()]).await;
     assert!(String::from_utf8_lossy(&out.stdout).contains("unknown route ok"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("create and delete ok"));
+    assert!(!sim.app_names(0).contains(&"pyclient-copy".to_string()) || sim.app_json(0, "pyclient-copy").is_none());
     // The sync it asked for is the simulator's operation now.
     let app = sim.app_names(0)[0].clone();
     let json = sim.app_json(0, &app).expect("app");

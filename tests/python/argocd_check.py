@@ -1,7 +1,8 @@
 """argocd-python-client (Argo CD's REST client generated from its OpenAPI document) against
 the simulator: log in, list and get applications with the generated, type-checked models,
 read the resource tree and the read-only catalog (projects, clusters, repositories), sync
-an app, and see an unknown route's JSON error. Run by tests/python_clients.rs with argv =
+an app, see an unknown route's JSON error, and create and delete an Application (what
+`new-service` and previews do through the API). Run by tests/python_clients.rs with argv =
 an instance's base URL and a user (whose password is the name, as the simulator's demo users).
 Any failed check raises (exit status 1)."""
 
@@ -16,9 +17,11 @@ from argocd_python_client.api import (
     repository_service_api,
     session_service_api,
 )
-from argocd_python_client.exceptions import NotFoundException
+from argocd_python_client.exceptions import ApiException, NotFoundException
 from argocd_python_client.model.application_application_sync_request import ApplicationApplicationSyncRequest
 from argocd_python_client.model.session_session_create_request import SessionSessionCreateRequest
+from argocd_python_client.model.v1_object_meta import V1ObjectMeta
+from argocd_python_client.model.v1alpha1_application import V1alpha1Application
 
 base, user = sys.argv[1:3]
 config = ac.Configuration(host=base)
@@ -69,3 +72,29 @@ except NotFoundException as e:
     body = json.loads(e.body)
     assert body["code"] == 5 and body["message"] == "Not Found", body
 print("unknown route ok")
+
+# Create a copy of `app` under a new name and environment label: answered with the app; the
+# same spec again is answered with it too (Argo CD's server compares specs), then delete it.
+labels = dict(app.metadata.labels)
+labels["app.kubernetes.io/environment"] = "pyclient"
+copy = V1alpha1Application(metadata=V1ObjectMeta(name="pyclient-copy", labels=labels), spec=app.spec)
+made = apps.application_service_create(copy)
+assert made.metadata.name == "pyclient-copy" and made.spec.source.path == app.spec.source.path, made
+assert apps.application_service_create(copy).metadata.name == "pyclient-copy"
+assert apps.application_service_get("pyclient-copy").metadata.labels["app.kubernetes.io/environment"] == "pyclient"
+# This generated client sends no Content-Type on DELETE, which Argo CD refuses (the reference:
+# `enforceContentTypes` applies to DELETE too); with the header it deletes.
+try:
+    apps.application_service_delete("pyclient-copy", cascade=True)
+    raise AssertionError("a DELETE without Content-Type must be refused")
+except ApiException as e:
+    assert e.status == 415 and e.body == "Invalid content type", (e.status, e.body)
+api_client.set_default_header("Content-Type", "application/json")
+apps.application_service_delete("pyclient-copy", cascade=True)
+try:
+    apps.application_service_get("pyclient-copy")
+    raise AssertionError("the deleted app must be gone")
+except ApiException as e:
+    # Without `project`, a missing app is 403 (existence hidden), as for a forbidden one.
+    assert e.status == 403, (e.status, e.body)
+print("create and delete ok")
