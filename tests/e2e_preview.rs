@@ -41,6 +41,7 @@ async fn a_preview_is_requested_listed_extended_and_torn_down_at_its_ttl() {
     let dir = format!("apps/{service}/overlays/preview-login-fix");
     assert!(stdout.contains(&format!("+++ b/{dir}/preview.toml")), "diff first: {stdout}");
     assert!(stdout.contains("+owner = \"dave\""), "{stdout}");
+    assert!(stdout.contains("--- /dev/null"), "new files read as git shows them: {stdout}");
     let kustomization = show(&bare, &format!("{dir}/kustomization.yaml")).expect("overlay committed");
     let app = format!("{service}-preview-login-fix");
     assert!(kustomization.contains(&format!("namespace: {app}")), "{kustomization}");

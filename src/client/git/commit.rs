@@ -408,8 +408,11 @@ fn edit_versions(edit: &Edit) -> String {
 }
 
 pub(super) fn file_diff(f: &FileChange) -> Vec<DiffLine> {
-    let mut out =
-        vec![DiffLine::Hunk(format!("--- a/{}", clean(&f.path))), DiffLine::Hunk(format!("+++ b/{}", clean(&f.path)))];
+    // A created or removed file reads as git shows it: from or to /dev/null.
+    let path = clean(&f.path);
+    let before = if f.before.is_empty() { "--- /dev/null".to_string() } else { format!("--- a/{path}") };
+    let after = if f.removes() { "+++ /dev/null".to_string() } else { format!("+++ b/{path}") };
+    let mut out = vec![DiffLine::Hunk(before), DiffLine::Hunk(after)];
     out.extend(diff_lines(&f.before, &f.after).into_iter().map(|l| match l {
         DiffLine::Context(s) => DiffLine::Context(clean(&s)),
         DiffLine::Added(s) => DiffLine::Added(clean(&s)),
